@@ -1,0 +1,163 @@
+"""Append to the audit chain and verify it.
+
+Each event's hash covers its content and the previous event's hash, so altering,
+removing or reordering an event breaks the chain at that event. The head row names the
+newest event so that removing the tail is detected as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from audit.models import GENESIS_HASH, AuditEvent, AuditHead
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    """Who made a change: a user, or a named operator of the command line."""
+
+    id: int | None
+    name: str
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_hash(event: AuditEvent) -> str:
+    material = canonical_json(
+        {
+            "id": event.id,
+            "occurred_at": event.occurred_at.isoformat(),
+            "actor_id": event.actor_id,
+            "actor_name": event.actor_name,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "area_id": event.area_id,
+            "before": event.before_json,
+            "after": event.after_json,
+            "prev_hash": event.prev_hash,
+        }
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def record(
+    *,
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    area_id: int | None,
+    before: Any,
+    after: Any,
+    now: datetime,
+) -> AuditEvent:
+    """Append one event in the caller's transaction; it commits or rolls back with the change."""
+    head = _locked_head(session)
+    event = AuditEvent(
+        id=head.last_event_id + 1,
+        occurred_at=now,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        area_id=area_id,
+        before_json=canonical_json(before),
+        after_json=canonical_json(after),
+        prev_hash=head.last_hash,
+        hash="",
+    )
+    event.hash = event_hash(event)
+    head.last_event_id = event.id
+    head.last_hash = event.hash
+    session.add(event)
+    session.add(head)
+    session.flush()
+    return event
+
+
+def _locked_head(session: Session) -> AuditHead:
+    # FOR UPDATE serialises appends on PostgreSQL; SQLite write transactions are already
+    # serialised (BEGIN IMMEDIATE).
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHead(id=1, last_event_id=0, last_hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    return head
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    event_id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"audit event #{self.event_id}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(*, session: Session, batch_size: int = 1000) -> VerifyResult:
+    """Walk the chain from the first event and report the first one altered or removed."""
+    expected_id = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+    for event in _events(session, batch_size):
+        if event.id != expected_id:
+            return VerifyResult(checked, ChainProblem(expected_id, "missing: the event was removed"))
+        if event_hash(event) != event.hash:
+            return VerifyResult(
+                checked, ChainProblem(event.id, "its content does not match its hash (altered)")
+            )
+        if event.prev_hash != prev_hash:
+            # The event itself is intact, so its predecessor was rewritten and re-hashed.
+            reason = f"altered and re-hashed: event #{event.id} recorded a different hash for it"
+            return VerifyResult(checked, ChainProblem(event.id - 1, reason))
+        prev_hash = event.hash
+        expected_id += 1
+        checked += 1
+    head = session.get(AuditHead, 1)
+    last_id, last_hash = (head.last_event_id, head.last_hash) if head else (0, GENESIS_HASH)
+    if last_id >= expected_id:
+        return VerifyResult(checked, ChainProblem(expected_id, "missing: the event was removed"))
+    if last_id != checked or last_hash != prev_hash:
+        return VerifyResult(
+            checked, ChainProblem(max(checked, 1), "does not match the chain head (altered)")
+        )
+    return VerifyResult(checked, None)
+
+
+def _events(session: Session, batch_size: int) -> Iterator[AuditEvent]:
+    after = 0
+    while True:
+        batch = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.id > after)
+            .order_by(col(AuditEvent.id))
+            .limit(batch_size)
+        ).all()
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].id
+        session.expunge_all()

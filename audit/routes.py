@@ -1,0 +1,60 @@
+"""Read the audit trail in scope: GET /api/v1/audit. Nothing edits or deletes it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from audit.models import AuditEvent, AuditEventPublic, AuditEventsPublic
+from core.auth.deps import AccessControl, Permission
+from core.auth.permissions import Action, in_scope
+from core.deps import SessionDep
+from core.paging import PageDep
+from stations.areas.models import Area
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit (nhật ký)"])
+
+ReadAccess = Annotated[AccessControl, Depends(Permission(Action.audit_read))]
+
+
+def _public(event: AuditEvent) -> AuditEventPublic:
+    return AuditEventPublic.model_validate(
+        event, update={"before": json.loads(event.before_json), "after": json.loads(event.after_json)}
+    )
+
+
+@router.get("", response_model=AuditEventsPublic,
+            summary="Audit events of areas in your scope, newest first")
+def list_events(
+    session: SessionDep,
+    access: ReadAccess,
+    page: PageDep,
+    action: Annotated[str | None, Query(max_length=64, description="e.g. user.create")] = None,
+    object_type: Annotated[str | None, Query(max_length=40)] = None,
+    object_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor_id: Annotated[int | None, Query()] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    until: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+) -> AuditEventsPublic:
+    query = select(AuditEvent).join(Area, col(Area.id) == AuditEvent.area_id).where(
+        in_scope(col(Area.path), access.scope_prefixes())
+    )
+    filters = {"action": action, "object_type": object_type, "object_id": object_id,
+               "actor_id": actor_id}
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(AuditEvent, name) == value)
+    if since is not None:
+        query = query.where(col(AuditEvent.occurred_at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEvent.occurred_at) < until)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(AuditEvent.id).desc()).offset(page.offset).limit(page.limit)
+    ).all()
+    return AuditEventsPublic(data=[_public(e) for e in rows], count=total)

@@ -1,0 +1,35 @@
+"""The `loaxa` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cli import admin, audit, db
+from cli.context import set_config_path
+from cli.server import server
+
+app = typer.Typer(
+    help="Loaxa: broadcast scheduling for commune radio (đài truyền thanh cấp xã).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(admin.app, name="admin")
+app.add_typer(audit.app, name="audit")
+app.command("server")(server)
+
+
+@app.callback()
+def _options(
+    config: Path | None = typer.Option(
+        None, "--config", envvar="LOAXA_CONFIG", exists=True, dir_okay=False,
+        help="A config.yaml to use instead of the default; LOAXA_* variables still override it.",
+    ),
+) -> None:
+    set_config_path(config)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,57 @@
+"""`loaxa server`: run the API."""
+
+from __future__ import annotations
+
+import secrets
+
+import typer
+import uvicorn
+from sqlmodel import select
+
+from cli.context import settings
+from core.auth.bootstrap import create_user_with_role, resolve_area
+from core.auth.models import Role, User
+from core.clock import SystemClock
+from core.config import Settings
+from core.db import Database
+from core.migrate import upgrade
+
+
+def server(
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (config: host)"),
+    port: int | None = typer.Option(None, "--port", help="Port to listen on (config: port)"),
+    seed_admin: bool = typer.Option(
+        False, "--seed-admin",
+        help="When the database has no users, create 'admin' with a random password and print it.",
+    ),
+) -> None:
+    """Run the Loaxa server (API, OpenAPI docs at /docs)."""
+    from api import create_app
+
+    config = settings()
+    if config.auto_migrate or seed_admin:
+        upgrade(config.database_url)
+    if seed_admin:
+        _seed_admin(config)
+    bind_host, bind_port = host or config.host, port or config.port
+    typer.echo(f"Loaxa on http://{bind_host}:{bind_port}  (API docs: /docs, readiness: /readyz)")
+    uvicorn.run(create_app(config), host=bind_host, port=bind_port, log_level="info")
+
+
+def _seed_admin(config: Settings) -> None:
+    database = Database(config.database_url)
+    now = SystemClock().now()
+    try:
+        with database.session(write=True) as session:
+            if session.exec(select(User.id)).first() is not None:
+                typer.echo("users exist already: no admin seeded")
+                return
+            password = secrets.token_urlsafe(12)
+            area = resolve_area(session=session, ref=None, timezone=config.default_timezone, now=now)
+            create_user_with_role(session=session, username="admin", password=password,
+                                  role=Role.admin, area=area, full_name="Administrator", now=now)
+            session.commit()
+    finally:
+        database.dispose()
+    typer.secho(f"seeded admin: username 'admin', password '{password}' (change it)",
+                fg=typer.colors.YELLOW)

@@ -1,0 +1,96 @@
+"""Who is calling (from the bearer token) and what they may do (Permission)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session, col, select
+
+from audit.chain import Actor
+from core.auth.models import Role, RoleAssignment
+from core.auth.permissions import Action, Forbidden, Grant, Principal
+from core.auth.tokens import user_for_token
+from core.deps import ClockDep, SessionDep
+from stations.areas.models import Area
+
+bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login")
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=message,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def get_principal(
+    session: SessionDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    if credentials is None:
+        raise _unauthorized("not signed in: send Authorization: Bearer <token> from /api/v1/auth/login")
+    user = user_for_token(session=session, token=credentials.credentials, now=clock.now())
+    if user is None or user.id is None:
+        raise _unauthorized("the token is invalid, expired or revoked: sign in again")
+    return Principal(user_id=user.id, username=user.username, grants=load_grants(session, user.id))
+
+
+def load_grants(session: Session, user_id: int) -> tuple[Grant, ...]:
+    rows = session.exec(
+        select(RoleAssignment, Area.path)
+        .join(Area, col(Area.id) == RoleAssignment.area_id)
+        .where(RoleAssignment.user_id == user_id)
+    ).all()
+    return tuple(Grant(role=Role(ra.role), area_id=ra.area_id, area_path=path) for ra, path in rows)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclass(frozen=True)
+class AccessControl:
+    """The caller, the action their route declared, and the check of an object's area."""
+
+    principal: Principal
+    action: Action | None
+    session: Session
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.principal.user_id, name=self.principal.username)
+
+    def require_area(self, area_id: int | None, *, what: str) -> None:
+        """Refuse unless the declared action is allowed in the area (None: no area, refused)."""
+        assert self.action is not None, "a route without an action has no area to check"
+        area = self.session.get(Area, area_id) if area_id is not None else None
+        if area is None or not self.principal.can(self.action, area.path):
+            where = f"area #{area_id}" if area_id is not None else "the top of the area tree"
+            raise Forbidden(f"{self.action.value} on {what} in {where} is outside your roles' scope")
+
+    def scope_prefixes(self) -> tuple[str, ...]:
+        assert self.action is not None
+        return self.principal.scope_prefixes(self.action)
+
+
+class Permission:
+    """Route dependency declaring the action a route performs (None: any signed-in user).
+
+    It refuses at once a caller who holds the action nowhere; the route then checks the
+    object's area with `require_area`.
+    """
+
+    def __init__(self, action: Action | None) -> None:
+        self.action = action
+
+    def __call__(self, principal: PrincipalDep, session: SessionDep) -> AccessControl:
+        if self.action is not None and not principal.roles_for(self.action):
+            raise Forbidden(f"none of your roles allows {self.action.value}")
+        return AccessControl(principal=principal, action=self.action, session=session)
+
+    def __repr__(self) -> str:
+        return f"Permission({self.action})"

@@ -1,0 +1,78 @@
+"""The one place that decides who may do what where.
+
+A user holds roles, each in an area subtree. An action on an object is allowed when one of
+the user's roles grants the action and the object's area lies in that role's subtree.
+Routes declare their action with `Permission(...)` and call `AccessControl.require_area`
+with the object's area; they never test roles themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from core.auth.models import Role
+
+
+class Action(StrEnum):
+    area_read = "area.read"
+    area_write = "area.write"
+    user_read = "user.read"
+    user_write = "user.write"
+    audit_read = "audit.read"
+
+
+ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
+    Role.admin: frozenset(Action),
+    Role.supervisor: frozenset({Action.area_read, Action.user_read, Action.audit_read}),
+    Role.operator: frozenset({Action.area_read}),
+    Role.approver: frozenset({Action.area_read}),
+}
+
+# Routes anyone may call; every other route must declare a Permission.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/login")}
+)
+
+
+class Forbidden(Exception):
+    """The signed-in user may not do this; the message says what was refused."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grant:
+    role: Role
+    area_id: int
+    area_path: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Principal:
+    user_id: int
+    username: str
+    grants: tuple[Grant, ...]
+
+    def roles_for(self, action: Action) -> tuple[Grant, ...]:
+        return tuple(g for g in self.grants if action in ROLE_ACTIONS[g.role])
+
+    def can(self, action: Action, area_path: str) -> bool:
+        return any(area_path.startswith(g.area_path) for g in self.roles_for(action))
+
+    def scope_prefixes(self, action: Action) -> tuple[str, ...]:
+        """The smallest set of subtree paths in which the action is allowed."""
+        paths = sorted({g.area_path for g in self.roles_for(action)})
+        kept: list[str] = []
+        for path in paths:
+            if not any(path.startswith(k) for k in kept):
+                kept.append(path)
+        return tuple(kept)
+
+
+def in_scope(path_column: InstrumentedAttribute[str], prefixes: Iterable[str]) -> ColumnElement[bool]:
+    """SQL condition: the row's area path lies in one of the subtrees."""
+    conditions = [path_column.startswith(prefix, autoescape=True) for prefix in prefixes]
+    return or_(*conditions) if conditions else false()

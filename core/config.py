@@ -1,0 +1,97 @@
+"""Settings: config.yaml, overridden by LOAXA_* environment variables, frozen once loaded."""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
+ENV_PREFIX = "LOAXA_"
+
+# The YAML file is chosen at load time (--config), so the source reads its path from here.
+_yaml_path: ContextVar[Path] = ContextVar("loaxa_yaml_path", default=DEFAULT_CONFIG_PATH)
+
+
+class ConfigError(Exception):
+    """The configuration file or an environment variable holds a bad value."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    database_url: str = "sqlite:///var/loaxa.db"
+    auto_migrate: bool = True
+    data_dir: Path = Path("var")
+    default_timezone: str = "Asia/Ho_Chi_Minh"
+    token_ttl_minutes: int = Field(default=720, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_source = YamlConfigSettingsSource(settings_cls, yaml_file=_yaml_path.get())
+        return (init_settings, env_settings, yaml_source)
+
+
+def config_path_from_env() -> Path:
+    return Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_settings(config_path: Path | None = None, **overrides: object) -> Settings:
+    """Load settings: explicit overrides > LOAXA_* variables > the YAML file > defaults."""
+    path = config_path or config_path_from_env()
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    token = _yaml_path.set(path)
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+    finally:
+        _yaml_path.reset(token)
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = [f"invalid configuration (file {path}, or a {ENV_PREFIX}* variable):"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        env_name = f"{ENV_PREFIX}{key.upper()}"
+        lines.append(f"  {key} ({env_name}): {error['msg']}")
+    return "\n".join(lines)

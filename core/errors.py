@@ -1,0 +1,99 @@
+"""Every error leaves as JSON with a `detail` a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from core.auth.permissions import Forbidden
+from core.limits import BodyTooLarge
+
+log = logging.getLogger(__name__)
+
+
+class NotFound(Exception):
+    """The object does not exist."""
+
+
+class Conflict(Exception):
+    """The request clashes with what is stored (a duplicate, an object still in use)."""
+
+
+class Invalid(Exception):
+    """The request is well-formed but its values do not make sense together."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _field_of(loc: tuple[Any, ...]) -> tuple[str, str]:
+    location = str(loc[0]) if loc else "request"
+    rest = [str(part) for part in loc[1:]]
+    return location, ".".join(rest) or location
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors():
+        location, field = _field_of(tuple(error.get("loc", ())))
+        message = str(error.get("msg", "invalid value"))
+        if error.get("type") == "json_invalid":
+            field, message = "body", f"malformed JSON: {error.get('ctx', {}).get('error', message)}"
+        elif error.get("type") == "extra_forbidden":
+            message = f"unknown field {field!r}"
+        errors.append({"location": location, "field": field, "message": message,
+                       "type": str(error.get("type", ""))})
+    return errors
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc)
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": f"invalid request: {summary}", "errors": errors},
+    )
+
+
+def _plain(status_code: int):  # type: ignore[no-untyped-def]
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        content: dict[str, Any] = {"detail": str(exc)}
+        if isinstance(exc, Invalid) and exc.field:
+            content["errors"] = [{"location": "body", "field": exc.field, "message": str(exc)}]
+        return JSONResponse(status_code=status_code, content=content)
+
+    return handler
+
+
+async def _on_integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity error turned into 409: %s", exc)
+    return JSONResponse(
+        status_code=status.HTTP_409_CONFLICT,
+        content={"detail": "the change conflicts with stored data (a duplicate or a missing reference)"},
+    )
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        content={"detail": "internal error; the server log has the details"},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(Forbidden, _plain(status.HTTP_403_FORBIDDEN))
+    app.add_exception_handler(NotFound, _plain(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(Conflict, _plain(status.HTTP_409_CONFLICT))
+    app.add_exception_handler(Invalid, _plain(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(BodyTooLarge, _plain(status.HTTP_413_CONTENT_TOO_LARGE))
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(Exception, _on_unexpected)
