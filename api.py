@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +19,8 @@ from core.limits import BodySizeLimit
 from core.migrate import upgrade
 from stations.areas.routes import router as areas_router
 
-log = logging.getLogger(__name__)
+# Every router the app mounts; tests walk these for the route table.
+ROUTERS = (health_router, auth_router, users_router, areas_router, audit_router)
 
 DESCRIPTION = """
 Loaxa schedules what commune radio stations (đài truyền thanh cấp xã) play over their
@@ -46,6 +46,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit_for=lambda _path: settings.max_body_bytes)
-    for router in (health_router, auth_router, users_router, areas_router, audit_router):
+    for router in ROUTERS:
         app.include_router(router)
     return app

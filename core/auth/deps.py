@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, col, select
 
 from audit.chain import Actor
-from core.auth.models import Role, RoleAssignment
+from core.auth.models import RoleAssignment
 from core.auth.permissions import Action, Forbidden, Grant, Principal
 from core.auth.tokens import user_for_token
 from core.deps import ClockDep, SessionDep
@@ -46,7 +46,7 @@ def load_grants(session: Session, user_id: int) -> tuple[Grant, ...]:
         .join(Area, col(Area.id) == RoleAssignment.area_id)
         .where(RoleAssignment.user_id == user_id)
     ).all()
-    return tuple(Grant(role=Role(ra.role), area_id=ra.area_id, area_path=path) for ra, path in rows)
+    return tuple(Grant(role=ra.role, area_id=ra.area_id, area_path=path) for ra, path in rows)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

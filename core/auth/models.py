@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Column, Enum, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models import InputModel, OutputModel
@@ -34,8 +34,11 @@ class RoleAssignment(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    # Stored as text so a new role needs no enum migration.
-    role: Role = Field(sa_type=String(20))
+    # Stored as plain text (no database enum), so a new role needs no migration.
+    role: Role = Field(
+        sa_type=Enum(Role, native_enum=False, create_constraint=False, length=20,
+                     values_callable=lambda roles: [r.value for r in roles])
+    )
     area_id: int = Field(
         sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False, index=True)
     )

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api import create_app
+from core.config import Settings, load_settings
+from core.db import Database
+from tests.databases import PostgresFactory, SqliteFactory, postgres_base_url
+from tests.world import World, build_world
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteFactory]:
+    factory = SqliteFactory(tmp_path_factory.mktemp("sqlite"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql_factory() -> Iterator[PostgresFactory]:
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("PostgreSQL cases need LOAXA_TEST_DATABASE_URL (e.g. "
+                    "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    factory = PostgresFactory(base)
+    yield factory
+    factory.close()
+
+
+Factory = SqliteFactory | PostgresFactory
+
+
+@pytest.fixture(scope="session")
+def world_templates() -> dict[str, tuple[str, World]]:
+    """Per backend: a database holding the test world, built once (argon2 is slow on
+    purpose) and copied for each test that asks for `world`."""
+    return {}
+
+
+def _world_template(backend: str, factory: Factory, cache: dict[str, tuple[str, World]]) -> str:
+    if backend not in cache:
+        url = factory.create()
+        database = Database(url)
+        cache[backend] = (url, build_world(database))
+        database.dispose()
+    return cache[backend][0]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated database on each backend (holding the test world if asked for)."""
+    backend: str = request.param
+    factory: Factory = request.getfixturevalue(f"{backend}_factory")
+    template = None
+    if "world" in request.fixturenames:
+        template = _world_template(backend, factory, request.getfixturevalue("world_templates"))
+    url = factory.create(template)
+    yield url
+    factory.drop(url)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+    return load_settings(database_url=database_url, auto_migrate=False,
+                         data_dir=tmp_path / "data", **overrides)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.database.dispose()
+
+
+@pytest.fixture
+def world(
+    request: pytest.FixtureRequest, database: Database,
+    world_templates: dict[str, tuple[str, World]],
+) -> World:
+    backend = "sqlite" if database.is_sqlite else "postgresql"
+    built = world_templates[backend][1]
+    return World(database, areas=dict(built.areas), users=dict(built.users))

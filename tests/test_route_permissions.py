@@ -1,0 +1,185 @@
+"""Every route × every role × (object inside the role's scope, object outside it).
+
+The cases are keyed by the app's route table: a new route without a case here fails
+`test_every_route_has_a_case`, and a route without a declared Permission fails too.
+The expectations below are written out by hand, apart from the permission module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api import ROUTERS, create_app
+from core.auth.deps import Permission
+from core.auth.models import Role
+from core.auth.permissions import PUBLIC_ROUTES
+from core.config import load_settings
+from tests.world import World
+
+Where = Literal["inside", "outside"]
+ALL_ROLES = frozenset(Role)
+ADMIN = frozenset({Role.admin})
+READERS = frozenset({Role.admin, Role.supervisor})
+
+
+@dataclass(frozen=True)
+class Call:
+    url: str
+    json: Any = None
+
+
+@dataclass(frozen=True)
+class Case:
+    allowed: frozenset[Role]
+    ok: int
+    make: Callable[[World, Where], Call]
+    # "refused": outside the scope gets 403; "filtered": a list answers 200 without the rows;
+    # "unscoped": the route acts on the caller only, so inside and outside are the same.
+    outside: Literal["refused", "filtered", "unscoped"] = "refused"
+
+
+def _commune(where: Where) -> str:
+    return "A" if where == "inside" else "B"
+
+
+def _village(world: World, where: Where) -> int:
+    return world.add_area(world.fresh_name("v"), _commune(where), "village")
+
+
+def _user(world: World, where: Where, roles: dict[Role, str] | None = None) -> int:
+    return world.add_user(world.fresh_name("u"), area=_commune(where), roles=roles)
+
+
+def _role_of(world: World, where: Where) -> Call:
+    user_id = _user(world, where, {Role.operator: _commune(where)})
+    with world.database.session() as session:
+        from core.auth.users import roles_of
+
+        assignment = roles_of(session, user_id)[0]
+    return Call(f"/api/v1/users/{user_id}/roles/{assignment.id}")
+
+
+CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/auth/me"): Case(ALL_ROLES, 200, lambda w, _: Call("/api/v1/auth/me"),
+                                     outside="unscoped"),
+    ("POST", "/api/v1/auth/logout"): Case(ALL_ROLES, 204, lambda w, _: Call("/api/v1/auth/logout"),
+                                          outside="unscoped"),
+    ("GET", "/api/v1/areas"): Case(
+        ALL_ROLES, 200,
+        lambda w, where: Call(f"/api/v1/areas?parent_id={w.areas[_commune(where)]}"),
+        outside="filtered"),
+    ("POST", "/api/v1/areas"): Case(
+        ADMIN, 201,
+        lambda w, where: Call("/api/v1/areas", {"parent_id": w.areas[_commune(where)],
+                                                "name": w.fresh_name("new"), "level": "village"})),
+    ("GET", "/api/v1/areas/{area_id}"): Case(
+        ALL_ROLES, 200, lambda w, where: Call(f"/api/v1/areas/{w.areas[_commune(where)]}")),
+    ("PATCH", "/api/v1/areas/{area_id}"): Case(
+        ADMIN, 200, lambda w, where: Call(f"/api/v1/areas/{_village(w, where)}", {"name": "renamed"})),
+    ("DELETE", "/api/v1/areas/{area_id}"): Case(
+        ADMIN, 204, lambda w, where: Call(f"/api/v1/areas/{_village(w, where)}")),
+    ("GET", "/api/v1/users"): Case(
+        READERS, 200, lambda w, where: Call(f"/api/v1/users?area_id={w.areas[_commune(where)]}"),
+        outside="filtered"),
+    ("POST", "/api/v1/users"): Case(
+        ADMIN, 201,
+        lambda w, where: Call("/api/v1/users", {"username": w.fresh_name("n"), "password": "long enough",
+                                                "area_id": w.areas[_commune(where)]})),
+    ("GET", "/api/v1/users/{user_id}"): Case(
+        READERS, 200, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}")),
+    ("PATCH", "/api/v1/users/{user_id}"): Case(
+        ADMIN, 200, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}", {"full_name": "X"})),
+    ("DELETE", "/api/v1/users/{user_id}"): Case(
+        ADMIN, 204, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}")),
+    ("POST", "/api/v1/users/{user_id}/roles"): Case(
+        ADMIN, 201,
+        lambda w, where: Call(f"/api/v1/users/{_user(w, where)}/roles",
+                              {"role": "approver", "area_id": w.areas[_commune(where)]})),
+    ("DELETE", "/api/v1/users/{user_id}/roles/{assignment_id}"): Case(ADMIN, 204, _role_of),
+    ("GET", "/api/v1/audit"): Case(
+        READERS, 200,
+        lambda w, where: Call(f"/api/v1/audit?object_type=area&object_id={w.areas[_commune(where)]}"),
+        outside="filtered"),
+}
+
+
+def _api_routes() -> list[APIRoute]:
+    return [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+
+
+def _route_table() -> set[tuple[str, str]]:
+    table = {(method, route.path) for route in _api_routes() for method in route.methods}
+    # Nothing may be mounted outside ROUTERS, or it would escape this test.
+    app = create_app(load_settings(database_url="sqlite:///:memory:", auto_migrate=False))
+    documented = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    assert documented == table
+    return table
+
+
+def _declared_permission(route: APIRoute) -> Permission | None:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, Permission):
+            return dependant.call
+        pending.extend(dependant.dependencies)
+    return None
+
+
+def test_every_route_has_a_case() -> None:
+    routes = _route_table() - PUBLIC_ROUTES
+    assert routes - CASES.keys() == set(), "routes without a permission case"
+    assert CASES.keys() - routes == set(), "cases for routes that no longer exist"
+
+
+def test_every_non_public_route_declares_a_permission() -> None:
+    for route in _api_routes():
+        public = {(m, route.path) for m in route.methods} <= PUBLIC_ROUTES
+        assert public or _declared_permission(route) is not None, f"{route.path} declares nothing"
+
+
+ROUTE_IDS = [f"{m} {p}" for m, p in CASES]
+
+
+@pytest.mark.parametrize("route", list(CASES), ids=ROUTE_IDS)
+def test_unauthenticated_is_refused(client: TestClient, world: World, route: tuple[str, str]) -> None:
+    call = CASES[route].make(world, "inside")
+    response = client.request(route[0], call.url, json=call.json)
+    assert response.status_code == 401, response.text
+    bad = client.request(route[0], call.url, json=call.json,
+                         headers={"Authorization": "Bearer forged-token"})
+    assert bad.status_code == 401, bad.text
+
+
+@pytest.mark.parametrize("where", ["inside", "outside"])
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+@pytest.mark.parametrize("route", list(CASES), ids=ROUTE_IDS)
+def test_route_role_scope(
+    client: TestClient, world: World, route: tuple[str, str], role: Role, where: Where
+) -> None:
+    case = CASES[route]
+    call = case.make(world, where)
+    response = client.request(route[0], call.url, json=call.json,
+                              headers=world.headers(f"{role.value}_a"))
+    in_scope = where == "inside" or case.outside == "unscoped"
+    if role not in case.allowed:
+        assert response.status_code == 403, response.text
+        assert response.json()["detail"]
+    elif in_scope or case.outside == "filtered":
+        assert response.status_code == case.ok, response.text
+        if not in_scope:
+            assert response.json()["data"] == [], "a list leaked rows from outside the scope"
+        elif case.outside == "filtered":
+            assert response.json()["count"] > 0, "the in-scope list should not be empty"
+    else:
+        assert response.status_code == 403, response.text

@@ -1,0 +1,92 @@
+"""A small area tree with one user per role, built through the real data functions.
+
+    Việt Nam (root)
+    ├── Province P ── Commune A ── Village A1
+    │              └─ Commune B ── Village B1
+    └── Province Q
+Every role user is scoped to commune A; admin_p is an admin of province P.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from audit.chain import Actor
+from core.auth.models import Role, RoleGrant, User, UserCreate
+from core.auth.tokens import issue_token
+from core.auth.users import create_user
+from core.db import Database
+from stations.areas.crud import create_area, create_root_area
+from stations.areas.models import Area, AreaCreate
+
+SYSTEM = Actor(id=None, name="test-setup")
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class World:
+    database: Database
+    areas: dict[str, int] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+
+    def add_area(self, name: str, parent: str | None, level: str) -> int:
+        with self.database.session(write=True) as session:
+            if parent is None:
+                area: Area = create_root_area(session=session, name=name, level=level, code=None,
+                                              timezone="Asia/Ho_Chi_Minh", actor=SYSTEM, now=now())
+            else:
+                area_in = AreaCreate(parent_id=self.areas[parent], name=name, level=level)
+                area = create_area(session=session, area_in=area_in, actor=SYSTEM, now=now())
+            session.commit()
+        assert area.id is not None
+        self.areas[name] = area.id
+        return area.id
+
+    def add_user(self, username: str, *, area: str, roles: dict[Role, str] | None = None) -> int:
+        grants = [RoleGrant(role=r, area_id=self.areas[a]) for r, a in (roles or {}).items()]
+        user_in = UserCreate(username=username, area_id=self.areas[area], password=PASSWORD,
+                             roles=grants)
+        with self.database.session(write=True) as session:
+            user = create_user(session=session, user_in=user_in, actor=SYSTEM, now=now())
+            session.commit()
+        assert user.id is not None
+        self.users[username] = user.id
+        return user.id
+
+    def token(self, username: str) -> str:
+        with self.database.session(write=True) as session:
+            user = session.get(User, self.users[username])
+            assert user is not None
+            token, _ = issue_token(session=session, user=user, now=now(), ttl=timedelta(hours=1))
+            session.commit()
+        return token
+
+    def headers(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
+    def fresh_name(self, stem: str) -> str:
+        return f"{stem}{next(_counter)}"
+
+
+def build_world(database: Database) -> World:
+    world = World(database)
+    world.add_area("Việt Nam", None, "country")
+    world.add_area("P", "Việt Nam", "province")
+    world.add_area("Q", "Việt Nam", "province")
+    world.add_area("A", "P", "commune")
+    world.add_area("B", "P", "commune")
+    world.add_area("A1", "A", "village")
+    world.add_area("B1", "B", "village")
+    for role in Role:
+        world.add_user(f"{role.value}_a", area="A", roles={role: "A"})
+    world.add_user("admin_p", area="P", roles={Role.admin: "P"})
+    world.add_user("plain_a", area="A1")
+    world.add_user("plain_b", area="B1")
+    return world
