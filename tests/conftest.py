@@ -66,6 +66,15 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     factory.drop(url)
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database with no schema at all, on each backend."""
+    factory: Factory = request.getfixturevalue(f"{request.param}_factory")
+    url = factory.create_empty()
+    yield url
+    factory.drop(url)
+
+
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)

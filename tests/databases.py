@@ -32,6 +32,9 @@ class SqliteFactory:
         shutil.copyfile(source or self.template, target)
         return f"sqlite:///{target}"
 
+    def create_empty(self) -> str:
+        return f"sqlite:///{self.root / uuid.uuid4().hex}.db"
+
     def drop(self, url: str) -> None:
         database = make_url(url).database
         assert database is not None
@@ -64,6 +67,11 @@ class PostgresFactory:
         name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
         source = make_url(template).database if template else self.template
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        return self._url(name)
+
+    def create_empty(self) -> str:
+        name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
+        self._execute(f'CREATE DATABASE "{name}"')
         return self._url(name)
 
     def drop(self, url: str) -> None:

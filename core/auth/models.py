@@ -53,11 +53,13 @@ class RoleAssignmentPublic(OutputModel):
 
 class UserBase(SQLModel):
     username: str = Field(
-        min_length=2, max_length=64, regex=USERNAME_PATTERN, unique=True, index=True
+        min_length=2, max_length=64, unique=True, index=True,
+        schema_extra={"pattern": USERNAME_PATTERN},
     )
     full_name: str = Field(default="", max_length=200)
     # The user's home area: admins above it manage the account.
     area_id: int
+
 
 
 class UserCreate(UserBase, InputModel):

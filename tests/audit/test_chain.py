@@ -1,0 +1,98 @@
+"""The audit chain: appends link up; an altered or removed event is named by verify."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import col, select
+
+from audit.chain import Actor, record, verify
+from audit.models import GENESIS_HASH, AuditEvent
+from core.db import Database
+
+ACTOR = Actor(id=None, name="tester")
+
+
+def _append(database: Database, n: int) -> None:
+    with database.session(write=True) as session:
+        for i in range(n):
+            record(session=session, actor=ACTOR, action="thing.update", object_type="thing",
+                   object_id=i, area_id=None, before={"n": i}, after={"n": i + 1},
+                   now=datetime(2026, 11, 28, 5, 30, i, tzinfo=UTC))
+        session.commit()
+
+
+def _verify(database: Database):  # type: ignore[no-untyped-def]
+    with database.session() as session:
+        return verify(session=session)
+
+
+def test_empty_chain_is_intact(database: Database) -> None:
+    result = _verify(database)
+    assert result.ok and result.checked == 0
+
+
+def test_events_link_to_their_predecessor(database: Database) -> None:
+    _append(database, 4)
+    with database.session() as session:
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    assert [e.id for e in events] == [1, 2, 3, 4]
+    assert events[0].prev_hash == GENESIS_HASH
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    result = _verify(database)
+    assert result.ok and result.checked == 4
+
+
+def test_rolled_back_change_leaves_no_event(database: Database) -> None:
+    _append(database, 2)
+    with database.session(write=True) as session:
+        record(session=session, actor=ACTOR, action="x", object_type="thing", object_id=9,
+               area_id=None, before=None, after=None, now=datetime.now(UTC))
+        session.rollback()
+    _append(database, 1)
+    result = _verify(database)
+    assert result.ok and result.checked == 3
+
+
+def _sql(database: Database, statement: str) -> None:
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(statement)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "named", "word"),
+    [
+        ("UPDATE audit_event SET after_json = '{\"n\":99}' WHERE id = 3", 3, "altered"),
+        ("UPDATE audit_event SET actor_name = 'someone else' WHERE id = 1", 1, "altered"),
+        ("DELETE FROM audit_event WHERE id = 2", 2, "removed"),
+        ("DELETE FROM audit_event WHERE id = 5", 5, "removed"),
+        ("UPDATE audit_event SET prev_hash = hash WHERE id = 4", 4, "altered"),
+    ],
+    ids=["content", "actor", "middle-removed", "last-removed", "link"],
+)
+def test_verify_names_the_tampered_event(
+    database: Database, tamper: str, named: int, word: str
+) -> None:
+    _append(database, 5)
+    _sql(database, tamper)
+    result = _verify(database)
+    assert not result.ok
+    assert result.problem is not None
+    assert result.problem.event_id == named
+    assert word in str(result.problem)
+
+
+def test_verify_names_an_event_rewritten_and_rehashed(database: Database) -> None:
+    from audit.chain import event_hash
+
+    _append(database, 4)
+    with database.session(write=True) as session:
+        event = session.get(AuditEvent, 2)
+        assert event is not None
+        event.after_json = '{"n":1000}'
+        event.hash = event_hash(event)
+        session.add(event)
+        session.commit()
+    result = _verify(database)
+    assert result.problem is not None and result.problem.event_id == 2

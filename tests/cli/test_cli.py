@@ -1,0 +1,126 @@
+"""The `loaxa` command, run as a real process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from core.auth.models import Role, RoleAssignment, User
+from core.db import Database
+from core.migrate import current_revision
+from tests.cli.helpers import run_loaxa
+
+COMMANDS = [(), ("server",), ("db",), ("db", "upgrade"), ("admin",), ("admin", "create-user"),
+            ("audit",), ("audit", "verify")]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "loaxa")
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = run_loaxa(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: loaxa" in result.stdout
+    assert len(result.stdout.splitlines()) > 5
+
+
+def test_db_upgrade_builds_the_schema_on_an_empty_database(empty_database_url: str) -> None:
+    assert current_revision(empty_database_url) is None
+    result = run_loaxa("db", "upgrade", database_url=empty_database_url)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+    assert current_revision(empty_database_url) == "0001"
+    again = run_loaxa("db", "upgrade", database_url=empty_database_url)
+    assert again.returncode == 0, again.stderr
+
+
+def test_create_first_admin_then_verify_audit(database_url: str) -> None:
+    result = run_loaxa("admin", "create-user", "admin", "--role", "admin", "--password",
+                       "s3cret-enough", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "Việt Nam" in result.stdout
+    database = Database(database_url)
+    with database.session() as session:
+        user = session.exec(select(User).where(User.username == "admin")).one()
+        roles = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)).all()
+    database.dispose()
+    assert [r.role for r in roles] == [Role.admin]
+    verify = run_loaxa("audit", "verify", database_url=database_url)
+    assert verify.returncode == 0, verify.stderr
+    assert "2 audit event(s), chain intact" in verify.stdout
+
+
+def test_create_user_prompts_for_the_password(database_url: str) -> None:
+    result = run_loaxa("admin", "create-user", "op1", "--role", "operator",
+                       database_url=database_url, input="a-long-password\na-long-password\n")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "created user op1" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("Bad Name!", "--role", "admin", "--password", "long-enough"), "username"),
+        (("ok-name", "--role", "admin", "--password", "short"), "password"),
+        (("ok-name", "--role", "emperor", "--password", "long-enough"), "emperor"),
+        (("ok-name", "--role", "admin", "--area", "Atlantis", "--password", "long-enough"),
+         "Atlantis"),
+    ],
+    ids=["username", "password", "role", "area"],
+)
+def test_create_user_rejects_bad_input_by_name(
+    database_url: str, args: tuple[str, ...], message: str
+) -> None:
+    result = run_loaxa("admin", "create-user", *args, database_url=database_url)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    database = Database(database_url)
+    with database.session() as session:
+        assert session.exec(select(User)).all() == []
+    database.dispose()
+
+
+def test_duplicate_username_is_refused(database_url: str) -> None:
+    args = ("admin", "create-user", "dup", "--role", "admin", "--password", "long-enough")
+    assert run_loaxa(*args, database_url=database_url).returncode == 0
+    second = run_loaxa(*args, database_url=database_url)
+    assert second.returncode == 1
+    assert "'dup' is taken" in second.stderr
+
+
+def test_audit_verify_names_an_altered_row(database_url: str) -> None:
+    for name in ("a1", "a2", "a3"):
+        run_loaxa("admin", "create-user", name, "--role", "operator", "--password",
+                  "long-enough", database_url=database_url)
+    database = Database(database_url)
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE audit_event SET actor_name = 'nobody' WHERE id = 3"
+        )
+    database.dispose()
+    result = run_loaxa("audit", "verify", database_url=database_url)
+    assert result.returncode == 1
+    assert "audit event #3" in result.stderr
+    assert "altered" in result.stderr
+
+
+def test_bad_environment_value_is_named() -> None:
+    result = run_loaxa("audit", "verify", env={"LOAXA_TOKEN_TTL_MINUTES": "soon"})
+    assert result.returncode == 1
+    assert "token_ttl_minutes (LOAXA_TOKEN_TTL_MINUTES)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_key_in_config_file_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("database_url: sqlite:///x.db\ndatabse_pool: 3\n")
+    result = run_loaxa("--config", str(config), "audit", "verify")
+    assert result.returncode == 1
+    assert "databse_pool" in result.stderr
+
+
+def test_missing_config_file_is_named(tmp_path: Path) -> None:
+    result = run_loaxa("--config", str(tmp_path / "nope.yaml"), "db", "upgrade")
+    assert result.returncode == 2
+    assert "nope.yaml" in result.stderr
