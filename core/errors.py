@@ -66,6 +66,7 @@ def _plain(status_code: int):  # type: ignore[no-untyped-def]
     async def handler(_: Request, exc: Exception) -> JSONResponse:
         content: dict[str, Any] = {"detail": str(exc)}
         if isinstance(exc, Invalid) and exc.field:
+            content["detail"] = f"{exc.field}: {exc}"
             content["errors"] = [{"location": "body", "field": exc.field, "message": str(exc)}]
         return JSONResponse(status_code=status_code, content=content)
 

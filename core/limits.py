@@ -34,17 +34,33 @@ class BodySizeLimit:
             await _send_413(send, limit)
             return
         received = 0
+        too_large = False
+        started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    too_large = True
                     raise BodyTooLarge(_message(limit))
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            # The framework turns a failed body read into its own 400; ours is the answer.
+            if too_large and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except BodyTooLarge:
+            pass
+        if too_large and not started:
+            await _send_413(send, limit)
 
 
 async def _send_413(send: Send, limit: int) -> None:

@@ -14,6 +14,7 @@ from core.auth.models import RoleAssignment
 from core.auth.permissions import Action, Forbidden, Grant, Principal
 from core.auth.tokens import user_for_token
 from core.deps import ClockDep, SessionDep
+from core.errors import Invalid
 from stations.areas.models import Area
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login")
@@ -64,10 +65,16 @@ class AccessControl:
     def actor(self) -> Actor:
         return Actor(id=self.principal.user_id, name=self.principal.username)
 
-    def require_area(self, area_id: int | None, *, what: str) -> None:
-        """Refuse unless the declared action is allowed in the area (None: no area, refused)."""
+    def require_area(self, area_id: int | None, *, what: str, field: str | None = None) -> None:
+        """Refuse unless the declared action is allowed in the area.
+
+        `field` names the request field the area came from: a reference to an area that
+        does not exist is then the caller's mistake (422), not a refusal.
+        """
         assert self.action is not None, "a route without an action has no area to check"
         area = self.session.get(Area, area_id) if area_id is not None else None
+        if area is None and area_id is not None and field is not None:
+            raise Invalid(f"area #{area_id} does not exist", field=field)
         if area is None or not self.principal.can(self.action, area.path):
             where = f"area #{area_id}" if area_id is not None else "the top of the area tree"
             raise Forbidden(f"{self.action.value} on {what} in {where} is outside your roles' scope")

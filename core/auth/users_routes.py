@@ -37,9 +37,9 @@ def list_users(
 def create_user(
     session: SessionDep, access: WriteAccess, clock: ClockDep, user_in: UserCreate
 ) -> UserPublic:
-    access.require_area(user_in.area_id, what="a new user")
+    access.require_area(user_in.area_id, what="a new user", field="area_id")
     for grant in user_in.roles:
-        access.require_area(grant.area_id, what=f"a {grant.role.value} role")
+        access.require_area(grant.area_id, what=f"a {grant.role.value} role", field="roles.area_id")
     user = crud.create_user(session=session, user_in=user_in, actor=access.actor, now=clock.now())
     session.commit()
     return crud.to_public(session, user)
@@ -60,7 +60,7 @@ def update_user(
     user = crud.get_user(session=session, user_id=user_id)
     access.require_area(user.area_id, what=f"user #{user_id}")
     if user_in.area_id is not None:
-        access.require_area(user_in.area_id, what=f"moving user #{user_id}")
+        access.require_area(user_in.area_id, what=f"moving user #{user_id}", field="area_id")
     user = crud.update_user(session=session, user=user, user_in=user_in, actor=access.actor,
                             now=clock.now())
     session.commit()
@@ -83,7 +83,7 @@ def grant_role(
 ) -> RoleAssignmentPublic:
     user = crud.get_user(session=session, user_id=user_id)
     access.require_area(user.area_id, what=f"user #{user_id}")
-    access.require_area(grant.area_id, what=f"a {grant.role.value} role")
+    access.require_area(grant.area_id, what=f"a {grant.role.value} role", field="area_id")
     assignment = crud.grant_role(session=session, user=user, grant=grant, actor=access.actor,
                                  now=clock.now())
     session.commit()

@@ -39,7 +39,7 @@ def list_areas(
 def create_area(
     session: SessionDep, access: WriteAccess, clock: ClockDep, area_in: AreaCreate
 ) -> AreaPublic:
-    access.require_area(area_in.parent_id, what="a new area")
+    access.require_area(area_in.parent_id, what="a new area", field="parent_id")
     area = crud.create_area(session=session, area_in=area_in, actor=access.actor, now=clock.now())
     session.commit()
     return AreaPublic.model_validate(area)
@@ -60,7 +60,7 @@ def update_area(
     area = crud.get_area(session=session, area_id=area_id)
     access.require_area(area.parent_id, what=f"area #{area_id}")
     if "parent_id" in area_in.model_fields_set and area_in.parent_id != area.parent_id:
-        access.require_area(area_in.parent_id, what=f"moving area #{area_id}")
+        access.require_area(area_in.parent_id, what=f"moving area #{area_id}", field="parent_id")
     area = crud.update_area(session=session, area=area, area_in=area_in, actor=access.actor,
                             now=clock.now())
     session.commit()

@@ -1,0 +1,156 @@
+"""Bad input to each route family: a 4xx that names what was wrong, and nothing written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from core.db import Database
+from tests.world import World
+
+TABLES = ("area", "user", "role_assignment", "auth_token", "audit_event", "login_throttle")
+
+
+@dataclass(frozen=True)
+class Bad:
+    method: str
+    path: Callable[[World], str]
+    status: int
+    names: str  # the field (or phrase) the error must name
+    body: Any = None  # JSON-encoded unless it is bytes
+    signed_in: bool = True
+
+
+def _p(path: str) -> Callable[[World], str]:
+    return lambda _w: path
+
+
+def _area(name: str, suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/areas/{w.areas[name]}{suffix}"
+
+
+def _user(name: str, suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/users/{w.users[name]}{suffix}"
+
+
+NEW_AREA = {"parent_id": 2, "name": "Xã Mới", "level": "commune"}
+NEW_USER = {"username": "newbie", "password": "long enough", "area_id": 4}
+
+CASES: dict[str, Bad] = {
+    # auth
+    "login-malformed": Bad("POST", _p("/api/v1/auth/login"), 422, "body", b'{"username": "a",',
+                           signed_in=False),
+    "login-unknown": Bad("POST", _p("/api/v1/auth/login"), 422, "remember_me",
+                         {"username": "a", "password": "b", "remember_me": True}, signed_in=False),
+    "login-type": Bad("POST", _p("/api/v1/auth/login"), 422, "username",
+                      {"username": ["a"], "password": "b"}, signed_in=False),
+    "login-missing": Bad("POST", _p("/api/v1/auth/login"), 422, "password", {"username": "a"},
+                         signed_in=False),
+    "login-oversized": Bad("POST", _p("/api/v1/auth/login"), 413, "too large",
+                           {"username": "a", "password": "x" * 2_000_000}, signed_in=False),
+    # areas
+    "area-malformed": Bad("POST", _p("/api/v1/areas"), 422, "body", b"{parent_id: 2}"),
+    "area-unknown": Bad("POST", _p("/api/v1/areas"), 422, "colour", {**NEW_AREA, "colour": "red"}),
+    "area-type": Bad("POST", _p("/api/v1/areas"), 422, "parent_id", {**NEW_AREA, "parent_id": "P"}),
+    "area-empty-name": Bad("POST", _p("/api/v1/areas"), 422, "name", {**NEW_AREA, "name": ""}),
+    "area-timezone": Bad("POST", _p("/api/v1/areas"), 422, "timezone",
+                         {**NEW_AREA, "timezone": "Asia/Atlantis"}),
+    "area-no-parent": Bad("POST", _p("/api/v1/areas"), 422, "parent_id",
+                          {**NEW_AREA, "parent_id": 999}),
+    "area-oversized": Bad("POST", _p("/api/v1/areas"), 413, "too large",
+                          {**NEW_AREA, "name": "x" * 1_100_000}),
+    "area-not-json-array": Bad("POST", _p("/api/v1/areas"), 422, "body", [NEW_AREA]),
+    "area-duplicate-code": Bad("PATCH", _area("A1"), 409, "code",
+                               None),  # body filled in by the test: B1's code
+    "area-path-type": Bad("GET", _p("/api/v1/areas/abc"), 422, "area_id"),
+    "area-query-limit": Bad("GET", _p("/api/v1/areas?limit=100000"), 422, "limit"),
+    "area-move-under-itself": Bad("PATCH", _area("A"), 422, "parent_id", None),
+    "area-delete-nonempty": Bad("DELETE", _area("A"), 409, "still has areas"),
+    "area-patch-unknown": Bad("PATCH", _area("A1"), 422, "parent", {"parent": 3}),
+    # users
+    "user-unknown": Bad("POST", _p("/api/v1/users"), 422, "is_admin", {**NEW_USER, "is_admin": True}),
+    "user-bad-name": Bad("POST", _p("/api/v1/users"), 422, "username",
+                         {**NEW_USER, "username": "Ông Ba"}),
+    "user-short-password": Bad("POST", _p("/api/v1/users"), 422, "password",
+                               {**NEW_USER, "password": "123"}),
+    "user-no-area": Bad("POST", _p("/api/v1/users"), 422, "area_id", {**NEW_USER, "area_id": 999}),
+    "user-bad-role": Bad("POST", _p("/api/v1/users"), 422, "roles.0.role",
+                         {**NEW_USER, "roles": [{"role": "king", "area_id": 4}]}),
+    "user-duplicate": Bad("POST", _p("/api/v1/users"), 409, "taken",
+                          {**NEW_USER, "username": "operator_a"}),
+    "user-patch-null": Bad("PATCH", _user("plain_a"), 422, "is_active", {"is_active": None}),
+    "user-patch-type": Bad("PATCH", _user("plain_a"), 422, "is_active", {"is_active": "maybe"}),
+    "user-malformed": Bad("PATCH", _user("plain_a"), 422, "body", b"\xff\xfe"),
+    "role-bad": Bad("POST", _user("plain_a", "/roles"), 422, "role", {"role": "mayor", "area_id": 4}),
+    "role-duplicate": Bad("POST", _user("operator_a", "/roles"), 409, "already holds",
+                          {"role": "operator", "area_id": 4}),
+    "role-missing": Bad("DELETE", _user("plain_a", "/roles/9999"), 404, "no role assignment"),
+    # audit
+    "audit-since": Bad("GET", _p("/api/v1/audit?since=yesterday"), 422, "since"),
+    "audit-limit": Bad("GET", _p("/api/v1/audit?limit=0"), 422, "limit"),
+}
+
+
+def _counts(database: Database) -> dict[str, int]:
+    with database.engine.connect() as connection:
+        return {t: connection.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
+                for t in TABLES}
+
+
+def _body_for(name: str, case: Bad, world: World) -> Any:
+    if name == "area-duplicate-code":
+        with world.database.engine.begin() as connection:
+            connection.execute(text("UPDATE area SET code = 'B1-CODE' WHERE id = :id"),
+                               {"id": world.areas["B1"]})
+        return {"code": "B1-CODE"}
+    if name == "area-move-under-itself":
+        return {"parent_id": world.areas["A1"]}
+    return case.body
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_refused_by_name_and_writes_nothing(
+    client: TestClient, world: World, database: Database, name: str
+) -> None:
+    case = CASES[name]
+    headers = world.headers("admin_p") if case.signed_in else {}
+    body = _body_for(name, case, world)
+    before = _counts(database)
+    content = body if isinstance(body, bytes) else None if body is None else json.dumps(body)
+    headers["Content-Type"] = "application/json"
+    response = client.request(case.method, case.path(world), content=content, headers=headers)
+    assert response.status_code == case.status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert case.names in response.json()["detail"], response.json()
+    assert _counts(database) == before
+
+
+def _chunks(total: int) -> Iterator[bytes]:
+    chunk = b" " * 65536
+    for _ in range(total // len(chunk) + 1):
+        yield chunk
+
+
+def test_streamed_body_without_length_is_cut_at_the_limit(
+    client: TestClient, world: World, database: Database
+) -> None:
+    headers = world.headers("admin_p") | {"Content-Type": "application/json"}
+    before = _counts(database)
+    response = client.post("/api/v1/areas", content=_chunks(3_000_000), headers=headers)
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+    assert _counts(database) == before
+
+
+def test_validation_error_lists_every_field(client: TestClient, world: World) -> None:
+    response = client.post("/api/v1/users", json={"username": "X Y", "password": "1"},
+                           headers=world.headers("admin_p"))
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"username", "password", "area_id"}
