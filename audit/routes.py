@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func
+from sqlalchemy import false, func, or_
 from sqlmodel import col, select
 
 from audit.models import AuditEvent, AuditEventPublic, AuditEventsPublic
@@ -41,8 +41,12 @@ def list_events(
     since: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
     until: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
 ) -> AuditEventsPublic:
-    query = select(AuditEvent).join(Area, col(Area.id) == AuditEvent.area_id).where(
-        in_scope(col(Area.path), access.scope_prefixes())
+    prefixes = access.scope_prefixes()
+    # Events of no area (the top of the tree) are national: shown to roles held at a root.
+    national = any(prefix.count("/") == 2 for prefix in prefixes)
+    no_area = col(AuditEvent.area_id).is_(None) if national else false()
+    query = select(AuditEvent).outerjoin(Area, col(Area.id) == AuditEvent.area_id).where(
+        or_(in_scope(col(Area.path), prefixes), no_area)
     )
     filters = {"action": action, "object_type": object_type, "object_id": object_id,
                "actor_id": actor_id}

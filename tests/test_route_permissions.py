@@ -104,7 +104,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/users/{user_id}/roles/{assignment_id}"): Case(ADMIN, 204, _role_of),
     ("GET", "/api/v1/audit"): Case(
         READERS, 200,
-        lambda w, where: Call(f"/api/v1/audit?object_type=area&object_id={w.areas[_commune(where)]}"),
+        lambda w, where: Call(f"/api/v1/audit?object_type=user&object_id={_user(w, where)}"),
         outside="filtered"),
 }
 

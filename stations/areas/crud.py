@@ -54,9 +54,18 @@ def create_area(
     data = area_in.model_dump(exclude={"timezone"})
     area = Area(**data, timezone=area_in.timezone or parent.timezone, created_at=now)
     _insert(session, area, parent)
-    record(session=session, actor=actor, action="area.create", object_type="area",
-           object_id=area.id, area_id=area.id, before=None, after=_snapshot(area), now=now)
+    _audit(session, actor, "area.create", area, None, _snapshot(area), now)
     return area
+
+
+def _audit(
+    session: Session, actor: Actor, action: str, area: Area,
+    before: dict[str, object] | None, after: dict[str, object] | None, now: datetime,
+) -> None:
+    # Filed under the parent, the area whose admins make these changes, so the history
+    # stays readable after the area itself is deleted.
+    record(session=session, actor=actor, action=action, object_type="area", object_id=area.id,
+           area_id=area.parent_id, before=before, after=after, now=now)
 
 
 def create_root_area(
@@ -66,8 +75,7 @@ def create_root_area(
     _check_code_free(session, code)
     area = Area(name=name, level=level, code=code, timezone=timezone, created_at=now)
     _insert(session, area, None)
-    record(session=session, actor=actor, action="area.create", object_type="area",
-           object_id=area.id, area_id=area.id, before=None, after=_snapshot(area), now=now)
+    _audit(session, actor, "area.create", area, None, _snapshot(area), now)
     return area
 
 
@@ -87,8 +95,7 @@ def update_area(
         setattr(area, key, value)
     session.add(area)
     session.flush()
-    record(session=session, actor=actor, action="area.update", object_type="area",
-           object_id=area.id, area_id=area.id, before=before, after=_snapshot(area), now=now)
+    _audit(session, actor, "area.update", area, before, _snapshot(area), now)
     return area
 
 
@@ -122,10 +129,9 @@ def delete_area(*, session: Session, area: Area, actor: Actor, now: datetime) ->
     if session.exec(held).first() is not None:
         raise Conflict(f"roles are held in area #{area.id}: remove those roles first")
     before = _snapshot(area)
+    _audit(session, actor, "area.delete", area, before, None, now)
     session.delete(area)
     session.flush()
-    record(session=session, actor=actor, action="area.delete", object_type="area",
-           object_id=before["id"], area_id=area.id, before=before, after=None, now=now)
 
 
 def list_areas(
