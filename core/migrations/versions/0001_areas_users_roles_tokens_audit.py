@@ -61,12 +61,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_area_id'), ['area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_occurred_at'), ['occurred_at'], unique=False)
 
-    op.create_table('audit_head',
+    audit_head = op.create_table('audit_head',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('last_event_id', sa.Integer(), nullable=False),
     sa.Column('last_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    # The chain's head exists from the start, so concurrent first appends lock one row.
+    op.bulk_insert(audit_head, [{'id': 1, 'last_event_id': 0, 'last_hash': '0' * 64}])
     op.create_table('login_throttle',
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
