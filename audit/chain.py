@@ -124,7 +124,9 @@ def verify(*, session: Session, batch_size: int = 1000) -> VerifyResult:
     checked = 0
     for event in _events(session, batch_size):
         if event.id != expected_id:
-            return VerifyResult(checked, ChainProblem(expected_id, "missing: the event was removed"))
+            return VerifyResult(
+                checked, ChainProblem(expected_id, "missing: the event was removed")
+            )
         if event_hash(event) != event.hash:
             return VerifyResult(
                 checked, ChainProblem(event.id, "its content does not match its hash (altered)")

@@ -24,12 +24,16 @@ ReadAccess = Annotated[AccessControl, Depends(Permission(Action.audit_read))]
 
 def _public(event: AuditEvent) -> AuditEventPublic:
     return AuditEventPublic.model_validate(
-        event, update={"before": json.loads(event.before_json), "after": json.loads(event.after_json)}
+        event,
+        update={"before": json.loads(event.before_json), "after": json.loads(event.after_json)},
     )
 
 
-@router.get("", response_model=AuditEventsPublic,
-            summary="Audit events of areas in your scope, newest first")
+@router.get(
+    "",
+    response_model=AuditEventsPublic,
+    summary="Audit events of areas in your scope, newest first",
+)
 def list_events(
     session: SessionDep,
     access: ReadAccess,
@@ -45,11 +49,17 @@ def list_events(
     # Events of no area (the top of the tree) are national: shown to roles held at a root.
     national = any(prefix.count("/") == 2 for prefix in prefixes)
     no_area = col(AuditEvent.area_id).is_(None) if national else false()
-    query = select(AuditEvent).outerjoin(Area, col(Area.id) == AuditEvent.area_id).where(
-        or_(in_scope(col(Area.path), prefixes), no_area)
+    query = (
+        select(AuditEvent)
+        .outerjoin(Area, col(Area.id) == AuditEvent.area_id)
+        .where(or_(in_scope(col(Area.path), prefixes), no_area))
     )
-    filters = {"action": action, "object_type": object_type, "object_id": object_id,
-               "actor_id": actor_id}
+    filters = {
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "actor_id": actor_id,
+    }
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(AuditEvent, name) == value)

@@ -20,12 +20,15 @@ def create_user(
     name: str = typer.Argument(help="Username: lower-case letters, digits, '.', '_' or '-'"),
     role: Role = typer.Option(..., "--role", help="The role to give, in --area"),
     area: str | None = typer.Option(
-        None, "--area",
+        None,
+        "--area",
         help="Area id, code or exact name. Default: the top area, created as 'Việt Nam' "
         "when the tree is empty.",
     ),
     password: str | None = typer.Option(
-        None, "--password", envvar="LOAXA_ADMIN_PASSWORD",
+        None,
+        "--password",
+        envvar="LOAXA_ADMIN_PASSWORD",
         help="At least 8 characters. Prompted for (hidden) when not given.",
     ),
     full_name: str = typer.Option("", "--full-name", help="Shown to other users"),
@@ -43,14 +46,25 @@ def create_user(
     now = SystemClock().now()
     try:
         with database.session(write=True) as session, errors_as_messages():
-            target = resolve_area(session=session, ref=area, timezone=config.default_timezone, now=now)
+            target = resolve_area(
+                session=session, ref=area, timezone=config.default_timezone, now=now
+            )
             try:
-                user = create_user_with_role(session=session, username=name, password=password,
-                                             role=role, area=target, full_name=full_name, now=now)
+                user = create_user_with_role(
+                    session=session,
+                    username=name,
+                    password=password,
+                    role=role,
+                    area=target,
+                    full_name=full_name,
+                    now=now,
+                )
             except ValidationError as exc:
                 fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
             session.commit()
-            typer.echo(f"created user {user.username} (#{user.id}): {role.value} in "
-                       f"{target.name} (area #{target.id})")
+            typer.echo(
+                f"created user {user.username} (#{user.id}): {role.value} in "
+                f"{target.name} (area #{target.id})"
+            )
     finally:
         database.dispose()

@@ -24,7 +24,11 @@ app.command("server")(server)
 @app.callback()
 def _options(
     config: Path | None = typer.Option(
-        None, "--config", envvar="LOAXA_CONFIG", exists=True, dir_okay=False,
+        None,
+        "--config",
+        envvar="LOAXA_CONFIG",
+        exists=True,
+        dir_okay=False,
         help="A config.yaml to use instead of the default; LOAXA_* variables still override it.",
     ),
 ) -> None:

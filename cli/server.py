@@ -21,7 +21,8 @@ def server(
     host: str | None = typer.Option(None, "--host", help="Address to listen on (config: host)"),
     port: int | None = typer.Option(None, "--port", help="Port to listen on (config: port)"),
     seed_admin: bool = typer.Option(
-        False, "--seed-admin",
+        False,
+        "--seed-admin",
         help="When the database has no users, create 'admin' with a random password and print it.",
     ),
 ) -> None:
@@ -47,11 +48,21 @@ def _seed_admin(config: Settings) -> None:
                 typer.echo("users exist already: no admin seeded")
                 return
             password = secrets.token_urlsafe(12)
-            area = resolve_area(session=session, ref=None, timezone=config.default_timezone, now=now)
-            create_user_with_role(session=session, username="admin", password=password,
-                                  role=Role.admin, area=area, full_name="Administrator", now=now)
+            area = resolve_area(
+                session=session, ref=None, timezone=config.default_timezone, now=now
+            )
+            create_user_with_role(
+                session=session,
+                username="admin",
+                password=password,
+                role=Role.admin,
+                area=area,
+                full_name="Administrator",
+                now=now,
+            )
             session.commit()
     finally:
         database.dispose()
-    typer.secho(f"seeded admin: username 'admin', password '{password}' (change it)",
-                fg=typer.colors.YELLOW)
+    typer.secho(
+        f"seeded admin: username 'admin', password '{password}' (change it)", fg=typer.colors.YELLOW
+    )

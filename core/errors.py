@@ -47,8 +47,14 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
             field, message = "body", f"malformed JSON: {error.get('ctx', {}).get('error', message)}"
         elif error.get("type") == "extra_forbidden":
             message = f"unknown field {field!r}"
-        errors.append({"location": location, "field": field, "message": message,
-                       "type": str(error.get("type", ""))})
+        errors.append(
+            {
+                "location": location,
+                "field": field,
+                "message": message,
+                "type": str(error.get("type", "")),
+            }
+        )
     return errors
 
 
@@ -77,7 +83,9 @@ async def _on_integrity_error(_: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error turned into 409: %s", exc)
     return JSONResponse(
         status_code=status.HTTP_409_CONFLICT,
-        content={"detail": "the change conflicts with stored data (a duplicate or a missing reference)"},
+        content={
+            "detail": "the change conflicts with stored data (a duplicate or a missing reference)"
+        },
     )
 
 

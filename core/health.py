@@ -19,11 +19,15 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database answers", responses={503: {"description": "not ready"}})
+@router.get(
+    "/readyz", summary="The database answers", responses={503: {"description": "not ready"}}
+)
 def readyz(database: DatabaseDep) -> JSONResponse:
     try:
         database.ping()
     except SQLAlchemyError as exc:
         log.warning("readiness check failed: %s", exc)
-        return JSONResponse(status_code=503, content={"status": "unavailable", "detail": "database unreachable"})
+        return JSONResponse(
+            status_code=503, content={"status": "unavailable", "detail": "database unreachable"}
+        )
     return JSONResponse(content={"status": "ok", "database": database.engine.dialect.name})

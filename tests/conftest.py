@@ -27,8 +27,10 @@ def sqlite_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteF
 def postgresql_factory() -> Iterator[PostgresFactory]:
     base = postgres_base_url()
     if base is None:
-        pytest.skip("PostgreSQL cases need LOAXA_TEST_DATABASE_URL (e.g. "
-                    "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL cases need LOAXA_TEST_DATABASE_URL (e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
     factory = PostgresFactory(base)
     yield factory
     factory.close()
@@ -83,8 +85,9 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
-    return load_settings(database_url=database_url, auto_migrate=False,
-                         data_dir=tmp_path / "data", **overrides)
+    return load_settings(
+        database_url=database_url, auto_migrate=False, data_dir=tmp_path / "data", **overrides
+    )
 
 
 @pytest.fixture
@@ -106,7 +109,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def world(
-    request: pytest.FixtureRequest, database: Database,
+    request: pytest.FixtureRequest,
+    database: Database,
     world_templates: dict[str, tuple[str, World]],
 ) -> World:
     backend = "sqlite" if database.is_sqlite else "postgresql"

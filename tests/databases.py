@@ -79,10 +79,14 @@ class PostgresFactory:
 
     def close(self) -> None:
         with self.admin.connect() as connection:
-            names = connection.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                {"p": f"{self.prefix}\\_%"},
-            ).scalars().all()
+            names = (
+                connection.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                    {"p": f"{self.prefix}\\_%"},
+                )
+                .scalars()
+                .all()
+            )
         for name in names:
             self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin.dispose()

@@ -44,52 +44,93 @@ NEW_USER = {"username": "newbie", "password": "long enough", "area_id": 4}
 
 CASES: dict[str, Bad] = {
     # auth
-    "login-malformed": Bad("POST", _p("/api/v1/auth/login"), 422, "body", b'{"username": "a",',
-                           signed_in=False),
-    "login-unknown": Bad("POST", _p("/api/v1/auth/login"), 422, "remember_me",
-                         {"username": "a", "password": "b", "remember_me": True}, signed_in=False),
-    "login-type": Bad("POST", _p("/api/v1/auth/login"), 422, "username",
-                      {"username": ["a"], "password": "b"}, signed_in=False),
-    "login-missing": Bad("POST", _p("/api/v1/auth/login"), 422, "password", {"username": "a"},
-                         signed_in=False),
-    "login-oversized": Bad("POST", _p("/api/v1/auth/login"), 413, "too large",
-                           {"username": "a", "password": "x" * 2_000_000}, signed_in=False),
+    "login-malformed": Bad(
+        "POST", _p("/api/v1/auth/login"), 422, "body", b'{"username": "a",', signed_in=False
+    ),
+    "login-unknown": Bad(
+        "POST",
+        _p("/api/v1/auth/login"),
+        422,
+        "remember_me",
+        {"username": "a", "password": "b", "remember_me": True},
+        signed_in=False,
+    ),
+    "login-type": Bad(
+        "POST",
+        _p("/api/v1/auth/login"),
+        422,
+        "username",
+        {"username": ["a"], "password": "b"},
+        signed_in=False,
+    ),
+    "login-missing": Bad(
+        "POST", _p("/api/v1/auth/login"), 422, "password", {"username": "a"}, signed_in=False
+    ),
+    "login-oversized": Bad(
+        "POST",
+        _p("/api/v1/auth/login"),
+        413,
+        "too large",
+        {"username": "a", "password": "x" * 2_000_000},
+        signed_in=False,
+    ),
     # areas
     "area-malformed": Bad("POST", _p("/api/v1/areas"), 422, "body", b"{parent_id: 2}"),
     "area-unknown": Bad("POST", _p("/api/v1/areas"), 422, "colour", {**NEW_AREA, "colour": "red"}),
     "area-type": Bad("POST", _p("/api/v1/areas"), 422, "parent_id", {**NEW_AREA, "parent_id": "P"}),
     "area-empty-name": Bad("POST", _p("/api/v1/areas"), 422, "name", {**NEW_AREA, "name": ""}),
-    "area-timezone": Bad("POST", _p("/api/v1/areas"), 422, "timezone",
-                         {**NEW_AREA, "timezone": "Asia/Atlantis"}),
-    "area-no-parent": Bad("POST", _p("/api/v1/areas"), 422, "parent_id",
-                          {**NEW_AREA, "parent_id": 999}),
-    "area-oversized": Bad("POST", _p("/api/v1/areas"), 413, "too large",
-                          {**NEW_AREA, "name": "x" * 1_100_000}),
+    "area-timezone": Bad(
+        "POST", _p("/api/v1/areas"), 422, "timezone", {**NEW_AREA, "timezone": "Asia/Atlantis"}
+    ),
+    "area-no-parent": Bad(
+        "POST", _p("/api/v1/areas"), 422, "parent_id", {**NEW_AREA, "parent_id": 999}
+    ),
+    "area-oversized": Bad(
+        "POST", _p("/api/v1/areas"), 413, "too large", {**NEW_AREA, "name": "x" * 1_100_000}
+    ),
     "area-not-json-array": Bad("POST", _p("/api/v1/areas"), 422, "body", [NEW_AREA]),
-    "area-duplicate-code": Bad("PATCH", _area("A1"), 409, "code",
-                               None),  # body filled in by the test: B1's code
+    "area-duplicate-code": Bad(
+        "PATCH", _area("A1"), 409, "code", None
+    ),  # body filled in by the test: B1's code
     "area-path-type": Bad("GET", _p("/api/v1/areas/abc"), 422, "area_id"),
     "area-query-limit": Bad("GET", _p("/api/v1/areas?limit=100000"), 422, "limit"),
     "area-move-under-itself": Bad("PATCH", _area("A"), 422, "parent_id", None),
     "area-delete-nonempty": Bad("DELETE", _area("A"), 409, "still has areas"),
     "area-patch-unknown": Bad("PATCH", _area("A1"), 422, "parent", {"parent": 3}),
     # users
-    "user-unknown": Bad("POST", _p("/api/v1/users"), 422, "is_admin", {**NEW_USER, "is_admin": True}),
-    "user-bad-name": Bad("POST", _p("/api/v1/users"), 422, "username",
-                         {**NEW_USER, "username": "Ông Ba"}),
-    "user-short-password": Bad("POST", _p("/api/v1/users"), 422, "password",
-                               {**NEW_USER, "password": "123"}),
+    "user-unknown": Bad(
+        "POST", _p("/api/v1/users"), 422, "is_admin", {**NEW_USER, "is_admin": True}
+    ),
+    "user-bad-name": Bad(
+        "POST", _p("/api/v1/users"), 422, "username", {**NEW_USER, "username": "Ông Ba"}
+    ),
+    "user-short-password": Bad(
+        "POST", _p("/api/v1/users"), 422, "password", {**NEW_USER, "password": "123"}
+    ),
     "user-no-area": Bad("POST", _p("/api/v1/users"), 422, "area_id", {**NEW_USER, "area_id": 999}),
-    "user-bad-role": Bad("POST", _p("/api/v1/users"), 422, "roles.0.role",
-                         {**NEW_USER, "roles": [{"role": "king", "area_id": 4}]}),
-    "user-duplicate": Bad("POST", _p("/api/v1/users"), 409, "taken",
-                          {**NEW_USER, "username": "operator_a"}),
+    "user-bad-role": Bad(
+        "POST",
+        _p("/api/v1/users"),
+        422,
+        "roles.0.role",
+        {**NEW_USER, "roles": [{"role": "king", "area_id": 4}]},
+    ),
+    "user-duplicate": Bad(
+        "POST", _p("/api/v1/users"), 409, "taken", {**NEW_USER, "username": "operator_a"}
+    ),
     "user-patch-null": Bad("PATCH", _user("plain_a"), 422, "is_active", {"is_active": None}),
     "user-patch-type": Bad("PATCH", _user("plain_a"), 422, "is_active", {"is_active": "maybe"}),
     "user-malformed": Bad("PATCH", _user("plain_a"), 422, "body", b"\xff\xfe"),
-    "role-bad": Bad("POST", _user("plain_a", "/roles"), 422, "role", {"role": "mayor", "area_id": 4}),
-    "role-duplicate": Bad("POST", _user("operator_a", "/roles"), 409, "already holds",
-                          {"role": "operator", "area_id": 4}),
+    "role-bad": Bad(
+        "POST", _user("plain_a", "/roles"), 422, "role", {"role": "mayor", "area_id": 4}
+    ),
+    "role-duplicate": Bad(
+        "POST",
+        _user("operator_a", "/roles"),
+        409,
+        "already holds",
+        {"role": "operator", "area_id": 4},
+    ),
     "role-missing": Bad("DELETE", _user("plain_a", "/roles/9999"), 404, "no role assignment"),
     # audit
     "audit-since": Bad("GET", _p("/api/v1/audit?since=yesterday"), 422, "since"),
@@ -99,15 +140,17 @@ CASES: dict[str, Bad] = {
 
 def _counts(database: Database) -> dict[str, int]:
     with database.engine.connect() as connection:
-        return {t: connection.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()
-                for t in TABLES}
+        return {
+            t: connection.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in TABLES
+        }
 
 
 def _body_for(name: str, case: Bad, world: World) -> Any:
     if name == "area-duplicate-code":
         with world.database.engine.begin() as connection:
-            connection.execute(text("UPDATE area SET code = 'B1-CODE' WHERE id = :id"),
-                               {"id": world.areas["B1"]})
+            connection.execute(
+                text("UPDATE area SET code = 'B1-CODE' WHERE id = :id"), {"id": world.areas["B1"]}
+            )
         return {"code": "B1-CODE"}
     if name == "area-move-under-itself":
         return {"parent_id": world.areas["A1"]}
@@ -149,8 +192,9 @@ def test_streamed_body_without_length_is_cut_at_the_limit(
 
 
 def test_validation_error_lists_every_field(client: TestClient, world: World) -> None:
-    response = client.post("/api/v1/users", json={"username": "X Y", "password": "1"},
-                           headers=world.headers("admin_p"))
+    response = client.post(
+        "/api/v1/users", json={"username": "X Y", "password": "1"}, headers=world.headers("admin_p")
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"username", "password", "area_id"}

@@ -66,46 +66,83 @@ def _role_of(world: World, where: Where) -> Call:
 
 
 CASES: dict[tuple[str, str], Case] = {
-    ("GET", "/api/v1/auth/me"): Case(ALL_ROLES, 200, lambda w, _: Call("/api/v1/auth/me"),
-                                     outside="unscoped"),
-    ("POST", "/api/v1/auth/logout"): Case(ALL_ROLES, 204, lambda w, _: Call("/api/v1/auth/logout"),
-                                          outside="unscoped"),
+    ("GET", "/api/v1/auth/me"): Case(
+        ALL_ROLES, 200, lambda w, _: Call("/api/v1/auth/me"), outside="unscoped"
+    ),
+    ("POST", "/api/v1/auth/logout"): Case(
+        ALL_ROLES, 204, lambda w, _: Call("/api/v1/auth/logout"), outside="unscoped"
+    ),
     ("GET", "/api/v1/areas"): Case(
-        ALL_ROLES, 200,
+        ALL_ROLES,
+        200,
         lambda w, where: Call(f"/api/v1/areas?parent_id={w.areas[_commune(where)]}"),
-        outside="filtered"),
+        outside="filtered",
+    ),
     ("POST", "/api/v1/areas"): Case(
-        ADMIN, 201,
-        lambda w, where: Call("/api/v1/areas", {"parent_id": w.areas[_commune(where)],
-                                                "name": w.fresh_name("new"), "level": "village"})),
+        ADMIN,
+        201,
+        lambda w, where: Call(
+            "/api/v1/areas",
+            {
+                "parent_id": w.areas[_commune(where)],
+                "name": w.fresh_name("new"),
+                "level": "village",
+            },
+        ),
+    ),
     ("GET", "/api/v1/areas/{area_id}"): Case(
-        ALL_ROLES, 200, lambda w, where: Call(f"/api/v1/areas/{w.areas[_commune(where)]}")),
+        ALL_ROLES, 200, lambda w, where: Call(f"/api/v1/areas/{w.areas[_commune(where)]}")
+    ),
     ("PATCH", "/api/v1/areas/{area_id}"): Case(
-        ADMIN, 200, lambda w, where: Call(f"/api/v1/areas/{_village(w, where)}", {"name": "renamed"})),
+        ADMIN,
+        200,
+        lambda w, where: Call(f"/api/v1/areas/{_village(w, where)}", {"name": "renamed"}),
+    ),
     ("DELETE", "/api/v1/areas/{area_id}"): Case(
-        ADMIN, 204, lambda w, where: Call(f"/api/v1/areas/{_village(w, where)}")),
+        ADMIN, 204, lambda w, where: Call(f"/api/v1/areas/{_village(w, where)}")
+    ),
     ("GET", "/api/v1/users"): Case(
-        READERS, 200, lambda w, where: Call(f"/api/v1/users?area_id={w.areas[_commune(where)]}"),
-        outside="filtered"),
+        READERS,
+        200,
+        lambda w, where: Call(f"/api/v1/users?area_id={w.areas[_commune(where)]}"),
+        outside="filtered",
+    ),
     ("POST", "/api/v1/users"): Case(
-        ADMIN, 201,
-        lambda w, where: Call("/api/v1/users", {"username": w.fresh_name("n"), "password": "long enough",
-                                                "area_id": w.areas[_commune(where)]})),
+        ADMIN,
+        201,
+        lambda w, where: Call(
+            "/api/v1/users",
+            {
+                "username": w.fresh_name("n"),
+                "password": "long enough",
+                "area_id": w.areas[_commune(where)],
+            },
+        ),
+    ),
     ("GET", "/api/v1/users/{user_id}"): Case(
-        READERS, 200, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}")),
+        READERS, 200, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}")
+    ),
     ("PATCH", "/api/v1/users/{user_id}"): Case(
-        ADMIN, 200, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}", {"full_name": "X"})),
+        ADMIN, 200, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}", {"full_name": "X"})
+    ),
     ("DELETE", "/api/v1/users/{user_id}"): Case(
-        ADMIN, 204, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}")),
+        ADMIN, 204, lambda w, where: Call(f"/api/v1/users/{_user(w, where)}")
+    ),
     ("POST", "/api/v1/users/{user_id}/roles"): Case(
-        ADMIN, 201,
-        lambda w, where: Call(f"/api/v1/users/{_user(w, where)}/roles",
-                              {"role": "approver", "area_id": w.areas[_commune(where)]})),
+        ADMIN,
+        201,
+        lambda w, where: Call(
+            f"/api/v1/users/{_user(w, where)}/roles",
+            {"role": "approver", "area_id": w.areas[_commune(where)]},
+        ),
+    ),
     ("DELETE", "/api/v1/users/{user_id}/roles/{assignment_id}"): Case(ADMIN, 204, _role_of),
     ("GET", "/api/v1/audit"): Case(
-        READERS, 200,
+        READERS,
+        200,
         lambda w, where: Call(f"/api/v1/audit?object_type=user&object_id={_user(w, where)}"),
-        outside="filtered"),
+        outside="filtered",
+    ),
 }
 
 
@@ -152,12 +189,15 @@ ROUTE_IDS = [f"{m} {p}" for m, p in CASES]
 
 
 @pytest.mark.parametrize("route", list(CASES), ids=ROUTE_IDS)
-def test_unauthenticated_is_refused(client: TestClient, world: World, route: tuple[str, str]) -> None:
+def test_unauthenticated_is_refused(
+    client: TestClient, world: World, route: tuple[str, str]
+) -> None:
     call = CASES[route].make(world, "inside")
     response = client.request(route[0], call.url, json=call.json)
     assert response.status_code == 401, response.text
-    bad = client.request(route[0], call.url, json=call.json,
-                         headers={"Authorization": "Bearer forged-token"})
+    bad = client.request(
+        route[0], call.url, json=call.json, headers={"Authorization": "Bearer forged-token"}
+    )
     assert bad.status_code == 401, bad.text
 
 
@@ -169,8 +209,9 @@ def test_route_role_scope(
 ) -> None:
     case = CASES[route]
     call = case.make(world, where)
-    response = client.request(route[0], call.url, json=call.json,
-                              headers=world.headers(f"{role.value}_a"))
+    response = client.request(
+        route[0], call.url, json=call.json, headers=world.headers(f"{role.value}_a")
+    )
     in_scope = where == "inside" or case.outside == "unscoped"
     if role not in case.allowed:
         assert response.status_code == 403, response.text

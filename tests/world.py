@@ -39,8 +39,15 @@ class World:
     def add_area(self, name: str, parent: str | None, level: str) -> int:
         with self.database.session(write=True) as session:
             if parent is None:
-                area: Area = create_root_area(session=session, name=name, level=level, code=None,
-                                              timezone="Asia/Ho_Chi_Minh", actor=SYSTEM, now=now())
+                area: Area = create_root_area(
+                    session=session,
+                    name=name,
+                    level=level,
+                    code=None,
+                    timezone="Asia/Ho_Chi_Minh",
+                    actor=SYSTEM,
+                    now=now(),
+                )
             else:
                 area_in = AreaCreate(parent_id=self.areas[parent], name=name, level=level)
                 area = create_area(session=session, area_in=area_in, actor=SYSTEM, now=now())
@@ -51,8 +58,9 @@ class World:
 
     def add_user(self, username: str, *, area: str, roles: dict[Role, str] | None = None) -> int:
         grants = [RoleGrant(role=r, area_id=self.areas[a]) for r, a in (roles or {}).items()]
-        user_in = UserCreate(username=username, area_id=self.areas[area], password=PASSWORD,
-                             roles=grants)
+        user_in = UserCreate(
+            username=username, area_id=self.areas[area], password=PASSWORD, roles=grants
+        )
         with self.database.session(write=True) as session:
             user = create_user(session=session, user_in=user_in, actor=SYSTEM, now=now())
             session.commit()

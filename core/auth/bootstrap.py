@@ -30,8 +30,9 @@ def resolve_area(*, session: Session, ref: str | None, timezone: str, now: datet
             return roots[0]
         if roots:
             raise Invalid("there are several top-level areas: name one with --area")
-        return create_root_area(session=session, timezone=timezone, actor=cli_actor(), now=now,
-                                **ROOT_AREA)
+        return create_root_area(
+            session=session, timezone=timezone, actor=cli_actor(), now=now, **ROOT_AREA
+        )
     query = select(Area).where((Area.code == ref) | (Area.name == ref))
     if ref.isdigit():
         query = select(Area).where((Area.id == int(ref)) | (Area.code == ref))
@@ -44,12 +45,21 @@ def resolve_area(*, session: Session, ref: str | None, timezone: str, now: datet
 
 
 def create_user_with_role(
-    *, session: Session, username: str, password: str, role: Role, area: Area,
-    full_name: str, now: datetime,
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    area: Area,
+    full_name: str,
+    now: datetime,
 ) -> User:
     assert area.id is not None
     user_in = UserCreate(
-        username=username, full_name=full_name, area_id=area.id, password=password,
+        username=username,
+        full_name=full_name,
+        area_id=area.id,
+        password=password,
         roles=[RoleGrant(role=role, area_id=area.id)],
     )
     return create_user(session=session, user_in=user_in, actor=cli_actor(), now=now)

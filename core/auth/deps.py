@@ -34,7 +34,9 @@ def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
     if credentials is None:
-        raise _unauthorized("not signed in: send Authorization: Bearer <token> from /api/v1/auth/login")
+        raise _unauthorized(
+            "not signed in: send Authorization: Bearer <token> from /api/v1/auth/login"
+        )
     user = user_for_token(session=session, token=credentials.credentials, now=clock.now())
     if user is None or user.id is None:
         raise _unauthorized("the token is invalid, expired or revoked: sign in again")
@@ -77,7 +79,9 @@ class AccessControl:
             raise Invalid(f"area #{area_id} does not exist", field=field)
         if area is None or not self.principal.can(self.action, area.path):
             where = f"area #{area_id}" if area_id is not None else "the top of the area tree"
-            raise Forbidden(f"{self.action.value} on {what} in {where} is outside your roles' scope")
+            raise Forbidden(
+                f"{self.action.value} on {what} in {where} is outside your roles' scope"
+            )
 
     def scope_prefixes(self) -> tuple[str, ...]:
         assert self.action is not None

@@ -32,15 +32,24 @@ class RoleAssignment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(
+            Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     # Stored as plain text (no database enum), so a new role needs no migration.
     role: Role = Field(
-        sa_type=Enum(Role, native_enum=False, create_constraint=False, length=20,
-                     values_callable=lambda roles: [r.value for r in roles])
+        sa_type=Enum(
+            Role,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda roles: [r.value for r in roles],
+        )
     )
     area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=Column(
+            Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
     )
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -53,13 +62,15 @@ class RoleAssignmentPublic(OutputModel):
 
 class UserBase(SQLModel):
     username: str = Field(
-        min_length=2, max_length=64, unique=True, index=True,
+        min_length=2,
+        max_length=64,
+        unique=True,
+        index=True,
         schema_extra={"pattern": USERNAME_PATTERN},
     )
     full_name: str = Field(default="", max_length=200)
     # The user's home area: admins above it manage the account.
     area_id: int
-
 
 
 class UserCreate(UserBase, InputModel):
@@ -77,7 +88,9 @@ class UserUpdate(InputModel):
 class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=Column(
+            Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
     )
     password_hash: str = Field(max_length=255)
     is_active: bool = True
@@ -103,7 +116,9 @@ class AuthToken(SQLModel, table=True):
     # Only the SHA-256 of the token is kept: a database leak gives no usable tokens.
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(
+            Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)

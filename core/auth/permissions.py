@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, or_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Mapped
 
 from core.auth.models import Role
 
@@ -72,7 +72,7 @@ class Principal:
         return tuple(kept)
 
 
-def in_scope(path_column: InstrumentedAttribute[str], prefixes: Iterable[str]) -> ColumnElement[bool]:
+def in_scope(path_column: Mapped[str], prefixes: Iterable[str]) -> ColumnElement[bool]:
     """SQL condition: the row's area path lies in one of the subtrees."""
     conditions = [path_column.startswith(prefix, autoescape=True) for prefix in prefixes]
     return or_(*conditions) if conditions else false()

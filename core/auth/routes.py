@@ -32,10 +32,18 @@ def _policy(settings: Settings) -> throttle.ThrottlePolicy:
     )
 
 
-@router.post("/login", response_model=TokenPublic, summary="Sign in; returns a bearer token",
-             responses={401: {"description": BAD_LOGIN}, 429: {"description": "too many failures"}})
+@router.post(
+    "/login",
+    response_model=TokenPublic,
+    summary="Sign in; returns a bearer token",
+    responses={401: {"description": BAD_LOGIN}, 429: {"description": "too many failures"}},
+)
 def login(
-    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, body: LoginRequest
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    body: LoginRequest,
 ) -> TokenPublic:
     now = clock.now()
     address = request.client.host if request.client else "unknown"
@@ -50,13 +58,19 @@ def login(
     user = get_user_by_name(session=session, username=body.username)
     valid = verify_password(body.password, user.password_hash if user else None)
     if user is None or not valid or not user.is_active:
-        throttle.record_failure(session=session, username=body.username, address=address,
-                                now=now, policy=_policy(settings))
+        throttle.record_failure(
+            session=session,
+            username=body.username,
+            address=address,
+            now=now,
+            policy=_policy(settings),
+        )
         session.commit()
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=BAD_LOGIN)
     throttle.record_success(session=session, username=body.username, address=address)
-    token, row = issue_token(session=session, user=user, now=now,
-                             ttl=timedelta(minutes=settings.token_ttl_minutes))
+    token, row = issue_token(
+        session=session, user=user, now=now, ttl=timedelta(minutes=settings.token_ttl_minutes)
+    )
     session.commit()
     return TokenPublic(access_token=token, expires_at=row.expires_at)
 

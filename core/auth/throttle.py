@@ -17,7 +17,9 @@ class ThrottlePolicy:
     lockout: timedelta
 
 
-def locked_until(*, session: Session, username: str, address: str, now: datetime) -> datetime | None:
+def locked_until(
+    *, session: Session, username: str, address: str, now: datetime
+) -> datetime | None:
     row = session.get(LoginThrottle, (username, address))
     if row is None or row.locked_until is None or row.locked_until <= now:
         return None

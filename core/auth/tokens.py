@@ -15,10 +15,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(*, session: Session, user: User, now: datetime, ttl: timedelta) -> tuple[str, AuthToken]:
+def issue_token(
+    *, session: Session, user: User, now: datetime, ttl: timedelta
+) -> tuple[str, AuthToken]:
     token = secrets.token_urlsafe(32)
     assert user.id is not None
-    row = AuthToken(token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + ttl)
+    row = AuthToken(
+        token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + ttl
+    )
     session.add(row)
     return token, row
 

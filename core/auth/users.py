@@ -64,18 +64,29 @@ def create_user(*, session: Session, user_in: UserCreate, actor: Actor, now: dat
     for grant in user_in.roles:
         _require_area(session, grant.area_id, "roles.area_id")
     user = User(
-        username=user_in.username, full_name=user_in.full_name, area_id=user_in.area_id,
-        password_hash=hash_password(user_in.password), created_at=now,
+        username=user_in.username,
+        full_name=user_in.full_name,
+        area_id=user_in.area_id,
+        password_hash=hash_password(user_in.password),
+        created_at=now,
     )
     session.add(user)
     session.flush()
     assert user.id is not None
-    for grant in {(g.role, g.area_id) for g in user_in.roles}:
-        session.add(RoleAssignment(user_id=user.id, role=grant[0], area_id=grant[1], created_at=now))
+    for role, area_id in sorted({(g.role, g.area_id) for g in user_in.roles}):
+        session.add(RoleAssignment(user_id=user.id, role=role, area_id=area_id, created_at=now))
     session.flush()
-    record(session=session, actor=actor, action="user.create", object_type="user",
-           object_id=user.id, area_id=user.area_id, before=None,
-           after=_snapshot(session, user), now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        area_id=user.area_id,
+        before=None,
+        after=_snapshot(session, user),
+        now=now,
+    )
     return user
 
 
@@ -100,15 +111,26 @@ def update_user(
     session.add(user)
     session.flush()
     after = _snapshot(session, user) | ({"password": "changed"} if password else {})
-    record(session=session, actor=actor, action="user.update", object_type="user",
-           object_id=user.id, area_id=user.area_id, before=before, after=after, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="user.update",
+        object_type="user",
+        object_id=user.id,
+        area_id=user.area_id,
+        before=before,
+        after=after,
+        now=now,
+    )
     return user
 
 
 def deactivate_user(*, session: Session, user: User, actor: Actor, now: datetime) -> None:
     if user.id == actor.id:
         raise Invalid("you cannot deactivate your own account")
-    update_user(session=session, user=user, user_in=UserUpdate(is_active=False), actor=actor, now=now)
+    update_user(
+        session=session, user=user, user_in=UserUpdate(is_active=False), actor=actor, now=now
+    )
 
 
 def grant_role(
@@ -125,12 +147,22 @@ def grant_role(
     ).first()
     if existing is not None:
         raise Conflict(f"user #{user.id} already holds {grant.role.value} in area #{grant.area_id}")
-    assignment = RoleAssignment(user_id=user.id, role=grant.role, area_id=grant.area_id, created_at=now)
+    assignment = RoleAssignment(
+        user_id=user.id, role=grant.role, area_id=grant.area_id, created_at=now
+    )
     session.add(assignment)
     session.flush()
-    record(session=session, actor=actor, action="role.grant", object_type="user",
-           object_id=user.id, area_id=grant.area_id, before=None,
-           after=RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json"), now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="role.grant",
+        object_type="user",
+        object_id=user.id,
+        area_id=grant.area_id,
+        before=None,
+        after=RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json"),
+        now=now,
+    )
     return assignment
 
 
@@ -147,16 +179,30 @@ def revoke_role(
     before = RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json")
     session.delete(assignment)
     session.flush()
-    record(session=session, actor=actor, action="role.revoke", object_type="user",
-           object_id=assignment.user_id, area_id=assignment.area_id, before=before, after=None,
-           now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="role.revoke",
+        object_type="user",
+        object_id=assignment.user_id,
+        area_id=assignment.area_id,
+        before=before,
+        after=None,
+        now=now,
+    )
 
 
 def list_users(
-    *, session: Session, prefixes: Sequence[str], page: Page, area_id: int | None = None,
+    *,
+    session: Session,
+    prefixes: Sequence[str],
+    page: Page,
+    area_id: int | None = None,
 ) -> tuple[list[User], int]:
-    query = select(User).join(Area, col(Area.id) == User.area_id).where(
-        in_scope(col(Area.path), prefixes)
+    query = (
+        select(User)
+        .join(Area, col(Area.id) == User.area_id)
+        .where(in_scope(col(Area.path), prefixes))
     )
     if area_id is not None:
         query = query.where(User.area_id == area_id)

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Depends, Query, status
 
 from core.auth import users as crud
 from core.auth.deps import AccessControl, Permission
-from core.auth.models import RoleAssignmentPublic, RoleGrant, UserCreate, UserPublic, UsersPublic, UserUpdate
+from core.auth.models import (
+    RoleAssignmentPublic,
+    RoleGrant,
+    UserCreate,
+    UserPublic,
+    UsersPublic,
+    UserUpdate,
+)
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
 from core.paging import PageDep
@@ -32,8 +39,12 @@ def list_users(
     return UsersPublic(data=[crud.to_public(session, u) for u in rows], count=total)
 
 
-@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED,
-             summary="Create a user, with roles, in areas you administer")
+@router.post(
+    "",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user, with roles, in areas you administer",
+)
 def create_user(
     session: SessionDep, access: WriteAccess, clock: ClockDep, user_in: UserCreate
 ) -> UserPublic:
@@ -52,8 +63,11 @@ def read_user(session: SessionDep, access: ReadAccess, user_id: int) -> UserPubl
     return crud.to_public(session, user)
 
 
-@router.patch("/{user_id}", response_model=UserPublic,
-              summary="Change a user's name, password, home area or active flag")
+@router.patch(
+    "/{user_id}",
+    response_model=UserPublic,
+    summary="Change a user's name, password, home area or active flag",
+)
 def update_user(
     session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int, user_in: UserUpdate
 ) -> UserPublic:
@@ -61,37 +75,51 @@ def update_user(
     access.require_area(user.area_id, what=f"user #{user_id}")
     if user_in.area_id is not None:
         access.require_area(user_in.area_id, what=f"moving user #{user_id}", field="area_id")
-    user = crud.update_user(session=session, user=user, user_in=user_in, actor=access.actor,
-                            now=clock.now())
+    user = crud.update_user(
+        session=session, user=user, user_in=user_in, actor=access.actor, now=clock.now()
+    )
     session.commit()
     return crud.to_public(session, user)
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Deactivate a user (kept for the audit trail) and end their sessions")
-def deactivate_user(session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int) -> None:
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Deactivate a user (kept for the audit trail) and end their sessions",
+)
+def deactivate_user(
+    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int
+) -> None:
     user = crud.get_user(session=session, user_id=user_id)
     access.require_area(user.area_id, what=f"user #{user_id}")
     crud.deactivate_user(session=session, user=user, actor=access.actor, now=clock.now())
     session.commit()
 
 
-@router.post("/{user_id}/roles", response_model=RoleAssignmentPublic,
-             status_code=status.HTTP_201_CREATED, summary="Give a user a role in an area")
+@router.post(
+    "/{user_id}/roles",
+    response_model=RoleAssignmentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Give a user a role in an area",
+)
 def grant_role(
     session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int, grant: RoleGrant
 ) -> RoleAssignmentPublic:
     user = crud.get_user(session=session, user_id=user_id)
     access.require_area(user.area_id, what=f"user #{user_id}")
     access.require_area(grant.area_id, what=f"a {grant.role.value} role", field="area_id")
-    assignment = crud.grant_role(session=session, user=user, grant=grant, actor=access.actor,
-                                 now=clock.now())
+    assignment = crud.grant_role(
+        session=session, user=user, grant=grant, actor=access.actor, now=clock.now()
+    )
     session.commit()
     return RoleAssignmentPublic.model_validate(assignment)
 
 
-@router.delete("/{user_id}/roles/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Take a role away from a user")
+@router.delete(
+    "/{user_id}/roles/{assignment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Take a role away from a user",
+)
 def revoke_role(
     session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int, assignment_id: int
 ) -> None:

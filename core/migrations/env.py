@@ -6,8 +6,6 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import audit.models
-import core.auth.models
 import stations.areas.models  # noqa: F401  (registers the tables)
 
 config = context.config

@@ -44,9 +44,7 @@ def _insert(session: Session, area: Area, parent: Area | None) -> Area:
     return area
 
 
-def create_area(
-    *, session: Session, area_in: AreaCreate, actor: Actor, now: datetime
-) -> Area:
+def create_area(*, session: Session, area_in: AreaCreate, actor: Actor, now: datetime) -> Area:
     parent = session.get(Area, area_in.parent_id)
     if parent is None:
         raise Invalid(f"parent area #{area_in.parent_id} does not exist", field="parent_id")
@@ -59,18 +57,38 @@ def create_area(
 
 
 def _audit(
-    session: Session, actor: Actor, action: str, area: Area,
-    before: dict[str, object] | None, after: dict[str, object] | None, now: datetime,
+    session: Session,
+    actor: Actor,
+    action: str,
+    area: Area,
+    before: dict[str, object] | None,
+    after: dict[str, object] | None,
+    now: datetime,
 ) -> None:
     # Filed under the parent, the area whose admins make these changes, so the history
     # stays readable after the area itself is deleted.
-    record(session=session, actor=actor, action=action, object_type="area", object_id=area.id,
-           area_id=area.parent_id, before=before, after=after, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="area",
+        object_id=area.id,
+        area_id=area.parent_id,
+        before=before,
+        after=after,
+        now=now,
+    )
 
 
 def create_root_area(
-    *, session: Session, name: str, level: str, code: str | None, timezone: str,
-    actor: Actor, now: datetime,
+    *,
+    session: Session,
+    name: str,
+    level: str,
+    code: str | None,
+    timezone: str,
+    actor: Actor,
+    now: datetime,
 ) -> Area:
     _check_code_free(session, code)
     area = Area(name=name, level=level, code=code, timezone=timezone, created_at=now)
@@ -135,8 +153,12 @@ def delete_area(*, session: Session, area: Area, actor: Actor, now: datetime) ->
 
 
 def list_areas(
-    *, session: Session, prefixes: Sequence[str], page: Page,
-    parent_id: int | None = None, level: str | None = None,
+    *,
+    session: Session,
+    prefixes: Sequence[str],
+    page: Page,
+    parent_id: int | None = None,
+    level: str | None = None,
 ) -> tuple[list[Area], int]:
     query = select(Area).where(in_scope(col(Area.path), prefixes))
     if parent_id is not None:

@@ -19,7 +19,9 @@ def _check_timezone(value: str | None) -> str | None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Ho_Chi_Minh)") from exc
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as Asia/Ho_Chi_Minh)"
+        ) from exc
     return value
 
 
@@ -54,9 +56,7 @@ class AreaUpdate(InputModel):
 
 class Area(AreaBase, table=True):
     # text_pattern_ops lets PostgreSQL use the index for "path LIKE 'prefix%'".
-    __table_args__ = (
-        Index("ix_area_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
-    )
+    __table_args__ = (Index("ix_area_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
 
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(

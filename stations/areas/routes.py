@@ -28,14 +28,21 @@ def list_areas(
     level: Annotated[str | None, Query(max_length=40, description="e.g. province, commune")] = None,
 ) -> AreasPublic:
     rows, total = crud.list_areas(
-        session=session, prefixes=access.scope_prefixes(), page=page,
-        parent_id=parent_id, level=level,
+        session=session,
+        prefixes=access.scope_prefixes(),
+        page=page,
+        parent_id=parent_id,
+        level=level,
     )
     return AreasPublic(data=[AreaPublic.model_validate(a) for a in rows], count=total)
 
 
-@router.post("", response_model=AreaPublic, status_code=status.HTTP_201_CREATED,
-             summary="Create an area under a parent you administer")
+@router.post(
+    "",
+    response_model=AreaPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an area under a parent you administer",
+)
 def create_area(
     session: SessionDep, access: WriteAccess, clock: ClockDep, area_in: AreaCreate
 ) -> AreaPublic:
@@ -52,8 +59,11 @@ def read_area(session: SessionDep, access: ReadAccess, area_id: int) -> AreaPubl
     return AreaPublic.model_validate(area)
 
 
-@router.patch("/{area_id}", response_model=AreaPublic,
-              summary="Change an area (admins of its parent); parent_id moves its subtree")
+@router.patch(
+    "/{area_id}",
+    response_model=AreaPublic,
+    summary="Change an area (admins of its parent); parent_id moves its subtree",
+)
 def update_area(
     session: SessionDep, access: WriteAccess, clock: ClockDep, area_id: int, area_in: AreaUpdate
 ) -> AreaPublic:
@@ -61,14 +71,18 @@ def update_area(
     access.require_area(area.parent_id, what=f"area #{area_id}")
     if "parent_id" in area_in.model_fields_set and area_in.parent_id != area.parent_id:
         access.require_area(area_in.parent_id, what=f"moving area #{area_id}", field="parent_id")
-    area = crud.update_area(session=session, area=area, area_in=area_in, actor=access.actor,
-                            now=clock.now())
+    area = crud.update_area(
+        session=session, area=area, area_in=area_in, actor=access.actor, now=clock.now()
+    )
     session.commit()
     return AreaPublic.model_validate(area)
 
 
-@router.delete("/{area_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Delete an empty area (admins of its parent)")
+@router.delete(
+    "/{area_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an empty area (admins of its parent)",
+)
 def delete_area(session: SessionDep, access: WriteAccess, clock: ClockDep, area_id: int) -> None:
     area = crud.get_area(session=session, area_id=area_id)
     access.require_area(area.parent_id, what=f"area #{area_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 from sqlmodel import col, select
@@ -17,9 +18,17 @@ ACTOR = Actor(id=None, name="tester")
 def _append(database: Database, n: int) -> None:
     with database.session(write=True) as session:
         for i in range(n):
-            record(session=session, actor=ACTOR, action="thing.update", object_type="thing",
-                   object_id=i, area_id=None, before={"n": i}, after={"n": i + 1},
-                   now=datetime(2026, 11, 28, 5, 30, i, tzinfo=UTC))
+            record(
+                session=session,
+                actor=ACTOR,
+                action="thing.update",
+                object_type="thing",
+                object_id=i,
+                area_id=None,
+                before={"n": i},
+                after={"n": i + 1},
+                now=datetime(2026, 11, 28, 5, 30, i, tzinfo=UTC),
+            )
         session.commit()
 
 
@@ -39,7 +48,7 @@ def test_events_link_to_their_predecessor(database: Database) -> None:
         events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     assert [e.id for e in events] == [1, 2, 3, 4]
     assert events[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(events))
     result = _verify(database)
     assert result.ok and result.checked == 4
 
@@ -47,8 +56,17 @@ def test_events_link_to_their_predecessor(database: Database) -> None:
 def test_rolled_back_change_leaves_no_event(database: Database) -> None:
     _append(database, 2)
     with database.session(write=True) as session:
-        record(session=session, actor=ACTOR, action="x", object_type="thing", object_id=9,
-               area_id=None, before=None, after=None, now=datetime.now(UTC))
+        record(
+            session=session,
+            actor=ACTOR,
+            action="x",
+            object_type="thing",
+            object_id=9,
+            area_id=None,
+            before=None,
+            after=None,
+            now=datetime.now(UTC),
+        )
         session.rollback()
     _append(database, 1)
     result = _verify(database)

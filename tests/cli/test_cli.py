@@ -12,8 +12,16 @@ from core.db import Database
 from core.migrate import current_revision
 from tests.cli.helpers import run_loaxa
 
-COMMANDS = [(), ("server",), ("db",), ("db", "upgrade"), ("admin",), ("admin", "create-user"),
-            ("audit",), ("audit", "verify")]
+COMMANDS = [
+    (),
+    ("server",),
+    ("db",),
+    ("db", "upgrade"),
+    ("admin",),
+    ("admin", "create-user"),
+    ("audit",),
+    ("audit", "verify"),
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "loaxa")
@@ -35,8 +43,16 @@ def test_db_upgrade_builds_the_schema_on_an_empty_database(empty_database_url: s
 
 
 def test_create_first_admin_then_verify_audit(database_url: str) -> None:
-    result = run_loaxa("admin", "create-user", "admin", "--role", "admin", "--password",
-                       "s3cret-enough", database_url=database_url)
+    result = run_loaxa(
+        "admin",
+        "create-user",
+        "admin",
+        "--role",
+        "admin",
+        "--password",
+        "s3cret-enough",
+        database_url=database_url,
+    )
     assert result.returncode == 0, result.stderr
     assert "Việt Nam" in result.stdout
     database = Database(database_url)
@@ -51,8 +67,15 @@ def test_create_first_admin_then_verify_audit(database_url: str) -> None:
 
 
 def test_create_user_prompts_for_the_password(database_url: str) -> None:
-    result = run_loaxa("admin", "create-user", "op1", "--role", "operator",
-                       database_url=database_url, input="a-long-password\na-long-password\n")
+    result = run_loaxa(
+        "admin",
+        "create-user",
+        "op1",
+        "--role",
+        "operator",
+        database_url=database_url,
+        input="a-long-password\na-long-password\n",
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "created user op1" in result.stdout
 
@@ -63,8 +86,10 @@ def test_create_user_prompts_for_the_password(database_url: str) -> None:
         (("Bad Name!", "--role", "admin", "--password", "long-enough"), "username"),
         (("ok-name", "--role", "admin", "--password", "short"), "password"),
         (("ok-name", "--role", "emperor", "--password", "long-enough"), "emperor"),
-        (("ok-name", "--role", "admin", "--area", "Atlantis", "--password", "long-enough"),
-         "Atlantis"),
+        (
+            ("ok-name", "--role", "admin", "--area", "Atlantis", "--password", "long-enough"),
+            "Atlantis",
+        ),
     ],
     ids=["username", "password", "role", "area"],
 )
@@ -91,13 +116,19 @@ def test_duplicate_username_is_refused(database_url: str) -> None:
 
 def test_audit_verify_names_an_altered_row(database_url: str) -> None:
     for name in ("a1", "a2", "a3"):
-        run_loaxa("admin", "create-user", name, "--role", "operator", "--password",
-                  "long-enough", database_url=database_url)
+        run_loaxa(
+            "admin",
+            "create-user",
+            name,
+            "--role",
+            "operator",
+            "--password",
+            "long-enough",
+            database_url=database_url,
+        )
     database = Database(database_url)
     with database.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "UPDATE audit_event SET actor_name = 'nobody' WHERE id = 3"
-        )
+        connection.exec_driver_sql("UPDATE audit_event SET actor_name = 'nobody' WHERE id = 3")
     database.dispose()
     result = run_loaxa("audit", "verify", database_url=database_url)
     assert result.returncode == 1

@@ -28,9 +28,17 @@ def test_concurrent_audited_writes_keep_one_unbroken_chain(database: Database) -
     def work(n: int) -> None:
         with database.session(write=True) as session:
             session.exec(select(func.count()).select_from(AuditEvent)).one()
-            record(session=session, actor=Actor(id=None, name=f"w{n}"), action="t.write",
-                   object_type="t", object_id=n, area_id=None, before=None, after={"n": n},
-                   now=datetime.now(UTC))
+            record(
+                session=session,
+                actor=Actor(id=None, name=f"w{n}"),
+                action="t.write",
+                object_type="t",
+                object_id=n,
+                area_id=None,
+                before=None,
+                after={"n": n},
+                now=datetime.now(UTC),
+            )
             session.commit()
 
     with ThreadPoolExecutor(max_workers=8) as pool:

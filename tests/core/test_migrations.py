@@ -6,8 +6,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import audit.models
-import core.auth.models
 import stations.areas.models  # noqa: F401
 from core.db import Database
 

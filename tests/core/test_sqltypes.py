@@ -30,7 +30,8 @@ def test_aware_utc_round_trip(database: Database) -> None:
 
 def test_naive_datetime_is_refused(database: Database) -> None:
     with database.session(write=True) as session:
-        session.add(Area(name="X", level="country", timezone="UTC",
-                         created_at=datetime(2026, 1, 1)))
+        session.add(
+            Area(name="X", level="country", timezone="UTC", created_at=datetime(2026, 1, 1))
+        )
         with pytest.raises(StatementError, match="naive datetime"):
             session.commit()

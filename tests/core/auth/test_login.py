@@ -48,8 +48,10 @@ def test_token_stops_working_after_logout(client: TestClient, world: World) -> N
 
 def test_token_expires(database_url: str, tmp_path: Path, world: World) -> None:
     app = create_app(make_settings(database_url, tmp_path, token_ttl_minutes=30))
-    with time_machine.travel(datetime(2026, 11, 28, 5, 0, tzinfo=UTC), tick=False) as traveller, \
-            TestClient(app) as client:
+    with (
+        time_machine.travel(datetime(2026, 11, 28, 5, 0, tzinfo=UTC), tick=False) as traveller,
+        TestClient(app) as client,
+    ):
         _, body = _login(client, "supervisor_a")
         headers = {"Authorization": f"Bearer {body['access_token']}"}
         traveller.shift(timedelta(minutes=29))
@@ -62,10 +64,13 @@ def test_token_expires(database_url: str, tmp_path: Path, world: World) -> None:
 def test_repeated_failures_lock_the_user_out_for_a_while(
     database_url: str, tmp_path: Path, world: World
 ) -> None:
-    app = create_app(make_settings(database_url, tmp_path, login_max_failures=3,
-                                   login_lockout_minutes=10))
-    with time_machine.travel(datetime(2026, 11, 28, 5, 0, tzinfo=UTC), tick=False) as traveller, \
-            TestClient(app) as client:
+    app = create_app(
+        make_settings(database_url, tmp_path, login_max_failures=3, login_lockout_minutes=10)
+    )
+    with (
+        time_machine.travel(datetime(2026, 11, 28, 5, 0, tzinfo=UTC), tick=False) as traveller,
+        TestClient(app) as client,
+    ):
         for _ in range(3):
             assert _login(client, "approver_a", "guess")[0] == 401
         refused = client.post(LOGIN, json={"username": "approver_a", "password": PASSWORD})

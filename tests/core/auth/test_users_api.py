@@ -10,25 +10,32 @@ from tests.world import PASSWORD, World
 def test_admin_creates_a_user_with_roles_who_can_sign_in(client: TestClient, world: World) -> None:
     response = client.post(
         "/api/v1/users",
-        json={"username": "ba.nguyen", "full_name": "Nguyễn Văn Ba", "password": "mật khẩu dài",
-              "area_id": world.areas["A1"],
-              "roles": [{"role": "operator", "area_id": world.areas["A1"]}]},
+        json={
+            "username": "ba.nguyen",
+            "full_name": "Nguyễn Văn Ba",
+            "password": "mật khẩu dài",
+            "area_id": world.areas["A1"],
+            "roles": [{"role": "operator", "area_id": world.areas["A1"]}],
+        },
         headers=world.headers("admin_a"),
     )
     assert response.status_code == 201, response.text
     body = response.json()
     assert "password" not in body and "password_hash" not in body
     assert [(r["role"], r["area_id"]) for r in body["roles"]] == [("operator", world.areas["A1"])]
-    login = client.post("/api/v1/auth/login",
-                        json={"username": "ba.nguyen", "password": "mật khẩu dài"})
+    login = client.post(
+        "/api/v1/auth/login", json={"username": "ba.nguyen", "password": "mật khẩu dài"}
+    )
     assert login.status_code == 200
 
 
 def test_admin_cannot_grant_a_role_above_their_scope(client: TestClient, world: World) -> None:
     plain = world.users["plain_a"]
-    response = client.post(f"/api/v1/users/{plain}/roles",
-                           json={"role": "admin", "area_id": world.areas["P"]},
-                           headers=world.headers("admin_a"))
+    response = client.post(
+        f"/api/v1/users/{plain}/roles",
+        json={"role": "admin", "area_id": world.areas["P"]},
+        headers=world.headers("admin_a"),
+    )
     assert response.status_code == 403
     me = client.get(f"/api/v1/users/{plain}", headers=world.headers("admin_a")).json()
     assert me["roles"] == []
@@ -41,8 +48,11 @@ def test_grant_then_revoke_a_role_changes_what_the_user_may_do(
     plain = world.users["plain_a"]
     user_headers = world.headers("plain_a")
     assert client.get("/api/v1/areas", headers=user_headers).status_code == 403
-    grant = client.post(f"/api/v1/users/{plain}/roles",
-                        json={"role": "supervisor", "area_id": world.areas["A"]}, headers=admin)
+    grant = client.post(
+        f"/api/v1/users/{plain}/roles",
+        json={"role": "supervisor", "area_id": world.areas["A"]},
+        headers=admin,
+    )
     assert grant.status_code == 201
     assert client.get("/api/v1/areas", headers=user_headers).status_code == 200
     revoke = client.delete(f"/api/v1/users/{plain}/roles/{grant.json()['id']}", headers=admin)
@@ -52,14 +62,23 @@ def test_grant_then_revoke_a_role_changes_what_the_user_may_do(
 
 def test_password_change_ends_existing_sessions(client: TestClient, world: World) -> None:
     old = world.headers("operator_a")
-    response = client.patch(f"/api/v1/users/{world.users['operator_a']}",
-                            json={"password": "a brand new one"}, headers=world.headers("admin_a"))
+    response = client.patch(
+        f"/api/v1/users/{world.users['operator_a']}",
+        json={"password": "a brand new one"},
+        headers=world.headers("admin_a"),
+    )
     assert response.status_code == 200
     assert client.get("/api/v1/auth/me", headers=old).status_code == 401
-    assert client.post("/api/v1/auth/login", json={"username": "operator_a",
-                                                   "password": PASSWORD}).status_code == 401
-    audit = client.get(f"/api/v1/audit?object_type=user&object_id={world.users['operator_a']}",
-                       headers=world.headers("supervisor_a")).json()
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"username": "operator_a", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
+    audit = client.get(
+        f"/api/v1/audit?object_type=user&object_id={world.users['operator_a']}",
+        headers=world.headers("supervisor_a"),
+    ).json()
     newest = audit["data"][0]
     assert newest["action"] == "user.update"
     assert newest["after"]["password"] == "changed"
@@ -67,8 +86,9 @@ def test_password_change_ends_existing_sessions(client: TestClient, world: World
 
 
 def test_admin_cannot_deactivate_themselves(client: TestClient, world: World) -> None:
-    response = client.delete(f"/api/v1/users/{world.users['admin_a']}",
-                             headers=world.headers("admin_a"))
+    response = client.delete(
+        f"/api/v1/users/{world.users['admin_a']}", headers=world.headers("admin_a")
+    )
     assert response.status_code == 422
     assert "your own account" in response.json()["detail"]
 

@@ -16,7 +16,10 @@ def test_child_inherits_timezone_and_gets_a_path(client: TestClient, world: Worl
     assert response.status_code == 201, response.text
     area = response.json()
     assert area["timezone"] == "Asia/Ho_Chi_Minh"
-    assert area["path"] == f"/{world.areas['Việt Nam']}/{world.areas['P']}/{world.areas['A']}/{area['id']}/"
+    assert (
+        area["path"]
+        == f"/{world.areas['Việt Nam']}/{world.areas['P']}/{world.areas['A']}/{area['id']}/"
+    )
 
 
 def test_list_shows_only_the_callers_subtree(client: TestClient, world: World) -> None:
@@ -41,28 +44,35 @@ def test_list_pages(client: TestClient, world: World) -> None:
 def test_commune_admin_cannot_change_their_own_commune(client: TestClient, world: World) -> None:
     """An admin administers below their area: renaming or deleting it is for the level above."""
     headers = world.headers("admin_a")
-    response = client.patch(f"/api/v1/areas/{world.areas['A']}", json={"name": "Mine"},
-                            headers=headers)
+    response = client.patch(
+        f"/api/v1/areas/{world.areas['A']}", json={"name": "Mine"}, headers=headers
+    )
     assert response.status_code == 403
     assert client.get(f"/api/v1/areas/{world.areas['A']}", headers=headers).status_code == 200
     province = world.headers("admin_p")
-    renamed = client.patch(f"/api/v1/areas/{world.areas['A']}", json={"name": "Xã An"},
-                           headers=province)
+    renamed = client.patch(
+        f"/api/v1/areas/{world.areas['A']}", json={"name": "Xã An"}, headers=province
+    )
     assert renamed.status_code == 200
     assert renamed.json()["name"] == "Xã An"
 
 
 def test_moving_an_area_moves_its_subtree_and_scope(client: TestClient, world: World) -> None:
     headers = world.headers("admin_p")
-    moved = client.patch(f"/api/v1/areas/{world.areas['A1']}",
-                         json={"parent_id": world.areas["B"]}, headers=headers)
+    moved = client.patch(
+        f"/api/v1/areas/{world.areas['A1']}", json={"parent_id": world.areas["B"]}, headers=headers
+    )
     assert moved.status_code == 200, moved.text
     assert moved.json()["path"].endswith(f"/{world.areas['B']}/{world.areas['A1']}/")
     # A village under A1 follows it.
-    child = client.post("/api/v1/areas", json={"parent_id": world.areas["A1"], "name": "Xóm 1",
-                                                "level": "hamlet"}, headers=headers).json()
-    client.patch(f"/api/v1/areas/{world.areas['A1']}", json={"parent_id": world.areas["A"]},
-                 headers=headers)
+    child = client.post(
+        "/api/v1/areas",
+        json={"parent_id": world.areas["A1"], "name": "Xóm 1", "level": "hamlet"},
+        headers=headers,
+    ).json()
+    client.patch(
+        f"/api/v1/areas/{world.areas['A1']}", json={"parent_id": world.areas["A"]}, headers=headers
+    )
     child_now = client.get(f"/api/v1/areas/{child['id']}", headers=headers).json()
     assert child_now["path"] == (
         f"/{world.areas['Việt Nam']}/{world.areas['P']}/{world.areas['A']}/"
@@ -73,23 +83,35 @@ def test_moving_an_area_moves_its_subtree_and_scope(client: TestClient, world: W
     assert child["id"] in {a["id"] for a in visible["data"]}
 
 
-def test_commune_admin_cannot_move_an_area_out_of_their_scope(client: TestClient, world: World) -> None:
-    response = client.patch(f"/api/v1/areas/{world.areas['A1']}",
-                            json={"parent_id": world.areas["B"]}, headers=world.headers("admin_a"))
+def test_commune_admin_cannot_move_an_area_out_of_their_scope(
+    client: TestClient, world: World
+) -> None:
+    response = client.patch(
+        f"/api/v1/areas/{world.areas['A1']}",
+        json={"parent_id": world.areas["B"]},
+        headers=world.headers("admin_a"),
+    )
     assert response.status_code == 403
 
 
 def test_delete_empty_area_and_audit_it(client: TestClient, world: World) -> None:
     headers = world.headers("admin_a")
-    created = client.post("/api/v1/areas", json={"parent_id": world.areas["A"], "name": "Tạm",
-                                                 "level": "village"}, headers=headers).json()
+    created = client.post(
+        "/api/v1/areas",
+        json={"parent_id": world.areas["A"], "name": "Tạm", "level": "village"},
+        headers=headers,
+    ).json()
     assert client.delete(f"/api/v1/areas/{created['id']}", headers=headers).status_code == 204
     assert client.get(f"/api/v1/areas/{created['id']}", headers=headers).status_code == 404
-    events = client.get(f"/api/v1/audit?object_type=area&object_id={created['id']}",
-                        headers=world.headers("supervisor_a")).json()
+    events = client.get(
+        f"/api/v1/audit?object_type=area&object_id={created['id']}",
+        headers=world.headers("supervisor_a"),
+    ).json()
     # The history outlives the area and stays readable in the parent's scope.
     assert [(e["action"], e["actor_name"]) for e in events["data"]] == [
-        ("area.delete", "admin_a"), ("area.create", "admin_a")]
+        ("area.delete", "admin_a"),
+        ("area.create", "admin_a"),
+    ]
     assert events["data"][0]["before"]["name"] == "Tạm"
     assert events["data"][0]["after"] is None
 
