@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cli import admin, audit, db
+from cli import admin, areas, audit, db
 from cli.context import set_config_path
 from cli.server import server
 
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(admin.app, name="admin")
+app.add_typer(areas.app, name="areas")
 app.add_typer(audit.app, name="audit")
 app.command("server")(server)
 
