@@ -11,12 +11,13 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from stations.areas.models import Area
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +43,7 @@ def event_hash(event: AuditEvent) -> str:
             "object_type": event.object_type,
             "object_id": event.object_id,
             "area_id": event.area_id,
+            "area_path": event.area_path,
             "before": event.before_json,
             "after": event.after_json,
             "prev_hash": event.prev_hash,
@@ -66,13 +68,15 @@ def record(
     head = _locked_head(session)
     event = AuditEvent(
         id=head.last_event_id + 1,
-        occurred_at=now,
+        # Stored and read back as UTC: hash the same form that verify will see.
+        occurred_at=now.astimezone(UTC),
         actor_id=actor.id,
         actor_name=actor.name,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         area_id=area_id,
+        area_path=_area_path(session, area_id),
         before_json=canonical_json(before),
         after_json=canonical_json(after),
         prev_hash=head.last_hash,
@@ -85,6 +89,12 @@ def record(
     session.add(head)
     session.flush()
     return event
+
+
+def _area_path(session: Session, area_id: int | None) -> str | None:
+    if area_id is None:
+        return None
+    return session.exec(select(Area.path).where(Area.id == area_id)).first()
 
 
 def _locked_head(session: Session) -> AuditHead:

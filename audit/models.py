@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Integer, Text
+from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from core.models import OutputModel
@@ -15,6 +15,14 @@ GENESIS_HASH = "0" * 64
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    # text_pattern_ops lets PostgreSQL use the index for "area_path LIKE 'prefix%'".
+    __table_args__ = (
+        Index(
+            "ix_audit_event_area_path",
+            "area_path",
+            postgresql_ops={"area_path": "text_pattern_ops"},
+        ),
+    )
 
     # Assigned by the chain, 1, 2, 3, ...: a gap means an event was removed.
     id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
@@ -24,9 +32,10 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64, index=True)
     object_type: str = Field(max_length=40)
     object_id: str = Field(max_length=64)
-    # The area the object belongs to, for scoped reading; no foreign key, so history
-    # outlives the area.
+    # The area the object belonged to and that area's path at the time, for scoped
+    # reading; no foreign key, so the history outlives the area.
     area_id: int | None = Field(default=None, index=True)
+    area_path: str | None = Field(default=None, max_length=400)
     # Canonical JSON (sorted keys), stored exactly as hashed.
     before_json: str = Field(sa_column=Column(Text, nullable=False))
     after_json: str = Field(sa_column=Column(Text, nullable=False))

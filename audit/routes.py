@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 from sqlalchemy import false, func, or_
+from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 
 from audit.models import AuditEvent, AuditEventPublic, AuditEventsPublic
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, in_scope
 from core.deps import SessionDep
+from core.models import MAX_ID
 from core.paging import PageDep
-from stations.areas.models import Area
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit (nhật ký)"])
 
@@ -41,19 +42,17 @@ def list_events(
     action: Annotated[str | None, Query(max_length=64, description="e.g. user.create")] = None,
     object_type: Annotated[str | None, Query(max_length=40)] = None,
     object_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: Annotated[int | None, Query()] = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
-    until: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    since: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
 ) -> AuditEventsPublic:
     prefixes = access.scope_prefixes()
     # Events of no area (the top of the tree) are national: shown to roles held at a root.
     national = any(prefix.count("/") == 2 for prefix in prefixes)
     no_area = col(AuditEvent.area_id).is_(None) if national else false()
-    query = (
-        select(AuditEvent)
-        .outerjoin(Area, col(Area.id) == AuditEvent.area_id)
-        .where(or_(in_scope(col(Area.path), prefixes), no_area))
-    )
+    # Scoped by where the object was when the event happened, so history outlives areas.
+    area_path: Mapped[str | None] = col(AuditEvent.area_path)
+    query = select(AuditEvent).where(or_(in_scope(area_path, prefixes), no_area))
     filters = {
         "action": action,
         "object_type": object_type,

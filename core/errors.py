@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from core.auth.permissions import Forbidden
 from core.limits import BodyTooLarge
@@ -89,6 +89,14 @@ async def _on_integrity_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_unstorable(_: Request, exc: Exception) -> JSONResponse:
+    log.info("data error turned into 422: %s", exc)
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": "a value in the request cannot be stored (out of range or malformed)"},
+    )
+
+
 async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse(
@@ -105,4 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Invalid, _plain(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(BodyTooLarge, _plain(status.HTTP_413_CONTENT_TOO_LARGE))
     app.add_exception_handler(IntegrityError, _on_integrity_error)
+    # Safety nets: validation should catch these first and name the field.
+    app.add_exception_handler(DataError, _on_unstorable)
+    app.add_exception_handler(OverflowError, _on_unstorable)
     app.add_exception_handler(Exception, _on_unexpected)

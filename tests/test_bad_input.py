@@ -132,7 +132,30 @@ CASES: dict[str, Bad] = {
         {"role": "operator", "area_id": 4},
     ),
     "role-missing": Bad("DELETE", _user("plain_a", "/roles/9999"), 404, "no role assignment"),
+    "area-huge-id": Bad("GET", _p(f"/api/v1/areas/{2**70}"), 422, "area_id"),
+    "area-huge-query": Bad("GET", _p(f"/api/v1/areas?parent_id={2**70}"), 422, "parent_id"),
+    "area-huge-offset": Bad("GET", _p(f"/api/v1/areas?offset={2**70}"), 422, "offset"),
+    "area-huge-body": Bad(
+        "POST", _p("/api/v1/areas"), 422, "parent_id", {**NEW_AREA, "parent_id": 2**70}
+    ),
+    "area-null-name": Bad("PATCH", _area("A1"), 422, "name", {"name": None}),
+    "area-null-parent": Bad("PATCH", _area("A1"), 422, "parent_id", {"parent_id": None}),
+    "area-nul-char": Bad("POST", _p("/api/v1/areas"), 422, "name", {**NEW_AREA, "name": "X\u0000"}),
+    "login-nul-char": Bad(
+        "POST",
+        _p("/api/v1/auth/login"),
+        422,
+        "username",
+        {"username": "a\u0000", "password": "b"},
+        signed_in=False,
+    ),
+    "user-null-name": Bad("PATCH", _user("plain_a"), 422, "full_name", {"full_name": None}),
+    "role-huge-area": Bad(
+        "POST", _user("plain_a", "/roles"), 422, "area_id", {"role": "operator", "area_id": 2**40}
+    ),
+    "role-huge-path": Bad("DELETE", _user("plain_a", f"/roles/{2**70}"), 422, "assignment_id"),
     # audit
+    "audit-naive-since": Bad("GET", _p("/api/v1/audit?since=2026-01-01T00:00:00"), 422, "since"),
     "audit-since": Bad("GET", _p("/api/v1/audit?since=yesterday"), 422, "since"),
     "audit-limit": Bad("GET", _p("/api/v1/audit?limit=0"), 422, "limit"),
 }

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, col, select
 
 from audit.chain import Actor
-from core.auth.models import RoleAssignment
+from core.auth.models import RoleAssignment, User
 from core.auth.permissions import Action, Forbidden, Grant, Principal
 from core.auth.tokens import user_for_token
 from core.deps import ClockDep, SessionDep
@@ -82,6 +82,15 @@ class AccessControl:
             raise Forbidden(
                 f"{self.action.value} on {what} in {where} is outside your roles' scope"
             )
+
+    def require_manage_user(self, user: User) -> None:
+        """Managing an account needs its home area and every area it holds a role in inside
+        the caller's scope, so no admin can take over an account that reaches further."""
+        held = self.session.exec(
+            select(RoleAssignment.area_id).where(RoleAssignment.user_id == user.id)
+        ).all()
+        for area_id in sorted({user.area_id, *held}):
+            self.require_area(area_id, what=f"user #{user.id}")
 
     def scope_prefixes(self) -> tuple[str, ...]:
         assert self.action is not None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Column, Enum, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.models import InputModel, OutputModel
+from core.models import Id, InputModel, OutputModel
 from core.sqltypes import UTCDateTime
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
@@ -23,7 +24,7 @@ class Role(StrEnum):
 
 class RoleGrant(InputModel):
     role: Role
-    area_id: int
+    area_id: Id
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -74,14 +75,19 @@ class UserBase(SQLModel):
 
 
 class UserCreate(UserBase, InputModel):
+    area_id: Id
     password: str = Field(min_length=8, max_length=256)
     roles: list[RoleGrant] = Field(default_factory=list, max_length=50)
 
 
 class UserUpdate(InputModel):
+    not_null_fields: ClassVar[frozenset[str]] = frozenset(
+        {"full_name", "password", "area_id", "is_active"}
+    )
+
     full_name: str | None = Field(default=None, max_length=200)
     password: str | None = Field(default=None, min_length=8, max_length=256)
-    area_id: int | None = None
+    area_id: Id | None = None
     is_active: bool | None = None
 
 

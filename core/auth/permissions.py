@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.orm import Mapped
@@ -72,7 +73,7 @@ class Principal:
         return tuple(kept)
 
 
-def in_scope(path_column: Mapped[str], prefixes: Iterable[str]) -> ColumnElement[bool]:
+def in_scope(path_column: Mapped[Any], prefixes: Iterable[str]) -> ColumnElement[bool]:
     """SQL condition: the row's area path lies in one of the subtrees."""
     conditions = [path_column.startswith(prefix, autoescape=True) for prefix in prefixes]
     return or_(*conditions) if conditions else false()

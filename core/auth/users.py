@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from audit.chain import Actor, record
 from core.auth.models import (
+    Role,
     RoleAssignment,
     RoleAssignmentPublic,
     RoleGrant,
@@ -96,9 +97,8 @@ def update_user(
     assert user.id is not None
     before = _snapshot(session, user)
     changes = user_in.model_dump(exclude_unset=True)
-    for key in ("area_id", "is_active"):
-        if key in changes and changes[key] is None:
-            raise Invalid(f"{key} cannot be null", field=key)
+    if changes.get("is_active") is False and user.id == actor.id:
+        raise Invalid("you cannot deactivate your own account", field="is_active")
     if "area_id" in changes:
         _require_area(session, changes["area_id"], "area_id")
     password = changes.pop("password", None)
@@ -126,8 +126,6 @@ def update_user(
 
 
 def deactivate_user(*, session: Session, user: User, actor: Actor, now: datetime) -> None:
-    if user.id == actor.id:
-        raise Invalid("you cannot deactivate your own account")
     update_user(
         session=session, user=user, user_in=UserUpdate(is_active=False), actor=actor, now=now
     )
@@ -176,6 +174,8 @@ def get_role(*, session: Session, user: User, assignment_id: int) -> RoleAssignm
 def revoke_role(
     *, session: Session, assignment: RoleAssignment, actor: Actor, now: datetime
 ) -> None:
+    if assignment.user_id == actor.id and assignment.role == Role.admin:
+        raise Invalid("you cannot take away your own admin role: ask another admin")
     before = RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json")
     session.delete(assignment)
     session.flush()

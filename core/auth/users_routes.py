@@ -18,6 +18,7 @@ from core.auth.models import (
 )
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
+from core.models import MAX_ID, PathId
 from core.paging import PageDep
 
 router = APIRouter(prefix="/api/v1/users", tags=["users (người dùng)"])
@@ -31,7 +32,9 @@ def list_users(
     session: SessionDep,
     access: ReadAccess,
     page: PageDep,
-    area_id: Annotated[int | None, Query(description="Only users of this area")] = None,
+    area_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only users of this area")
+    ] = None,
 ) -> UsersPublic:
     rows, total = crud.list_users(
         session=session, prefixes=access.scope_prefixes(), page=page, area_id=area_id
@@ -57,7 +60,7 @@ def create_user(
 
 
 @router.get("/{user_id}", response_model=UserPublic, summary="Read one user")
-def read_user(session: SessionDep, access: ReadAccess, user_id: int) -> UserPublic:
+def read_user(session: SessionDep, access: ReadAccess, user_id: PathId) -> UserPublic:
     user = crud.get_user(session=session, user_id=user_id)
     access.require_area(user.area_id, what=f"user #{user_id}")
     return crud.to_public(session, user)
@@ -69,10 +72,10 @@ def read_user(session: SessionDep, access: ReadAccess, user_id: int) -> UserPubl
     summary="Change a user's name, password, home area or active flag",
 )
 def update_user(
-    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int, user_in: UserUpdate
+    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: PathId, user_in: UserUpdate
 ) -> UserPublic:
     user = crud.get_user(session=session, user_id=user_id)
-    access.require_area(user.area_id, what=f"user #{user_id}")
+    access.require_manage_user(user)
     if user_in.area_id is not None:
         access.require_area(user_in.area_id, what=f"moving user #{user_id}", field="area_id")
     user = crud.update_user(
@@ -88,10 +91,10 @@ def update_user(
     summary="Deactivate a user (kept for the audit trail) and end their sessions",
 )
 def deactivate_user(
-    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int
+    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: PathId
 ) -> None:
     user = crud.get_user(session=session, user_id=user_id)
-    access.require_area(user.area_id, what=f"user #{user_id}")
+    access.require_manage_user(user)
     crud.deactivate_user(session=session, user=user, actor=access.actor, now=clock.now())
     session.commit()
 
@@ -103,10 +106,10 @@ def deactivate_user(
     summary="Give a user a role in an area",
 )
 def grant_role(
-    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int, grant: RoleGrant
+    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: PathId, grant: RoleGrant
 ) -> RoleAssignmentPublic:
     user = crud.get_user(session=session, user_id=user_id)
-    access.require_area(user.area_id, what=f"user #{user_id}")
+    access.require_manage_user(user)
     access.require_area(grant.area_id, what=f"a {grant.role.value} role", field="area_id")
     assignment = crud.grant_role(
         session=session, user=user, grant=grant, actor=access.actor, now=clock.now()
@@ -121,10 +124,14 @@ def grant_role(
     summary="Take a role away from a user",
 )
 def revoke_role(
-    session: SessionDep, access: WriteAccess, clock: ClockDep, user_id: int, assignment_id: int
+    session: SessionDep,
+    access: WriteAccess,
+    clock: ClockDep,
+    user_id: PathId,
+    assignment_id: PathId,
 ) -> None:
     user = crud.get_user(session=session, user_id=user_id)
-    access.require_area(user.area_id, what=f"user #{user_id}")
+    access.require_manage_user(user)
     assignment = crud.get_role(session=session, user=user, assignment_id=assignment_id)
     access.require_area(assignment.area_id, what=f"a {assignment.role.value} role")
     crud.revoke_role(session=session, assignment=assignment, actor=access.actor, now=clock.now())

@@ -108,8 +108,6 @@ def update_area(
     if new_parent_id != area.parent_id:
         _move(session, area, new_parent_id)
     for key, value in changes.items():
-        if key == "timezone" and value is None:
-            raise Invalid("timezone cannot be empty", field="timezone")
         setattr(area, key, value)
     session.add(area)
     session.flush()
@@ -117,9 +115,7 @@ def update_area(
     return area
 
 
-def _move(session: Session, area: Area, new_parent_id: int | None) -> None:
-    if new_parent_id is None:
-        raise Invalid("an area cannot be moved to the top of the tree", field="parent_id")
+def _move(session: Session, area: Area, new_parent_id: int) -> None:
     parent = session.get(Area, new_parent_id)
     if parent is None:
         raise Invalid(f"parent area #{new_parent_id} does not exist", field="parent_id")

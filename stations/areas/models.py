@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
-from core.models import InputModel, OutputModel
+from core.models import Id, InputModel, OutputModel
 from core.sqltypes import UTCDateTime
 
 
@@ -36,7 +37,7 @@ class AreaBase(SQLModel):
 
 
 class AreaCreate(AreaBase, InputModel):
-    parent_id: int
+    parent_id: Id
     # Inherited from the parent when not given.
     timezone: str | None = Field(default=None, max_length=64)
 
@@ -44,12 +45,16 @@ class AreaCreate(AreaBase, InputModel):
 
 
 class AreaUpdate(InputModel):
+    not_null_fields: ClassVar[frozenset[str]] = frozenset(
+        {"name", "level", "timezone", "parent_id"}
+    )
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
     level: str | None = Field(default=None, min_length=1, max_length=40)
     code: str | None = Field(default=None, max_length=40)
     division_type: str | None = Field(default=None, max_length=40)
     timezone: str | None = Field(default=None, max_length=64)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
     _tz = field_validator("timezone")(_check_timezone)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
+from core.models import MAX_ID, PathId
 from core.paging import PageDep
 from stations.areas import crud
 from stations.areas.models import AreaCreate, AreaPublic, AreasPublic, AreaUpdate
@@ -24,7 +25,9 @@ def list_areas(
     session: SessionDep,
     access: ReadAccess,
     page: PageDep,
-    parent_id: Annotated[int | None, Query(description="Only children of this area")] = None,
+    parent_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only children of this area")
+    ] = None,
     level: Annotated[str | None, Query(max_length=40, description="e.g. province, commune")] = None,
 ) -> AreasPublic:
     rows, total = crud.list_areas(
@@ -53,7 +56,7 @@ def create_area(
 
 
 @router.get("/{area_id}", response_model=AreaPublic, summary="Read one area")
-def read_area(session: SessionDep, access: ReadAccess, area_id: int) -> AreaPublic:
+def read_area(session: SessionDep, access: ReadAccess, area_id: PathId) -> AreaPublic:
     area = crud.get_area(session=session, area_id=area_id)
     access.require_area(area.id, what=f"area #{area_id}")
     return AreaPublic.model_validate(area)
@@ -65,7 +68,7 @@ def read_area(session: SessionDep, access: ReadAccess, area_id: int) -> AreaPubl
     summary="Change an area (admins of its parent); parent_id moves its subtree",
 )
 def update_area(
-    session: SessionDep, access: WriteAccess, clock: ClockDep, area_id: int, area_in: AreaUpdate
+    session: SessionDep, access: WriteAccess, clock: ClockDep, area_id: PathId, area_in: AreaUpdate
 ) -> AreaPublic:
     area = crud.get_area(session=session, area_id=area_id)
     access.require_area(area.parent_id, what=f"area #{area_id}")
@@ -83,7 +86,7 @@ def update_area(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an empty area (admins of its parent)",
 )
-def delete_area(session: SessionDep, access: WriteAccess, clock: ClockDep, area_id: int) -> None:
+def delete_area(session: SessionDep, access: WriteAccess, clock: ClockDep, area_id: PathId) -> None:
     area = crud.get_area(session=session, area_id=area_id)
     access.require_area(area.parent_id, what=f"area #{area_id}")
     crud.delete_area(session=session, area=area, actor=access.actor, now=clock.now())

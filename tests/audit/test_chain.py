@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
 
 import pytest
@@ -114,3 +114,21 @@ def test_verify_names_an_event_rewritten_and_rehashed(database: Database) -> Non
         session.commit()
     result = _verify(database)
     assert result.problem is not None and result.problem.event_id == 2
+
+
+def test_events_recorded_with_a_local_time_verify(database: Database) -> None:
+    hanoi = timezone(timedelta(hours=7))
+    with database.session(write=True) as session:
+        record(
+            session=session,
+            actor=ACTOR,
+            action="t",
+            object_type="t",
+            object_id=1,
+            area_id=None,
+            before=None,
+            after=None,
+            now=datetime(2026, 11, 28, 12, 0, tzinfo=hanoi),
+        )
+        session.commit()
+    assert _verify(database).ok

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlmodel import SQLModel
 
-import stations.areas.models  # noqa: F401
 from core.db import Database
+from core.schema import metadata
 
 
 def test_migrated_schema_matches_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, SQLModel.metadata)
+        differences = compare_metadata(context, metadata)
     assert differences == []

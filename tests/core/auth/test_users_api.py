@@ -97,3 +97,46 @@ def test_supervisor_lists_users_in_scope_only(client: TestClient, world: World) 
     listed = client.get("/api/v1/users", headers=world.headers("supervisor_a")).json()
     names = {u["username"] for u in listed["data"]}
     assert "plain_a" in names and "plain_b" not in names and "admin_p" not in names
+
+
+def test_admin_cannot_take_over_an_account_that_reaches_further(
+    client: TestClient, world: World
+) -> None:
+    """A user homed in A1 but holding admin of the whole province is beyond admin_a."""
+    from core.auth.models import Role
+
+    boss = world.add_user("boss", area="A1", roles={Role.admin: "P"})
+    admin_a = world.headers("admin_a")
+    attempts = [
+        client.patch(f"/api/v1/users/{boss}", json={"password": "hijacked-now"}, headers=admin_a),
+        client.delete(f"/api/v1/users/{boss}", headers=admin_a),
+        client.post(
+            f"/api/v1/users/{boss}/roles",
+            json={"role": "operator", "area_id": world.areas["A1"]},
+            headers=admin_a,
+        ),
+    ]
+    assert [r.status_code for r in attempts] == [403, 403, 403]
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"username": "boss", "password": PASSWORD}
+        ).status_code
+        == 200
+    )
+    # The province admin may.
+    allowed = client.patch(
+        f"/api/v1/users/{boss}", json={"full_name": "Sếp"}, headers=world.headers("admin_p")
+    )
+    assert allowed.status_code == 200
+
+
+def test_admin_cannot_lock_themselves_out(client: TestClient, world: World) -> None:
+    me = world.users["admin_a"]
+    headers = world.headers("admin_a")
+    patch = client.patch(f"/api/v1/users/{me}", json={"is_active": False}, headers=headers)
+    assert patch.status_code == 422
+    assert "is_active" in patch.json()["detail"]
+    role_id = client.get(f"/api/v1/users/{me}", headers=headers).json()["roles"][0]["id"]
+    revoke = client.delete(f"/api/v1/users/{me}/roles/{role_id}", headers=headers)
+    assert revoke.status_code == 422
+    assert "your own admin role" in revoke.json()["detail"]

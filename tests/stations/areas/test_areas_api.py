@@ -120,3 +120,26 @@ def test_area_with_users_cannot_be_deleted(client: TestClient, world: World) -> 
     response = client.delete(f"/api/v1/areas/{world.areas['A1']}", headers=world.headers("admin_p"))
     assert response.status_code == 409
     assert "users belong" in response.json()["detail"]
+
+
+def test_history_of_a_deleted_area_stays_readable(client: TestClient, world: World) -> None:
+    admin = world.headers("admin_p")
+    commune = client.post(
+        "/api/v1/areas",
+        json={"parent_id": world.areas["P"], "name": "Xã Cũ", "level": "commune"},
+        headers=admin,
+    ).json()
+    user = client.post(
+        "/api/v1/users",
+        json={"username": "old.timer", "password": "long enough", "area_id": commune["id"]},
+        headers=admin,
+    ).json()
+    moved = client.patch(
+        f"/api/v1/users/{user['id']}", json={"area_id": world.areas["A"]}, headers=admin
+    )
+    assert moved.status_code == 200
+    assert client.delete(f"/api/v1/areas/{commune['id']}", headers=admin).status_code == 204
+    events = client.get(
+        f"/api/v1/audit?object_type=user&object_id={user['id']}", headers=admin
+    ).json()
+    assert [e["action"] for e in events["data"]] == ["user.update", "user.create"]

@@ -1,0 +1,12 @@
+"""Every table model, so SQLModel.metadata knows the whole schema (migrations, tests)."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from audit.models import AuditEvent, AuditHead
+from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
+from stations.areas.models import Area
+
+TABLES = (Area, AuditEvent, AuditHead, AuthToken, LoginThrottle, RoleAssignment, User)
+metadata = SQLModel.metadata
