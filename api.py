@@ -2,31 +2,48 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, status
 
+from audio.errors import AudioRejected, AudioToolError
 from audit.routes import router as audit_router
 from core.auth.routes import router as auth_router
 from core.auth.users_routes import router as users_router
 from core.clock import Clock, SystemClock
 from core.config import Settings, load_settings
 from core.db import Database
-from core.errors import install_error_handlers
+from core.errors import install_error_handlers, plain_handler
 from core.health import router as health_router
 from core.limits import BodySizeLimit
 from core.migrate import upgrade
+from playlists.content.routes import UPLOAD_PATHS
+from playlists.content.routes import router as content_router
+from playlists.content.services import build_content_services
+from playlists.content.workflow import WorkflowError
 from stations.areas.routes import router as areas_router
 
 # Every router the app mounts; tests walk these for the route table.
-ROUTERS = (health_router, auth_router, users_router, areas_router, audit_router)
+ROUTERS = (health_router, auth_router, users_router, areas_router, audit_router, content_router)
 
 DESCRIPTION = """
 Loaxa schedules what commune radio stations (đài truyền thanh cấp xã) play over their
 loudspeaker clusters. Sign in with `POST /api/v1/auth/login`, then send the token as
 `Authorization: Bearer <token>`.
 """
+
+
+def _body_limits(settings: Settings):  # type: ignore[no-untyped-def]
+    uploads = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in UPLOAD_PATHS]
+
+    def limit_for(path: str) -> int:
+        if any(pattern.match(path) for pattern in uploads):
+            return settings.upload_max_bytes
+        return settings.max_body_bytes
+
+    return limit_for
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -44,8 +61,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock or SystemClock()
+    app.state.content = build_content_services(settings)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit_for=lambda _path: settings.max_body_bytes)
+    app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(AudioToolError, plain_handler(status.HTTP_503_SERVICE_UNAVAILABLE))
+    app.add_exception_handler(WorkflowError, plain_handler(status.HTTP_409_CONFLICT))
+    app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
     for router in ROUTERS:
         app.include_router(router)
     return app

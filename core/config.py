@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    upload_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    max_audio_duration_s: float = Field(default=3 * 3600, gt=0)
+    loudness_target_lufs: float = Field(default=-16.0, ge=-40, le=-5)
+    true_peak_dbtp: float = Field(default=-1.5, ge=-9, le=0)
+    trim_silence: bool = True
+    opus_bitrate_kbps: int = Field(default=32, ge=8, le=256)
+    tts_words_per_minute: int = Field(default=150, ge=60, le=400)
+    relay_check_timeout_s: float = Field(default=5.0, gt=0, le=60)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

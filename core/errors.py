@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -68,7 +69,9 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _plain(status_code: int):  # type: ignore[no-untyped-def]
+def plain_handler(status_code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """A handler answering `status_code` with the exception's message as the detail."""
+
     async def handler(_: Request, exc: Exception) -> JSONResponse:
         content: dict[str, Any] = {"detail": str(exc)}
         if isinstance(exc, Invalid) and exc.field:
@@ -107,11 +110,11 @@ async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(Forbidden, _plain(status.HTTP_403_FORBIDDEN))
-    app.add_exception_handler(NotFound, _plain(status.HTTP_404_NOT_FOUND))
-    app.add_exception_handler(Conflict, _plain(status.HTTP_409_CONFLICT))
-    app.add_exception_handler(Invalid, _plain(status.HTTP_422_UNPROCESSABLE_CONTENT))
-    app.add_exception_handler(BodyTooLarge, _plain(status.HTTP_413_CONTENT_TOO_LARGE))
+    app.add_exception_handler(Forbidden, plain_handler(status.HTTP_403_FORBIDDEN))
+    app.add_exception_handler(NotFound, plain_handler(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(Conflict, plain_handler(status.HTTP_409_CONFLICT))
+    app.add_exception_handler(Invalid, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(BodyTooLarge, plain_handler(status.HTTP_413_CONTENT_TOO_LARGE))
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     # Safety nets: validation should catch these first and name the field.
     app.add_exception_handler(DataError, _on_unstorable)

@@ -6,7 +6,17 @@ from sqlmodel import SQLModel
 
 from audit.models import AuditEvent, AuditHead
 from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
+from playlists.content.models import ContentItem
 from stations.areas.models import Area
 
-TABLES = (Area, AuditEvent, AuditHead, AuthToken, LoginThrottle, RoleAssignment, User)
+TABLES = (
+    Area,
+    AuditEvent,
+    AuditHead,
+    AuthToken,
+    ContentItem,
+    LoginThrottle,
+    RoleAssignment,
+    User,
+)
 metadata = SQLModel.metadata

@@ -25,13 +25,20 @@ class Action(StrEnum):
     user_read = "user.read"
     user_write = "user.write"
     audit_read = "audit.read"
+    content_read = "content.read"
+    content_write = "content.write"
+    content_approve = "content.approve"
+    content_archive = "content.archive"
 
+
+_READ_ALL = frozenset({Action.area_read, Action.content_read})
 
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
-    Role.admin: frozenset(Action),
-    Role.supervisor: frozenset({Action.area_read, Action.user_read, Action.audit_read}),
-    Role.operator: frozenset({Action.area_read}),
-    Role.approver: frozenset({Action.area_read}),
+    Role.admin: _READ_ALL
+    | {Action.area_write, Action.user_read, Action.user_write, Action.audit_read},
+    Role.supervisor: _READ_ALL | {Action.user_read, Action.audit_read},
+    Role.operator: _READ_ALL | {Action.content_write, Action.content_archive},
+    Role.approver: _READ_ALL | {Action.content_approve, Action.content_archive},
 }
 
 # Routes anyone may call; every other route must declare a Permission.

@@ -1,0 +1,354 @@
+"""The content library under /api/v1/content (thư viện nội dung)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Form,
+    Query,
+    Request,
+    UploadFile,
+    status,
+)
+from fastapi.responses import FileResponse
+
+from audio.ingest import CANONICAL_MIME, IngestResult, ingest_file
+from audio.tts.engine import pick_voice
+from audio.tts.render import render_speech
+from core.auth.deps import AccessControl, Permission
+from core.auth.permissions import Action
+from core.deps import ClockDep, SessionDep
+from core.errors import NotFound
+from core.models import MAX_ID, PathId
+from core.paging import PageDep
+from playlists.content import crud
+from playlists.content.background import check_relay_later
+from playlists.content.models import (
+    ContentItem,
+    ContentKind,
+    ContentMeta,
+    ContentPublic,
+    ContentsPublic,
+    ContentStatus,
+    ContentUpdate,
+    RejectRequest,
+    RelayCheck,
+    RelayCreate,
+    Tier,
+    TtsCreate,
+    VoicePublic,
+)
+from playlists.content.services import ContentServices, ContentServicesDep
+from playlists.content.workflow import Step
+
+PREFIX = "/api/v1/content"
+router = APIRouter(prefix=PREFIX, tags=["content (nội dung)"])
+# Routes whose bodies are audio files: the upload size limit applies instead of the JSON one.
+UPLOAD_PATHS = (f"{PREFIX}/upload", f"{PREFIX}/{{item_id}}/audio")
+
+Read = Annotated[AccessControl, Depends(Permission(Action.content_read))]
+Write = Annotated[AccessControl, Depends(Permission(Action.content_write))]
+Approve = Annotated[AccessControl, Depends(Permission(Action.content_approve))]
+Archive = Annotated[AccessControl, Depends(Permission(Action.content_archive))]
+AudioFile = Annotated[UploadFile, File(description="Any format ffmpeg decodes")]
+
+
+def _public(item: ContentItem) -> ContentPublic:
+    return ContentPublic.model_validate(item)
+
+
+@router.get("", response_model=ContentsPublic, summary="List content in your scope, newest first")
+def list_content(
+    session: SessionDep,
+    access: Read,
+    page: PageDep,
+    status_: Annotated[ContentStatus | None, Query(alias="status")] = None,
+    kind: ContentKind | None = None,
+    tier: Tier | None = None,
+    language: Annotated[str | None, Query(max_length=35)] = None,
+    area_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    lineage_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Words in the title")] = None,
+) -> ContentsPublic:
+    filters = crud.ContentFilter(
+        status=status_,
+        kind=kind,
+        tier=tier,
+        language=language,
+        area_id=area_id,
+        lineage_id=lineage_id,
+        q=q,
+    )
+    rows, total = crud.list_items(
+        session=session, prefixes=access.scope_prefixes(), page=page, filters=filters
+    )
+    return ContentsPublic(data=[_public(r) for r in rows], count=total)
+
+
+@router.get(
+    "/voices",
+    response_model=list[VoicePublic],
+    summary="Languages and voices the text-to-speech engines speak",
+)
+def list_voices(_access: Read, services: ContentServicesDep) -> list[VoicePublic]:
+    return [
+        VoicePublic.model_validate(v, from_attributes=True)
+        for engine in services.tts_engines
+        for v in engine.voices()
+    ]
+
+
+def _ingest_upload(file: UploadFile, services: ContentServices, work_dir: Path) -> IngestResult:
+    source = work_dir / "upload"
+    with source.open("wb") as out:
+        shutil.copyfileobj(file.file, out, 1 << 20)
+    return ingest_file(source=source, work_dir=work_dir, settings=services.ingest)
+
+
+@router.post(
+    "/upload",
+    response_model=ContentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload audio: normalised to the loudness target, stored as Ogg Opus",
+)
+def upload_content(
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    services: ContentServicesDep,
+    meta: Annotated[ContentMeta, Form(media_type="multipart/form-data")],
+    file: AudioFile,
+) -> ContentPublic:
+    access.require_area(meta.area_id, what="new content", field="area_id")
+    with services.work_dir() as work_dir:
+        audio = _ingest_upload(file, services, work_dir)
+        new = crud.NewItem(
+            kind=ContentKind.audio,
+            meta=meta,
+            audio=audio,
+            original_filename=(file.filename or "")[:255] or None,
+        )
+        item = crud.create_item(session=session, new=new, actor=access.actor, now=clock.now())
+        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
+    return _public(item)
+
+
+@router.post(
+    "/tts",
+    response_model=ContentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="A typed bulletin read by text-to-speech (đọc bằng giọng máy)",
+)
+def create_tts(
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    services: ContentServicesDep,
+    body: TtsCreate,
+) -> ContentPublic:
+    access.require_area(body.area_id, what="new content", field="area_id")
+    engine, voice = pick_voice(list(services.tts_engines), language=body.language, voice=body.voice)
+    with services.work_dir() as work_dir:
+        speech = render_speech(text=body.text, engine=engine, voice=voice, work_dir=work_dir)
+        audio = ingest_file(source=speech, work_dir=work_dir, settings=services.ingest)
+        new = crud.NewItem(kind=ContentKind.tts, meta=body, audio=audio, voice=voice.name)
+        item = crud.create_item(session=session, new=new, actor=access.actor, now=clock.now())
+        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
+    return _public(item)
+
+
+@router.post(
+    "/relay",
+    response_model=ContentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="A relay of a radio stream (tiếp sóng); its URL is checked in the background",
+)
+def create_relay(
+    request: Request,
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    services: ContentServicesDep,
+    background: BackgroundTasks,
+    body: RelayCreate,
+) -> ContentPublic:
+    access.require_area(body.area_id, what="new content", field="area_id")
+    new = crud.NewItem(kind=ContentKind.relay, meta=body, stream_url=str(body.stream_url))
+    item = crud.create_item(session=session, new=new, actor=access.actor, now=clock.now())
+    item.relay_check = RelayCheck.pending
+    session.commit()
+    assert item.id is not None and item.stream_url is not None
+    check_relay_later(background, request.app, item.id, item.stream_url)
+    return _public(item)
+
+
+@router.get("/{item_id}", response_model=ContentPublic, summary="Read one item")
+def read_content(session: SessionDep, access: Read, item_id: PathId) -> ContentPublic:
+    item = crud.get_item(session=session, item_id=item_id)
+    access.require_area(item.area_id, what=f"content #{item_id}")
+    return _public(item)
+
+
+@router.patch(
+    "/{item_id}",
+    response_model=ContentPublic,
+    summary="Change an item; an approved one gets a new draft version instead",
+)
+def update_content(
+    request: Request,
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    services: ContentServicesDep,
+    background: BackgroundTasks,
+    item_id: PathId,
+    changes: ContentUpdate,
+) -> ContentPublic:
+    item = crud.get_item(session=session, item_id=item_id)
+    access.require_area(item.area_id, what=f"content #{item_id}")
+    if changes.area_id is not None:
+        access.require_area(changes.area_id, what=f"moving content #{item_id}", field="area_id")
+    rerender = item.kind == ContentKind.tts and {"text", "language"} & changes.model_fields_set
+    with services.work_dir() as work_dir:
+        audio = _rerender(item, changes, services, work_dir) if rerender else None
+        updated = crud.update_item(
+            session=session,
+            item=item,
+            changes=changes,
+            actor=access.actor,
+            now=clock.now(),
+            audio=audio,
+        )
+        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
+    if "stream_url" in changes.model_fields_set and updated.stream_url and updated.id:
+        check_relay_later(background, request.app, updated.id, updated.stream_url)
+    return _public(updated)
+
+
+def _rerender(
+    item: ContentItem, changes: ContentUpdate, services: ContentServices, work_dir: Path
+) -> IngestResult:
+    """A TTS item whose text or language changes is spoken again."""
+    text = changes.text if changes.text is not None else item.text or ""
+    language = changes.language or item.language
+    engine, voice = pick_voice(list(services.tts_engines), language=language, voice=None)
+    speech = render_speech(text=text, engine=engine, voice=voice, work_dir=work_dir)
+    return ingest_file(source=speech, work_dir=work_dir, settings=services.ingest)
+
+
+@router.put(
+    "/{item_id}/audio",
+    response_model=ContentPublic,
+    summary="Replace an item's audio; an approved one gets a new draft version instead",
+)
+def replace_audio(
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    services: ContentServicesDep,
+    item_id: PathId,
+    file: AudioFile,
+) -> ContentPublic:
+    item = crud.get_item(session=session, item_id=item_id)
+    access.require_area(item.area_id, what=f"content #{item_id}")
+    if item.kind != ContentKind.audio:
+        raise NotFound(
+            f"content #{item_id} is a {item.kind.value} item: only uploads take new audio"
+        )
+    with services.work_dir() as work_dir:
+        audio = _ingest_upload(file, services, work_dir)
+        updated = crud.update_item(
+            session=session,
+            item=item,
+            changes=ContentUpdate(),
+            actor=access.actor,
+            now=clock.now(),
+            audio=audio,
+        )
+        updated.original_filename = (file.filename or "")[:255] or None
+        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
+    return _public(updated)
+
+
+def _step(
+    session: SessionDep,
+    access: AccessControl,
+    clock: ClockDep,
+    item_id: int,
+    step: Step,
+    reason: str | None = None,
+) -> ContentPublic:
+    item = crud.get_item(session=session, item_id=item_id)
+    access.require_area(item.area_id, what=f"content #{item_id}")
+    item = crud.apply_step(
+        session=session, item=item, step=step, actor=access.actor, now=clock.now(), reason=reason
+    )
+    session.commit()
+    return _public(item)
+
+
+@router.post("/{item_id}/submit", response_model=ContentPublic, summary="Send for approval")
+def submit(session: SessionDep, access: Write, clock: ClockDep, item_id: PathId) -> ContentPublic:
+    return _step(session, access, clock, item_id, Step.submit)
+
+
+@router.post(
+    "/{item_id}/approve",
+    response_model=ContentPublic,
+    summary="Approve for air (duyệt) — not your own item",
+)
+def approve(
+    session: SessionDep, access: Approve, clock: ClockDep, item_id: PathId
+) -> ContentPublic:
+    return _step(session, access, clock, item_id, Step.approve)
+
+
+@router.post(
+    "/{item_id}/reject", response_model=ContentPublic, summary="Send back with a reason (từ chối)"
+)
+def reject(
+    session: SessionDep, access: Approve, clock: ClockDep, item_id: PathId, body: RejectRequest
+) -> ContentPublic:
+    return _step(session, access, clock, item_id, Step.reject, reason=body.reason)
+
+
+@router.post(
+    "/{item_id}/archive",
+    response_model=ContentPublic,
+    summary="Take out of use (lưu trữ); it can no longer be scheduled",
+)
+def archive(
+    session: SessionDep, access: Archive, clock: ClockDep, item_id: PathId
+) -> ContentPublic:
+    return _step(session, access, clock, item_id, Step.archive)
+
+
+@router.get(
+    "/{item_id}/audio",
+    response_class=FileResponse,
+    summary="The item's audio (Ogg Opus); Range requests are honoured",
+    responses={200: {"content": {CANONICAL_MIME: {}}}, 206: {"description": "a range"}},
+)
+def read_audio(
+    session: SessionDep, access: Read, services: ContentServicesDep, item_id: PathId
+) -> FileResponse:
+    item = crud.get_item(session=session, item_id=item_id)
+    access.require_area(item.area_id, what=f"content #{item_id}")
+    if item.sha256 is None:
+        raise NotFound(f"content #{item_id} is a relay: it has no stored audio")
+    path = services.storage.path(item.sha256)
+    if not path.exists():
+        raise NotFound(f"the audio of content #{item_id} is missing from storage")
+    return FileResponse(
+        path,
+        media_type=CANONICAL_MIME,
+        filename=f"content-{item_id}.opus",
+        headers={"ETag": f'"{item.sha256}"'},
+    )

@@ -1,0 +1,67 @@
+"""What the content routes need from the outside world, built once per app."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from audio.ingest import IngestSettings
+from audio.loudness import LoudnessTarget
+from audio.tts.engine import TtsEngine
+from audio.tts.espeak import EspeakEngine
+from core.config import Settings
+from playlists.content.relay_check import StreamChecker, check_stream
+from playlists.content.storage import ContentStorage, LocalStorage
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentServices:
+    storage: ContentStorage
+    work_root: Path
+    ingest: IngestSettings
+    tts_engines: tuple[TtsEngine, ...]
+    check_stream: StreamChecker
+
+    @contextmanager
+    def work_dir(self) -> Iterator[Path]:
+        """A private folder for one ingest, removed afterwards whatever happens."""
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix="ingest-", dir=self.work_root))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def build_content_services(settings: Settings) -> ContentServices:
+    return ContentServices(
+        storage=LocalStorage(settings.data_dir / "content"),
+        work_root=settings.data_dir / "tmp",
+        ingest=IngestSettings(
+            target=LoudnessTarget(
+                integrated_lufs=settings.loudness_target_lufs,
+                true_peak_dbtp=settings.true_peak_dbtp,
+            ),
+            trim_silence=settings.trim_silence,
+            bitrate_kbps=settings.opus_bitrate_kbps,
+            max_duration_s=settings.max_audio_duration_s,
+        ),
+        tts_engines=(EspeakEngine(words_per_minute=settings.tts_words_per_minute),),
+        check_stream=partial(check_stream, timeout_s=settings.relay_check_timeout_s),
+    )
+
+
+def get_content_services(request: Request) -> ContentServices:
+    services: ContentServices = request.app.state.content
+    return services
+
+
+ContentServicesDep = Annotated[ContentServices, Depends(get_content_services)]

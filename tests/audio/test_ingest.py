@@ -1,0 +1,103 @@
+"""Ingest of real files in every format operators bring, through the real ffmpeg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audio.errors import AudioRejected
+from audio.ingest import IngestSettings, ingest_file
+from tests.audio.sounds import FORMATS, duration, measure, silence, speech, tone
+
+SETTINGS = IngestSettings()
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_format_becomes_normalised_opus(tmp_path: Path, fmt: str) -> None:
+    source = tone(tmp_path / f"in.{fmt}", seconds=6, level_db=-30)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = ingest_file(source=source, work_dir=work, settings=SETTINGS)
+    integrated, peak = measure(result.output)
+    assert integrated == pytest.approx(-16.0, abs=1.0)
+    assert peak <= -1.5 + 0.3
+    assert result.duration_s == pytest.approx(6.0, rel=0.02)
+    assert duration(result.output) == pytest.approx(6.0, rel=0.02)
+    assert result.before.integrated_lufs < -25
+    assert result.after.integrated_lufs == pytest.approx(-16.0, abs=1.0)
+    assert result.output.read_bytes()[:4] == b"OggS"
+
+
+def test_loud_speech_is_brought_down_and_limited(tmp_path: Path) -> None:
+    source = speech(
+        tmp_path / "s.wav",
+        "Thông báo khẩn. Bão số ba đang tiến vào đất liền. "
+        "Đề nghị bà con neo đậu tàu thuyền an toàn.",
+    )
+    result = ingest_file(source=source, work_dir=tmp_path, settings=SETTINGS)
+    integrated, peak = measure(result.output)
+    assert integrated == pytest.approx(-16.0, abs=1.0)
+    assert peak <= -1.2
+
+
+def test_leading_and_trailing_silence_is_trimmed(tmp_path: Path) -> None:
+    source = tone(tmp_path / "pad.wav", seconds=4, lead_silence_s=3, tail_silence_s=2)
+    trimmed = ingest_file(source=source, work_dir=tmp_path, settings=SETTINGS)
+    assert trimmed.duration_s == pytest.approx(4.0, abs=0.3)
+    kept_dir = tmp_path / "kept"
+    kept_dir.mkdir()
+    kept = ingest_file(
+        source=source, work_dir=kept_dir, settings=IngestSettings(trim_silence=False)
+    )
+    assert kept.duration_s == pytest.approx(9.0, abs=0.1)
+
+
+def test_same_audio_gives_the_same_bytes(tmp_path: Path) -> None:
+    source = tone(tmp_path / "a.flac", seconds=3)
+    first, second = tmp_path / "1", tmp_path / "2"
+    first.mkdir()
+    second.mkdir()
+    a = ingest_file(source=source, work_dir=first, settings=SETTINGS)
+    b = ingest_file(source=source, work_dir=second, settings=SETTINGS)
+    assert a.sha256 == b.sha256
+
+
+def _truncated_wav(path: Path) -> Path:
+    tone(path, seconds=10)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def _corrupt_mp3(path: Path) -> Path:
+    tone(path, seconds=5)
+    data = bytearray(path.read_bytes())
+    for i in range(2000, len(data), 7):
+        data[i] = (data[i] * 31 + 7) % 256
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (
+            lambda p: (
+                p.with_suffix(".txt").write_text("not audio at all") and p.with_suffix(".txt")
+            ),
+            "not an audio file",
+        ),
+        (lambda p: (p.write_bytes(b""), p)[1], "empty"),
+        (lambda p: silence(p.with_suffix(".wav"), seconds=5), "silent"),
+        (lambda p: _truncated_wav(p.with_suffix(".wav")), "cut short"),
+        (lambda p: _corrupt_mp3(p.with_suffix(".mp3")), "damaged"),
+        (lambda p: tone(p.with_suffix(".mp3"), seconds=12), "limit"),
+    ],
+    ids=["not-audio", "empty", "silent", "truncated", "corrupt", "too-long"],
+)
+def test_bad_audio_is_refused_in_plain_words(tmp_path: Path, make, says: str) -> None:  # type: ignore[no-untyped-def]
+    source = make(tmp_path / "bad.bin")
+    settings = IngestSettings(max_duration_s=10)
+    with pytest.raises(AudioRejected, match=says):
+        ingest_file(source=source, work_dir=tmp_path, settings=settings)
