@@ -20,18 +20,31 @@ from core.auth.deps import Permission
 from core.auth.models import Role
 from core.auth.permissions import PUBLIC_ROUTES
 from core.config import load_settings
+from playlists.content.models import ContentKind, ContentStatus
+from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
 from tests.world import World
 
 Where = Literal["inside", "outside"]
 ALL_ROLES = frozenset(Role)
 ADMIN = frozenset({Role.admin})
 READERS = frozenset({Role.admin, Role.supervisor})
+OPERATOR = frozenset({Role.operator})
+APPROVER = frozenset({Role.approver})
+ARCHIVERS = frozenset({Role.operator, Role.approver})
 
 
 @dataclass(frozen=True)
 class Call:
     url: str
     json: Any = None
+    # multipart uploads
+    data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+
+    def send(self, client: TestClient, method: str, headers: dict[str, str] | None = None) -> Any:
+        return client.request(
+            method, self.url, json=self.json, data=self.data, files=self.files, headers=headers
+        )
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,39 @@ def _role_of(world: World, where: Where) -> Call:
 
         assignment = roles_of(session, user_id)[0]
     return Call(f"/api/v1/users/{user_id}/roles/{assignment.id}")
+
+
+def _content(
+    status: ContentStatus = ContentStatus.draft,
+    kind: ContentKind = ContentKind.relay,
+    suffix: str = "",
+    body: Any = None,
+) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        item = make_item(world, _commune(where), status=status, kind=kind)
+        return Call(f"/api/v1/content/{item}{suffix}", body)
+
+    return make
+
+
+def _upload(world: World, where: Where) -> Call:
+    return Call(
+        "/api/v1/content/upload",
+        data={"title": "Thông báo", "area_id": str(world.areas[_commune(where)])},
+        files={"file": ("tone.wav", short_wav(), "audio/wav")},
+    )
+
+
+def _replace_audio(world: World, where: Where) -> Call:
+    item = make_item(world, _commune(where), kind=ContentKind.audio)
+    return Call(
+        f"/api/v1/content/{item}/audio", files={"file": ("tone.wav", short_wav(), "audio/wav")}
+    )
+
+
+def _stored_audio(world: World, where: Where) -> Call:
+    assert world.storage is not None
+    return Call(f"/api/v1/content/{stored_audio_item(world, _commune(where), world.storage)}/audio")
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -143,6 +189,60 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w, where: Call(f"/api/v1/audit?object_type=user&object_id={_user(w, where)}"),
         outside="filtered",
     ),
+    ("GET", "/api/v1/content"): Case(
+        ALL_ROLES,
+        200,
+        lambda w, where: Call(
+            f"/api/v1/content?area_id={w.areas[_commune(where)]}&"
+            f"lineage_id={make_item(w, _commune(where))}"
+        ),
+        outside="filtered",
+    ),
+    ("GET", "/api/v1/content/voices"): Case(
+        ALL_ROLES, 200, lambda w, _: Call("/api/v1/content/voices"), outside="unscoped"
+    ),
+    ("POST", "/api/v1/content/upload"): Case(OPERATOR, 201, _upload),
+    ("POST", "/api/v1/content/tts"): Case(
+        OPERATOR,
+        201,
+        lambda w, where: Call(
+            "/api/v1/content/tts",
+            {
+                "title": "Tin",
+                "language": "vi",
+                "text": "Xin chào bà con.",
+                "area_id": w.areas[_commune(where)],
+            },
+        ),
+    ),
+    ("POST", "/api/v1/content/relay"): Case(
+        OPERATOR,
+        201,
+        lambda w, where: Call(
+            "/api/v1/content/relay",
+            {
+                "title": "VOV1",
+                "stream_url": "http://127.0.0.1:9/vov1",
+                "area_id": w.areas[_commune(where)],
+            },
+        ),
+    ),
+    ("GET", "/api/v1/content/{item_id}"): Case(ALL_ROLES, 200, _content()),
+    ("PATCH", "/api/v1/content/{item_id}"): Case(OPERATOR, 200, _content(body={"title": "Mới"})),
+    ("PUT", "/api/v1/content/{item_id}/audio"): Case(OPERATOR, 200, _replace_audio),
+    ("GET", "/api/v1/content/{item_id}/audio"): Case(ALL_ROLES, 200, _stored_audio),
+    ("POST", "/api/v1/content/{item_id}/submit"): Case(OPERATOR, 200, _content(suffix="/submit")),
+    ("POST", "/api/v1/content/{item_id}/approve"): Case(
+        APPROVER, 200, _content(ContentStatus.submitted, suffix="/approve")
+    ),
+    ("POST", "/api/v1/content/{item_id}/reject"): Case(
+        APPROVER,
+        200,
+        _content(ContentStatus.submitted, suffix="/reject", body={"reason": "sai chính tả"}),
+    ),
+    ("POST", "/api/v1/content/{item_id}/archive"): Case(
+        ARCHIVERS, 200, _content(suffix="/archive")
+    ),
 }
 
 
@@ -192,12 +292,11 @@ ROUTE_IDS = [f"{m} {p}" for m, p in CASES]
 def test_unauthenticated_is_refused(
     client: TestClient, world: World, route: tuple[str, str]
 ) -> None:
+    world.storage = client.app.state.content.storage
     call = CASES[route].make(world, "inside")
-    response = client.request(route[0], call.url, json=call.json)
+    response = call.send(client, route[0])
     assert response.status_code == 401, response.text
-    bad = client.request(
-        route[0], call.url, json=call.json, headers={"Authorization": "Bearer forged-token"}
-    )
+    bad = call.send(client, route[0], {"Authorization": "Bearer forged-token"})
     assert bad.status_code == 401, bad.text
 
 
@@ -208,10 +307,9 @@ def test_route_role_scope(
     client: TestClient, world: World, route: tuple[str, str], role: Role, where: Where
 ) -> None:
     case = CASES[route]
+    world.storage = client.app.state.content.storage
     call = case.make(world, where)
-    response = client.request(
-        route[0], call.url, json=call.json, headers=world.headers(f"{role.value}_a")
-    )
+    response = call.send(client, route[0], world.headers(f"{role.value}_a"))
     in_scope = where == "inside" or case.outside == "unscoped"
     if role not in case.allowed:
         assert response.status_code == 403, response.text

@@ -18,6 +18,7 @@ from core.auth.models import Role, RoleGrant, User, UserCreate
 from core.auth.tokens import issue_token
 from core.auth.users import create_user
 from core.db import Database
+from playlists.content.storage import ContentStorage
 from stations.areas.crud import create_area, create_root_area
 from stations.areas.models import Area, AreaCreate
 
@@ -35,6 +36,8 @@ class World:
     database: Database
     areas: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
+    # The app's content storage, for tests that put files in place.
+    storage: ContentStorage | None = None
 
     def add_area(self, name: str, parent: str | None, level: str) -> int:
         with self.database.session(write=True) as session:

@@ -18,6 +18,7 @@ from fastapi import (
     status,
 )
 from fastapi.responses import FileResponse
+from pydantic import Field
 
 from audio.ingest import CANONICAL_MIME, IngestResult, ingest_file
 from audio.tts.engine import pick_voice
@@ -58,6 +59,12 @@ Write = Annotated[AccessControl, Depends(Permission(Action.content_write))]
 Approve = Annotated[AccessControl, Depends(Permission(Action.content_approve))]
 Archive = Annotated[AccessControl, Depends(Permission(Action.content_archive))]
 AudioFile = Annotated[UploadFile, File(description="Any format ffmpeg decodes")]
+
+
+class UploadForm(ContentMeta):
+    """The item's description and its audio, as multipart form fields."""
+
+    file: UploadFile = Field(description="Any format ffmpeg decodes")
 
 
 def _public(item: ContentItem) -> ContentPublic:
@@ -123,9 +130,9 @@ def upload_content(
     access: Write,
     clock: ClockDep,
     services: ContentServicesDep,
-    meta: Annotated[ContentMeta, Form(media_type="multipart/form-data")],
-    file: AudioFile,
+    form: Annotated[UploadForm, Form(media_type="multipart/form-data")],
 ) -> ContentPublic:
+    meta, file = ContentMeta.model_validate(form.model_dump(exclude={"file"})), form.file
     access.require_area(meta.area_id, what="new content", field="area_id")
     with services.work_dir() as work_dir:
         audio = _ingest_upload(file, services, work_dir)
