@@ -22,7 +22,7 @@ from core.migrate import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
-from playlists.content.workflow import WorkflowError
+from playlists.content.workflow import FourEyesViolation, WorkflowError
 from stations.areas.routes import router as areas_router
 
 # Every router the app mounts; tests walk these for the route table.
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(AudioToolError, plain_handler(status.HTTP_503_SERVICE_UNAVAILABLE))
     app.add_exception_handler(WorkflowError, plain_handler(status.HTTP_409_CONFLICT))
+    app.add_exception_handler(FourEyesViolation, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
     for router in ROUTERS:
         app.include_router(router)

@@ -12,9 +12,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from core.db import Database
+from playlists.content.models import ContentKind, ContentStatus
+from tests.playlists.content.factories import make_item
 from tests.world import World
 
-TABLES = ("area", "user", "role_assignment", "auth_token", "audit_event", "login_throttle")
+TABLES = (
+    "area",
+    "user",
+    "role_assignment",
+    "auth_token",
+    "audit_event",
+    "login_throttle",
+    "content_item",
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,10 @@ class Bad:
     names: str  # the field (or phrase) the error must name
     body: Any = None  # JSON-encoded unless it is bytes
     signed_in: bool = True
+    who: str = "admin_p"
+    # multipart form fields and files, instead of a JSON body
+    form: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 def _p(path: str) -> Callable[[World], str]:
@@ -40,6 +54,18 @@ def _user(name: str, suffix: str = "") -> Callable[[World], str]:
 
 
 NEW_AREA = {"parent_id": 2, "name": "Xã Mới", "level": "commune"}
+TTS = {"title": "Tin", "language": "vi", "text": "Xin chào.", "area_id": 4}
+
+
+def _item(kind: str = "relay", suffix: str = "", submitted: bool = False) -> Callable[[World], str]:
+    def path(world: World) -> str:
+        status = ContentStatus.submitted if submitted else ContentStatus.draft
+        item = make_item(world, "A", kind=ContentKind(kind), status=status)
+        return f"/api/v1/content/{item}{suffix}"
+
+    return path
+
+
 NEW_USER = {"username": "newbie", "password": "long enough", "area_id": 4}
 
 CASES: dict[str, Bad] = {
@@ -154,6 +180,72 @@ CASES: dict[str, Bad] = {
         "POST", _user("plain_a", "/roles"), 422, "area_id", {"role": "operator", "area_id": 2**40}
     ),
     "role-huge-path": Bad("DELETE", _user("plain_a", f"/roles/{2**70}"), 422, "assignment_id"),
+    # content
+    "tts-unknown": Bad(
+        "POST", _p("/api/v1/content/tts"), 422, "speed", {**TTS, "speed": 2}, who="operator_a"
+    ),
+    "tts-type": Bad(
+        "POST", _p("/api/v1/content/tts"), 422, "area_id", {**TTS, "area_id": "A"}, who="operator_a"
+    ),
+    "tts-language": Bad(
+        "POST",
+        _p("/api/v1/content/tts"),
+        422,
+        "language",
+        {**TTS, "language": "Tiếng Việt"},
+        who="operator_a",
+    ),
+    "tts-no-text": Bad(
+        "POST", _p("/api/v1/content/tts"), 422, "text", {**TTS, "text": ""}, who="operator_a"
+    ),
+    "tts-tier": Bad(
+        "POST", _p("/api/v1/content/tts"), 422, "tier", {**TTS, "tier": "urgent"}, who="operator_a"
+    ),
+    "relay-url": Bad(
+        "POST",
+        _p("/api/v1/content/relay"),
+        422,
+        "stream_url",
+        {"title": "x", "area_id": 4, "stream_url": "ftp://radio/x"},
+        who="operator_a",
+    ),
+    "content-null-title": Bad("PATCH", _item(), 422, "title", {"title": None}, who="operator_a"),
+    "content-stream-on-tts": Bad(
+        "PATCH", _item("audio"), 422, "stream_url", {"stream_url": "http://x/y"}, who="operator_a"
+    ),
+    "content-huge-id": Bad("GET", _p(f"/api/v1/content/{2**70}"), 422, "item_id", who="operator_a"),
+    "content-list-status": Bad(
+        "GET", _p("/api/v1/content?status=ready"), 422, "status", who="operator_a"
+    ),
+    "reject-no-reason": Bad(
+        "POST", _item("relay", "/reject", submitted=True), 422, "reason", {}, who="approver_a"
+    ),
+    "upload-no-file": Bad(
+        "POST",
+        _p("/api/v1/content/upload"),
+        422,
+        "file",
+        form={"title": "x", "area_id": "{A}"},
+        who="operator_a",
+    ),
+    "upload-unknown-field": Bad(
+        "POST",
+        _p("/api/v1/content/upload"),
+        422,
+        "colour",
+        form={"title": "x", "area_id": "{A}", "colour": "red"},
+        files={"file": ("a.wav", b"RIFF", "audio/wav")},
+        who="operator_a",
+    ),
+    "upload-no-title": Bad(
+        "POST",
+        _p("/api/v1/content/upload"),
+        422,
+        "title",
+        form={"area_id": "{A}"},
+        files={"file": ("a.wav", b"RIFF", "audio/wav")},
+        who="operator_a",
+    ),
     # audit
     "audit-naive-since": Bad("GET", _p("/api/v1/audit?since=2026-01-01T00:00:00"), 422, "since"),
     "audit-since": Bad("GET", _p("/api/v1/audit?since=yesterday"), 422, "since"),
@@ -185,12 +277,19 @@ def test_bad_input_is_refused_by_name_and_writes_nothing(
     client: TestClient, world: World, database: Database, name: str
 ) -> None:
     case = CASES[name]
-    headers = world.headers("admin_p") if case.signed_in else {}
+    headers = world.headers(case.who) if case.signed_in else {}
     body = _body_for(name, case, world)
+    path = case.path(world)
     before = _counts(database)
     content = body if isinstance(body, bytes) else None if body is None else json.dumps(body)
-    headers["Content-Type"] = "application/json"
-    response = client.request(case.method, case.path(world), content=content, headers=headers)
+    if case.form is not None or case.files is not None:
+        form = {k: v.replace("{A}", str(world.areas["A"])) for k, v in (case.form or {}).items()}
+        response = client.request(
+            case.method, path, data=form, files=case.files, headers=headers
+        )
+    else:
+        headers["Content-Type"] = "application/json"
+        response = client.request(case.method, path, content=content, headers=headers)
     assert response.status_code == case.status, response.text
     assert response.headers["content-type"].startswith("application/json")
     assert case.names in response.json()["detail"], response.json()

@@ -39,6 +39,12 @@ def next_status(current: S, step: Step) -> S:
     return target
 
 
+class FourEyesViolation(WorkflowError):
+    """The reviewer is the item's author."""
+
+
 def check_four_eyes(*, creator_id: int, reviewer_id: int) -> None:
     if creator_id == reviewer_id:
-        raise WorkflowError("you created this item: another approver must review it (four eyes)")
+        raise FourEyesViolation(
+            "you created this item: another approver must review it (four eyes)"
+        )
