@@ -284,9 +284,7 @@ def test_bad_input_is_refused_by_name_and_writes_nothing(
     content = body if isinstance(body, bytes) else None if body is None else json.dumps(body)
     if case.form is not None or case.files is not None:
         form = {k: v.replace("{A}", str(world.areas["A"])) for k, v in (case.form or {}).items()}
-        response = client.request(
-            case.method, path, data=form, files=case.files, headers=headers
-        )
+        response = client.request(case.method, path, data=form, files=case.files, headers=headers)
     else:
         headers["Content-Type"] = "application/json"
         response = client.request(case.method, path, content=content, headers=headers)
