@@ -24,7 +24,7 @@ from audio.loudness import (
     parse_ebur128,
     parse_silence,
 )
-from audio.probe import ProbeResult, probe
+from audio.probe import LOCAL_ONLY, ProbeResult, probe
 
 # Ogg Opus, mono, 48 kHz, 32 kbit/s: libvlc on a Raspberry Pi plays it natively, speech is
 # clear and music acceptable at that rate, and an hour is about 14 MB over 4G.
@@ -71,7 +71,7 @@ def ingest_file(
     operator's explanation when it cannot be broadcast."""
     probed = probe(source)
     _check_length(probed.duration_s, settings)
-    before, span, decoded_s = _measure_source(source, work_dir, progress)
+    before, span, decoded_s = _measure_source(source, work_dir, settings.max_duration_s, progress)
     if before.silent:
         raise AudioRejected("the audio is silent (or nearly): nothing would be heard")
     if probed.duration_s and decoded_s < probed.duration_s * TRUNCATION_RATIO:
@@ -106,7 +106,7 @@ def _check_length(seconds: float | None, settings: IngestSettings) -> None:
 
 
 def _measure_source(
-    source: Path, work_dir: Path, progress: Progress | None
+    source: Path, work_dir: Path, max_duration_s: float, progress: Progress | None
 ) -> tuple[Loudness, SpeechSpan, float]:
     decoded = [0.0]
 
@@ -120,7 +120,9 @@ def _measure_source(
         f"aformat=channel_layouts=mono,"
         f"silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},ebur128=peak=sample"
     )
-    inputs = ["-v", "info", "-xerror", "-i", str(source), "-map", "0:a:0"]
+    # Decoding stops just past the length limit, whatever the header claimed.
+    limit = ["-t", f"{max_duration_s + 1:.0f}"]
+    inputs = ["-v", "info", "-xerror", *LOCAL_ONLY, "-i", str(source), *limit, "-map", "0:a:0"]
     log = run_ffmpeg([*inputs, "-af", chain, "-f", "null", "-"], work_dir=work_dir, progress=track)
     return parse_ebur128(log), parse_silence(log, decoded[0]), decoded[0]
 
@@ -166,10 +168,10 @@ def _encode(
         f"{trim}aformat=sample_rates={SAMPLE_RATE}:channel_layouts=mono,volume={gain}dB,"
         f"alimiter=limit={limiter_ceiling(settings.target)}:level=false:attack=5:release=50"
     )
-    inputs = ["-v", "error", "-xerror", "-i", str(source), "-map", "0:a:0", "-af", chain]
+    inputs = ["-v", "error", "-xerror", *LOCAL_ONLY, "-i", str(source), "-map", "0:a:0"]
     codec = ["-c:a", "libopus", "-b:a", f"{settings.bitrate_kbps}k", "-vbr", "on"]
     outputs = [*_REPRODUCIBLE, *codec, "-application", "audio", "-f", "ogg", "-y", str(output)]
-    run_ffmpeg([*inputs, *outputs], work_dir=work_dir, progress=progress)
+    run_ffmpeg([*inputs, "-af", chain, *outputs], work_dir=work_dir, progress=progress)
 
 
 def _measure_output(output: Path, work_dir: Path) -> Loudness:

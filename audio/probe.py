@@ -10,6 +10,35 @@ from pathlib import Path
 from audio.errors import AudioRejected, AudioToolError
 
 PROBE_TIMEOUT_S = 60
+# Containers an upload may be. Anything else — above all the playlist and concat formats
+# (hls, concat, ...), which make ffmpeg open other files or URLs — is refused.
+ALLOWED_FORMATS = frozenset(
+    {
+        "mp3",
+        "wav",
+        "ogg",
+        "flac",
+        "aac",
+        "amr",
+        "mov",
+        "mp4",
+        "m4a",
+        "3gp",
+        "3g2",
+        "mj2",
+        "matroska",
+        "webm",
+        "asf",
+        "aiff",
+        "au",
+        "caf",
+        "w64",
+        "wv",
+        "ape",
+    }
+)
+# ffmpeg and ffprobe may read the input file and nothing else.
+LOCAL_ONLY = ["-protocol_whitelist", "file"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +58,12 @@ def parse_probe(output: str) -> ProbeResult:
         raise AudioRejected("this file has no audio that ffmpeg can read: is it a sound file?")
     stream = streams[0]
     fmt = data.get("format", {})
+    names = set(str(fmt.get("format_name", "")).split(","))
+    if not names & ALLOWED_FORMATS:
+        raise AudioRejected(
+            f"files of type {fmt.get('format_name', 'unknown')!r} are not accepted: "
+            "upload MP3, WAV, OGG/Opus, M4A/AAC, AMR or FLAC"
+        )
     duration = stream.get("duration") or fmt.get("duration")
     return ProbeResult(
         format_name=str(fmt.get("format_name", "unknown")),
@@ -42,7 +77,17 @@ def parse_probe(output: str) -> ProbeResult:
 def probe(path: Path) -> ProbeResult:
     if path.stat().st_size == 0:
         raise AudioRejected("the file is empty (0 bytes)")
-    command = ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
+    command = [
+        "ffprobe",
+        "-v",
+        "error",
+        *LOCAL_ONLY,
+        "-show_format",
+        "-show_streams",
+        "-of",
+        "json",
+        str(path),
+    ]
     try:
         result = subprocess.run(
             command, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False
@@ -52,6 +97,7 @@ def probe(path: Path) -> ProbeResult:
     except subprocess.TimeoutExpired as exc:
         raise AudioRejected("the file could not be read in time: it may be damaged") from exc
     if result.returncode != 0:
-        detail = result.stderr.strip().splitlines()[-1:] or ["unknown error"]
-        raise AudioRejected(f"this is not an audio file ffmpeg can read ({detail[0]})")
+        detail = (result.stderr.strip().splitlines()[-1:] or ["unknown error"])[0]
+        detail = detail.replace(str(path), path.name)[:300]
+        raise AudioRejected(f"this is not an audio file ffmpeg can read ({detail})")
     return parse_probe(result.stdout)

@@ -27,27 +27,15 @@ SAMPLE_S = 0.02
 
 
 def make_input(path: Path, minutes: float) -> Path:
-    """A 64 kbit/s mono MP3: a speech-band tone warbling over pink noise."""
+    """A 64 kbit/s mono MP3 like a phone recording: a speech-band tone pulsing at syllable
+    rate over pink noise, quiet (about -31 LUFS), so the ingest has real gain to apply."""
     seconds = minutes * 60
     graph = (
-        f"sine=f=300:d={seconds}:r=44100,vibrato=f=3:d=0.5[s];"
-        f"anoisesrc=d={seconds}:c=pink:a=0.2:r=44100[n];[s][n]amix=inputs=2,volume=-8dB"
+        f"sine=f=300:d={seconds}:r=44100,tremolo=f=4:d=0.7[s];"
+        f"anoisesrc=d={seconds}:c=pink:a=0.2:r=44100[n];[s][n]amix=inputs=2"
     )
-    subprocess.run(
-        [
-            *FFMPEG,
-            "-filter_complex",
-            graph,
-            "-ac",
-            "1",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "64k",
-            str(path),
-        ],
-        check=True,
-    )
+    command = [*FFMPEG, "-filter_complex", graph, "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k"]
+    subprocess.run([*command, str(path)], check=True)
     return path
 
 

@@ -7,7 +7,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from audio.errors import AudioToolError
+from audio.errors import AudioRejected, AudioToolError
 from audio.tts.engine import Voice
 
 TIMEOUT_S = 120
@@ -42,6 +42,8 @@ class EspeakEngine:
             )
         except FileNotFoundError as exc:
             raise AudioToolError("espeak-ng is not installed (apt-get install espeak-ng)") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise AudioRejected(f"reading this text took over {TIMEOUT_S} s: shorten it") from exc
         if result.returncode != 0 or not output.exists():
             raise AudioToolError(
                 f"espeak-ng failed: {result.stderr.decode(errors='replace')[:300]}"

@@ -12,6 +12,7 @@ from playlists.content.models import ContentItem
 from playlists.content.relay_check import StreamChecker
 
 log = logging.getLogger(__name__)
+MESSAGE_CHARS = 500
 
 
 def check_relay_later(background: BackgroundTasks, app: FastAPI, item_id: int, url: str) -> None:
@@ -34,7 +35,7 @@ def record_relay_check(
         if item is None or item.stream_url != url:
             return  # deleted or changed meanwhile: a newer check is on its way
         item.relay_check = result.status
-        item.relay_check_message = result.message
+        item.relay_check_message = result.message[:MESSAGE_CHARS]
         item.relay_checked_at = clock.now()
         session.add(item)
         session.commit()

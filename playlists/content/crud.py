@@ -21,6 +21,7 @@ from playlists.content.models import (
     ContentMeta,
     ContentStatus,
     ContentUpdate,
+    RelayCheck,
     _check_window,
     snapshot,
 )
@@ -31,12 +32,17 @@ from playlists.content.workflow import (
     WorkflowError,
     check_four_eyes,
     next_status,
+    with_contributor,
 )
 from stations.areas.models import Area
 
 
-def get_item(*, session: Session, item_id: int) -> ContentItem:
-    item = session.get(ContentItem, item_id)
+def get_item(*, session: Session, item_id: int, for_update: bool = False) -> ContentItem:
+    """The item; `for_update` locks its row (PostgreSQL) and re-reads it, so concurrent
+    changes and approvals of one item happen one after the other."""
+    item = session.get(
+        ContentItem, item_id, with_for_update=for_update, populate_existing=for_update
+    )
     if item is None:
         raise NotFound(f"no content item #{item_id}")
     return item
@@ -104,6 +110,7 @@ def create_item(*, session: Session, new: NewItem, actor: Actor, now: datetime) 
         kind=new.kind,
         status=ContentStatus.draft,
         created_by=actor.id,
+        contributors=with_contributor("", actor.id),
         created_at=now,
         updated_at=now,
         original_filename=new.original_filename,
@@ -146,6 +153,12 @@ def update_item(
     values = changes.model_dump(exclude_unset=True)
     if values.get("stream_url") is not None:
         values["stream_url"] = str(values["stream_url"])
+        # A new URL has not been checked yet.
+        values |= {
+            "relay_check": RelayCheck.pending,
+            "relay_check_message": None,
+            "relay_checked_at": None,
+        }
     if "stream_url" in values and item.kind != ContentKind.relay:
         raise Invalid("only relay items have a stream URL", field="stream_url")
     if "area_id" in values:
@@ -160,6 +173,8 @@ def update_item(
     for key, value in values.items():
         setattr(item, key, value)
     _check_item_window(item)
+    assert actor.id is not None
+    item.contributors = with_contributor(item.contributors, actor.id)
     item.status = ContentStatus.draft
     item.updated_at = now
     session.add(item)
@@ -204,6 +219,7 @@ def _new_version(
     version.version = _latest_version(session, item.lineage_id) + 1
     version.status = ContentStatus.draft
     version.created_by = actor.id
+    version.contributors = with_contributor("", actor.id)
     version.created_at = version.updated_at = now
     _check_item_window(version)
     session.add(version)
@@ -230,7 +246,7 @@ def apply_step(
     target = next_status(item.status, step)
     if step in (Step.approve, Step.reject):
         assert actor.id is not None
-        check_four_eyes(creator_id=item.created_by, reviewer_id=actor.id)
+        check_four_eyes(contributors=item.contributors, reviewer_id=actor.id)
         item.reviewed_by, item.reviewed_at = actor.id, now
     if step == Step.submit:
         item.submitted_at = now
@@ -248,16 +264,22 @@ def apply_step(
     return item
 
 
+def versions_to_retire(*, session: Session, item: ContentItem) -> list[ContentItem]:
+    """Other approved versions of the item's lineage: approving it archives them."""
+    return list(
+        session.exec(
+            select(ContentItem).where(
+                ContentItem.lineage_id == item.lineage_id,
+                ContentItem.status == ContentStatus.approved,
+                ContentItem.id != item.id,
+            )
+        ).all()
+    )
+
+
 def _retire_previous(session: Session, item: ContentItem, actor: Actor, now: datetime) -> None:
     """The version approved before this one stops being schedulable now."""
-    older = session.exec(
-        select(ContentItem).where(
-            ContentItem.lineage_id == item.lineage_id,
-            ContentItem.status == ContentStatus.approved,
-            ContentItem.id != item.id,
-        )
-    ).all()
-    for previous in older:
+    for previous in versions_to_retire(session=session, item=item):
         before = snapshot(previous)
         previous.status = ContentStatus.archived
         previous.updated_at = now
@@ -322,6 +344,11 @@ def commit_with_file(
         session.commit()
     except BaseException:
         session.rollback()
-        if added and audio is not None:
+        if added and audio is not None and not _referenced(session, audio.sha256):
             storage.delete(audio.sha256)
         raise
+
+
+def _referenced(session: Session, sha256: str) -> bool:
+    query = select(ContentItem.id).where(ContentItem.sha256 == sha256).limit(1)
+    return session.exec(query).first() is not None

@@ -7,8 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, HttpUrl, model_validator
-from sqlalchemy import Column, Enum, ForeignKey, Integer, Text
+from pydantic import AwareDatetime, HttpUrl, field_validator, model_validator
+from sqlalchemy import Column, Enum, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models import Id, InputModel, OutputModel
@@ -86,6 +86,14 @@ class ContentMeta(InputModel):
         _check_window(self.valid_from, self.valid_until)
         return self
 
+    _years = field_validator("valid_from", "valid_until")(lambda v: _plausible_year(v))
+
+
+def _plausible_year(value: datetime | None) -> datetime | None:
+    if value is not None and not 2000 <= value.year <= 2999:
+        raise ValueError("the year must be between 2000 and 2999")
+    return value
+
 
 def _check_window(start: datetime | None, end: datetime | None) -> None:
     if start is not None and end is not None and end <= start:
@@ -123,6 +131,8 @@ class ContentUpdate(InputModel):
     text: str | None = Field(default=None, max_length=20_000)
     stream_url: HttpUrl | None = None
 
+    _years = field_validator("valid_from", "valid_until")(lambda v: _plausible_year(v))
+
 
 class RejectRequest(InputModel):
     reason: str = Field(min_length=3, max_length=1000)
@@ -130,6 +140,7 @@ class RejectRequest(InputModel):
 
 class ContentItem(SQLModel, table=True):
     __tablename__ = "content_item"
+    __table_args__ = (UniqueConstraint("lineage_id", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # Versions of one item share a lineage (the first version's id).
@@ -169,6 +180,8 @@ class ContentItem(SQLModel, table=True):
     created_by: int = Field(
         sa_column=Column(Integer, ForeignKey("user.id", ondelete="RESTRICT"), nullable=False)
     )
+    # Everyone who wrote or changed this version (",3,7,"): none of them may approve it.
+    contributors: str = Field(default=",", max_length=2000)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,6 +4,7 @@ leads to audio)? The answer is a warning for the operator, never a refusal."""
 from __future__ import annotations
 
 import configparser
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -77,7 +78,7 @@ def check_stream(url: str, *, timeout_s: float = 5.0, follow_playlist: bool = Tr
                     RelayCheck.warning, f"the stream answered HTTP {response.status_code}"
                 )
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            head = _read_head(response)
+            head = _read_head(response, time.monotonic() + timeout_s)
             final_url = str(response.url)
     except httpx.TimeoutException:
         return StreamCheck(RelayCheck.warning, f"no answer within {timeout_s:g} s")
@@ -100,10 +101,12 @@ def check_stream(url: str, *, timeout_s: float = 5.0, follow_playlist: bool = Tr
     )
 
 
-def _read_head(response: httpx.Response) -> bytes:
+def _read_head(response: httpx.Response, deadline: float) -> bytes:
+    """Up to SNIFF_BYTES, but never past the deadline: a stream that trickles a byte at a
+    time must not hold the check."""
     buffer = bytearray()
     for chunk in response.iter_bytes():
         buffer.extend(chunk)
-        if len(buffer) >= SNIFF_BYTES:
+        if len(buffer) >= SNIFF_BYTES or time.monotonic() >= deadline:
             break
     return bytes(buffer[:SNIFF_BYTES])

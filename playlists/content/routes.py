@@ -19,6 +19,7 @@ from fastapi import (
 )
 from fastapi.responses import FileResponse
 from pydantic import Field
+from sqlmodel import Session
 
 from audio.ingest import CANONICAL_MIME, IngestResult, ingest_file
 from audio.tts.engine import pick_voice
@@ -134,6 +135,7 @@ def upload_content(
 ) -> ContentPublic:
     meta, file = ContentMeta.model_validate(form.model_dump(exclude={"file"})), form.file
     access.require_area(meta.area_id, what="new content", field="area_id")
+    _release(session)
     with services.work_dir() as work_dir:
         audio = _ingest_upload(file, services, work_dir)
         new = crud.NewItem(
@@ -162,6 +164,7 @@ def create_tts(
 ) -> ContentPublic:
     access.require_area(body.area_id, what="new content", field="area_id")
     engine, voice = pick_voice(list(services.tts_engines), language=body.language, voice=body.voice)
+    _release(session)
     with services.work_dir() as work_dir:
         speech = render_speech(text=body.text, engine=engine, voice=voice, work_dir=work_dir)
         audio = ingest_file(source=speech, work_dir=work_dir, settings=services.ingest)
@@ -218,13 +221,16 @@ def update_content(
     item_id: PathId,
     changes: ContentUpdate,
 ) -> ContentPublic:
-    item = crud.get_item(session=session, item_id=item_id)
-    access.require_area(item.area_id, what=f"content #{item_id}")
+    item = _reload(session, access, item_id)
     if changes.area_id is not None:
         access.require_area(changes.area_id, what=f"moving content #{item_id}", field="area_id")
     rerender = item.kind == ContentKind.tts and {"text", "language"} & changes.model_fields_set
     with services.work_dir() as work_dir:
-        audio = _rerender(item, changes, services, work_dir) if rerender else None
+        audio, voice = None, None
+        if rerender:
+            _release(session)
+            audio, voice = _rerender(item, changes, services, work_dir)
+            item = _reload(session, access, item_id)
         updated = crud.update_item(
             session=session,
             item=item,
@@ -233,6 +239,8 @@ def update_content(
             now=clock.now(),
             audio=audio,
         )
+        if voice is not None:
+            updated.voice = voice
         crud.commit_with_file(session=session, storage=services.storage, audio=audio)
     if "stream_url" in changes.model_fields_set and updated.stream_url and updated.id:
         check_relay_later(background, request.app, updated.id, updated.stream_url)
@@ -241,13 +249,28 @@ def update_content(
 
 def _rerender(
     item: ContentItem, changes: ContentUpdate, services: ContentServices, work_dir: Path
-) -> IngestResult:
-    """A TTS item whose text or language changes is spoken again."""
+) -> tuple[IngestResult, str]:
+    """A TTS item whose text or language changes is spoken again (same voice if the
+    language stays)."""
     text = changes.text if changes.text is not None else item.text or ""
     language = changes.language or item.language
-    engine, voice = pick_voice(list(services.tts_engines), language=language, voice=None)
+    same_voice = item.voice if language == item.language else None
+    engine, voice = pick_voice(list(services.tts_engines), language=language, voice=same_voice)
     speech = render_speech(text=text, engine=engine, voice=voice, work_dir=work_dir)
-    return ingest_file(source=speech, work_dir=work_dir, settings=services.ingest)
+    return ingest_file(source=speech, work_dir=work_dir, settings=services.ingest), voice.name
+
+
+def _release(session: Session) -> None:
+    """End the transaction before minutes of ffmpeg or TTS: no database lock is held
+    while the audio is made."""
+    session.commit()
+
+
+def _reload(session: Session, access: AccessControl, item_id: int) -> ContentItem:
+    """The item as it is now, locked for the change, still in the caller's scope."""
+    item = crud.get_item(session=session, item_id=item_id, for_update=True)
+    access.require_area(item.area_id, what=f"content #{item_id}")
+    return item
 
 
 @router.put(
@@ -269,8 +292,10 @@ def replace_audio(
         raise NotFound(
             f"content #{item_id} is a {item.kind.value} item: only uploads take new audio"
         )
+    _release(session)
     with services.work_dir() as work_dir:
         audio = _ingest_upload(file, services, work_dir)
+        item = _reload(session, access, item_id)
         updated = crud.update_item(
             session=session,
             item=item,
@@ -292,8 +317,11 @@ def _step(
     step: Step,
     reason: str | None = None,
 ) -> ContentPublic:
-    item = crud.get_item(session=session, item_id=item_id)
-    access.require_area(item.area_id, what=f"content #{item_id}")
+    item = _reload(session, access, item_id)
+    if step == Step.approve:
+        # Approving retires the version on air: that one must be in scope too.
+        for previous in crud.versions_to_retire(session=session, item=item):
+            access.require_area(previous.area_id, what=f"content #{previous.id}")
     item = crud.apply_step(
         session=session, item=item, step=step, actor=access.actor, now=clock.now(), reason=reason
     )

@@ -40,11 +40,21 @@ def next_status(current: S, step: Step) -> S:
 
 
 class FourEyesViolation(WorkflowError):
-    """The reviewer is the item's author."""
+    """The reviewer wrote or changed this version."""
 
 
-def check_four_eyes(*, creator_id: int, reviewer_id: int) -> None:
-    if creator_id == reviewer_id:
+def with_contributor(contributors: str, user_id: int) -> str:
+    """The ",3,7," list of everyone who wrote or changed a version, with `user_id` added."""
+    ids = contributor_ids(contributors) | {user_id}
+    return "," + ",".join(str(i) for i in sorted(ids)) + ","
+
+
+def contributor_ids(contributors: str) -> set[int]:
+    return {int(part) for part in contributors.split(",") if part.strip().isdigit()}
+
+
+def check_four_eyes(*, contributors: str, reviewer_id: int) -> None:
+    if reviewer_id in contributor_ids(contributors):
         raise FourEyesViolation(
-            "you created this item: another approver must review it (four eyes)"
+            "you created or changed this version: another approver must review it (four eyes)"
         )

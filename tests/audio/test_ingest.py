@@ -101,3 +101,25 @@ def test_bad_audio_is_refused_in_plain_words(tmp_path: Path, make, says: str) ->
     settings = IngestSettings(max_duration_s=10)
     with pytest.raises(AudioRejected, match=says):
         ingest_file(source=source, work_dir=tmp_path, settings=settings)
+
+
+def test_playlist_pointing_at_other_files_is_refused(tmp_path: Path) -> None:
+    """An HLS or concat playlist would make ffmpeg read other files: never accepted."""
+    secret = tone(tmp_path / "elsewhere.wav", seconds=3)
+    playlists = {
+        "hls": f"#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:3,\n{secret}\n#EXT-X-ENDLIST\n",
+        "concat": f"ffconcat version 1.0\nfile '{secret}'\n",
+    }
+    for name, body in playlists.items():
+        upload = tmp_path / f"upload-{name}"
+        upload.write_text(body)
+        with pytest.raises(AudioRejected):
+            ingest_file(source=upload, work_dir=tmp_path, settings=SETTINGS)
+
+
+def test_ffmpeg_past_its_deadline_is_stopped(tmp_path: Path) -> None:
+    from audio.ffmpeg import run_ffmpeg
+
+    slow = ["-re", "-f", "lavfi", "-i", "sine=d=5", "-f", "null", "-"]
+    with pytest.raises(AudioRejected, match="longer than 1 s"):
+        run_ffmpeg(slow, work_dir=tmp_path, timeout_s=1)

@@ -85,3 +85,62 @@ def test_server_stops_cleanly_on_sigterm(server: tuple[str, subprocess.Popen[str
     # uvicorn shuts down gracefully, then re-raises the signal it caught.
     assert process.wait(timeout=15) in (0, -15)
     assert "Application shutdown complete" in log.read_text()
+
+
+def test_operator_uploads_and_approver_approves_over_http(
+    server: tuple[str, subprocess.Popen[str], Path], tmp_path: Path
+) -> None:
+    """The content workflow against the real process: upload, submit, approve, download."""
+    import hashlib
+
+    from tests.audio.sounds import tone
+
+    base, _, log = server
+    admin = _sign_in(base, "admin", _seeded_password(log))
+    root = httpx.get(f"{base}/api/v1/areas", headers=admin).json()["data"][0]["id"]
+    for name, role in (("op", "operator"), ("ap", "approver")):
+        created = httpx.post(
+            f"{base}/api/v1/users",
+            headers=admin,
+            json={
+                "username": name,
+                "password": "long enough",
+                "area_id": root,
+                "roles": [{"role": role, "area_id": root}],
+            },
+        )
+        assert created.status_code == 201, created.text
+    operator, approver = _sign_in(base, "op", "long enough"), _sign_in(base, "ap", "long enough")
+    source = tone(tmp_path / "jingle.mp3", seconds=3)
+    with source.open("rb") as handle:
+        uploaded = httpx.post(
+            f"{base}/api/v1/content/upload",
+            headers=operator,
+            timeout=60,
+            data={"title": "Nhạc hiệu", "area_id": str(root)},
+            files={"file": ("jingle.mp3", handle, "audio/mpeg")},
+        )
+    assert uploaded.status_code == 201, uploaded.text
+    item = uploaded.json()
+    assert (
+        httpx.post(f"{base}/api/v1/content/{item['id']}/submit", headers=operator).status_code
+        == 200
+    )
+    approved = httpx.post(f"{base}/api/v1/content/{item['id']}/approve", headers=approver)
+    assert approved.json()["status"] == "approved"
+    audio = httpx.get(f"{base}/api/v1/content/{item['id']}/audio", headers=approver)
+    assert hashlib.sha256(audio.content).hexdigest() == item["sha256"]
+
+
+def _seeded_password(log: Path) -> str:
+    match = re.search(r"username 'admin', password '([^']+)'", log.read_text())
+    assert match, log.read_text()
+    return match.group(1)
+
+
+def _sign_in(base: str, username: str, password: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{base}/api/v1/auth/login", json={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 22:53:59.946533
+Create Date: 2026-11-28 23:12:38.915100
 """
 from collections.abc import Sequence
 
@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('peak_after_dbfs', sa.Float(), nullable=True),
     sa.Column('gain_db', sa.Float(), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('contributors', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('created_at', core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', core.sqltypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', core.sqltypes.UTCDateTime(timezone=True), nullable=True),
@@ -59,7 +60,8 @@ def upgrade() -> None:
     sa.Column('reject_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['created_by'], ['user.id'], ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('lineage_id', 'version')
     )
     with op.batch_alter_table('content_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_content_item_area_id'), ['area_id'], unique=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,12 +21,28 @@ ROUTES: dict[str, tuple[int, str, bytes]] = {
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path == "/trickle":
+            self._trickle()
+            return
         status, content_type, body = ROUTES.get(self.path, (404, "text/plain", b"no"))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _trickle(self) -> None:
+        """An audio stream that sends one byte every 0.2 s, for 20 s."""
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/mpeg")
+        self.end_headers()
+        for _ in range(100):
+            try:
+                self.wfile.write(b"\xff")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+            time.sleep(0.2)  # the slow stream this stands for
 
     def log_message(self, *_args: object) -> None:
         pass

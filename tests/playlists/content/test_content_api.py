@@ -203,3 +203,81 @@ def test_validity_window_must_be_in_order(client: TestClient, world: World) -> N
     assert "valid_until must be after valid_from" in response.json()["detail"]
     naive = _tts(client, world, valid_from="2026-12-01T00:00:00")
     assert naive.status_code == 422 and "valid_from" in naive.json()["detail"]
+
+
+def _grant(world: World, username: str, role: Role, area: str) -> None:
+    from core.auth.models import RoleAssignment
+    from tests.world import now
+
+    with world.database.session(write=True) as session:
+        session.add(
+            RoleAssignment(
+                user_id=world.users[username],
+                role=role,
+                area_id=world.areas[area],
+                created_at=now(),
+            )
+        )
+        session.commit()
+
+
+def test_editing_someone_elses_item_then_approving_it_is_refused(
+    client: TestClient, world: World
+) -> None:
+    world.add_user("editor", area="A", roles={Role.operator: "A"})
+    _grant(world, "editor", Role.approver, "A")
+    item = _relay(client, world)  # written by operator_a
+    edited = client.patch(
+        f"{CONTENT}/{item}", json={"title": "Sửa"}, headers=world.headers("editor")
+    )
+    assert edited.status_code == 200
+    _step(client, world, item, "submit", "editor")
+    refused = _step(client, world, item, "approve", "editor")
+    assert refused.status_code == 403 and "four eyes" in refused.json()["detail"]
+    assert _step(client, world, item, "approve", "approver_a").status_code == 200
+
+
+def test_approval_cannot_retire_a_version_outside_the_approvers_scope(
+    client: TestClient, world: World
+) -> None:
+    world.add_user("both_communes", area="P", roles={Role.operator: "P"})
+    _grant(world, "both_communes", Role.approver, "P")
+    v1 = _relay(client, world, area="B", who="both_communes")
+    _step(client, world, v1, "submit", "both_communes")
+    assert _step(client, world, v1, "approve", "admin_p").status_code == 403  # no role
+    world.add_user("approver_p", area="P", roles={Role.approver: "P"})
+    assert _step(client, world, v1, "approve", "approver_p").status_code == 200
+    v2 = client.patch(
+        f"{CONTENT}/{v1}",
+        json={"area_id": world.areas["A"]},
+        headers=world.headers("both_communes"),
+    ).json()
+    _step(client, world, v2["id"], "submit", "both_communes")
+    refused = _step(client, world, v2["id"], "approve", "approver_a")
+    assert refused.status_code == 403
+    assert f"content #{v1}" in refused.json()["detail"]
+    headers = world.headers("approver_p")
+    assert client.get(f"{CONTENT}/{v1}", headers=headers).json()["status"] == "approved"
+
+
+def test_new_stream_url_is_checked_again(client: TestClient, world: World) -> None:
+    with stream_server() as base:
+        item = client.post(
+            f"{CONTENT}/relay",
+            headers=world.headers("operator_a"),
+            json={"title": "Đài", "area_id": world.areas["A"], "stream_url": f"{base}/missing"},
+        ).json()
+        changed = client.patch(
+            f"{CONTENT}/{item['id']}",
+            headers=world.headers("operator_a"),
+            json={"stream_url": f"{base}/live.mp3"},
+        )
+    assert changed.json()["relay_check"] == "pending"
+    now_ = client.get(f"{CONTENT}/{item['id']}", headers=world.headers("operator_a")).json()
+    assert now_["relay_check"] == "ok"
+
+
+def test_far_future_dates_are_refused_by_name(client: TestClient, world: World) -> None:
+    response = _tts(client, world, valid_until="9999-12-31T23:00:00-05:00")
+    assert response.status_code == 422
+    assert "valid_until" in response.json()["detail"]

@@ -63,3 +63,12 @@ def test_parse_playlists() -> None:
     pls = "[playlist]\nFile2=http://b/2\nFile1=http://b/1\nNumberOfEntries=2\n"
     assert parse_playlist(pls) == ["http://b/1", "http://b/2"]
     assert parse_playlist("[playlist]\nbroken") == []
+
+
+def test_trickling_stream_is_cut_at_the_deadline(base: str) -> None:
+    import time
+
+    started = time.monotonic()
+    result = check_stream(base + "/trickle", timeout_s=1)
+    assert time.monotonic() - started < 5
+    assert result.status == RelayCheck.ok

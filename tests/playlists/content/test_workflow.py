@@ -9,6 +9,7 @@ from playlists.content.workflow import (
     WorkflowError,
     check_four_eyes,
     next_status,
+    with_contributor,
 )
 
 
@@ -43,7 +44,10 @@ def test_refused_steps_say_from_where(current: S, step: Step) -> None:
         next_status(current, step)
 
 
-def test_four_eyes() -> None:
-    check_four_eyes(creator_id=1, reviewer_id=2)
-    with pytest.raises(FourEyesViolation):
-        check_four_eyes(creator_id=3, reviewer_id=3)
+def test_four_eyes_covers_everyone_who_touched_the_version() -> None:
+    contributors = with_contributor(with_contributor("", 3), 7)
+    assert contributors == ",3,7,"
+    check_four_eyes(contributors=contributors, reviewer_id=2)
+    for author in (3, 7):
+        with pytest.raises(FourEyesViolation):
+            check_four_eyes(contributors=contributors, reviewer_id=author)
