@@ -53,6 +53,29 @@ def _snapshot(session: Session, user: User) -> dict[str, object]:
     return to_public(session, user).model_dump(mode="json", exclude={"created_at"})
 
 
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    user_id: object,
+    area_id: int | None,
+    before: object,
+    after: object,
+    now: datetime,
+) -> None:
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user_id,
+        area_id=area_id,
+        before=before,
+        after=after,
+        now=now,
+    )
+
+
 def _require_area(session: Session, area_id: int, field: str) -> None:
     if session.get(Area, area_id) is None:
         raise Invalid(f"area #{area_id} does not exist", field=field)
@@ -77,17 +100,8 @@ def create_user(*, session: Session, user_in: UserCreate, actor: Actor, now: dat
     for role, area_id in sorted({(g.role, g.area_id) for g in user_in.roles}):
         session.add(RoleAssignment(user_id=user.id, role=role, area_id=area_id, created_at=now))
     session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="user.create",
-        object_type="user",
-        object_id=user.id,
-        area_id=user.area_id,
-        before=None,
-        after=_snapshot(session, user),
-        now=now,
-    )
+    after = _snapshot(session, user)
+    _audit(session, actor, "user.create", user.id, user.area_id, None, after, now)
     return user
 
 
@@ -111,17 +125,7 @@ def update_user(
     session.add(user)
     session.flush()
     after = _snapshot(session, user) | ({"password": "changed"} if password else {})
-    record(
-        session=session,
-        actor=actor,
-        action="user.update",
-        object_type="user",
-        object_id=user.id,
-        area_id=user.area_id,
-        before=before,
-        after=after,
-        now=now,
-    )
+    _audit(session, actor, "user.update", user.id, user.area_id, before, after, now)
     return user
 
 
@@ -150,16 +154,15 @@ def grant_role(
     )
     session.add(assignment)
     session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="role.grant",
-        object_type="user",
-        object_id=user.id,
-        area_id=grant.area_id,
-        before=None,
-        after=RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json"),
-        now=now,
+    _audit(
+        session,
+        actor,
+        "role.grant",
+        user.id,
+        grant.area_id,
+        None,
+        RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json"),
+        now,
     )
     return assignment
 
@@ -179,17 +182,7 @@ def revoke_role(
     before = RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json")
     session.delete(assignment)
     session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="role.revoke",
-        object_type="user",
-        object_id=assignment.user_id,
-        area_id=assignment.area_id,
-        before=before,
-        after=None,
-        now=now,
-    )
+    _audit(session, actor, "role.revoke", assignment.user_id, assignment.area_id, before, None, now)
 
 
 def list_users(

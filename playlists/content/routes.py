@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -138,15 +139,11 @@ def upload_content(
     _release(session)
     with services.work_dir() as work_dir:
         audio = _ingest_upload(file, services, work_dir)
+        filename = (file.filename or "")[:255] or None
         new = crud.NewItem(
-            kind=ContentKind.audio,
-            meta=meta,
-            audio=audio,
-            original_filename=(file.filename or "")[:255] or None,
+            kind=ContentKind.audio, meta=meta, audio=audio, original_filename=filename
         )
-        item = crud.create_item(session=session, new=new, actor=access.actor, now=clock.now())
-        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
-    return _public(item)
+        return _create(session, access, services, new, clock.now())
 
 
 @router.post(
@@ -169,9 +166,7 @@ def create_tts(
         speech = render_speech(text=body.text, engine=engine, voice=voice, work_dir=work_dir)
         audio = ingest_file(source=speech, work_dir=work_dir, settings=services.ingest)
         new = crud.NewItem(kind=ContentKind.tts, meta=body, audio=audio, voice=voice.name)
-        item = crud.create_item(session=session, new=new, actor=access.actor, now=clock.now())
-        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
-    return _public(item)
+        return _create(session, access, services, new, clock.now())
 
 
 @router.post(
@@ -258,6 +253,18 @@ def _rerender(
     engine, voice = pick_voice(list(services.tts_engines), language=language, voice=same_voice)
     speech = render_speech(text=text, engine=engine, voice=voice, work_dir=work_dir)
     return ingest_file(source=speech, work_dir=work_dir, settings=services.ingest), voice.name
+
+
+def _create(
+    session: Session,
+    access: AccessControl,
+    services: ContentServices,
+    new: crud.NewItem,
+    now: datetime,
+) -> ContentPublic:
+    item = crud.create_item(session=session, new=new, actor=access.actor, now=now)
+    crud.commit_with_file(session=session, storage=services.storage, audio=new.audio)
+    return _public(item)
 
 
 def _release(session: Session) -> None:

@@ -92,3 +92,20 @@ def duration(path: Path) -> float:
         check=True,
     )
     return float(result.stdout.strip())
+
+
+def truncated(path: Path, *, seconds: float = 10) -> Path:
+    """A file whose header promises more audio than it holds (a third of it)."""
+    tone(path, seconds=seconds)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    return path
+
+
+def corrupted(path: Path) -> Path:
+    """A file with its bytes scrambled after the first 2 kB."""
+    tone(path, seconds=5)
+    data = bytearray(path.read_bytes())
+    for i in range(2000, len(data), 7):
+        data[i] = (data[i] * 31 + 7) % 256
+    path.write_bytes(bytes(data))
+    return path

@@ -8,7 +8,16 @@ import pytest
 
 from audio.errors import AudioRejected
 from audio.ingest import IngestSettings, ingest_file
-from tests.audio.sounds import FORMATS, duration, measure, silence, speech, tone
+from tests.audio.sounds import (
+    FORMATS,
+    corrupted,
+    duration,
+    measure,
+    silence,
+    speech,
+    tone,
+    truncated,
+)
 
 SETTINGS = IngestSettings()
 
@@ -63,22 +72,6 @@ def test_same_audio_gives_the_same_bytes(tmp_path: Path) -> None:
     assert a.sha256 == b.sha256
 
 
-def _truncated_wav(path: Path) -> Path:
-    tone(path, seconds=10)
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 3])
-    return path
-
-
-def _corrupt_mp3(path: Path) -> Path:
-    tone(path, seconds=5)
-    data = bytearray(path.read_bytes())
-    for i in range(2000, len(data), 7):
-        data[i] = (data[i] * 31 + 7) % 256
-    path.write_bytes(bytes(data))
-    return path
-
-
 @pytest.mark.parametrize(
     ("make", "says"),
     [
@@ -90,8 +83,8 @@ def _corrupt_mp3(path: Path) -> Path:
         ),
         (lambda p: (p.write_bytes(b""), p)[1], "empty"),
         (lambda p: silence(p.with_suffix(".wav"), seconds=5), "silent"),
-        (lambda p: _truncated_wav(p.with_suffix(".wav")), "cut short"),
-        (lambda p: _corrupt_mp3(p.with_suffix(".mp3")), "damaged"),
+        (lambda p: truncated(p.with_suffix(".wav")), "cut short"),
+        (lambda p: corrupted(p.with_suffix(".mp3")), "damaged"),
         (lambda p: tone(p.with_suffix(".mp3"), seconds=12), "limit"),
     ],
     ids=["not-audio", "empty", "silent", "truncated", "corrupt", "too-long"],

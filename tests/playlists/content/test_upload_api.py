@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from core.db import Database
-from tests.audio.sounds import duration, measure, silence, tone
+from tests.audio.sounds import corrupted, duration, measure, silence, tone, truncated
 from tests.world import World
 
 
@@ -73,21 +73,6 @@ def _rows(database: Database) -> tuple[int, int]:
         )
 
 
-def _truncated(path: Path) -> Path:
-    tone(path, seconds=20)
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
-    return path
-
-
-def _corrupt(path: Path) -> Path:
-    tone(path, seconds=5)
-    data = bytearray(path.read_bytes())
-    for i in range(2000, len(data), 7):
-        data[i] = (data[i] * 31 + 7) % 256
-    path.write_bytes(bytes(data))
-    return path
-
-
 BAD = {
     "not-audio": (
         lambda d: (d / "notes.txt").write_text("biên bản họp") and d / "notes.txt",
@@ -96,8 +81,8 @@ BAD = {
     ),
     "zero-length": (lambda d: (d / "empty.mp3").write_bytes(b"") or d / "empty.mp3", 422, "empty"),
     "silent": (lambda d: silence(d / "quiet.wav", seconds=4), 422, "silent"),
-    "truncated": (lambda d: _truncated(d / "cut.wav"), 422, "cut short"),
-    "corrupt": (lambda d: _corrupt(d / "broken.mp3"), 422, "damaged"),
+    "truncated": (lambda d: truncated(d / "cut.wav", seconds=20), 422, "cut short"),
+    "corrupt": (lambda d: corrupted(d / "broken.mp3"), 422, "damaged"),
     "too-long": (lambda d: tone(d / "long.mp3", seconds=75), 422, "limit is 1.0 minutes"),
     "too-big": (lambda d: tone(d / "big.wav", seconds=40, rate=48000), 413, "too large"),
 }

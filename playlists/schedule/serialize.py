@@ -1,0 +1,49 @@
+"""A timeline as canonical JSON: the same timeline gives the same bytes (and version)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from playlists.schedule.domain import BuildWarning, Timeline, TimelineItem
+
+
+def item_json(item: TimelineItem) -> dict[str, Any]:
+    return {
+        "start": item.start.isoformat(),
+        "duration_s": round(item.duration_s, 3),
+        "timing": item.timing.value,
+        "tier": item.tier.name,
+        "volume": item.volume,
+        "content_id": item.content_id,
+        "queue_id": item.queue_id,
+        "session_id": item.session_id,
+        "title": item.title,
+        "sha256": item.sha256,
+        "stream_url": item.stream_url,
+    }
+
+
+def warning_json(warning: BuildWarning) -> dict[str, Any]:
+    return {
+        "code": warning.code,
+        "queue_id": warning.queue_id,
+        "content_id": warning.content_id,
+        "session_id": warning.session_id,
+        "message": warning.message,
+    }
+
+
+def timeline_bytes(timeline: Timeline) -> bytes:
+    document = {
+        "day": timeline.day.isoformat(),
+        "timezone": timeline.timezone,
+        "items": [item_json(i) for i in timeline.items],
+        "warnings": [warning_json(w) for w in timeline.warnings],
+    }
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def timeline_digest(timeline: Timeline) -> str:
+    return hashlib.sha256(timeline_bytes(timeline)).hexdigest()
