@@ -24,9 +24,18 @@ from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
 from playlists.content.workflow import FourEyesViolation, WorkflowError
 from stations.areas.routes import router as areas_router
+from stations.routes import router as stations_router
 
 # Every router the app mounts; tests walk these for the route table.
-ROUTERS = (health_router, auth_router, users_router, areas_router, audit_router, content_router)
+ROUTERS = (
+    health_router,
+    auth_router,
+    users_router,
+    areas_router,
+    audit_router,
+    content_router,
+    stations_router,
+)
 
 DESCRIPTION = """
 Loaxa schedules what commune radio stations (đài truyền thanh cấp xã) play over their

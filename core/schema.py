@@ -8,6 +8,7 @@ from audit.models import AuditEvent, AuditHead
 from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
 from playlists.content.models import ContentItem
 from stations.areas.models import Area
+from stations.models import Station, StationGroup, StationGroupMember
 
 TABLES = (
     Area,
@@ -18,5 +19,8 @@ TABLES = (
     LoginThrottle,
     RoleAssignment,
     User,
+    Station,
+    StationGroup,
+    StationGroupMember,
 )
 metadata = SQLModel.metadata

@@ -14,9 +14,13 @@ from sqlalchemy import text
 from core.db import Database
 from playlists.content.models import ContentKind, ContentStatus
 from tests.playlists.content.factories import make_item
+from tests.stations.factories import make_station
 from tests.world import World
 
 TABLES = (
+    "station",
+    "station_group",
+    "station_group_member",
     "area",
     "user",
     "role_assignment",
@@ -245,6 +249,31 @@ CASES: dict[str, Bad] = {
         form={"area_id": "{A}"},
         files={"file": ("a.wav", b"RIFF", "audio/wav")},
         who="operator_a",
+    ),
+    # stations and groups
+    "station-unknown": Bad(
+        "POST", _p("/api/v1/stations"), 422, "serial", {"name": "x", "area_id": 4, "serial": "123"}
+    ),
+    "station-no-area": Bad(
+        "POST", _p("/api/v1/stations"), 422, "area_id", {"name": "x", "area_id": 999}
+    ),
+    "station-null-name": Bad(
+        "PATCH", lambda w: f"/api/v1/stations/{make_station(w, 'A')}", 422, "name", {"name": None}
+    ),
+    "station-huge-id": Bad("GET", _p(f"/api/v1/stations/{2**70}"), 422, "station_id"),
+    "group-ids-type": Bad(
+        "POST",
+        _p("/api/v1/station-groups"),
+        422,
+        "station_ids",
+        {"name": "g", "area_id": 4, "station_ids": "all"},
+    ),
+    "group-missing-station": Bad(
+        "POST",
+        _p("/api/v1/station-groups"),
+        422,
+        "station_ids",
+        {"name": "g", "area_id": 4, "station_ids": [424242]},
     ),
     # audit
     "audit-naive-since": Bad("GET", _p("/api/v1/audit?since=2026-01-01T00:00:00"), 422, "since"),

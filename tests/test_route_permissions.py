@@ -22,6 +22,7 @@ from core.auth.permissions import PUBLIC_ROUTES
 from core.config import load_settings
 from playlists.content.models import ContentKind, ContentStatus
 from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
+from tests.stations.factories import make_group, make_station
 from tests.world import World
 
 Where = Literal["inside", "outside"]
@@ -31,6 +32,7 @@ READERS = frozenset({Role.admin, Role.supervisor})
 OPERATOR = frozenset({Role.operator})
 APPROVER = frozenset({Role.approver})
 ARCHIVERS = frozenset({Role.operator, Role.approver})
+GROUPERS = frozenset({Role.admin, Role.operator})
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,44 @@ def _replace_audio(world: World, where: Where) -> Call:
 def _stored_audio(world: World, where: Where) -> Call:
     assert world.storage is not None
     return Call(f"/api/v1/content/{stored_audio_item(world, _commune(where), world.storage)}/audio")
+
+
+def _station(suffix: str = "", body: Any = None) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        return Call(f"/api/v1/stations/{make_station(world, _commune(where))}{suffix}", body)
+
+    return make
+
+
+def _group(body: Any = None) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        area = _commune(where)
+        group = make_group(world, area, [make_station(world, area)])
+        return Call(f"/api/v1/station-groups/{group}", body)
+
+    return make
+
+
+def _list_stations(world: World, where: Where) -> Call:
+    make_station(world, _commune(where))  # a row to see (inside) or not to see (outside)
+    return Call(f"/api/v1/stations?area_id={world.areas[_commune(where)]}")
+
+
+def _list_groups(world: World, where: Where) -> Call:
+    make_group(world, _commune(where))
+    return Call("/api/v1/station-groups")
+
+
+def _new_group(world: World, where: Where) -> Call:
+    area = _commune(where)
+    return Call(
+        "/api/v1/station-groups",
+        {
+            "name": "Thôn Đông",
+            "area_id": world.areas[area],
+            "station_ids": [make_station(world, area)],
+        },
+    )
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -240,6 +280,22 @@ CASES: dict[tuple[str, str], Case] = {
         200,
         _content(ContentStatus.submitted, suffix="/reject", body={"reason": "sai chính tả"}),
     ),
+    ("GET", "/api/v1/stations"): Case(ALL_ROLES, 200, _list_stations, outside="filtered"),
+    ("POST", "/api/v1/stations"): Case(
+        ADMIN,
+        201,
+        lambda w, where: Call(
+            "/api/v1/stations", {"name": "Cụm loa chợ", "area_id": w.areas[_commune(where)]}
+        ),
+    ),
+    ("GET", "/api/v1/stations/{station_id}"): Case(ALL_ROLES, 200, _station()),
+    ("PATCH", "/api/v1/stations/{station_id}"): Case(ADMIN, 200, _station(body={"name": "Mới"})),
+    ("DELETE", "/api/v1/stations/{station_id}"): Case(ADMIN, 204, _station()),
+    ("GET", "/api/v1/station-groups"): Case(ALL_ROLES, 200, _list_groups, outside="filtered"),
+    ("POST", "/api/v1/station-groups"): Case(GROUPERS, 201, _new_group),
+    ("GET", "/api/v1/station-groups/{group_id}"): Case(ALL_ROLES, 200, _group()),
+    ("PATCH", "/api/v1/station-groups/{group_id}"): Case(GROUPERS, 200, _group({"name": "B"})),
+    ("DELETE", "/api/v1/station-groups/{group_id}"): Case(GROUPERS, 204, _group()),
     ("POST", "/api/v1/content/{item_id}/archive"): Case(
         ARCHIVERS, 200, _content(suffix="/archive")
     ),

@@ -29,15 +29,19 @@ class Action(StrEnum):
     content_write = "content.write"
     content_approve = "content.approve"
     content_archive = "content.archive"
+    station_read = "station.read"
+    station_write = "station.write"
+    group_write = "group.write"
 
 
-_READ_ALL = frozenset({Action.area_read, Action.content_read})
+_READ_ALL = frozenset({Action.area_read, Action.content_read, Action.station_read})
 
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.admin: _READ_ALL
-    | {Action.area_write, Action.user_read, Action.user_write, Action.audit_read},
+    | {Action.area_write, Action.user_read, Action.user_write, Action.audit_read}
+    | {Action.station_write, Action.group_write},
     Role.supervisor: _READ_ALL | {Action.user_read, Action.audit_read},
-    Role.operator: _READ_ALL | {Action.content_write, Action.content_archive},
+    Role.operator: _READ_ALL | {Action.content_write, Action.content_archive, Action.group_write},
     Role.approver: _READ_ALL | {Action.content_approve, Action.content_archive},
 }
 

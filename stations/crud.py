@@ -1,0 +1,257 @@
+"""Data functions for stations and station groups. Each change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from audit.chain import Actor, record
+from core.auth.permissions import in_scope
+from core.errors import Conflict, Invalid, NotFound
+from core.paging import Page
+from stations.areas.models import Area
+from stations.models import (
+    Station,
+    StationCreate,
+    StationGroup,
+    StationGroupCreate,
+    StationGroupMember,
+    StationGroupPublic,
+    StationGroupUpdate,
+    StationPublic,
+    StationUpdate,
+)
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    kind: str,
+    object_id: object,
+    area_id: int,
+    before: Any,
+    after: Any,
+    now: datetime,
+) -> None:
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type=kind,
+        object_id=object_id,
+        area_id=area_id,
+        before=before,
+        after=after,
+        now=now,
+    )
+
+
+def get_station(*, session: Session, station_id: int) -> Station:
+    station = session.get(Station, station_id)
+    if station is None:
+        raise NotFound(f"no station #{station_id}")
+    return station
+
+
+def _check_station_fields(
+    session: Session, code: str | None, area_id: int | None, except_id: int | None = None
+) -> None:
+    if area_id is not None and session.get(Area, area_id) is None:
+        raise Invalid(f"area #{area_id} does not exist", field="area_id")
+    if code is not None:
+        other = session.exec(select(Station).where(Station.code == code)).first()
+        if other is not None and other.id != except_id:
+            raise Conflict(f"station code {code!r} is already used by station #{other.id}")
+
+
+def _station_json(station: Station) -> dict[str, Any]:
+    return StationPublic.model_validate(station).model_dump(mode="json")
+
+
+def create_station(
+    *, session: Session, station_in: StationCreate, actor: Actor, now: datetime
+) -> Station:
+    _check_station_fields(session, station_in.code, station_in.area_id)
+    station = Station(**station_in.model_dump(), created_at=now)
+    session.add(station)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "station.create",
+        "station",
+        station.id,
+        station.area_id,
+        None,
+        _station_json(station),
+        now,
+    )
+    return station
+
+
+def update_station(
+    *, session: Session, station: Station, station_in: StationUpdate, actor: Actor, now: datetime
+) -> Station:
+    changes = station_in.model_dump(exclude_unset=True)
+    _check_station_fields(session, changes.get("code"), changes.get("area_id"), station.id)
+    before = _station_json(station)
+    for key, value in changes.items():
+        setattr(station, key, value)
+    session.add(station)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "station.update",
+        "station",
+        station.id,
+        station.area_id,
+        before,
+        _station_json(station),
+        now,
+    )
+    return station
+
+
+def delete_station(*, session: Session, station: Station, actor: Actor, now: datetime) -> None:
+    before = _station_json(station)
+    _audit(
+        session, actor, "station.delete", "station", station.id, station.area_id, before, None, now
+    )
+    session.delete(station)
+    session.flush()
+
+
+def list_stations(
+    *, session: Session, prefixes: Sequence[str], page: Page, area_id: int | None = None
+) -> tuple[list[Station], int]:
+    query = (
+        select(Station)
+        .join(Area, col(Area.id) == Station.area_id)
+        .where(in_scope(col(Area.path), prefixes))
+    )
+    if area_id is not None:
+        query = query.where(Station.area_id == area_id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Station.id)).offset(page.offset).limit(page.limit))
+    return list(rows.all()), total
+
+
+def stations_by_id(*, session: Session, station_ids: Sequence[int]) -> list[Station]:
+    """The stations named, all of them, or a 422 naming the first missing one."""
+    found = {
+        s.id: s
+        for s in session.exec(select(Station).where(col(Station.id).in_(list(station_ids)))).all()
+    }
+    missing = [i for i in station_ids if i not in found]
+    if missing:
+        raise Invalid(f"station #{missing[0]} does not exist", field="station_ids")
+    return [found[i] for i in dict.fromkeys(station_ids)]
+
+
+def get_group(*, session: Session, group_id: int) -> StationGroup:
+    group = session.get(StationGroup, group_id)
+    if group is None:
+        raise NotFound(f"no station group #{group_id}")
+    return group
+
+
+def group_station_ids(session: Session, group_id: int) -> list[int]:
+    query = select(StationGroupMember.station_id).where(StationGroupMember.group_id == group_id)
+    return sorted(session.exec(query).all())
+
+
+def group_public(session: Session, group: StationGroup) -> StationGroupPublic:
+    assert group.id is not None
+    return StationGroupPublic.model_validate(
+        group, update={"station_ids": group_station_ids(session, group.id)}
+    )
+
+
+def _set_members(session: Session, group: StationGroup, station_ids: Sequence[int]) -> None:
+    session.execute(delete(StationGroupMember).where(col(StationGroupMember.group_id) == group.id))
+    assert group.id is not None
+    for station_id in dict.fromkeys(station_ids):
+        session.add(StationGroupMember(group_id=group.id, station_id=station_id))
+    session.flush()
+
+
+def create_group(
+    *, session: Session, group_in: StationGroupCreate, actor: Actor, now: datetime
+) -> StationGroup:
+    if session.get(Area, group_in.area_id) is None:
+        raise Invalid(f"area #{group_in.area_id} does not exist", field="area_id")
+    stations_by_id(session=session, station_ids=group_in.station_ids)
+    group = StationGroup(name=group_in.name, area_id=group_in.area_id, created_at=now)
+    session.add(group)
+    session.flush()
+    _set_members(session, group, group_in.station_ids)
+    _audit(
+        session,
+        actor,
+        "group.create",
+        "station_group",
+        group.id,
+        group.area_id,
+        None,
+        group_public(session, group).model_dump(mode="json"),
+        now,
+    )
+    return group
+
+
+def update_group(
+    *,
+    session: Session,
+    group: StationGroup,
+    group_in: StationGroupUpdate,
+    actor: Actor,
+    now: datetime,
+) -> StationGroup:
+    before = group_public(session, group).model_dump(mode="json")
+    if group_in.name is not None:
+        group.name = group_in.name
+    if group_in.station_ids is not None:
+        stations_by_id(session=session, station_ids=group_in.station_ids)
+        _set_members(session, group, group_in.station_ids)
+    session.add(group)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "group.update",
+        "station_group",
+        group.id,
+        group.area_id,
+        before,
+        group_public(session, group).model_dump(mode="json"),
+        now,
+    )
+    return group
+
+
+def delete_group(*, session: Session, group: StationGroup, actor: Actor, now: datetime) -> None:
+    before = group_public(session, group).model_dump(mode="json")
+    _audit(
+        session, actor, "group.delete", "station_group", group.id, group.area_id, before, None, now
+    )
+    session.delete(group)
+    session.flush()
+
+
+def list_groups(
+    *, session: Session, prefixes: Sequence[str], page: Page
+) -> tuple[list[StationGroup], int]:
+    query = (
+        select(StationGroup)
+        .join(Area, col(Area.id) == StationGroup.area_id)
+        .where(in_scope(col(Area.path), prefixes))
+    )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(StationGroup.id)).offset(page.offset).limit(page.limit))
+    return list(rows.all()), total
