@@ -23,6 +23,7 @@ from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
 from playlists.content.workflow import FourEyesViolation, WorkflowError
+from playlists.sessions.routes import router as schedule_router
 from stations.areas.routes import router as areas_router
 from stations.routes import router as stations_router
 
@@ -35,6 +36,7 @@ ROUTERS = (
     audit_router,
     content_router,
     stations_router,
+    schedule_router,
 )
 
 DESCRIPTION = """

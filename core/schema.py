@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 from audit.models import AuditEvent, AuditHead
 from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
 from playlists.content.models import ContentItem
+from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
 from stations.areas.models import Area
 from stations.models import Station, StationGroup, StationGroupMember
 
@@ -22,5 +23,9 @@ TABLES = (
     Station,
     StationGroup,
     StationGroupMember,
+    AreaPolicy,
+    BroadcastSession,
+    QueueEntry,
+    SessionTarget,
 )
 metadata = SQLModel.metadata

@@ -14,10 +14,15 @@ from sqlalchemy import text
 from core.db import Database
 from playlists.content.models import ContentKind, ContentStatus
 from tests.playlists.content.factories import make_item
+from tests.playlists.sessions.factories import make_session
 from tests.stations.factories import make_station
 from tests.world import World
 
 TABLES = (
+    "broadcast_session",
+    "session_target",
+    "queue_entry",
+    "area_policy",
     "station",
     "station_group",
     "station_group_member",
@@ -69,6 +74,15 @@ def _item(kind: str = "relay", suffix: str = "", submitted: bool = False) -> Cal
 
     return path
 
+
+SESSION = {
+    "name": "Sáng",
+    "area_id": 4,
+    "target_area_ids": [4],
+    "start": "05:30",
+    "max_length_s": 1800,
+    "recurrence": {"repeat": "daily"},
+}
 
 NEW_USER = {"username": "newbie", "password": "long enough", "area_id": 4}
 
@@ -274,6 +288,89 @@ CASES: dict[str, Bad] = {
         422,
         "station_ids",
         {"name": "g", "area_id": 4, "station_ids": [424242]},
+    ),
+    # sessions, policy, queue
+    "session-no-target": Bad(
+        "POST",
+        _p("/api/v1/sessions"),
+        422,
+        "target",
+        {**SESSION, "target_area_ids": []},
+        who="operator_a",
+    ),
+    "session-time": Bad(
+        "POST",
+        _p("/api/v1/sessions"),
+        422,
+        "start",
+        {**SESSION, "start": "25:00"},
+        who="operator_a",
+    ),
+    "session-recurrence": Bad(
+        "POST",
+        _p("/api/v1/sessions"),
+        422,
+        "weekday",
+        {**SESSION, "recurrence": {"repeat": "weekdays"}},
+        who="operator_a",
+    ),
+    "session-length": Bad(
+        "POST",
+        _p("/api/v1/sessions"),
+        422,
+        "max_length_s",
+        {**SESSION, "max_length_s": 0},
+        who="operator_a",
+    ),
+    "session-unknown": Bad(
+        "POST",
+        _p("/api/v1/sessions"),
+        422,
+        "priority",
+        {**SESSION, "priority": 1},
+        who="operator_a",
+    ),
+    "session-null-start": Bad(
+        "PATCH",
+        lambda w: f"/api/v1/sessions/{make_session(w, 'A')}",
+        422,
+        "start",
+        {"start": None},
+        who="operator_a",
+    ),
+    "session-missing-group": Bad(
+        "POST",
+        _p("/api/v1/sessions"),
+        422,
+        "target_group_ids",
+        {**SESSION, "target_group_ids": [4242]},
+        who="operator_a",
+    ),
+    "policy-days": Bad("PUT", _p("/api/v1/areas/4/policy"), 422, "days_off", {"days_off": [9]}),
+    "policy-unknown": Bad("PUT", _p("/api/v1/areas/4/policy"), 422, "curfew", {"curfew": 1}),
+    "queue-relay-without-time": Bad(
+        "POST",
+        _p("/api/v1/queue"),
+        422,
+        "relay length",
+        {"content_id": 1, "session_id": 1, "relay_length_s": 60, "recurrence": {"repeat": "daily"}},
+        who="operator_a",
+    ),
+    "queue-missing-content": Bad(
+        "POST",
+        _p("/api/v1/queue"),
+        404,
+        "no content item",
+        {"content_id": 4242, "session_id": 1, "recurrence": {"repeat": "daily"}},
+        who="operator_a",
+    ),
+    "queue-repeat": Bad(
+        "POST",
+        _p("/api/v1/queue"),
+        422,
+        "repeat",
+        {"content_id": 1, "session_id": 1, "repeat": 0, "recurrence": {"repeat": "daily"}},
+        who="operator_a",
     ),
     # audit
     "audit-naive-since": Bad("GET", _p("/api/v1/audit?since=2026-01-01T00:00:00"), 422, "since"),

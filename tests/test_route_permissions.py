@@ -22,6 +22,7 @@ from core.auth.permissions import PUBLIC_ROUTES
 from core.config import load_settings
 from playlists.content.models import ContentKind, ContentStatus
 from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
+from tests.playlists.sessions.factories import make_entry, make_session
 from tests.stations.factories import make_group, make_station
 from tests.world import World
 
@@ -33,6 +34,7 @@ OPERATOR = frozenset({Role.operator})
 APPROVER = frozenset({Role.approver})
 ARCHIVERS = frozenset({Role.operator, Role.approver})
 GROUPERS = frozenset({Role.admin, Role.operator})
+SCHEDULERS = OPERATOR
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,68 @@ def _new_group(world: World, where: Where) -> Call:
             "station_ids": [make_station(world, area)],
         },
     )
+
+
+def _list_sessions(world: World, where: Where) -> Call:
+    make_session(world, _commune(where))
+    return Call(f"/api/v1/sessions?area_id={world.areas[_commune(where)]}")
+
+
+def _session(suffix: str = "", body: Any = None) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        return Call(f"/api/v1/sessions/{make_session(world, _commune(where))}{suffix}", body)
+
+    return make
+
+
+def _new_session(world: World, where: Where) -> Call:
+    area = world.areas[_commune(where)]
+    return Call(
+        "/api/v1/sessions",
+        {
+            "name": "Sáng",
+            "area_id": area,
+            "target_area_ids": [area],
+            "start": "05:30",
+            "max_length_s": 1800,
+            "recurrence": {"repeat": "daily"},
+        },
+    )
+
+
+def _list_queue(world: World, where: Where) -> Call:
+    session_id = make_session(world, _commune(where))
+    make_entry(world, _commune(where), session_id=session_id)
+    return Call(f"/api/v1/queue?session_id={session_id}")
+
+
+def _entry(body: Any = None) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        return Call(f"/api/v1/queue/{make_entry(world, _commune(where))}", body)
+
+    return make
+
+
+def _new_entry(world: World, where: Where) -> Call:
+    area = _commune(where)
+    content = make_item(world, area, status=ContentStatus.approved)
+    return Call(
+        "/api/v1/queue",
+        {
+            "content_id": content,
+            "session_id": make_session(world, area),
+            "at": "05:40",
+            "relay_length_s": 300,
+            "recurrence": {"repeat": "daily"},
+        },
+    )
+
+
+def _policy(body: Any = None) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        return Call(f"/api/v1/areas/{world.areas[_commune(where)]}/policy", body)
+
+    return make
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -296,6 +360,22 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/station-groups/{group_id}"): Case(ALL_ROLES, 200, _group()),
     ("PATCH", "/api/v1/station-groups/{group_id}"): Case(GROUPERS, 200, _group({"name": "B"})),
     ("DELETE", "/api/v1/station-groups/{group_id}"): Case(GROUPERS, 204, _group()),
+    ("GET", "/api/v1/sessions"): Case(ALL_ROLES, 200, _list_sessions, outside="filtered"),
+    ("POST", "/api/v1/sessions"): Case(SCHEDULERS, 201, _new_session),
+    ("GET", "/api/v1/sessions/{session_id}"): Case(ALL_ROLES, 200, _session()),
+    ("PATCH", "/api/v1/sessions/{session_id}"): Case(
+        SCHEDULERS, 200, _session(body={"volume": 60})
+    ),
+    ("DELETE", "/api/v1/sessions/{session_id}"): Case(SCHEDULERS, 204, _session()),
+    ("GET", "/api/v1/areas/{area_id}/policy"): Case(ALL_ROLES, 200, _policy()),
+    ("PUT", "/api/v1/areas/{area_id}/policy"): Case(
+        ADMIN, 200, _policy({"quiet_hours": [{"start": "22:00", "end": "05:00"}]})
+    ),
+    ("GET", "/api/v1/queue"): Case(ALL_ROLES, 200, _list_queue, outside="filtered"),
+    ("POST", "/api/v1/queue"): Case(SCHEDULERS, 201, _new_entry),
+    ("GET", "/api/v1/queue/{entry_id}"): Case(ALL_ROLES, 200, _entry()),
+    ("PATCH", "/api/v1/queue/{entry_id}"): Case(SCHEDULERS, 200, _entry({"order": 3})),
+    ("DELETE", "/api/v1/queue/{entry_id}"): Case(SCHEDULERS, 204, _entry()),
     ("POST", "/api/v1/content/{item_id}/archive"): Case(
         ARCHIVERS, 200, _content(suffix="/archive")
     ),

@@ -32,16 +32,22 @@ class Action(StrEnum):
     station_read = "station.read"
     station_write = "station.write"
     group_write = "group.write"
+    schedule_read = "schedule.read"
+    schedule_write = "schedule.write"
+    policy_write = "policy.write"
 
 
-_READ_ALL = frozenset({Action.area_read, Action.content_read, Action.station_read})
+_READ_ALL = frozenset(
+    {Action.area_read, Action.content_read, Action.station_read, Action.schedule_read}
+)
 
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.admin: _READ_ALL
     | {Action.area_write, Action.user_read, Action.user_write, Action.audit_read}
-    | {Action.station_write, Action.group_write},
+    | {Action.station_write, Action.group_write, Action.policy_write},
     Role.supervisor: _READ_ALL | {Action.user_read, Action.audit_read},
-    Role.operator: _READ_ALL | {Action.content_write, Action.content_archive, Action.group_write},
+    Role.operator: _READ_ALL
+    | {Action.content_write, Action.content_archive, Action.group_write, Action.schedule_write},
     Role.approver: _READ_ALL | {Action.content_approve, Action.content_archive},
 }
 

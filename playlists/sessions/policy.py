@@ -1,0 +1,88 @@
+"""Area policy, inherited down the tree: an area's own settings override those above it,
+and the division type (urban ward or rural commune) gives the defaults."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from audit.chain import Actor, record
+from playlists.schedule.domain import PolicySpec, QuietHours
+from playlists.sessions.models import AreaPolicy, PolicyIn
+from stations.areas.models import Area
+
+# Hanoi's practice: urban wards at most 15 minutes, 2 sessions a day, no weekends; rural
+# communes at most 45 minutes including relays.
+DIVISION_DEFAULTS: dict[str, PolicyIn] = {
+    "phường": PolicyIn(max_session_length_s=15 * 60, max_sessions_per_day=2, days_off=[5, 6]),
+    "xã": PolicyIn(max_session_length_s=45 * 60),
+    "đặc khu": PolicyIn(max_session_length_s=45 * 60),
+}
+
+
+def own_policy(*, session: Session, area_id: int) -> PolicyIn:
+    row = session.exec(select(AreaPolicy).where(AreaPolicy.area_id == area_id)).first()
+    return PolicyIn.model_validate_json(row.policy_json) if row else PolicyIn()
+
+
+def set_policy(
+    *, session: Session, area_id: int, policy_in: PolicyIn, actor: Actor, now: datetime
+) -> None:
+    row = session.exec(select(AreaPolicy).where(AreaPolicy.area_id == area_id)).first()
+    before = PolicyIn.model_validate_json(row.policy_json).model_dump(mode="json") if row else None
+    if row is None:
+        row = AreaPolicy(area_id=area_id, policy_json="{}", updated_at=now)
+    row.policy_json = policy_in.model_dump_json(exclude_none=True)
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="policy.set",
+        object_type="area_policy",
+        object_id=area_id,
+        area_id=area_id,
+        before=before,
+        after=policy_in.model_dump(mode="json"),
+        now=now,
+    )
+
+
+def merge(layers: list[PolicyIn]) -> PolicyIn:
+    """Later layers override earlier ones, field by field (null = inherit)."""
+    merged: dict[str, object] = {}
+    for layer in layers:
+        merged |= layer.model_dump(exclude_none=True)
+    return PolicyIn.model_validate(merged)
+
+
+def effective_policy(*, session: Session, area: Area) -> PolicyIn:
+    ids = [int(part) for part in area.path.strip("/").split("/") if part]
+    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(ids))).all()}
+    rows = {
+        r.area_id: PolicyIn.model_validate_json(r.policy_json)
+        for r in session.exec(select(AreaPolicy).where(col(AreaPolicy.area_id).in_(ids))).all()
+    }
+    division = next(
+        (
+            areas[i].division_type
+            for i in reversed(ids)
+            if i in areas and areas[i].division_type in DIVISION_DEFAULTS
+        ),
+        None,
+    )
+    layers = [DIVISION_DEFAULTS[division]] if division else []
+    return merge(layers + [rows[i] for i in ids if i in rows])
+
+
+def to_spec(policy: PolicyIn) -> PolicySpec:
+    return PolicySpec(
+        quiet_hours=tuple(QuietHours(start=q.start, end=q.end) for q in policy.quiet_hours or ()),
+        max_session_length_s=policy.max_session_length_s,
+        max_sessions_per_day=policy.max_sessions_per_day,
+        days_off=frozenset(policy.days_off or ()),
+        dates_off=frozenset(policy.dates_off or ()),
+        default_volume=policy.default_volume if policy.default_volume is not None else 80,
+    )
