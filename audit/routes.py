@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
-from sqlalchemy import false, func, or_
+from sqlalchemy import false, or_
 from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 
@@ -16,7 +16,7 @@ from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, in_scope
 from core.deps import SessionDep
 from core.models import MAX_ID
-from core.paging import PageDep
+from core.paging import PageDep, paginate
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit (nhật ký)"])
 
@@ -66,8 +66,5 @@ def list_events(
         query = query.where(col(AuditEvent.occurred_at) >= since)
     if until is not None:
         query = query.where(col(AuditEvent.occurred_at) < until)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(AuditEvent.id).desc()).offset(page.offset).limit(page.limit)
-    ).all()
+    rows, total = paginate(session, query, page, col(AuditEvent.id).desc())
     return AuditEventsPublic(data=[_public(e) for e in rows], count=total)

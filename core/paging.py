@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.models import MAX_ID
+
+T = TypeVar("T")
 
 
 class Page(BaseModel):
@@ -25,3 +30,12 @@ def _page(
 
 
 PageDep = Annotated[Page, Depends(_page)]
+
+
+def paginate(
+    session: Session, query: SelectOfScalar[T], page: Page, *order_by: Any
+) -> tuple[list[T], int]:
+    """One page of `query` in `order_by` order, and how many rows it has in all."""
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(*order_by).offset(page.offset).limit(page.limit)).all()
+    return list(rows), total

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
-from core.paging import Page
+from core.paging import Page, paginate
 from stations.areas.models import Area
 from stations.models import (
     Station,
@@ -137,9 +137,7 @@ def list_stations(
     )
     if area_id is not None:
         query = query.where(Station.area_id == area_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Station.id)).offset(page.offset).limit(page.limit))
-    return list(rows.all()), total
+    return paginate(session, query, page, col(Station.id))
 
 
 def stations_by_id(*, session: Session, station_ids: Sequence[int]) -> list[Station]:
@@ -252,6 +250,4 @@ def list_groups(
         .join(Area, col(Area.id) == StationGroup.area_id)
         .where(in_scope(col(Area.path), prefixes))
     )
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(StationGroup.id)).offset(page.offset).limit(page.limit))
-    return list(rows.all()), total
+    return paginate(session, query, page, col(StationGroup.id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from audit.chain import Actor, record
@@ -23,7 +22,7 @@ from core.auth.passwords import hash_password
 from core.auth.permissions import in_scope
 from core.auth.tokens import revoke_user_tokens
 from core.errors import Conflict, Invalid, NotFound
-from core.paging import Page
+from core.paging import Page, paginate
 from stations.areas.models import Area
 
 
@@ -199,6 +198,4 @@ def list_users(
     )
     if area_id is not None:
         query = query.where(User.area_id == area_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(User.username)).offset(page.offset).limit(page.limit))
-    return list(rows.all()), total
+    return paginate(session, query, page, col(User.username))

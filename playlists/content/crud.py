@@ -14,7 +14,7 @@ from audio.ingest import IngestResult
 from audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
-from core.paging import Page
+from core.paging import Page, paginate
 from playlists.content.models import (
     ContentItem,
     ContentKind,
@@ -313,11 +313,7 @@ def list_items(
             query = query.where(getattr(ContentItem, name) == value)
     if filters.q:
         query = query.where(col(ContentItem.title).ilike(f"%{filters.q}%", escape="\\"))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(ContentItem.id).desc()).offset(page.offset).limit(page.limit)
-    ).all()
-    return list(rows), total
+    return paginate(session, query, page, col(ContentItem.id).desc())
 
 
 def schedulable_content(

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
-from core.paging import Page
+from core.paging import Page, paginate
 from playlists.sessions.models import (
     BroadcastSession,
     SessionIn,
@@ -186,10 +186,4 @@ def list_sessions(
     )
     if area_id is not None:
         query = query.where(BroadcastSession.area_id == area_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(BroadcastSession.start), col(BroadcastSession.id))
-        .offset(page.offset)
-        .limit(page.limit)
-    )
-    return list(rows.all()), total
+    return paginate(session, query, page, col(BroadcastSession.start), col(BroadcastSession.id))

@@ -7,13 +7,12 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
-from core.paging import Page
+from core.paging import Page, paginate
 from playlists.content.models import ContentItem, ContentStatus
 from playlists.schedule.localtime import local_to_utc
 from playlists.schedule.recurrence import Repeat
@@ -164,6 +163,4 @@ def list_entries(
     )
     if session_id is not None:
         query = query.where(QueueEntry.session_id == session_id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(QueueEntry.id)).offset(page.offset).limit(page.limit))
-    return list(rows.all()), total
+    return paginate(session, query, page, col(QueueEntry.id))

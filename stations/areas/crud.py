@@ -12,7 +12,7 @@ from audit.chain import Actor, record
 from core.auth.models import RoleAssignment, User
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
-from core.paging import Page
+from core.paging import Page, paginate
 from stations.areas.models import Area, AreaCreate, AreaPublic, AreaUpdate
 
 
@@ -161,6 +161,4 @@ def list_areas(
         query = query.where(Area.parent_id == parent_id)
     if level is not None:
         query = query.where(Area.level == level)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Area.path)).offset(page.offset).limit(page.limit)).all()
-    return list(rows), total
+    return paginate(session, query, page, col(Area.path))
