@@ -24,6 +24,8 @@ from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
 from playlists.content.workflow import FourEyesViolation, WorkflowError
 from playlists.sessions.routes import router as schedule_router
+from playlists.timelines.routes import router as playlists_router
+from scheduler.service import build_scheduler
 from stations.areas.routes import router as areas_router
 from stations.routes import router as stations_router
 
@@ -37,6 +39,7 @@ ROUTERS = (
     content_router,
     stations_router,
     schedule_router,
+    playlists_router,
 )
 
 DESCRIPTION = """
@@ -65,8 +68,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
             upgrade(settings.database_url)
-        yield
-        database.dispose()
+        scheduler = build_scheduler(settings, database, app.state.clock)
+        if settings.scheduler_enabled:
+            scheduler.start()
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            if settings.scheduler_enabled:
+                scheduler.stop()
+            database.dispose()
 
     app = FastAPI(title="Loaxa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     opus_bitrate_kbps: int = Field(default=32, ge=8, le=256)
     tts_words_per_minute: int = Field(default=150, ge=60, le=400)
     relay_check_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    horizon_days: int = Field(default=7, ge=1, le=31)
+    scheduler_enabled: bool = True
+    scheduler_interval_s: float = Field(default=1.0, ge=0.1, le=60)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -8,6 +8,7 @@ from audit.models import AuditEvent, AuditHead
 from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
 from playlists.content.models import ContentItem
 from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
+from playlists.timelines.models import BuildState, StationBuild, TimelineBody
 from stations.areas.models import Area
 from stations.models import Station, StationGroup, StationGroupMember
 
@@ -27,5 +28,8 @@ TABLES = (
     BroadcastSession,
     QueueEntry,
     SessionTarget,
+    TimelineBody,
+    StationBuild,
+    BuildState,
 )
 metadata = SQLModel.metadata

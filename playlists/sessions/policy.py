@@ -59,22 +59,31 @@ def merge(layers: list[PolicyIn]) -> PolicyIn:
 
 
 def effective_policy(*, session: Session, area: Area) -> PolicyIn:
-    ids = [int(part) for part in area.path.strip("/").split("/") if part]
+    ids = path_ids(area.path)
     areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(ids))).all()}
     rows = {
         r.area_id: PolicyIn.model_validate_json(r.policy_json)
         for r in session.exec(select(AreaPolicy).where(col(AreaPolicy.area_id).in_(ids))).all()
     }
+    divisions = {i: a.division_type for i, a in areas.items() if i is not None}
+    return inherited(ids, divisions, rows)
+
+
+def path_ids(path: str) -> list[int]:
+    """The ids on a materialised path "/1/5/23/", from the top down."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def inherited(
+    ids: list[int], divisions: dict[int, str | None], own: dict[int, PolicyIn]
+) -> PolicyIn:
+    """The policy in force at the end of the path `ids`: the division type's defaults
+    (nearest area that has a known type), then each area's own policy, top down."""
     division = next(
-        (
-            areas[i].division_type
-            for i in reversed(ids)
-            if i in areas and areas[i].division_type in DIVISION_DEFAULTS
-        ),
-        None,
+        (divisions[i] for i in reversed(ids) if divisions.get(i) in DIVISION_DEFAULTS), None
     )
     layers = [DIVISION_DEFAULTS[division]] if division else []
-    return merge(layers + [rows[i] for i in ids if i in rows])
+    return merge(layers + [own[i] for i in ids if i in own])
 
 
 def to_spec(policy: PolicyIn) -> PolicySpec:

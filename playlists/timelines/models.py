@@ -1,0 +1,115 @@
+"""Built timelines as stored: shared bodies by digest, and each station's horizon.
+
+Stations of one commune usually share every day's timeline, so a body is stored once under
+its digest and each station keeps only the digests of its days. A station's version moves
+only when one of those digests does: it is the manifest version (ETag) agents will see.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+from core.models import OutputModel
+from core.sqltypes import UTCDateTime
+
+
+class TimelineBody(SQLModel, table=True):
+    """One day's timeline as canonical JSON, zlib-compressed, addressed by its sha256."""
+
+    __tablename__ = "timeline_body"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    day: date = Field(index=True)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+    def document(self) -> dict[str, object]:
+        loaded: dict[str, object] = json.loads(zlib.decompress(self.body))
+        return loaded
+
+
+class StationBuild(SQLModel, table=True):
+    """A station's built horizon: which timeline plays on each local day."""
+
+    __tablename__ = "station_build"
+
+    station_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
+    )
+    version: int = 1
+    # {"2026-11-29": digest, ...} for the horizon, sorted by day.
+    days_json: str = Field(sa_column=Column(Text, nullable=False))
+    # sha256 of days_json: a build that gives the same one keeps the version.
+    digest: str = Field(max_length=64)
+    timezone: str = Field(max_length=64)
+    built_at: datetime = Field(sa_type=UTCDateTime)
+
+    @property
+    def days(self) -> dict[str, str]:
+        loaded: dict[str, str] = json.loads(self.days_json)
+        return loaded
+
+
+class BuildState(SQLModel, table=True):
+    """One row: how far the keeper has followed the change feed (the audit chain)."""
+
+    __tablename__ = "build_state"
+
+    id: int = Field(default=1, primary_key=True)
+    audit_cursor: int = 0
+    full_built_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    full_built_on: date | None = None  # local date (default time zone) of the last full build
+
+
+class PlaylistItemPublic(OutputModel):
+    start_local: datetime
+    end_local: datetime
+    start_utc: datetime
+    end_utc: datetime
+    duration_s: float
+    timing: str
+    tier: str
+    volume: int
+    content_id: int
+    queue_id: int
+    session_id: int | None
+    title: str
+    sha256: str | None
+    stream_url: str | None
+
+
+class PlaylistWarningPublic(OutputModel):
+    code: str
+    message: str
+    queue_id: int | None
+    content_id: int | None
+    session_id: int | None
+
+
+class PlaylistPublic(OutputModel):
+    date: date
+    timezone: str
+    digest: str
+    station_ids: list[int]
+    items: list[PlaylistItemPublic]
+    warnings: list[PlaylistWarningPublic]
+
+
+class StationPlaylistPublic(PlaylistPublic):
+    station_id: int
+    version: int | None  # None: not built yet (outside the horizon), computed for preview
+    built_at: datetime | None
+
+
+class AreaPlaylistsPublic(OutputModel):
+    area_id: int
+    date: date
+    # One entry per distinct timeline: stations with the same rules share it.
+    data: list[PlaylistPublic]
+    count: int
+    stations_without_build: list[int]
