@@ -21,6 +21,7 @@ from playlists.schedule.domain import (
     PolicySpec,
     QueueSpec,
     SessionSpec,
+    SessionWindow,
     Tier,
     Timeline,
     TimelineItem,
@@ -86,8 +87,22 @@ def build_day(inputs: DayInputs, day: date) -> Timeline:
     soft = _fill_sessions(state, windows, fixed)
     _report_orphans(state, windows)
     items = sorted([*fixed, *soft], key=lambda i: (i.start, i.tier, i.queue_id))
+    sessions = tuple(
+        SessionWindow(
+            session_id=w.session.id,
+            name=w.session.name,
+            start=w.start,
+            end=w.end,
+            volume=w.session.volume,
+        )
+        for w in windows
+    )
     return Timeline(
-        day=day, timezone=inputs.timezone, items=tuple(items), warnings=tuple(state.warnings)
+        day=day,
+        timezone=inputs.timezone,
+        sessions=sessions,
+        items=tuple(items),
+        warnings=tuple(state.warnings),
     )
 
 

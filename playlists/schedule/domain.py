@@ -140,8 +140,20 @@ class BuildWarning:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SessionWindow:
+    """A session on air that day, as cut by policy: the agent's volume plan follows it."""
+
+    session_id: int
+    name: str
+    start: datetime
+    end: datetime
+    volume: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Timeline:
     day: date
     timezone: str
+    sessions: tuple[SessionWindow, ...]
     items: tuple[TimelineItem, ...]
     warnings: tuple[BuildWarning, ...]

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from playlists.schedule.domain import BuildWarning, Timeline, TimelineItem
+from playlists.schedule.domain import BuildWarning, SessionWindow, Timeline, TimelineItem
 
 
 def item_json(item: TimelineItem) -> dict[str, Any]:
@@ -25,6 +25,16 @@ def item_json(item: TimelineItem) -> dict[str, Any]:
     }
 
 
+def window_json(window: SessionWindow) -> dict[str, Any]:
+    return {
+        "session_id": window.session_id,
+        "name": window.name,
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "volume": window.volume,
+    }
+
+
 def warning_json(warning: BuildWarning) -> dict[str, Any]:
     return {
         "code": warning.code,
@@ -39,6 +49,7 @@ def timeline_bytes(timeline: Timeline) -> bytes:
     document = {
         "day": timeline.day.isoformat(),
         "timezone": timeline.timezone,
+        "sessions": [window_json(w) for w in timeline.sessions],
         "items": [item_json(i) for i in timeline.items],
         "warnings": [warning_json(w) for w in timeline.warnings],
     }

@@ -83,6 +83,16 @@ class PlaylistItemPublic(OutputModel):
     stream_url: str | None
 
 
+class PlaylistSessionPublic(OutputModel):
+    session_id: int
+    name: str
+    start_local: datetime
+    end_local: datetime
+    start_utc: datetime
+    end_utc: datetime
+    volume: int
+
+
 class PlaylistWarningPublic(OutputModel):
     code: str
     message: str
@@ -96,6 +106,7 @@ class PlaylistPublic(OutputModel):
     timezone: str
     digest: str
     station_ids: list[int]
+    sessions: list[PlaylistSessionPublic]
     items: list[PlaylistItemPublic]
     warnings: list[PlaylistWarningPublic]
 

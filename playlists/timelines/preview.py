@@ -19,6 +19,7 @@ from playlists.timelines.inputs import chunks, load_plan
 from playlists.timelines.models import (
     PlaylistItemPublic,
     PlaylistPublic,
+    PlaylistSessionPublic,
     PlaylistWarningPublic,
     StationBuild,
     TimelineBody,
@@ -98,11 +99,26 @@ def public(timeline: DayTimeline) -> PlaylistPublic:
                 end_local=end.astimezone(zone),
             )
         )
+    sessions = []
+    for window in document["sessions"]:
+        start, end = datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
+        sessions.append(
+            PlaylistSessionPublic(
+                session_id=window["session_id"],
+                name=window["name"],
+                volume=window["volume"],
+                start_utc=start,
+                end_utc=end,
+                start_local=start.astimezone(zone),
+                end_local=end.astimezone(zone),
+            )
+        )
     return PlaylistPublic(
         date=date.fromisoformat(document["day"]),
         timezone=document["timezone"],
         digest=timeline.digest,
         station_ids=sorted(timeline.station_ids),
+        sessions=sessions,
         items=items,
         warnings=[PlaylistWarningPublic(**w) for w in document["warnings"]],
     )
