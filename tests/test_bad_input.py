@@ -289,6 +289,19 @@ CASES: dict[str, Bad] = {
         "station_ids",
         {"name": "g", "area_id": 4, "station_ids": [424242]},
     ),
+    # playlist previews
+    "playlist-date-format": Bad(
+        "GET", _p("/api/v1/areas/4/playlist?date=01-12-2026"), 422, "date", who="operator_a"
+    ),
+    "playlist-date-too-far": Bad(
+        "GET", _p("/api/v1/areas/4/playlist?date=2999-01-01"), 422, "date", who="operator_a"
+    ),
+    "playlist-station-id": Bad(
+        "GET", _p("/api/v1/stations/0/playlist"), 422, "station_id", who="operator_a"
+    ),
+    "playlist-missing-station": Bad(
+        "GET", _p("/api/v1/stations/424242/playlist"), 404, "424242", who="operator_a"
+    ),
     # sessions, policy, queue
     "session-no-target": Bad(
         "POST",

@@ -1,0 +1,108 @@
+"""Playlist previews: what operators see for a station or an area, local time and UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from scheduler.keeper import PlaylistKeeper
+from stations.areas.crud import create_area
+from stations.areas.models import AreaCreate
+from tests.clock import SettableClock
+from tests.playlists.sessions.factories import make_session
+from tests.playlists.timelines.factories import approved_audio, queue_into
+from tests.stations.factories import SETUP, make_station
+from tests.world import World
+
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hanoi
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(NOW)
+
+
+def _hanoi_today() -> date:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def _build(world: World, clock: SettableClock) -> None:
+    PlaylistKeeper(
+        database=world.database, clock=clock, horizon_days=3, timezone="Asia/Ho_Chi_Minh"
+    ).tick()
+
+
+def test_station_preview_shows_the_built_day_in_local_time_and_utc(
+    client: TestClient, world: World, clock: SettableClock
+) -> None:
+    station = make_station(world, "A1")
+    session_id = make_session(world, "A", start=time(17, 0), minutes=30)
+    queue_into(world, session_id, approved_audio(world, "A", seconds=90, title="Tin chiều"))
+    _build(world, clock)
+    headers = world.headers("operator_a")
+    url = f"/api/v1/stations/{station}/playlist"
+    assert client.get(url, headers=headers).json()["date"] == str(_hanoi_today())
+    today = client.get(f"{url}?date=2026-12-01", headers=headers).json()
+    assert today["date"] == "2026-12-01" and today["version"] == 1
+    (item,) = today["items"]
+    assert item["title"] == "Tin chiều" and item["timing"] == "soft"
+    assert item["start_local"] == "2026-12-01T17:00:00+07:00"
+    assert item["start_utc"] == "2026-12-01T10:00:00Z"
+    assert item["end_utc"] == "2026-12-01T10:01:30Z"
+    (window,) = today["sessions"]
+    assert window["end_local"] == "2026-12-01T17:30:00+07:00"
+    later = client.get(
+        f"/api/v1/stations/{station}/playlist?date=2026-12-20", headers=headers
+    ).json()
+    assert later["version"] is None  # beyond the horizon: computed for the preview
+    assert [i["start_utc"] for i in later["items"]] == ["2026-12-20T10:00:00Z"]
+    assert later["digest"] != today["digest"]
+
+
+def test_area_preview_groups_stations_that_share_a_timeline(
+    client: TestClient, world: World, clock: SettableClock
+) -> None:
+    a1 = [make_station(world, "A1") for _ in range(2)]
+    b1 = make_station(world, "B1")
+    session_id = make_session(world, "A", start=time(6, 0))
+    queue_into(world, session_id, approved_audio(world, "A", seconds=60))
+    url = f"/api/v1/areas/{world.areas['P']}/playlist?date=2026-12-02"
+    before = client.get(url, headers=world.headers("admin_p")).json()
+    assert before["stations_without_build"] == [*a1, b1]
+    _build(world, clock)
+    after = client.get(url, headers=world.headers("admin_p")).json()
+    assert after["stations_without_build"] == []
+    assert [p["station_ids"] for p in after["data"]] == [a1, [b1]]
+    assert [len(p["items"]) for p in after["data"]] == [1, 0]
+
+
+def test_a_zone_with_daylight_saving_keeps_local_times(
+    client: TestClient, world: World, clock: SettableClock
+) -> None:
+    with world.database.session(write=True) as session:
+        area_in = AreaCreate(
+            parent_id=world.areas["A"], name="Berlin", level="village", timezone="Europe/Berlin"
+        )
+        berlin = create_area(session=session, area_in=area_in, actor=SETUP, now=NOW)
+        session.commit()
+    assert berlin.id is not None
+    world.areas["Berlin"] = berlin.id
+    station = make_station(world, "Berlin")
+    session_id = make_session(world, "A", start=time(5, 30), targets=["Berlin"])
+    queue_into(world, session_id, approved_audio(world, "A", seconds=60))
+    headers = world.headers("operator_a")
+    starts = {}
+    for day in ("2026-03-28", "2026-03-29", "2026-10-24", "2026-10-25"):
+        response = client.get(f"/api/v1/stations/{station}/playlist?date={day}", headers=headers)
+        assert response.status_code == 200, response.text
+        (item,) = response.json()["items"]
+        starts[day] = (item["start_local"], item["start_utc"])
+    assert starts == {
+        "2026-03-28": ("2026-03-28T05:30:00+01:00", "2026-03-28T04:30:00Z"),
+        "2026-03-29": ("2026-03-29T05:30:00+02:00", "2026-03-29T03:30:00Z"),
+        "2026-10-24": ("2026-10-24T05:30:00+02:00", "2026-10-24T03:30:00Z"),
+        "2026-10-25": ("2026-10-25T05:30:00+01:00", "2026-10-25T04:30:00Z"),
+    }
