@@ -1,0 +1,73 @@
+"""The change test: the scheduler running in the app rebuilds one commune's stations, and
+only them, within seconds of an operator's edit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import time as clock_time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from api import create_app
+from playlists.timelines.models import StationBuild
+from tests.conftest import make_settings
+from tests.playlists.sessions.factories import make_session
+from tests.playlists.timelines.factories import approved_audio, queue_into
+from tests.stations.factories import make_station
+from tests.world import World
+
+
+@pytest.fixture
+def live_client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(
+        database_url, tmp_path, scheduler_enabled=True, scheduler_interval_s=0.2
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        yield client
+    app.state.database.dispose()
+
+
+def _versions(world: World) -> dict[int, int]:
+    with world.database.session() as session:
+        return {b.station_id: b.version for b in session.exec(select(StationBuild)).all()}
+
+
+def _wait(condition: Callable[[], bool], seconds: float) -> float:
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < seconds, "the scheduler did not rebuild in time"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_editing_one_commune_session_rebuilds_only_its_stations(
+    live_client: TestClient, world: World
+) -> None:
+    ours = [make_station(world, "A1") for _ in range(3)]
+    theirs = [make_station(world, "B1") for _ in range(2)]
+    for area in ("A", "B"):
+        session_id = make_session(world, area, start=clock_time(6, 0))
+        queue_into(world, session_id, approved_audio(world, "A", seconds=120))
+    _wait(lambda: set(_versions(world)) == {*ours, *theirs}, 30)
+    before = _versions(world)
+    our_session = make_session(world, "A", start=clock_time(17, 0))
+    queue_into(world, our_session, approved_audio(world, "A", seconds=60))
+    _wait(lambda: all(_versions(world)[s] > before[s] for s in ours), 10)
+
+    settled = _versions(world)
+    edited = live_client.patch(
+        f"/api/v1/sessions/{our_session}",
+        headers=world.headers("operator_a"),
+        json={"start": "18:00"},
+    )
+    assert edited.status_code == 200, edited.text
+    took = _wait(lambda: all(_versions(world)[s] > settled[s] for s in ours), 10)
+    after = _versions(world)
+    assert {s: after[s] for s in theirs} == {s: before[s] for s in theirs}
+    assert {after[s] for s in ours} == {settled[ours[0]] + 1}
+    print(f"rebuilt {len(ours)} stations {took:.2f} s after the edit")  # noqa: T201
