@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cli import admin, areas, audit, db
+from cli import admin, areas, audit, db, playlists
 from cli.context import set_config_path
 from cli.server import server
 
@@ -19,6 +19,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(areas.app, name="areas")
 app.add_typer(audit.app, name="audit")
+app.add_typer(playlists.app, name="playlists")
 app.command("server")(server)
 
 

@@ -26,3 +26,13 @@ def test_shared_and_naive_builds_agree() -> None:
     shared, naive = build.shared_build(communes, 2), build.naive_build(communes, 2)
     assert shared.keys() == naive.keys()
     assert all(timeline_bytes(shared[k]) == timeline_bytes(naive[k]) for k in shared)
+
+
+def test_database_build_benchmark_runs(empty_database_url: str) -> None:
+    from benchmarks import build_db
+
+    results = build_db.main(
+        ["--communes", "3", "--days", "2", "--database-url", empty_database_url]
+    )
+    assert results["stations"] == 3 * build_db.STATIONS_PER_COMMUNE
+    assert results["one_day_s"] > 0 and results["incremental_s"] > 0

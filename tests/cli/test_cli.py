@@ -11,7 +11,10 @@ from sqlmodel import select
 from core.auth.models import Role, RoleAssignment, User
 from core.db import Database
 from core.migrate import alembic_config, current_revision
+from playlists.timelines.models import StationBuild
 from tests.cli.helpers import run_loaxa
+from tests.stations.factories import make_station
+from tests.world import World
 
 COMMANDS = [
     (),
@@ -157,3 +160,15 @@ def test_missing_config_file_is_named(tmp_path: Path) -> None:
     result = run_loaxa("--config", str(tmp_path / "nope.yaml"), "db", "upgrade")
     assert result.returncode == 2
     assert "nope.yaml" in result.stderr
+
+
+def test_playlists_rebuild_builds_every_station(world: World) -> None:
+    stations = [make_station(world, "A1"), make_station(world, "B1")]
+    first = run_loaxa("playlists", "rebuild", database_url=world.database.url)
+    assert first.returncode == 0, first.stderr
+    assert "2 station(s) in 1 distinct rule set(s)" in first.stdout  # no sessions yet: alike
+    assert "2 got a new version" in first.stdout
+    again = run_loaxa("playlists", "rebuild", database_url=world.database.url)
+    assert "0 got a new version" in again.stdout
+    with world.database.session() as session:
+        assert {b.station_id for b in session.exec(select(StationBuild)).all()} == set(stations)
