@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, or_
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from playlists.content.models import ContentItem, ContentStatus
@@ -114,8 +115,9 @@ def load_plan(*, session: Session, station_ids: Collection[int] | None = None) -
         plan.rules.setdefault(rule, []).append(station_id)
     session_ids = {s for rule in plan.rules for s in rule.session_ids}
     plan.sessions = _sessions(session, session_ids)
-    plan.queue, lineages = _queue(session, plan.sessions.keys())
-    plan.content = _content(session, lineages, plan.queue)
+    rows = _queue(session, plan.sessions.keys())
+    plan.content, approved = _content(session, {row[2] for row in rows})
+    plan.queue = _queue_specs(rows, approved)
     return plan
 
 
@@ -228,64 +230,79 @@ def _sessions(session: Session, session_ids: set[int]) -> dict[int, SessionSpec]
     return found
 
 
-def _queue(
-    session: Session, session_ids: Iterable[int]
-) -> tuple[dict[int, list[QueueSpec]], set[int]]:
-    """Entries by session; each names its content by lineage for now (see _content)."""
+def _queue(session: Session, session_ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    columns: tuple[Any, ...] = (
+        QueueEntry.id,
+        QueueEntry.session_id,
+        QueueEntry.lineage_id,
+        QueueEntry.recurrence_json,
+        QueueEntry.at,
+        QueueEntry.relay_length_s,
+        QueueEntry.repeat,
+        QueueEntry.order,
+    )
+    rows: list[tuple[Any, ...]] = []
+    for condition in _in(QueueEntry.session_id, list(session_ids)):
+        rows.extend(tuple(r) for r in session.execute(select_columns(*columns).where(condition)))
+    return rows
+
+
+def _queue_specs(
+    rows: list[tuple[Any, ...]], approved: dict[int, int]
+) -> dict[int, list[QueueSpec]]:
+    """Entries by session, pointed at the approved version of their lineage. An entry
+    whose lineage has none keeps the lineage id, which names no content in the plan, so
+    the builder reports it as unavailable. Rows were validated when written (QueueIn), so
+    they are not validated again here: at a nation's size that would take seconds."""
     recurrences = _Recurrences()
     queue: dict[int, list[QueueSpec]] = defaultdict(list)
-    lineages: set[int] = set()
-    for condition in _in(QueueEntry.session_id, list(session_ids)):
-        for row in session.exec(select(QueueEntry).where(condition)).all():
-            assert row.id is not None
-            lineages.add(row.lineage_id)
-            queue[row.session_id].append(
-                QueueSpec(
-                    id=row.id,
-                    content_id=row.lineage_id,
-                    recurrence=recurrences[row.recurrence_json],
-                    # A hard item or relay plays at its time; its session gives the targets.
-                    session_id=None if row.at is not None else row.session_id,
-                    at=row.at,
-                    relay_length_s=row.relay_length_s,
-                    repeat=row.repeat,
-                    order=row.order,
-                )
+    for entry_id, session_id, lineage, recurrence, at, relay_length, repeat, order in rows:
+        queue[session_id].append(
+            QueueSpec.model_construct(
+                id=entry_id,
+                content_id=approved.get(lineage, lineage),
+                recurrence=recurrences[recurrence],
+                # A hard item or relay plays at its time; its session gives the targets.
+                session_id=None if at is not None else session_id,
+                at=at,
+                relay_length_s=relay_length,
+                repeat=repeat,
+                order=order,
             )
-    return queue, lineages
+        )
+    return queue
 
 
-def _content(
-    session: Session, lineages: set[int], queue: dict[int, list[QueueSpec]]
-) -> dict[int, ContentSpec]:
-    """The approved version of each lineage, as of now; queue entries are pointed at it.
-    An entry whose lineage has no approved version keeps the lineage id, which names no
-    content here, so the builder reports it as unavailable."""
-    approved: dict[int, ContentItem] = {}
-    for condition in _in(ContentItem.lineage_id, lineages):
-        query = select(ContentItem).where(condition, ContentItem.status == ContentStatus.approved)
-        for item in session.exec(query.order_by(col(ContentItem.version))).all():
-            approved[item.lineage_id] = item  # the newest approved version wins
-    content = {item.id: _content_spec(item) for item in approved.values() if item.id is not None}
-    for session_id, entries in queue.items():
-        queue[session_id] = [
-            e.model_copy(update={"content_id": approved[e.content_id].id})
-            if e.content_id in approved
-            else e
-            for e in entries
-        ]
-    return content
-
-
-def _content_spec(item: ContentItem) -> ContentSpec:
-    assert item.id is not None
-    return ContentSpec(
-        id=item.id,
-        title=item.title,
-        tier=Tier[item.tier.value],
-        duration_s=item.duration_s,
-        sha256=item.sha256,
-        stream_url=item.stream_url,
-        valid_from=item.valid_from,
-        valid_until=item.valid_until,
+def _content(session: Session, lineages: set[int]) -> tuple[dict[int, ContentSpec], dict[int, int]]:
+    """The approved version of each lineage (content id by lineage) and its spec."""
+    columns: tuple[Any, ...] = (
+        ContentItem.id,
+        ContentItem.lineage_id,
+        ContentItem.title,
+        ContentItem.tier,
+        ContentItem.duration_s,
+        ContentItem.sha256,
+        ContentItem.stream_url,
+        ContentItem.valid_from,
+        ContentItem.valid_until,
     )
+    newest: dict[int, tuple[Any, ...]] = {}
+    for condition in _in(ContentItem.lineage_id, lineages):
+        query = select_columns(*columns).where(
+            condition, col(ContentItem.status) == ContentStatus.approved
+        )
+        for row in session.execute(query.order_by(col(ContentItem.version))):
+            newest[row[1]] = tuple(row)  # the newest approved version wins
+    content: dict[int, ContentSpec] = {}
+    for item_id, _, title, tier, duration, sha, url, valid_from, valid_until in newest.values():
+        content[item_id] = ContentSpec.model_construct(
+            id=item_id,
+            title=title,
+            tier=Tier[tier.value],
+            duration_s=duration,
+            sha256=sha,
+            stream_url=url,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+    return content, {lineage: row[0] for lineage, row in newest.items()}

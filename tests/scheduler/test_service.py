@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from api import create_app
-from playlists.timelines.models import StationBuild
+from audit.models import AuditHead
+from playlists.timelines.models import BuildState, StationBuild
 from tests.conftest import make_settings
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
@@ -37,6 +38,13 @@ def _versions(world: World) -> dict[int, int]:
         return {b.station_id: b.version for b in session.exec(select(StationBuild)).all()}
 
 
+def _caught_up(world: World) -> bool:
+    """The scheduler has followed the audit chain to its newest event."""
+    with world.database.session() as session:
+        state, head = session.get(BuildState, 1), session.get(AuditHead, 1)
+        return state is not None and head is not None and state.audit_cursor == head.last_event_id
+
+
 def _wait(condition: Callable[[], bool], seconds: float) -> float:
     started = time.monotonic()
     while not condition():
@@ -53,11 +61,12 @@ def test_editing_one_commune_session_rebuilds_only_its_stations(
     for area in ("A", "B"):
         session_id = make_session(world, area, start=clock_time(6, 0))
         queue_into(world, session_id, approved_audio(world, "A", seconds=120))
-    _wait(lambda: set(_versions(world)) == {*ours, *theirs}, 30)
+    _wait(lambda: _caught_up(world) and set(_versions(world)) == {*ours, *theirs}, 30)
     before = _versions(world)
     our_session = make_session(world, "A", start=clock_time(17, 0))
     queue_into(world, our_session, approved_audio(world, "A", seconds=60))
-    _wait(lambda: all(_versions(world)[s] > before[s] for s in ours), 10)
+    _wait(lambda: _caught_up(world), 10)
+    assert all(_versions(world)[s] > before[s] for s in ours)
 
     settled = _versions(world)
     edited = live_client.patch(
@@ -67,7 +76,8 @@ def test_editing_one_commune_session_rebuilds_only_its_stations(
     )
     assert edited.status_code == 200, edited.text
     took = _wait(lambda: all(_versions(world)[s] > settled[s] for s in ours), 10)
+    _wait(lambda: _caught_up(world), 10)
     after = _versions(world)
     assert {s: after[s] for s in theirs} == {s: before[s] for s in theirs}
-    assert {after[s] for s in ours} == {settled[ours[0]] + 1}
+    assert {s: after[s] for s in ours} == {s: settled[s] + 1 for s in ours}  # one new version
     print(f"rebuilt {len(ours)} stations {took:.2f} s after the edit")  # noqa: T201
