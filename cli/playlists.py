@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.context import settings
+from cli.context import fail, settings
 from core.clock import SystemClock
 from core.db import Database
 from scheduler.keeper import PlaylistKeeper
@@ -40,6 +40,11 @@ def rebuild() -> None:
             report = keeper.rebuild_all(progress=progress)
     finally:
         database.dispose()
+    if report is None:
+        fail(
+            "the server's scheduler wrote builds while this one ran; nothing was written "
+            "(its builds are current — run this again to rebuild anyway)"
+        )
     typer.echo(
         f"{report.stations} station(s) in {report.rules} distinct rule set(s) built for "
         f"{config.horizon_days} day(s); {len(report.changed)} got a new version"

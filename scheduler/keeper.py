@@ -13,13 +13,13 @@ import logging
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 
 from sqlmodel import Session, col, select
 
 from audit.models import AuditEvent, AuditHead
 from core.clock import Clock
 from core.db import Database
+from playlists.schedule.serialize import TIMELINE_FORMAT
 from playlists.timelines.inputs import load_plan
 from playlists.timelines.models import BuildState
 from playlists.timelines.rebuild import Progress, build_horizons, local_today
@@ -52,59 +52,72 @@ class PlaylistKeeper:
         self._lock = threading.Lock()  # one tick at a time in this process
 
     def tick(self) -> TickReport | None:
-        """Bring the builds up to date; None when nothing had changed."""
-        with self._lock:
-            now = self._clock.now()
-            today = local_today(now, self._timezone)
-            with self._database.session() as read:
-                state = read.get(BuildState, 1) or BuildState()
-                if state.full_built_on != today:
-                    return self._build(read, None, today, _head(read))
-                head = min(_head(read), state.audit_cursor + EVENT_BATCH)
-                if head <= state.audit_cursor:
-                    return None
-                events = read.exec(
-                    select(AuditEvent)
-                    .where(col(AuditEvent.id) > state.audit_cursor, col(AuditEvent.id) <= head)
-                    .order_by(col(AuditEvent.id))
-                ).all()
-                stations = stations_in(session=read, scope=scope_of(events))
-                return self._build(read, stations, None, head)
+        """Bring the builds up to date; None when nothing had changed (or another
+        process wrote first: the next tick starts from what it wrote)."""
+        with self._lock, self._database.session() as read:
+            seen = read.get(BuildState, 1) or BuildState()
+            key = self._full_key()
+            if seen.full_build_key != key:
+                return self._build(read, seen, None, key)
+            head = min(_head(read), seen.audit_cursor + EVENT_BATCH)
+            if head <= seen.audit_cursor:
+                return None
+            events = read.exec(
+                select(AuditEvent)
+                .where(col(AuditEvent.id) > seen.audit_cursor, col(AuditEvent.id) <= head)
+                .order_by(col(AuditEvent.id))
+            ).all()
+            stations = stations_in(session=read, scope=scope_of(events))
+            return self._build(read, seen, stations, None, head=head)
 
-    def rebuild_all(self, progress: Progress | None = None) -> TickReport:
-        """A full rebuild now, whatever the cursor says (the CLI's `playlists rebuild`)."""
-        with self._lock:
-            today = local_today(self._clock.now(), self._timezone)
-            with self._database.session() as read:
-                return self._build(read, None, today, _head(read), progress)
+    def rebuild_all(self, progress: Progress | None = None) -> TickReport | None:
+        """A full rebuild now, whatever the cursor says (the CLI's `playlists rebuild`);
+        None when another process wrote builds meanwhile."""
+        with self._lock, self._database.session() as read:
+            seen = read.get(BuildState, 1) or BuildState()
+            return self._build(read, seen, None, self._full_key(), progress=progress)
+
+    def _full_key(self) -> str:
+        today = local_today(self._clock.now(), self._timezone)
+        return f"{today}|{self._horizon_days}d|{self._timezone}|format {TIMELINE_FORMAT}"
 
     def _build(
         self,
         read: Session,
+        seen: BuildState,
         stations: Collection[int] | None,
-        full_day: date | None,
-        head: int,
+        full_key: str | None,
+        *,
+        head: int | None = None,
         progress: Progress | None = None,
-    ) -> TickReport:
+    ) -> TickReport | None:
         now = self._clock.now()
+        head = _head(read) if head is None else head
+        before = (seen.audit_cursor, seen.full_built_at)
         plan = load_plan(session=read, station_ids=stations)
         horizons, bodies, _ = build_horizons(
             plan, now=now, horizon_days=self._horizon_days, progress=progress
         )
         read.rollback()  # end the read snapshot before taking the write lock
         with self._database.session(write=True) as write:
+            # Builders in other processes (the CLI, a leader that lost its lock) are
+            # serialised on this row; whoever finds it moved since it read throws its
+            # work away rather than overwrite newer builds with older ones.
+            state = write.get(BuildState, 1, with_for_update=True) or BuildState(id=1)
+            if (state.audit_cursor, state.full_built_at) != before:
+                log.info("playlists: another process built meanwhile; starting again")
+                return None
             save_bodies(session=write, bodies=bodies, now=now)
             changed = save_horizons(session=write, horizons=horizons, now=now)
-            state = write.get(BuildState, 1) or BuildState(id=1)
             state.audit_cursor = max(state.audit_cursor, head)
-            if full_day is not None:
-                state.full_built_on = full_day
+            if full_key is not None:
+                state.full_build_key = full_key
                 state.full_built_at = now
                 prune_bodies(session=write)
             write.add(state)
             write.commit()
         report = TickReport(
-            full=full_day is not None,
+            full=full_key is not None,
             stations=len(horizons),
             rules=len(plan.rules),
             changed=tuple(changed),

@@ -41,11 +41,12 @@ class PostgresLeadership:
             if self._connection is not None:
                 self._connection.execute(text("SELECT 1"))  # still connected: still leader
                 return True
-            connection = self._engine.connect()
+            # Autocommit: the lock is held by the session, and the health check above must
+            # not leave the connection idle in a transaction (a server timeout would end it).
+            connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             taken = connection.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
             ).scalar_one()
-            connection.commit()
             if not taken:
                 connection.close()
                 return False
@@ -69,7 +70,6 @@ class PostgresLeadership:
             return
         try:
             self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
-            self._connection.commit()
             self._connection.close()
         except DBAPIError:
             self._drop()

@@ -8,11 +8,13 @@ leader dies.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import make_url
 
 from core.clock import Clock
 from core.config import Settings
@@ -22,11 +24,18 @@ from scheduler.leader import FileLeadership, Leadership, PostgresLeadership
 
 log = logging.getLogger(__name__)
 
+MAX_BACKOFF_S = 300.0
+
 
 def leadership_for(database: Database, data_dir: Path) -> Leadership:
-    if database.is_sqlite:
-        return FileLeadership(data_dir / "scheduler.lock")
-    return PostgresLeadership(database.engine)
+    """PostgreSQL's advisory lock; for SQLite, a lock file beside the database file, so
+    every process using that file agrees (an in-memory database: in the data folder)."""
+    if not database.is_sqlite:
+        return PostgresLeadership(database.engine)
+    name = make_url(database.url).database
+    if name and name != ":memory:":
+        return FileLeadership(Path(f"{name}.scheduler.lock"))
+    return FileLeadership(data_dir / "scheduler.lock")
 
 
 class SchedulerService:
@@ -35,6 +44,8 @@ class SchedulerService:
         self.leadership = leadership
         self._interval_s = interval_s
         self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._failures = 0
+        self._retry_at = 0.0
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -52,13 +63,19 @@ class SchedulerService:
         self.leadership.release()
 
     def _keep_playlists(self) -> None:
-        if not self.leadership.holds():
+        if time.monotonic() < self._retry_at or not self.leadership.holds():
             return
         try:
             self.keeper.tick()
         except Exception:
-            # The next tick tries again from the same cursor; nothing was half-written.
-            log.exception("playlists: build failed; retrying at the next tick")
+            # Nothing was half-written: a later tick starts again from the same cursor.
+            # Back off, so a build that keeps failing does not load the database every tick.
+            self._failures += 1
+            delay = min(self._interval_s * 2**self._failures, MAX_BACKOFF_S)
+            self._retry_at = time.monotonic() + delay
+            log.exception("playlists: build failed; trying again in %.0f s", delay)
+        else:
+            self._failures = 0
 
 
 def build_scheduler(settings: Settings, database: Database, clock: Clock) -> SchedulerService:

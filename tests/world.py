@@ -71,16 +71,18 @@ class World:
         self.users[username] = user.id
         return user.id
 
-    def token(self, username: str) -> str:
+    def token(self, username: str, at: datetime | None = None) -> str:
+        """A sign-in token, issued now or `at` (for an app on a test clock)."""
         with self.database.session(write=True) as session:
             user = session.get(User, self.users[username])
             assert user is not None
-            token, _ = issue_token(session=session, user=user, now=now(), ttl=timedelta(hours=1))
+            issued = at or now()
+            token, _ = issue_token(session=session, user=user, now=issued, ttl=timedelta(hours=1))
             session.commit()
         return token
 
-    def headers(self, username: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(username)}"}
+    def headers(self, username: str, at: datetime | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username, at)}"}
 
     def fresh_name(self, stem: str) -> str:
         return f"{stem}{next(_counter)}"

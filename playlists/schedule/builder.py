@@ -52,6 +52,8 @@ class _Day:
             (q for q in inputs.queue if q.recurrence.occurs_on(day)), key=lambda q: (q.order, q.id)
         )
         self.quiet = _quiet_intervals(self.policy, day, self.zone)
+        self.owners = {s.id: s for s in inputs.sessions}
+        self.day_off = day.weekday() in self.policy.days_off or day in self.policy.dates_off
         self.warnings: list[BuildWarning] = []
 
     def warn(
@@ -121,7 +123,7 @@ def _quiet_intervals(policy: PolicySpec, day: date, zone: ZoneInfo) -> list[Inte
 def _session_windows(state: _Day) -> list[Window]:
     policy = state.policy
     today = [s for s in state.sessions if s.enabled and s.recurrence.occurs_on(state.day)]
-    if state.day.weekday() in policy.days_off or state.day in policy.dates_off:
+    if state.day_off:
         for session in today:
             state.warn("day_off", f"no sessions on {state.day} by policy", session=session)
         return []
@@ -235,6 +237,13 @@ def _fixed_item(
     end = start + timedelta(seconds=duration)
     if not content.valid_during(start, end):
         state.warn("outside_validity", "the content is not valid at that time", entry=entry)
+        return None
+    if content.tier != Tier.emergency and state.day_off:
+        state.warn("day_off", f"nothing but emergencies on {state.day} by policy", entry=entry)
+        return None
+    owner = state.owners.get(entry.owner_id) if entry.owner_id is not None else None
+    if owner is not None and not owner.enabled:
+        state.warn("session_disabled", f"session #{owner.id} is disabled", entry=entry)
         return None
     if content.tier != Tier.emergency and state.in_quiet_hours(start, end):
         state.warn("in_quiet_hours", "falls in quiet hours", entry=entry)

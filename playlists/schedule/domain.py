@@ -68,6 +68,9 @@ class QueueSpec(Frozen):
     relay_length_s: int | None = Field(default=None, gt=0, le=24 * 3600)
     repeat: int = Field(default=1, ge=1, le=50)
     order: int = 0
+    # For an item at a fixed time: the session it was queued in (which gives its targets);
+    # it stays off the air while that session is disabled.
+    owner_id: int | None = None
 
     @model_validator(mode="after")
     def _placed(self) -> QueueSpec:

@@ -8,6 +8,10 @@ from typing import Any
 
 from playlists.schedule.domain import BuildWarning, SessionWindow, Timeline, TimelineItem
 
+# Bumped whenever the builder or this format gives different bytes for the same inputs:
+# the server then rebuilds every station at once instead of at the next local midnight.
+TIMELINE_FORMAT = 2
+
 
 def item_json(item: TimelineItem) -> dict[str, Any]:
     return {

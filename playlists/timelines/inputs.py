@@ -264,6 +264,7 @@ def _queue_specs(
                 recurrence=recurrences[recurrence],
                 # A hard item or relay plays at its time; its session gives the targets.
                 session_id=None if at is not None else session_id,
+                owner_id=session_id if at is not None else None,
                 at=at,
                 relay_length_s=relay_length,
                 repeat=repeat,

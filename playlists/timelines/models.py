@@ -63,7 +63,9 @@ class BuildState(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     audit_cursor: int = 0
     full_built_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    full_built_on: date | None = None  # local date (default time zone) of the last full build
+    # What the last full build was for: the local date (default time zone), the horizon,
+    # the time zone and the timeline format. When any of them differs, build everything.
+    full_build_key: str | None = Field(default=None, max_length=200)
 
 
 class PlaylistItemPublic(OutputModel):

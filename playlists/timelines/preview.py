@@ -52,6 +52,8 @@ def timelines_for(
             else:
                 stations_by_digest.setdefault(digest, []).append(station_id)
     documents = _stored(session, stations_by_digest.keys())
+    for digest in stations_by_digest.keys() - documents.keys():
+        missing.extend(stations_by_digest[digest])  # pruned since: compute it instead
     found = [DayTimeline(d, documents[d], stations_by_digest[d], True) for d in documents]
     found += _computed(session, missing, day)
     return sorted(found, key=lambda t: t.station_ids[0])

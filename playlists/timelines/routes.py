@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, in_scope
 from core.deps import ClockDep, SessionDep
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from core.models import PathId
 from playlists.timelines.models import (
     AreaPlaylistsPublic,
@@ -36,7 +36,9 @@ DayQuery = Annotated[
 ]
 
 
-def _day(requested: date | None, today: date) -> date:
+def _day(requested: date | None, now: datetime, area: Area) -> date:
+    """The day asked for, or the area's local today; at most a year away."""
+    today = now.astimezone(ZoneInfo(area.timezone)).date()
     if requested is None:
         return today
     if abs(requested - today) > REACH:
@@ -54,9 +56,11 @@ def station_playlist(
 ) -> StationPlaylistPublic:
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
-    area = get_area(session=session, area_id=station.area_id)
-    wanted = _day(day, clock.now().astimezone(ZoneInfo(area.timezone)).date())
-    (timeline,) = timelines_for(session=session, station_ids=[station_id], day=wanted)
+    wanted = _day(day, clock.now(), get_area(session=session, area_id=station.area_id))
+    found = timelines_for(session=session, station_ids=[station_id], day=wanted)
+    if not found:  # deleted while this request ran
+        raise NotFound(f"no station #{station_id}")
+    (timeline,) = found
     build = session.get(StationBuild, station_id) if timeline.stored else None
     return StationPlaylistPublic(
         **public(timeline).model_dump(),
@@ -76,7 +80,7 @@ def area_playlist(
 ) -> AreaPlaylistsPublic:
     area = get_area(session=session, area_id=area_id)
     access.require_area(area_id, what=f"area #{area_id}")
-    wanted = _day(day, clock.now().astimezone(ZoneInfo(area.timezone)).date())
+    wanted = _day(day, clock.now(), area)
     query = select(Station.id).join(Area, col(Area.id) == Station.area_id)
     station_ids = [
         s for s in session.exec(query.where(in_scope(col(Area.path), [area.path]))).all() if s

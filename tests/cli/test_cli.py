@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -164,11 +166,17 @@ def test_missing_config_file_is_named(tmp_path: Path) -> None:
 
 def test_playlists_rebuild_builds_every_station(world: World) -> None:
     stations = [make_station(world, "A1"), make_station(world, "B1")]
+    started_on = _hanoi_today()
     first = run_loaxa("playlists", "rebuild", database_url=world.database.url)
     assert first.returncode == 0, first.stderr
     assert "2 station(s) in 1 distinct rule set(s)" in first.stdout  # no sessions yet: alike
     assert "2 got a new version" in first.stdout
     again = run_loaxa("playlists", "rebuild", database_url=world.database.url)
-    assert "0 got a new version" in again.stdout
+    if _hanoi_today() == started_on:  # across local midnight the horizon moves on a day
+        assert "0 got a new version" in again.stdout
     with world.database.session() as session:
         assert {b.station_id for b in session.exec(select(StationBuild)).all()} == set(stations)
+
+
+def _hanoi_today() -> date:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -150,3 +151,28 @@ def test_a_failed_build_keeps_the_cursor_and_is_retried(
         assert session.get(BuildState, 1).audit_cursor == cursor  # type: ignore[union-attr]
     monkeypatch.undo()
     assert _changed(keeper) == (station,)
+
+
+def test_a_build_overtaken_by_another_process_is_thrown_away(
+    world: World, keeper: PlaylistKeeper, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    station = make_station(world, "A1")
+    morning = make_session(world, "A", targets=["A"])
+    keeper.tick()
+    other = PlaylistKeeper(
+        database=world.database, clock=clock, horizon_days=2, timezone="Asia/Ho_Chi_Minh"
+    )
+    real = keeper_module.build_horizons
+
+    def overtaken(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        monkeypatch.setattr(keeper_module, "build_horizons", real)
+        assert other.tick() is not None  # another process writes its builds first
+        return result
+
+    _lengthen(world, morning)
+    before = _versions(world)[station]
+    monkeypatch.setattr(keeper_module, "build_horizons", overtaken)
+    assert keeper.tick() is None  # its work is thrown away, not written over the other's
+    assert _versions(world)[station] == before + 1
+    assert keeper.tick() is None  # and nothing is left to do

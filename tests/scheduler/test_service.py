@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlmodel import select
 from api import create_app
 from audit.models import AuditHead
 from playlists.timelines.models import BuildState, StationBuild
+from tests.clock import SettableClock
 from tests.conftest import make_settings
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
@@ -27,7 +29,8 @@ def live_client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     settings = make_settings(
         database_url, tmp_path, scheduler_enabled=True, scheduler_interval_s=0.2
     )
-    app = create_app(settings)
+    # A stopped clock: a local midnight during the test would rebuild everything.
+    app = create_app(settings, clock=SettableClock(datetime.now(UTC)))
     with TestClient(app) as client:
         yield client
     app.state.database.dispose()

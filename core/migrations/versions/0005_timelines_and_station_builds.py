@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('audit_cursor', sa.Integer(), nullable=False),
     sa.Column('full_built_at', core.sqltypes.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('full_built_on', sa.Date(), nullable=True),
+    sa.Column('full_build_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('timeline_body',

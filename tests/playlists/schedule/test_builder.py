@@ -142,3 +142,24 @@ def test_input_order_does_not_change_a_byte() -> None:
     forward = _inputs(**parts)
     backward = _inputs(**{k: tuple(reversed(v)) for k, v in parts.items()})
     assert timeline_bytes(build_day(forward, DAY)) == timeline_bytes(build_day(backward, DAY))
+
+
+def test_fixed_items_keep_days_off_and_their_session_being_disabled() -> None:
+    saturday = date(2026, 12, 5)
+    disabled = session(1, "05:30", 30).model_copy(update={"enabled": False})
+    inputs = _inputs(
+        policy=PolicySpec(days_off=frozenset({5, 6})),
+        sessions=(disabled,),
+        content=(content(10, 60), content(11, 60, Tier.emergency)),
+        queue=(
+            hard(1, 10, "06:00"),
+            hard(2, 11, "07:00"),
+            hard(3, 10, "08:00").model_copy(update={"owner_id": 1}),
+        ),
+    )
+    weekend = build_day(inputs, saturday)
+    assert [i.queue_id for i in weekend.items] == [2]  # emergencies only
+    assert {(w.code, w.queue_id) for w in weekend.warnings} >= {("day_off", 1), ("day_off", 3)}
+    weekday = build_day(inputs, DAY)
+    assert [i.queue_id for i in weekday.items] == [1, 2]
+    assert ("session_disabled", 3) in {(w.code, w.queue_id) for w in weekday.warnings}

@@ -147,6 +147,15 @@ def test_builder_properties(case: tuple[DayInputs, date]) -> None:
         start = _local_start(inputs, day, session)
         length = min(session.max_length_s, cap or session.max_length_s)
         assert start <= item.start and item.end <= start + timedelta(seconds=length)
+    # The session windows given to the agent (its volume plan) hold their soft items and
+    # do not overlap one another.
+    windows = {w.session_id: w for w in timeline.sessions}
+    for earlier_window, later_window in pairwise(timeline.sessions):
+        assert earlier_window.end <= later_window.start
+    for item in items:
+        if item.timing == Timing.soft:
+            window = windows[item.session_id or 0]
+            assert window.start <= item.start and item.end <= window.end
     # At most the allowed number of sessions; none on days off.
     on_air = {i.session_id for i in items if i.timing == Timing.soft}
     if inputs.policy.max_sessions_per_day is not None:

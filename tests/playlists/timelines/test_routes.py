@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api import create_app
+from core.config import Settings
 from scheduler.keeper import PlaylistKeeper
 from stations.areas.crud import create_area
 from stations.areas.models import AreaCreate
@@ -25,8 +27,13 @@ def clock() -> SettableClock:
     return SettableClock(NOW)
 
 
-def _hanoi_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+@pytest.fixture
+def client(settings: Settings, clock: SettableClock) -> Iterator[TestClient]:
+    """The app on the test's clock, so the dates below stay "near today" every year."""
+    app = create_app(settings, clock=clock)
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.database.dispose()
 
 
 def _build(world: World, clock: SettableClock) -> None:
@@ -42,9 +49,9 @@ def test_station_preview_shows_the_built_day_in_local_time_and_utc(
     session_id = make_session(world, "A", start=time(17, 0), minutes=30)
     queue_into(world, session_id, approved_audio(world, "A", seconds=90, title="Tin chiều"))
     _build(world, clock)
-    headers = world.headers("operator_a")
+    headers = world.headers("operator_a", NOW)
     url = f"/api/v1/stations/{station}/playlist"
-    assert client.get(url, headers=headers).json()["date"] == str(_hanoi_today())
+    assert client.get(url, headers=headers).json()["date"] == "2026-12-01"  # local today
     today = client.get(f"{url}?date=2026-12-01", headers=headers).json()
     assert today["date"] == "2026-12-01" and today["version"] == 1
     (item,) = today["items"]
@@ -70,10 +77,10 @@ def test_area_preview_groups_stations_that_share_a_timeline(
     session_id = make_session(world, "A", start=time(6, 0))
     queue_into(world, session_id, approved_audio(world, "A", seconds=60))
     url = f"/api/v1/areas/{world.areas['P']}/playlist?date=2026-12-02"
-    before = client.get(url, headers=world.headers("admin_p")).json()
+    before = client.get(url, headers=world.headers("admin_p", NOW)).json()
     assert before["stations_without_build"] == [*a1, b1]
     _build(world, clock)
-    after = client.get(url, headers=world.headers("admin_p")).json()
+    after = client.get(url, headers=world.headers("admin_p", NOW)).json()
     assert after["stations_without_build"] == []
     assert [p["station_ids"] for p in after["data"]] == [a1, [b1]]
     assert [len(p["items"]) for p in after["data"]] == [1, 0]
@@ -93,7 +100,7 @@ def test_a_zone_with_daylight_saving_keeps_local_times(
     station = make_station(world, "Berlin")
     session_id = make_session(world, "A", start=time(5, 30), targets=["Berlin"])
     queue_into(world, session_id, approved_audio(world, "A", seconds=60))
-    headers = world.headers("operator_a")
+    headers = world.headers("operator_a", NOW)
     starts = {}
     for day in ("2026-03-28", "2026-03-29", "2026-10-24", "2026-10-25"):
         response = client.get(f"/api/v1/stations/{station}/playlist?date={day}", headers=headers)
