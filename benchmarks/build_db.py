@@ -258,7 +258,7 @@ def full_build(database: Database, days: int) -> float:
     _clear(database)
     started = clock.perf_counter()
     report = _keeper(database, days).rebuild_all()
-    assert report.full and len(report.changed) == report.stations
+    assert report is not None and report.full and len(report.changed) == report.stations
     return clock.perf_counter() - started
 
 
