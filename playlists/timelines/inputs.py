@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -173,8 +173,8 @@ def _targets(
     conditions = [*_in(SessionTarget.area_id, area_ids), *_in(SessionTarget.group_id, group_ids)]
     by_area: dict[int, set[int]] = defaultdict(set)
     by_group: dict[int, set[int]] = defaultdict(set)
-    for batch in chunks(conditions, 1):
-        for session_id, area_id, group_id in session.exec(query.where(or_(*batch))).all():
+    for condition in conditions:
+        for session_id, area_id, group_id in session.exec(query.where(condition)).all():
             if area_id is not None:
                 by_area[area_id].add(session_id)
             if group_id is not None:

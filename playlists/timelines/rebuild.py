@@ -1,33 +1,19 @@
-"""Build stations' horizons from the database and store what changed."""
+"""Build stations' horizons from a plan: each distinct input once per day."""
 
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from sqlmodel import Session
 
 from playlists.schedule.builder import build_day
 from playlists.schedule.domain import DayInputs
 from playlists.schedule.serialize import timeline_bytes
-from playlists.timelines.inputs import Plan, Rule, load_plan
-from playlists.timelines.store import Horizon, save_bodies, save_horizons
+from playlists.timelines.inputs import Plan, Rule
+from playlists.timelines.store import Horizon
 
 Progress = Callable[[int, int], None]  # (rules done, rules in all)
-
-
-@dataclass(frozen=True, slots=True)
-class BuildReport:
-    stations: int
-    rules: int  # distinct rule sets, each built once
-    timelines: int  # distinct day timelines computed
-    new_bodies: int
-    changed: tuple[int, ...]  # stations whose version moved
-    seconds: float
 
 
 def local_today(now: datetime, timezone: str) -> date:
@@ -70,30 +56,3 @@ def _rule_horizon(
             bodies.setdefault(digest, (day, data))
         days[day.isoformat()] = digest
     return Horizon(rule.timezone, days)
-
-
-def rebuild(
-    *,
-    session: Session,
-    now: datetime,
-    horizon_days: int,
-    station_ids: Collection[int] | None = None,
-    progress: Progress | None = None,
-) -> BuildReport:
-    """Rebuild the given stations (all when None) for the horizon starting today, local
-    time. The caller commits."""
-    started = time.perf_counter()
-    plan = load_plan(session=session, station_ids=station_ids)
-    horizons, bodies, computed = build_horizons(
-        plan, now=now, horizon_days=horizon_days, progress=progress
-    )
-    new_bodies = save_bodies(session=session, bodies=bodies, now=now)
-    changed = save_horizons(session=session, horizons=horizons, now=now)
-    return BuildReport(
-        stations=len(horizons),
-        rules=len(plan.rules),
-        timelines=computed,
-        new_bodies=new_bodies,
-        changed=tuple(changed),
-        seconds=time.perf_counter() - started,
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import select
@@ -12,7 +13,8 @@ from playlists.sessions.models import PolicyIn
 from playlists.sessions.policy import set_policy
 from playlists.timelines.inputs import load_plan
 from playlists.timelines.models import StationBuild, TimelineBody
-from playlists.timelines.rebuild import rebuild
+from playlists.timelines.rebuild import build_horizons
+from playlists.timelines.store import save_bodies, save_horizons
 from tests.playlists.content.factories import make_item
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
@@ -22,11 +24,24 @@ from tests.world import World
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hanoi
 
 
-def _rebuild(world: World, now: datetime = NOW, station_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class Report:
+    stations: int
+    rules: int
+    timelines: int
+    new_bodies: int
+    changed: tuple[int, ...]
+
+
+def _rebuild(world: World, now: datetime = NOW, station_ids: list[int] | None = None) -> Report:
+    """What the keeper does in a tick, in one transaction: plan, build, store."""
     with world.database.session(write=True) as session:
-        report = rebuild(session=session, now=now, horizon_days=3, station_ids=station_ids)
+        plan = load_plan(session=session, station_ids=station_ids)
+        horizons, bodies, computed = build_horizons(plan, now=now, horizon_days=3)
+        new_bodies = save_bodies(session=session, bodies=bodies, now=now)
+        changed = save_horizons(session=session, horizons=horizons, now=now)
         session.commit()
-    return report
+    return Report(len(horizons), len(plan.rules), computed, new_bodies, tuple(changed))
 
 
 def _builds(world: World) -> dict[int, StationBuild]:
