@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,9 +25,14 @@ from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
 from playlists.content.workflow import FourEyesViolation, WorkflowError
 from playlists.sessions.routes import router as schedule_router
+from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.routes import router as playlists_router
 from scheduler.service import build_scheduler
 from stations.areas.routes import router as areas_router
+from stations.fleet.agent_routes import router as agent_router
+from stations.fleet.enrolment import EnrollmentRefused
+from stations.fleet.events import EventHub
+from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
 
 # Every router the app mounts; tests walk these for the route table.
@@ -40,12 +46,15 @@ ROUTERS = (
     stations_router,
     schedule_router,
     playlists_router,
+    fleet_router,
+    agent_router,
 )
 
 DESCRIPTION = """
 Loaxa schedules what commune radio stations (đài truyền thanh cấp xã) play over their
 loudspeaker clusters. Sign in with `POST /api/v1/auth/login`, then send the token as
-`Authorization: Bearer <token>`.
+`Authorization: Bearer <token>`. Station agents speak the agent protocol under `/agent/v1/`
+with their station token.
 """
 
 
@@ -68,7 +77,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
             upgrade(settings.database_url)
-        scheduler = build_scheduler(settings, database, app.state.clock)
+        events.bind(asyncio.get_running_loop())
+        scheduler = build_scheduler(
+            settings, database, app.state.clock, on_new_versions=events.publish_manifests
+        )
         if settings.scheduler_enabled:
             scheduler.start()
         app.state.scheduler = scheduler
@@ -84,11 +96,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.database = database
     app.state.clock = clock or SystemClock()
     app.state.content = build_content_services(settings)
+    app.state.manifests = TimelineManifests(app.state.content.storage)
+    events = app.state.events = EventHub()
     install_error_handlers(app)
     app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(AudioToolError, plain_handler(status.HTTP_503_SERVICE_UNAVAILABLE))
     app.add_exception_handler(WorkflowError, plain_handler(status.HTTP_409_CONFLICT))
     app.add_exception_handler(FourEyesViolation, plain_handler(status.HTTP_403_FORBIDDEN))
+    app.add_exception_handler(EnrollmentRefused, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
     for router in ROUTERS:
         app.include_router(router)

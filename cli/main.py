@@ -6,21 +6,29 @@ from pathlib import Path
 
 import typer
 
-from cli import admin, areas, audit, db, playlists
-from cli.context import set_config_path
-from cli.server import server
+from cli.agent import agent
 
 app = typer.Typer(
     help="Loaxa: broadcast scheduling for commune radio (đài truyền thanh cấp xã).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(admin.app, name="admin")
-app.add_typer(areas.app, name="areas")
-app.add_typer(audit.app, name="audit")
-app.add_typer(playlists.app, name="playlists")
-app.command("server")(server)
+app.command("agent")(agent)
+
+try:
+    from cli import admin, areas, audit, db, playlists
+    from cli.context import set_config_path
+    from cli.server import server
+except ModuleNotFoundError as exc:  # an agent-only install (Raspberry Pi): no server parts
+    SERVER_MISSING: str | None = exc.name
+else:
+    SERVER_MISSING = None
+    app.add_typer(db.app, name="db")
+    app.add_typer(admin.app, name="admin")
+    app.add_typer(areas.app, name="areas")
+    app.add_typer(audit.app, name="audit")
+    app.add_typer(playlists.app, name="playlists")
+    app.command("server")(server)
 
 
 @app.callback()
@@ -34,7 +42,8 @@ def _options(
         help="A config.yaml to use instead of the default; LOAXA_* variables still override it.",
     ),
 ) -> None:
-    set_config_path(config)
+    if SERVER_MISSING is None:
+        set_config_path(config)
 
 
 def main() -> None:

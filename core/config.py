@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     horizon_days: int = Field(default=7, ge=1, le=31)
     scheduler_enabled: bool = True
     scheduler_interval_s: float = Field(default=1.0, ge=0.1, le=60)
+    enrollment_code_ttl_hours: float = Field(default=24, gt=0, le=24 * 30)
+    station_offline_after_s: float = Field(default=180, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

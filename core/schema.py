@@ -10,6 +10,7 @@ from playlists.content.models import ContentItem
 from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
 from playlists.timelines.models import BuildState, StationBuild, TimelineBody
 from stations.areas.models import Area
+from stations.fleet.models import AsRun, StationAgent, StationEnrollment
 from stations.models import Station, StationGroup, StationGroupMember
 
 TABLES = (
@@ -31,5 +32,8 @@ TABLES = (
     TimelineBody,
     StationBuild,
     BuildState,
+    StationEnrollment,
+    StationAgent,
+    AsRun,
 )
 metadata = SQLModel.metadata

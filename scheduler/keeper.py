@@ -20,8 +20,8 @@ from audit.models import AuditEvent, AuditHead
 from core.clock import Clock
 from core.db import Database
 from playlists.schedule.serialize import TIMELINE_FORMAT
-from playlists.timelines.inputs import load_plan
-from playlists.timelines.models import BuildState
+from playlists.timelines.inputs import chunks, load_plan
+from playlists.timelines.models import BuildState, StationBuild
 from playlists.timelines.rebuild import Progress, build_horizons, local_today
 from playlists.timelines.store import prune_bodies, save_bodies, save_horizons
 from scheduler.changes import scope_of, stations_in
@@ -76,6 +76,17 @@ class PlaylistKeeper:
         with self._lock, self._database.session() as read:
             seen = read.get(BuildState, 1) or BuildState()
             return self._build(read, seen, None, self._full_key(), progress=progress)
+
+    def versions(self, station_ids: Collection[int]) -> dict[int, int]:
+        """The current build version of each of these stations (for the push to agents)."""
+        found: dict[int, int] = {}
+        with self._database.session() as session:
+            for batch in chunks(sorted(station_ids)):
+                query = select(StationBuild.station_id, StationBuild.version).where(
+                    col(StationBuild.station_id).in_(batch)
+                )
+                found.update(dict(session.exec(query).all()))
+        return found
 
     def _full_key(self) -> str:
         today = local_today(self._clock.now(), self._timezone)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,9 +39,20 @@ def leadership_for(database: Database, data_dir: Path) -> Leadership:
     return FileLeadership(data_dir / "scheduler.lock")
 
 
+NewVersions = Callable[[Mapping[int, int]], None]
+
+
 class SchedulerService:
-    def __init__(self, *, keeper: PlaylistKeeper, leadership: Leadership, interval_s: float):
+    def __init__(
+        self,
+        *,
+        keeper: PlaylistKeeper,
+        leadership: Leadership,
+        interval_s: float,
+        on_new_versions: NewVersions | None = None,
+    ):
         self.keeper = keeper
+        self._on_new_versions = on_new_versions
         self.leadership = leadership
         self._interval_s = interval_s
         self._scheduler = BackgroundScheduler(timezone=UTC)
@@ -66,7 +78,7 @@ class SchedulerService:
         if time.monotonic() < self._retry_at or not self.leadership.holds():
             return
         try:
-            self.keeper.tick()
+            report = self.keeper.tick()
         except Exception:
             # Nothing was half-written: a later tick starts again from the same cursor.
             # Back off, so a build that keeps failing does not load the database every tick.
@@ -76,9 +88,17 @@ class SchedulerService:
             log.exception("playlists: build failed; trying again in %.0f s", delay)
         else:
             self._failures = 0
+            if report is not None and report.changed and self._on_new_versions is not None:
+                self._on_new_versions(self.keeper.versions(report.changed))
 
 
-def build_scheduler(settings: Settings, database: Database, clock: Clock) -> SchedulerService:
+def build_scheduler(
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    *,
+    on_new_versions: NewVersions | None = None,
+) -> SchedulerService:
     keeper = PlaylistKeeper(
         database=database,
         clock=clock,
@@ -89,4 +109,5 @@ def build_scheduler(settings: Settings, database: Database, clock: Clock) -> Sch
         keeper=keeper,
         leadership=leadership_for(database, settings.data_dir),
         interval_s=settings.scheduler_interval_s,
+        on_new_versions=on_new_versions,
     )

@@ -3,11 +3,13 @@
 # virtual environment in .venv with Loaxa installed in it. Safe to run again.
 #   scripts/setup.sh          the server and agent
 #   scripts/setup.sh --dev    plus the test and lint tools
+#   scripts/setup.sh --agent  the station agent alone (a Raspberry Pi: no server parts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS=""
-[[ "${1:-}" == "--dev" ]] && EXTRAS="[dev]"
+EXTRAS="[server]"
+[[ "${1:-}" == "--dev" ]] && EXTRAS="[server,dev]"
+[[ "${1:-}" == "--agent" ]] && EXTRAS=""
 
 # ffmpeg: audio ingest; libvlc5 + vlc-plugin-base: playout; espeak-ng: text-to-speech;
 # sox: test audio; python3-venv: the virtual environment.

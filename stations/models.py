@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -40,10 +41,29 @@ class Station(StationBase, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class StationStatus(StrEnum):
+    not_enrolled = "not_enrolled"  # chưa kết nối: no agent has enrolled yet
+    online = "online"  # đang hoạt động: a heartbeat arrived recently
+    offline = "offline"  # mất kết nối: heartbeats missed
+    revoked = "revoked"  # đã thu hồi: its token no longer works
+
+
 class StationPublic(StationBase, OutputModel):
     id: int
     area_id: int
     created_at: datetime
+    # The agent, as its last heartbeat told it.
+    status: StationStatus = StationStatus.not_enrolled
+    enrolled_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    manifest_version: int | None = None
+    now_playing: dict[str, Any] | None = None
+    clock_offset_ms: int | None = None
+    agent_version: str | None = None
+    disk_free_bytes: int | None = None
+    cpu_temp_c: float | None = None
+    volume: int | None = None
+    last_error: str | None = None
 
 
 class StationsPublic(OutputModel):

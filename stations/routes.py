@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
-from core.deps import ClockDep, SessionDep
+from core.deps import ClockDep, SessionDep, SettingsDep
 from core.models import MAX_ID, PathId
 from core.paging import PageDep
 from stations import crud
+from stations.fleet.health import stations_public
 from stations.models import (
+    Station,
     StationCreate,
     StationGroupCreate,
     StationGroupPublic,
@@ -30,17 +33,34 @@ Write = Annotated[AccessControl, Depends(Permission(Action.station_write))]
 GroupWrite = Annotated[AccessControl, Depends(Permission(Action.group_write))]
 
 
-@router.get("/stations", response_model=StationsPublic, summary="List stations in your scope")
+def _public(
+    session: SessionDep, clock: ClockDep, settings: SettingsDep, stations: list[Station]
+) -> list[StationPublic]:
+    return stations_public(
+        session=session,
+        stations=stations,
+        now=clock.now(),
+        offline_after=timedelta(seconds=settings.station_offline_after_s),
+    )
+
+
+@router.get(
+    "/stations",
+    response_model=StationsPublic,
+    summary="List stations in your scope, with their agents' status (trạng thái)",
+)
 def list_stations(
     session: SessionDep,
     access: Read,
+    clock: ClockDep,
+    settings: SettingsDep,
     page: PageDep,
     area_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this area")] = None,
 ) -> StationsPublic:
     rows, total = crud.list_stations(
         session=session, prefixes=access.scope_prefixes(), page=page, area_id=area_id
     )
-    return StationsPublic(data=[StationPublic.model_validate(s) for s in rows], count=total)
+    return StationsPublic(data=_public(session, clock, settings, rows), count=total)
 
 
 @router.post(
@@ -60,11 +80,17 @@ def create_station(
     return StationPublic.model_validate(station)
 
 
-@router.get("/stations/{station_id}", response_model=StationPublic, summary="Read one station")
-def read_station(session: SessionDep, access: Read, station_id: PathId) -> StationPublic:
+@router.get(
+    "/stations/{station_id}",
+    response_model=StationPublic,
+    summary="Read one station: status, last seen, now playing, manifest version, clock offset",
+)
+def read_station(
+    session: SessionDep, access: Read, clock: ClockDep, settings: SettingsDep, station_id: PathId
+) -> StationPublic:
     station = crud.get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
-    return StationPublic.model_validate(station)
+    return _public(session, clock, settings, [station])[0]
 
 
 @router.patch(

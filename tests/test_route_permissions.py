@@ -21,9 +21,12 @@ from core.auth.models import Role
 from core.auth.permissions import PUBLIC_ROUTES
 from core.config import load_settings
 from playlists.content.models import ContentKind, ContentStatus
+from stations.fleet.auth import current_station
+from stations.protocol import PREFIX
 from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
 from tests.playlists.sessions.factories import make_entry, make_session
 from tests.stations.factories import make_group, make_station
+from tests.stations.fleet.factories import add_asrun, enrolled_station
 from tests.world import World
 
 Where = Literal["inside", "outside"]
@@ -120,6 +123,19 @@ def _station(suffix: str = "", body: Any = None) -> Callable[[World, Where], Cal
         return Call(f"/api/v1/stations/{make_station(world, _commune(where))}{suffix}", body)
 
     return make
+
+
+def _enrolled(suffix: str) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        station_id, _ = enrolled_station(world, _commune(where))
+        return Call(f"/api/v1/stations/{station_id}{suffix}")
+
+    return make
+
+
+def _list_asrun(world: World, where: Where) -> Call:
+    add_asrun(world, make_station(world, _commune(where)))
+    return Call(f"/api/v1/asrun?area_id={world.areas[_commune(where)]}")
 
 
 def _group(body: Any = None) -> Callable[[World, Where], Call]:
@@ -380,6 +396,11 @@ CASES: dict[tuple[str, str], Case] = {
         ARCHIVERS, 200, _content(suffix="/archive")
     ),
     ("GET", "/api/v1/stations/{station_id}/playlist"): Case(ALL_ROLES, 200, _station("/playlist")),
+    ("POST", "/api/v1/stations/{station_id}/enrollment-code"): Case(
+        ADMIN, 201, _station("/enrollment-code")
+    ),
+    ("POST", "/api/v1/stations/{station_id}/revoke"): Case(ADMIN, 204, _enrolled("/revoke")),
+    ("GET", "/api/v1/asrun"): Case(ALL_ROLES, 200, _list_asrun, outside="filtered"),
     ("GET", "/api/v1/areas/{area_id}/playlist"): Case(
         ALL_ROLES,
         200,
@@ -415,16 +436,36 @@ def _declared_permission(route: APIRoute) -> Permission | None:
     return None
 
 
+def _is_agent_route(path: str) -> bool:
+    return path.startswith(PREFIX + "/")
+
+
 def test_every_route_has_a_case() -> None:
-    routes = _route_table() - PUBLIC_ROUTES
+    # Agent protocol routes take a station token, not a user's: tests/stations/fleet.
+    routes = {r for r in _route_table() - PUBLIC_ROUTES if not _is_agent_route(r[1])}
     assert routes - CASES.keys() == set(), "routes without a permission case"
     assert CASES.keys() - routes == set(), "cases for routes that no longer exist"
+
+
+def _declares(route: APIRoute, call: object) -> bool:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if dependant.call is call:
+            return True
+        pending.extend(dependant.dependencies)
+    return False
 
 
 def test_every_non_public_route_declares_a_permission() -> None:
     for route in _api_routes():
         public = {(m, route.path) for m in route.methods} <= PUBLIC_ROUTES
-        assert public or _declared_permission(route) is not None, f"{route.path} declares nothing"
+        if public:
+            continue
+        if _is_agent_route(route.path):
+            assert _declares(route, current_station), f"{route.path} takes no station token"
+        else:
+            assert _declared_permission(route) is not None, f"{route.path} declares nothing"
 
 
 ROUTE_IDS = [f"{m} {p}" for m, p in CASES]

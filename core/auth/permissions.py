@@ -35,10 +35,17 @@ class Action(StrEnum):
     schedule_read = "schedule.read"
     schedule_write = "schedule.write"
     policy_write = "policy.write"
+    asrun_read = "asrun.read"
 
 
 _READ_ALL = frozenset(
-    {Action.area_read, Action.content_read, Action.station_read, Action.schedule_read}
+    {
+        Action.area_read,
+        Action.content_read,
+        Action.station_read,
+        Action.schedule_read,
+        Action.asrun_read,
+    }
 )
 
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
@@ -53,7 +60,13 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
 
 # Routes anyone may call; every other route must declare a Permission.
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/login")}
+    {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("POST", "/api/v1/auth/login"),
+        # A station agent trades its one-time enrolment code for a token here.
+        ("POST", "/agent/v1/enroll"),
+    }
 )
 
 

@@ -1,0 +1,131 @@
+"""`loaxa agent`: the station agent. Imports nothing of the server, so it runs on a
+Raspberry Pi with the agent's dependencies alone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import signal
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+from stations.agent import credentials
+from stations.agent.config import AgentConfig
+from stations.agent.files import private_dir
+from stations.agent.link import enroll
+from stations.agent.runtime import Agent, agent_version
+from stations.protocol import EnrollRequest
+
+
+def agent(
+    server: str = typer.Option(
+        ..., "--server", help="The Loaxa server, e.g. https://loaxa.example.vn"
+    ),
+    data_dir: Path = typer.Option(
+        ...,
+        "--data-dir",
+        help="Where the agent keeps its token, manifest, audio cache and as-run outbox.",
+    ),
+    enroll_code: str | None = typer.Option(
+        None,
+        "--enroll",
+        help="One-time enrolment code (mã đăng ký) from an admin; used only when the agent "
+        "has no token yet.",
+    ),
+    enroll_only: bool = typer.Option(
+        False, "--enroll-only", help="Enrol with --enroll, save the token, and exit."
+    ),
+    hardware_id: str | None = typer.Option(
+        None, "--hardware-id", help="How the server names this device (default: machine id)."
+    ),
+    poll_interval: float = typer.Option(60.0, "--poll-interval", help="Manifest poll, seconds."),
+    heartbeat_interval: float = typer.Option(60.0, "--heartbeat-interval", help="Seconds."),
+    upload_interval: float = typer.Option(5.0, "--upload-interval", help="As-run upload, seconds."),
+    backoff_max: float = typer.Option(300.0, "--backoff-max", help="Longest wait after errors."),
+    cache_floor_mb: int = typer.Option(
+        500, "--cache-floor-mb", help="Evict unneeded audio when free space falls below this."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every request's outcome."),
+) -> None:
+    """Run the station agent: sync the manifest and audio, keep the as-run outbox, report health.
+
+    The agent keeps working from its saved manifest while the server is out of reach.
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
+    try:
+        config = AgentConfig(
+            server=server,
+            data_dir=private_dir(data_dir),
+            poll_interval_s=poll_interval,
+            heartbeat_interval_s=heartbeat_interval,
+            upload_interval_s=upload_interval,
+            backoff_max_s=backoff_max,
+            cache_floor_bytes=cache_floor_mb * 1024 * 1024,
+        )
+    except ValidationError as exc:
+        _fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    saved = _credentials(config, enroll_code, hardware_id or _machine_id())
+    if enroll_only:
+        typer.echo(f"enrolled as station #{saved.station_id}; token in {config.data_dir}")
+        return
+    typer.echo(f"station #{saved.station_id}: agent {agent_version()} syncing with {server}")
+    asyncio.run(_run(Agent(config, saved)))
+
+
+def _credentials(
+    config: AgentConfig, code: str | None, hardware_id: str
+) -> credentials.Credentials:
+    saved = credentials.load(config.data_dir)
+    if saved is not None:
+        if code:
+            typer.echo(
+                f"already enrolled as station #{saved.station_id}: --enroll ignored "
+                f"(delete {config.data_dir / credentials.TOKEN_FILE} to enrol again)"
+            )
+        return saved
+    if not code:
+        _fail(
+            "this agent is not enrolled: ask an admin for an enrolment code "
+            "(POST /api/v1/stations/{id}/enrollment-code) and pass --enroll CODE"
+        )
+    request = EnrollRequest(code=code, hardware_id=hardware_id, agent_version=agent_version())
+    try:
+        reply = asyncio.run(enroll(config, request))
+    except Exception as exc:
+        _fail(f"could not enrol with {config.base_url}: {exc}")
+    saved = credentials.Credentials(station_id=reply.station_id, token=reply.token)
+    credentials.save(config.data_dir, saved)
+    return saved
+
+
+async def _run(agent_: Agent) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        await agent_.run()
+    except asyncio.CancelledError:
+        typer.echo("agent stopped")
+
+
+def _machine_id() -> str:
+    for source in (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id")):
+        try:
+            value = source.read_text().strip()
+        except OSError:
+            continue
+        if value:
+            return f"{platform.node()}/{value[:12]}"
+    return platform.node() or "unknown"
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)

@@ -1,0 +1,148 @@
+"""A station's manifest (agent protocol v1) from its built horizon.
+
+Everything in a manifest but its two timestamps follows from the station's build version,
+so the version can be its ETag: the same version always lists the same items and files.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from playlists.content.models import ContentItem
+from playlists.content.storage import ContentStorage
+from playlists.timelines.inputs import chunks
+from playlists.timelines.models import StationBuild, TimelineBody
+from stations.protocol import FILES_PATH, Manifest
+
+# Parsed day documents kept in memory: stations of a commune share them.
+DOCUMENT_CACHE = 512
+
+
+class TimelineManifests:
+    """The server's source of manifests and of the files they name."""
+
+    def __init__(self, storage: ContentStorage) -> None:
+        self._storage = storage
+        self._documents: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._files: OrderedDict[tuple[int, int], frozenset[str]] = OrderedDict()
+        self._lock = threading.Lock()  # routes run in a thread pool
+
+    def version(self, *, session: Session, station_id: int) -> int | None:
+        query = select(StationBuild.version).where(StationBuild.station_id == station_id)
+        return session.exec(query).first()
+
+    def manifest(self, *, session: Session, station_id: int, now: datetime) -> Manifest | None:
+        """The station's manifest, or None while it has no build yet."""
+        build = session.get(StationBuild, station_id)
+        if build is None:
+            return None
+        documents = self._load(session, build.days.values())
+        days = sorted(build.days)
+        items = [_item(i) for day in days for i in documents[build.days[day]]["items"]]
+        windows = [w for day in days for w in documents[build.days[day]]["sessions"]]
+        shas = sorted({i["sha256"] for i in items if i["sha256"]})
+        return Manifest.model_validate(
+            {
+                "station_id": station_id,
+                "version": build.version,
+                "generated_at": build.built_at,
+                "server_time": now,
+                "timezone": build.timezone,
+                "horizon_until": _day_end(date.fromisoformat(days[-1]), build.timezone),
+                "volume_plan": [
+                    {"from": w["start"], "to": w["end"], "volume": w["volume"]} for w in windows
+                ],
+                "items": items,
+                "alerts": [],
+                "files": [
+                    {"sha256": sha, "size": size, "url": f"{FILES_PATH}/{sha}"}
+                    for sha, size in self._sizes(session, shas).items()
+                ],
+            }
+        )
+
+    def station_files(self, *, session: Session, station_id: int, version: int) -> frozenset[str]:
+        """The sha256 of every file the station's manifest of this version names."""
+        key = (station_id, version)
+        with self._lock:
+            cached = self._files.get(key)
+        if cached is not None:
+            return cached
+        build = session.get(StationBuild, station_id)
+        if build is None or build.version != version:
+            return frozenset()
+        documents = self._load(session, build.days.values())
+        shas = frozenset(i["sha256"] for d in documents.values() for i in d["items"] if i["sha256"])
+        with self._lock:
+            _remember(self._files, key, shas, DOCUMENT_CACHE)
+        return shas
+
+    def file_path(self, sha256: str) -> Path | None:
+        path = self._storage.path(sha256)
+        return path if path.exists() else None
+
+    def _load(self, session: Session, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = set(digests)
+        with self._lock:
+            found = {d: self._documents[d] for d in wanted if d in self._documents}
+        for batch in chunks(sorted(wanted - found.keys())):
+            query = select(TimelineBody).where(col(TimelineBody.digest).in_(batch))
+            for body in session.exec(query).all():
+                found[body.digest] = body.document()
+                with self._lock:
+                    _remember(self._documents, body.digest, found[body.digest], DOCUMENT_CACHE)
+        return found
+
+    def _sizes(self, session: Session, shas: list[str]) -> dict[str, int]:
+        sizes: dict[str, int] = {}
+        for batch in chunks(shas):
+            query = select(ContentItem.sha256, ContentItem.size_bytes).where(
+                col(ContentItem.sha256).in_(batch), col(ContentItem.size_bytes).is_not(None)
+            )
+            for sha, size in session.exec(query).all():
+                if sha is not None and size is not None:
+                    sizes[sha] = size
+        for sha in shas:
+            if sha not in sizes:
+                path = self._storage.path(sha)
+                sizes[sha] = path.stat().st_size if path.exists() else 0
+        return dict(sorted(sizes.items()))
+
+
+def _item(item: dict[str, Any]) -> dict[str, Any]:
+    start = datetime.fromisoformat(item["start"])
+    relay = item["timing"] == "relay"
+    return {
+        # Stable across rebuilds: the same queue entry at the same time is the same item.
+        "id": f"{item['queue_id']}@{start.strftime('%Y%m%dT%H%M%SZ')}",
+        "kind": "relay" if relay else "file",
+        "content_id": item["content_id"],
+        "sha256": item["sha256"],
+        "url": item["stream_url"] if relay else f"{FILES_PATH}/{item['sha256']}",
+        "start": start,
+        "duration_s": item["duration_s"],
+        "timing": "hard" if relay else item["timing"],
+        "tier": item["tier"],
+        "volume": item["volume"],
+        "title": item["title"],
+        "session_id": item["session_id"],
+    }
+
+
+def _day_end(day: date, timezone: str) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)

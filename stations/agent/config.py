@@ -1,0 +1,36 @@
+"""The agent's settings: frozen, validated, from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+
+class AgentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    server: HttpUrl
+    data_dir: Path
+    poll_interval_s: float = Field(default=60.0, gt=0)
+    poll_jitter: float = Field(default=0.1, ge=0, lt=1)
+    heartbeat_interval_s: float = Field(default=60.0, gt=0)
+    upload_interval_s: float = Field(default=5.0, gt=0)
+    # Exponential backoff after errors, from the first delay up to the last.
+    backoff_initial_s: float = Field(default=1.0, gt=0)
+    backoff_max_s: float = Field(default=300.0, gt=0)
+    # Unreferenced files are evicted when free space falls below this.
+    cache_floor_bytes: int = Field(default=500 * 1024 * 1024, ge=0)
+    # Use the server's time instead of the system clock when they disagree by more than this
+    # (or the system clock is not known to be synchronised).
+    clock_threshold_ms: int = Field(default=500, ge=1)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+
+    @property
+    def base_url(self) -> str:
+        return str(self.server).rstrip("/")
+
+    @property
+    def events_url(self) -> str:
+        scheme, _, rest = self.base_url.partition("://")
+        return f"{'wss' if scheme == 'https' else 'ws'}://{rest}"

@@ -1,0 +1,109 @@
+"""The agent's side of the HTTP protocol. Every answer carrying the server's time also
+feeds the clock's offset estimate."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+
+from stations.agent.clock import OffsetEstimator, clock_epoch, wall_now
+from stations.agent.config import AgentConfig
+from stations.protocol import (
+    ASRUN_PATH,
+    ENROLL_PATH,
+    HEARTBEAT_PATH,
+    MANIFEST_PATH,
+    AsRunRecord,
+    AsRunReply,
+    EnrollReply,
+    EnrollRequest,
+    Heartbeat,
+    HeartbeatReply,
+)
+
+
+class TokenRefused(Exception):
+    """The server refused the station token (401): revoked, or the station was deleted."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestAnswer:
+    changed: bool
+    body: bytes
+    etag: str | None
+
+
+async def enroll(config: AgentConfig, request: EnrollRequest) -> EnrollReply:
+    async with httpx.AsyncClient(
+        base_url=config.base_url, timeout=config.request_timeout_s
+    ) as client:
+        response = await client.post(ENROLL_PATH, json=request.model_dump(mode="json"))
+    if response.status_code != 201:
+        raise RuntimeError(f"enrolment refused ({response.status_code}): {_detail(response)}")
+    return EnrollReply.model_validate_json(response.content)
+
+
+class ServerLink:
+    def __init__(self, config: AgentConfig, token: str, estimator: OffsetEstimator) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=config.base_url,
+            timeout=config.request_timeout_s,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        self._estimator = estimator
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def manifest(self, etag: str | None) -> ManifestAnswer:
+        headers = {"If-None-Match": etag} if etag else {}
+        response = _checked(await self.client.get(MANIFEST_PATH, headers=headers), 200, 304)
+        return ManifestAnswer(
+            changed=response.status_code == 200,
+            body=response.content,
+            etag=response.headers.get("etag"),
+        )
+
+    async def heartbeat(self, beat: Heartbeat) -> HeartbeatReply:
+        sent, started = wall_now(), time.monotonic()
+        response = await self.client.post(HEARTBEAT_PATH, json=beat.model_dump(mode="json"))
+        received = sent + _elapsed(started)
+        reply = HeartbeatReply.model_validate_json(_checked(response, 200).content)
+        self._estimator.add(
+            sent=sent, received=received, server_time=reply.server_time, epoch=clock_epoch()
+        )
+        return reply
+
+    async def upload(self, records: Sequence[AsRunRecord]) -> AsRunReply:
+        body = [r.model_dump(mode="json") for r in records]
+        response = _checked(await self.client.post(ASRUN_PATH, json=body), 200)
+        return AsRunReply.model_validate_json(response.content)
+
+
+def _elapsed(started: float) -> timedelta:
+    # The round trip from the monotonic clock: a step of the wall clock cannot distort it.
+    return timedelta(seconds=time.monotonic() - started)
+
+
+def _checked(response: httpx.Response, *expected: int) -> httpx.Response:
+    if response.status_code == 401:
+        raise TokenRefused(_detail(response))
+    if response.status_code not in expected:
+        raise httpx.HTTPStatusError(
+            f"{response.request.method} {response.request.url.path} answered "
+            f"{response.status_code}: {_detail(response)}",
+            request=response.request,
+            response=response,
+        )
+    return response
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail", response.text))
+    except ValueError:
+        return response.text[:500]

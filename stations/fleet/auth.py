@@ -1,0 +1,60 @@
+"""Who is calling the agent routes: the station whose token is in the Authorization header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session, col, select
+
+from core.deps import SessionDep
+from stations.fleet.enrolment import token_digest
+from stations.fleet.models import StationAgent
+from stations.models import Station
+
+station_bearer = HTTPBearer(
+    auto_error=False, description="The station token from POST /agent/v1/enroll"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StationIdentity:
+    station_id: int
+    area_id: int
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=message,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def station_for_token(session: Session, token: str) -> StationIdentity | None:
+    """The station an unrevoked token belongs to (revoking clears the hash), else None."""
+    row = session.exec(
+        select(StationAgent.station_id, Station.area_id)
+        .join(Station, col(Station.id) == StationAgent.station_id)
+        .where(StationAgent.token_hash == token_digest(token))
+    ).first()
+    return StationIdentity(station_id=row[0], area_id=row[1]) if row else None
+
+
+def current_station(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(station_bearer)],
+) -> StationIdentity:
+    if credentials is None:
+        raise _unauthorized("no station token: send Authorization: Bearer <station token>")
+    station = station_for_token(session, credentials.credentials)
+    if station is None:
+        raise _unauthorized(
+            "the station token is unknown or revoked: enrol the agent again with a new code"
+        )
+    return station
+
+
+StationDep = Annotated[StationIdentity, Depends(current_station)]

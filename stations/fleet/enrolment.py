@@ -1,0 +1,143 @@
+"""Enrolment codes and station tokens. The server keeps only hashes of both: a code is shown
+once to the admin, a token once to the agent."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from audit.chain import Actor, record
+from core.errors import Conflict
+from stations.fleet.models import StationAgent, StationEnrollment
+from stations.models import Station
+from stations.protocol import EnrollRequest
+
+# No 0/O, 1/I/L: the code is read aloud over the phone and typed on a Pi.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+class EnrollmentRefused(Exception):
+    """The code is unknown, used or expired; the message says what to do."""
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def token_digest(token: str) -> str:
+    return _digest(token)
+
+
+def create_code(
+    *, session: Session, station: Station, actor: Actor, now: datetime, ttl: timedelta
+) -> tuple[str, StationEnrollment]:
+    """A fresh one-time code for the station; any earlier unused code stops working."""
+    assert station.id is not None
+    _drop_unused_codes(session, station.id)
+    code = _new_code()
+    row = StationEnrollment(
+        station_id=station.id,
+        code_hash=_digest(normalise_code(code)),
+        created_by=actor.id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(row)
+    session.flush()
+    _audit(session, actor, "station.enrollment_code", station, {"expires_at": row.expires_at}, now)
+    return code, row
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    station_id: int
+    token: str
+
+
+def enroll(*, session: Session, request: EnrollRequest, now: datetime) -> Enrolled:
+    """Trade a valid code for a station token; the station's earlier token stops working."""
+    code_hash = _digest(normalise_code(request.code))
+    row = session.exec(
+        select(StationEnrollment).where(StationEnrollment.code_hash == code_hash)
+    ).first()
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise EnrollmentRefused(
+            "this enrolment code is unknown, already used or expired: "
+            "ask an admin for a new one (POST /api/v1/stations/{id}/enrollment-code)"
+        )
+    row.used_at = now
+    session.add(row)
+    token = secrets.token_urlsafe(32)
+    agent = session.get(StationAgent, row.station_id) or StationAgent(
+        station_id=row.station_id, hardware_id="", agent_version="", enrolled_at=now
+    )
+    agent.token_hash = _digest(token)
+    agent.hardware_id = request.hardware_id
+    agent.agent_version = request.agent_version
+    agent.enrolled_at = now
+    agent.revoked_at = None
+    agent.last_seen_at = None
+    session.add(agent)
+    station = session.get(Station, row.station_id)
+    assert station is not None  # codes go with their station (ON DELETE CASCADE)
+    actor = Actor(id=None, name=f"agent {request.hardware_id}")
+    _audit(session, actor, "station.enroll", station, {"hardware_id": request.hardware_id}, now)
+    return Enrolled(station_id=row.station_id, token=token)
+
+
+def revoke(*, session: Session, station: Station, actor: Actor, now: datetime) -> None:
+    """The station's token gets 401 from now on, and its unused codes stop working."""
+    assert station.id is not None
+    agent = session.get(StationAgent, station.id)
+    if agent is None or agent.token_hash is None:
+        raise Conflict(f"station #{station.id} has no enrolled agent to revoke")
+    agent.token_hash = None
+    agent.revoked_at = now
+    session.add(agent)
+    _drop_unused_codes(session, station.id)
+    _audit(session, actor, "station.revoke", station, {"hardware_id": agent.hardware_id}, now)
+
+
+def _drop_unused_codes(session: Session, station_id: int) -> None:
+    session.execute(
+        delete(StationEnrollment).where(
+            col(StationEnrollment.station_id) == station_id,
+            col(StationEnrollment.used_at).is_(None),
+        )
+    )
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    station: Station,
+    after: dict[str, object],
+    now: datetime,
+) -> None:
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="station",
+        object_id=station.id,
+        area_id=station.area_id,
+        before=None,
+        after=after,
+        now=now,
+    )

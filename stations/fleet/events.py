@@ -1,0 +1,58 @@
+"""The event channel's server side: the agents connected to this process, by station.
+
+Push is a hint ("pull now"); the manifest stays the truth, so a message lost with a dropped
+connection costs at most one poll interval. Publishing is safe from any thread (the
+scheduler's): delivery happens on the event loop that serves the WebSockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Messages waiting for one slow connection at most; beyond that the oldest hint is dropped
+# (a newer "manifest" hint says the same and more).
+QUEUE_SIZE = 64
+
+
+class EventHub:
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queues: dict[int, set[asyncio.Queue[dict[str, Any]]]] = {}
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def connect(self, station_id: int) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        self._queues.setdefault(station_id, set()).add(queue)
+        return queue
+
+    def disconnect(self, station_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        queues = self._queues.get(station_id, set())
+        queues.discard(queue)
+        if not queues:
+            self._queues.pop(station_id, None)
+
+    def connected(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    def publish_manifests(self, versions: Mapping[int, int]) -> None:
+        """Tell each station's connected agents that its manifest has a new version."""
+        for station_id, version in versions.items():
+            self.publish(station_id, {"type": "manifest", "version": version})
+
+    def publish(self, station_id: int, message: dict[str, Any]) -> None:
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._deliver, station_id, message)
+
+    def _deliver(self, station_id: int, message: dict[str, Any]) -> None:
+        for queue in self._queues.get(station_id, ()):
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(message)

@@ -1,0 +1,110 @@
+"""A station's agent as the server knows it: enrolment codes, the credential, the last
+heartbeat, and the as-run log (nhật ký phát sóng) the agents report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from core.models import OutputModel
+from core.sqltypes import UTCDateTime
+
+
+class StationEnrollment(SQLModel, table=True):
+    """A one-time code an admin hands to whoever installs the station's Raspberry Pi."""
+
+    __tablename__ = "station_enrollment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    station_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("station.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    code_hash: str = Field(max_length=64, unique=True)
+    created_by: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StationAgent(SQLModel, table=True):
+    """The enrolled agent of a station: its credential (a hash) and its last heartbeat."""
+
+    __tablename__ = "station_agent"
+
+    station_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("station.id", ondelete="CASCADE"), primary_key=True)
+    )
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    hardware_id: str = Field(max_length=200)
+    agent_version: str = Field(max_length=40)
+    enrolled_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    manifest_version: int | None = None
+    now_playing: str | None = Field(default=None, sa_column=Column(Text))  # JSON
+    clock_offset_ms: int | None = Field(default=None, sa_column=Column(BigInteger))
+    disk_free_bytes: int | None = Field(default=None, sa_column=Column(BigInteger))
+    cpu_temp_c: float | None = None
+    volume: int | None = None
+    uptime_s: float | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AsRun(SQLModel, table=True):
+    """One as-run record, stored once by the id the agent gave it. The station's area is
+    kept as it was when the record arrived, so the log outlives the station's deletion."""
+
+    __tablename__ = "asrun"
+    __table_args__ = (
+        Index("ix_asrun_station_time", "station_id", "occurred_at"),
+        Index("ix_asrun_area_time", "area_id", "occurred_at"),
+    )
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    station_id: int
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False)
+    )
+    item_id: str | None = Field(default=None, max_length=100)
+    content_id: int | None = Field(default=None, index=True)
+    sha256: str | None = Field(default=None, max_length=64)
+    planned_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # started_at, else planned_start: what "newest first" and time filters use.
+    occurred_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    result: str = Field(max_length=12)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    clock_offset_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EnrollmentCodePublic(OutputModel):
+    station_id: int
+    code: str
+    expires_at: datetime
+
+
+class AsRunPublic(OutputModel):
+    id: str
+    station_id: int
+    area_id: int
+    item_id: str | None
+    content_id: int | None
+    sha256: str | None
+    planned_start: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    result: str
+    error: str | None
+    clock_offset_ms: int
+    received_at: datetime
+
+
+class AsRunsPublic(OutputModel):
+    data: list[AsRunPublic]
+    count: int

@@ -1,0 +1,99 @@
+"""Operator routes for station agents: enrolment codes, revocation, the as-run log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+
+from core.auth.deps import AccessControl, Permission
+from core.auth.permissions import Action
+from core.deps import ClockDep, SessionDep, SettingsDep
+from core.errors import Invalid
+from core.models import MAX_ID, PathId
+from core.paging import PageDep
+from stations.areas.crud import get_area
+from stations.crud import get_station
+from stations.fleet import asrun, enrolment
+from stations.fleet.models import AsRunPublic, AsRunsPublic, EnrollmentCodePublic
+
+router = APIRouter(prefix="/api/v1", tags=["stations (cụm loa)"])
+
+Write = Annotated[AccessControl, Depends(Permission(Action.station_write))]
+AsRunRead = Annotated[AccessControl, Depends(Permission(Action.asrun_read))]
+OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+@router.post(
+    "/stations/{station_id}/enrollment-code",
+    response_model=EnrollmentCodePublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="A one-time code (mã đăng ký) to enrol the station's agent; earlier codes stop working",
+)
+def create_enrollment_code(
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    settings: SettingsDep,
+    station_id: PathId,
+) -> EnrollmentCodePublic:
+    station = get_station(session=session, station_id=station_id)
+    access.require_area(station.area_id, what=f"station #{station_id}")
+    code, row = enrolment.create_code(
+        session=session,
+        station=station,
+        actor=access.actor,
+        now=clock.now(),
+        ttl=timedelta(hours=settings.enrollment_code_ttl_hours),
+    )
+    session.commit()
+    return EnrollmentCodePublic(station_id=station_id, code=code, expires_at=row.expires_at)
+
+
+@router.post(
+    "/stations/{station_id}/revoke",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke the station's agent: its token is refused from now on (thu hồi)",
+)
+def revoke_station(session: SessionDep, access: Write, clock: ClockDep, station_id: PathId) -> None:
+    station = get_station(session=session, station_id=station_id)
+    access.require_area(station.area_id, what=f"station #{station_id}")
+    enrolment.revoke(session=session, station=station, actor=access.actor, now=clock.now())
+    session.commit()
+
+
+@router.get(
+    "/asrun",
+    response_model=AsRunsPublic,
+    summary="What the stations played (nhật ký phát sóng), newest first",
+)
+def list_asrun(
+    session: SessionDep,
+    access: AsRunRead,
+    page: PageDep,
+    station_id: OptionalId = None,
+    area_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="This subtree")] = None,
+    content_id: OptionalId = None,
+    result: Literal["played", "partial", "failed", "preempted", "skipped"] | None = None,
+    since: Annotated[
+        datetime | None, Query(alias="from", description="ISO 8601, with zone")
+    ] = None,
+    until: Annotated[datetime | None, Query(alias="to", description="ISO 8601, excluded")] = None,
+) -> AsRunsPublic:
+    for name, moment in (("from", since), ("to", until)):
+        if moment is not None and moment.utcoffset() is None:
+            raise Invalid(f"{name} needs a time zone, e.g. 2026-11-29T05:30:00+07:00", field=name)
+    area_path = get_area(session=session, area_id=area_id).path if area_id else None
+    rows, total = asrun.list_records(
+        session=session,
+        prefixes=access.scope_prefixes(),
+        page=page,
+        station_id=station_id,
+        area_path=area_path,
+        content_id=content_id,
+        result=result,
+        since=since,
+        until=until,
+    )
+    return AsRunsPublic(data=[AsRunPublic.model_validate(r) for r in rows], count=total)

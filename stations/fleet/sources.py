@@ -1,0 +1,39 @@
+"""What the agent routes need from the playlists side, as an interface: the app wires in
+the implementation (playlists/timelines/manifest.py), so stations/ never imports it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from stations.protocol import Manifest
+
+
+class ManifestSource(Protocol):
+    def version(self, *, session: Session, station_id: int) -> int | None:
+        """The station's build version (its manifest's), or None while it has none."""
+        ...
+
+    def manifest(self, *, session: Session, station_id: int, now: datetime) -> Manifest | None:
+        """The station's manifest, or None while it has no build yet."""
+        ...
+
+    def station_files(self, *, session: Session, station_id: int, version: int) -> frozenset[str]:
+        """The sha256 of every file that version of the station's manifest names."""
+        ...
+
+    def file_path(self, sha256: str) -> Path | None:
+        """Where the stored file is, or None when it is not stored."""
+        ...
+
+
+def get_manifests(request: Request) -> ManifestSource:
+    source: ManifestSource = request.app.state.manifests
+    return source
+
+
+ManifestsDep = Annotated[ManifestSource, Depends(get_manifests)]

@@ -1,0 +1,208 @@
+"""Agent protocol v1: the wire format, defined once and used by the server and the agent.
+
+Only pydantic here: the agent imports this on a Raspberry Pi without the server's
+dependencies. What the agent sends is validated strictly (unknown fields refused); what the
+server sends is read leniently (unknown fields ignored), so a newer server can add fields
+without breaking older agents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, model_validator
+
+PREFIX = "/agent/v1"
+ENROLL_PATH = f"{PREFIX}/enroll"
+MANIFEST_PATH = f"{PREFIX}/manifest"
+FILES_PATH = f"{PREFIX}/files"
+ASRUN_PATH = f"{PREFIX}/asrun"
+HEARTBEAT_PATH = f"{PREFIX}/heartbeat"
+EVENTS_PATH = f"{PREFIX}/events"
+
+# Records in one as-run upload at most.
+ASRUN_BATCH_MAX = 500
+
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Volume = Annotated[int, Field(ge=0, le=100)]
+Tier = Literal["emergency", "priority", "normal"]
+Result = Literal["played", "partial", "failed", "preempted", "skipped"]
+Stage = Literal["received", "started", "finished"]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class AgentMessage(BaseModel):
+    """Sent by the agent: validated strictly by the server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerMessage(BaseModel):
+    """Sent by the server: unknown fields are ignored, so the server may add some."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class EnrollRequest(AgentMessage):
+    code: Annotated[str, Field(min_length=4, max_length=64)]
+    hardware_id: ShortText
+    agent_version: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class EnrollReply(ServerMessage):
+    station_id: int
+    token: str
+
+
+class ManifestItem(ServerMessage):
+    id: str = Field(min_length=1, max_length=100)
+    kind: Literal["file", "relay"]
+    content_id: int
+    sha256: Sha256 | None
+    url: str = Field(min_length=1, max_length=2000)
+    start: AwareDatetime
+    duration_s: float = Field(gt=0)
+    timing: Literal["hard", "soft"]
+    tier: Tier
+    volume: Volume
+    title: str
+    session_id: int | None = None
+
+    @model_validator(mode="after")
+    def _addressed(self) -> ManifestItem:
+        if self.kind == "file" and self.sha256 is None:
+            raise ValueError(f"item {self.id}: a file item needs its sha256")
+        return self
+
+
+class VolumeWindow(ServerMessage):
+    from_: AwareDatetime = Field(alias="from")
+    to: AwareDatetime
+    volume: Volume
+
+
+class ManifestAlert(ServerMessage):
+    id: str = Field(min_length=1, max_length=100)
+    status: str
+    starts: AwareDatetime
+    expires: AwareDatetime
+    sha256: Sha256 | None = None
+    url: str | None = None
+    repeat: dict[str, Any] | None = None
+    volume: Volume = 100
+
+
+class ManifestFile(ServerMessage):
+    sha256: Sha256
+    size: int = Field(ge=0)
+    url: str = Field(min_length=1, max_length=2000)
+
+
+class Manifest(ServerMessage):
+    station_id: int
+    version: int
+    generated_at: AwareDatetime
+    server_time: AwareDatetime
+    timezone: str
+    horizon_until: AwareDatetime
+    volume_plan: list[VolumeWindow]
+    items: list[ManifestItem]
+    alerts: list[ManifestAlert]
+    files: list[ManifestFile]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Manifest:
+        listed = {f.sha256 for f in self.files}
+        for item in self.items:
+            if item.sha256 is not None and item.sha256 not in listed:
+                raise ValueError(f"item {item.id} needs a file the manifest does not list")
+        starts = [item.start for item in self.items]
+        if starts != sorted(starts):
+            raise ValueError("items are not in order of their start")
+        if len({item.id for item in self.items}) != len(self.items):
+            raise ValueError("two items share an id")
+        return self
+
+
+class AsRunRecord(AgentMessage):
+    """What happened to one item (or alert) on the station: written on the agent's disk
+    before it is reported; the server stores each id once."""
+
+    id: UUID
+    item_id: str | None = Field(default=None, max_length=100)
+    content_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    sha256: Sha256 | None = None
+    planned_start: AwareDatetime | None = None
+    started_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
+    result: Result
+    error: str | None = Field(default=None, max_length=2000)
+    clock_offset_ms: int = Field(ge=-(10**10), le=10**10)
+
+    @model_validator(mode="after")
+    def _times(self) -> AsRunRecord:
+        if self.planned_start is None and self.started_at is None:
+            raise ValueError("a record needs planned_start or started_at")
+        if self.result in ("played", "partial") and (
+            self.started_at is None or self.ended_at is None
+        ):
+            raise ValueError(f"a {self.result} record needs started_at and ended_at")
+        if self.started_at and self.ended_at and self.ended_at < self.started_at:
+            raise ValueError("ended_at is before started_at")
+        return self
+
+    def occurred_at(self) -> datetime:
+        moment = self.started_at or self.planned_start
+        assert moment is not None  # the validator guarantees one
+        return moment
+
+
+class AsRunBatch(RootModel[list[AsRunRecord]]):
+    root: list[AsRunRecord] = Field(min_length=1, max_length=ASRUN_BATCH_MAX)
+
+
+class AsRunReply(ServerMessage):
+    accepted: int
+    duplicates: int
+
+
+class NowPlaying(AgentMessage):
+    item_id: str | None = Field(default=None, max_length=100)
+    content_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    title: str | None = Field(default=None, max_length=300)
+    started_at: AwareDatetime | None = None
+
+
+class Heartbeat(AgentMessage):
+    manifest_version: int | None = Field(default=None, ge=0)
+    now_playing: NowPlaying | None = None
+    clock_offset_ms: int = Field(ge=-(10**10), le=10**10)
+    disk_free_bytes: int | None = Field(default=None, ge=0)
+    cpu_temp_c: float | None = Field(default=None, ge=-60, le=200)
+    volume: Volume | None = None
+    agent_version: Annotated[str, Field(min_length=1, max_length=40)]
+    uptime_s: float = Field(ge=0)
+    last_error: str | None = Field(default=None, max_length=2000)
+
+
+class HeartbeatReply(ServerMessage):
+    server_time: AwareDatetime
+    manifest_version: int | None
+
+
+class ManifestEvent(ServerMessage):
+    type: Literal["manifest"]
+    version: int
+
+
+class AckEvent(AgentMessage):
+    type: Literal["ack"]
+    alert_id: str = Field(min_length=1, max_length=100)
+    stage: Stage
+
+
+def etag(version: int) -> str:
+    """The manifest's ETag: its version, quoted as HTTP wants."""
+    return f'"v{version}"'
