@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# Install the Loaxa station agent on a Raspberry Pi (Raspberry Pi OS Bookworm), as root:
+#
+#   sudo deploy/pi/install.sh --server https://loaxa.example.vn --enroll ABCD-EFGH-JKMN
+#
+# System packages (VLC, chrony), the user `loaxa`, the agent in /opt/loaxa/.venv (no server
+# parts), /etc/loaxa/agent.env, chrony allowed to step the clock at any time, enrolment with
+# the one-time code (mã đăng ký), and the systemd service loaxa-agent. Safe to run again: to
+# upgrade, to change the server, or after a failed enrolment. See docs/raspberry-pi.md.
+set -euo pipefail
+umask 022
+
+readonly APP_DIR=/opt/loaxa
+readonly VENV=$APP_DIR/.venv
+readonly AGENT_USER=loaxa
+readonly STATE_DIR=/var/lib/loaxa-agent
+readonly TOKEN_FILE=$STATE_DIR/station.json
+readonly CONF_DIR=/etc/loaxa
+readonly ENV_FILE=$CONF_DIR/agent.env
+readonly UNIT=loaxa-agent.service
+readonly UNIT_PATH=/etc/systemd/system/$UNIT
+readonly CHRONY_CONF=/etc/chrony/chrony.conf
+readonly CHRONY_DROPIN=/etc/chrony/conf.d/loaxa.conf
+# python3-venv: the virtual environment; vlc-bin, vlc-plugin-base, libvlc5: playout through
+# python-vlc; chrony: the system clock. No ffmpeg and nothing of the server.
+readonly PACKAGES=(python3-venv vlc-bin vlc-plugin-base libvlc5 chrony)
+readonly STEPS=8
+
+SERVER=""
+ENROLL=""
+SOURCE=""
+DRY_RUN=0
+STEP=0
+
+usage() {
+    cat <<EOF
+Usage: sudo $0 --server URL --enroll CODE [--source DIR] [--dry-run]
+
+Installs the Loaxa station agent on this Raspberry Pi and starts it (service $UNIT).
+
+  --server URL    the Loaxa server, e.g. https://loaxa.example.vn (on a re-run, the one in
+                  $ENV_FILE is kept when this is left out)
+  --enroll CODE   the station's one-time enrolment code (mã đăng ký) from an admin; needed
+                  only while this Pi is not enrolled ($TOKEN_FILE missing)
+  --source DIR    the Loaxa source to install (default: the repository this script is in)
+  --dry-run       print what would be done, change nothing
+  -h, --help      this help
+EOF
+}
+
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 2
+}
+
+warn() { printf 'warning: %s\n' "$*" >&2; }
+
+step() {
+    STEP=$((STEP + 1))
+    printf '\n==> [%d/%d] %s\n' "$STEP" "$STEPS" "$*"
+}
+
+# Run a command, or print it under --dry-run.
+run() {
+    if ((DRY_RUN)); then
+        printf '+'
+        printf ' %q' "$@"
+        printf '\n'
+    else
+        "$@"
+    fi
+}
+
+# The same, its output hidden unless it fails.
+run_quiet() {
+    if ((DRY_RUN)); then
+        run "$@"
+        return
+    fi
+    local output
+    if ! output=$("$@" 2>&1); then
+        printf '%s\n' "$output" >&2
+        return 1
+    fi
+}
+
+# write_file PATH MODE OWNER GROUP: write stdin to PATH atomically, or print it (--dry-run).
+write_file() {
+    local path=$1 mode=$2 owner=$3 group=$4 content temporary
+    content=$(cat)
+    if ((DRY_RUN)); then
+        printf '+ write %s (mode %s, %s:%s):\n' "$path" "$mode" "$owner" "$group"
+        # shellcheck disable=SC2001  # indent every line
+        sed 's/^/    /' <<<"$content"
+        return
+    fi
+    temporary=$(mktemp "$path.XXXXXX")
+    printf '%s\n' "$content" >"$temporary"
+    chown "$owner:$group" "$temporary"
+    chmod "$mode" "$temporary"
+    mv -f "$temporary" "$path"
+}
+
+# Comment out `makestep` in chrony's main file: Debian's says `makestep 1 3` after its
+# `confdir` line, and chrony keeps the last makestep it reads, so it would override ours.
+disable_main_makestep() {
+    local conf=$1
+    [[ -f $conf ]] || return 0
+    grep -Eq '^[[:space:]]*makestep[[:space:]]' "$conf" || return 0
+    run sed -i -E \
+        "s|^([[:space:]]*makestep[[:space:]].*)$|#\\1  # Loaxa: see $CHRONY_DROPIN|" "$conf"
+}
+
+parse_arguments() {
+    while (($#)); do
+        case $1 in
+        --server | --enroll | --source)
+            [[ $# -ge 2 && -n $2 && $2 != --* ]] || die "$1 needs a value (see --help)"
+            case $1 in
+            --server) SERVER=$2 ;;
+            --enroll) ENROLL=$2 ;;
+            --source) SOURCE=$2 ;;
+            esac
+            shift 2
+            ;;
+        --server=*) SERVER=${1#*=} && shift ;;
+        --enroll=*) ENROLL=${1#*=} && shift ;;
+        --source=*) SOURCE=${1#*=} && shift ;;
+        --dry-run) DRY_RUN=1 && shift ;;
+        -h | --help) usage && exit 0 ;;
+        *) die "unknown argument: $1 (see --help)" ;;
+        esac
+    done
+}
+
+saved_server() {
+    [[ -r $ENV_FILE ]] || return 0
+    sed -n 's/^LOAXA_SERVER=//p' "$ENV_FILE" | tail -n 1
+}
+
+validate() {
+    if ((!DRY_RUN)) && [[ $(id -u) -ne 0 ]]; then
+        die "run me as root: sudo $0 $*"
+    fi
+
+    if [[ -z $SOURCE ]]; then
+        SOURCE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
+    fi
+    [[ -d $SOURCE ]] || die "--source $SOURCE: no such directory"
+    SOURCE=$(cd -- "$SOURCE" && pwd -P)
+    grep -Eq '^name[[:space:]]*=[[:space:]]*"loaxa"' "$SOURCE/pyproject.toml" 2>/dev/null \
+        || die "--source $SOURCE is not the Loaxa source (no pyproject.toml naming loaxa)"
+    [[ -f $SOURCE/deploy/pi/$UNIT ]] || die "$SOURCE/deploy/pi/$UNIT is missing"
+
+    [[ -n $SERVER ]] || SERVER=$(saved_server)
+    [[ -n $SERVER ]] || die "--server is required: the Loaxa server's address, e.g." \
+        "--server https://loaxa.example.vn"
+    SERVER=${SERVER%/}
+    local url='^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?$'
+    local code='^[A-Za-z0-9-]{4,64}$'
+    [[ $SERVER =~ $url ]] \
+        || die "--server $SERVER: give the address as https://host[:port][/path]"
+    [[ $SERVER == https://* ]] \
+        || warn "$SERVER is plain http: the station token travels unencrypted; use https"
+
+    if [[ -n $ENROLL ]]; then
+        [[ $ENROLL =~ $code ]] \
+            || die "--enroll $ENROLL: an enrolment code looks like ABCD-EFGH-JKMN"
+    elif [[ ! -e $TOKEN_FILE ]]; then
+        die "--enroll is required on a first install: ask an admin for this station's" \
+            "enrolment code (mã đăng ký, POST /api/v1/stations/{id}/enrollment-code; valid" \
+            "24 h, single use) and run: sudo $0 --server $SERVER --enroll CODE"
+    fi
+
+    if [[ -r /etc/os-release ]]; then
+        local codename
+        codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
+        [[ $codename == bookworm ]] \
+            || warn "made for Raspberry Pi OS Bookworm; this is '${codename:-unknown}'"
+    fi
+    if ((!DRY_RUN)); then
+        command -v apt-get >/dev/null || die "apt-get not found: this needs Raspberry Pi OS"
+        command -v systemctl >/dev/null || die "systemctl not found: this needs systemd"
+    fi
+}
+
+install_packages() {
+    step "Installing system packages: ${PACKAGES[*]}"
+    run apt-get update
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${PACKAGES[@]}"
+}
+
+create_user() {
+    step "Creating the system user $AGENT_USER (group audio for the sound card)"
+    if id -u "$AGENT_USER" >/dev/null 2>&1; then
+        echo "user $AGENT_USER exists"
+        run usermod --append --groups audio "$AGENT_USER"
+    else
+        local group=(--user-group)
+        getent group "$AGENT_USER" >/dev/null && group=(--gid "$AGENT_USER")
+        run useradd --system "${group[@]}" --groups audio --home-dir "$STATE_DIR" \
+            --no-create-home --shell /usr/sbin/nologin --comment "Loaxa station agent" \
+            "$AGENT_USER"
+    fi
+    run install -d -m 0700 -o "$AGENT_USER" -g "$AGENT_USER" "$STATE_DIR"
+}
+
+install_agent() {
+    step "Installing the agent into $APP_DIR (virtual environment $VENV, no server parts)"
+    if [[ $SOURCE == "$APP_DIR" ]]; then
+        echo "the source is $APP_DIR already"
+    else
+        run install -d -m 0755 "$APP_DIR"
+        # Replace the previous copy; the virtual environment stays.
+        run find "$APP_DIR" -mindepth 1 -maxdepth 1 ! -name .venv -exec rm -rf -- {} +
+        local excludes=(--exclude=./.git --exclude=./.venv --exclude=./var
+            --exclude=__pycache__ --exclude=.pytest_cache --exclude=.mypy_cache
+            --exclude=.ruff_cache --exclude=.hypothesis)
+        if ((DRY_RUN)); then
+            printf '+ tar -C %q %s -cf - . | tar -C %q --no-same-owner -xf -\n' \
+                "$SOURCE" "${excludes[*]}" "$APP_DIR"
+        else
+            tar -C "$SOURCE" "${excludes[@]}" -cf - . | tar -C "$APP_DIR" --no-same-owner -xf -
+        fi
+    fi
+    if ((!DRY_RUN)); then
+        python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            || die "Loaxa needs Python 3.11 or newer (Raspberry Pi OS Bookworm has it)"
+    fi
+    if ((DRY_RUN)) || ! "$VENV/bin/python" -c '' 2>/dev/null; then
+        run python3 -m venv --clear "$VENV"
+    fi
+    # The base install is the agent's (pydantic, httpx, websockets, python-vlc, typer).
+    run "$VENV/bin/pip" install --disable-pip-version-check "$APP_DIR"
+    run_quiet "$VENV/bin/loaxa" agent --help \
+        || die "the installed agent does not start: $VENV/bin/loaxa agent --help"
+    run_quiet "$VENV/bin/python" -c 'import vlc; assert vlc.Instance("--quiet")' \
+        || die "python-vlc cannot load libvlc: apt-get install ${PACKAGES[*]}"
+}
+
+write_environment() {
+    step "Writing $ENV_FILE (LOAXA_SERVER=$SERVER)"
+    local options="LOAXA_AGENT_OPTS="
+    if [[ -r $ENV_FILE ]] && grep -q '^LOAXA_AGENT_OPTS=' "$ENV_FILE"; then
+        options=$(grep '^LOAXA_AGENT_OPTS=' "$ENV_FILE" | tail -n 1)
+    fi
+    run install -d -m 0755 "$CONF_DIR"
+    write_file "$ENV_FILE" 0640 root "$AGENT_USER" <<EOF
+# The Loaxa station agent's settings, read by $UNIT. Written by deploy/pi/install.sh;
+# after a change: sudo systemctl restart loaxa-agent
+LOAXA_SERVER=$SERVER
+# More \`loaxa agent\` options, e.g. LOAXA_AGENT_OPTS=-v for a log line per request.
+$options
+EOF
+}
+
+configure_chrony() {
+    step "Letting chrony step the clock whenever it is more than 1 s off (makestep 1 -1)"
+    run install -d -m 0755 "$(dirname "$CHRONY_DROPIN")"
+    write_file "$CHRONY_DROPIN" 0644 root root <<'EOF'
+# Loaxa (deploy/pi/install.sh): a Raspberry Pi has no real-time clock and boots with the last
+# saved time, possibly hours off. Step the clock whenever it is more than 1 s off, not only in
+# the first updates after boot (Debian's makestep 1 3).
+makestep 1 -1
+EOF
+    disable_main_makestep "$CHRONY_CONF"
+    run systemctl enable chrony.service
+    run systemctl restart chrony.service
+    if ((!DRY_RUN)) && command -v chronyd >/dev/null; then
+        local effective
+        effective=$(chronyd -p 2>/dev/null | grep -E '^makestep' | tail -n 1 || true)
+        [[ $effective == "makestep 1 -1" ]] \
+            || warn "chrony's makestep in force is '${effective:-none}', not 'makestep 1 -1':" \
+                "check $CHRONY_CONF and /etc/chrony/conf.d"
+    fi
+}
+
+enroll() {
+    step "Enrolling this Pi with $SERVER"
+    if [[ -e $TOKEN_FILE ]]; then
+        local station
+        station=$(grep -Eo '"station_id": *[0-9]+' "$TOKEN_FILE" | grep -Eo '[0-9]+$' || true)
+        echo "already enrolled as station #${station:-?} ($TOKEN_FILE)"
+        [[ -z $ENROLL ]] || echo "--enroll ignored; to enrol again see docs/raspberry-pi.md"
+        return
+    fi
+    if ! (cd / && run runuser -u "$AGENT_USER" -- "$VENV/bin/loaxa" agent --server "$SERVER" \
+        --data-dir "$STATE_DIR" --enroll "$ENROLL" --enroll-only); then
+        cat >&2 <<EOF
+
+error: enrolment failed (the reason is above). Check that:
+  - this Pi reaches $SERVER (try: curl -sS $SERVER/healthz);
+  - the code $ENROLL is this station's, typed right, unused and less than 24 hours old.
+Ask an admin for a new code (mã đăng ký: POST /api/v1/stations/{id}/enrollment-code), then
+run again: sudo $0 --server $SERVER --enroll NEW-CODE
+EOF
+        exit 1
+    fi
+}
+
+install_service() {
+    step "Installing and starting the service $UNIT"
+    run install -m 0644 -o root -g root "$SOURCE/deploy/pi/$UNIT" "$UNIT_PATH"
+    run systemctl daemon-reload
+    if ((!DRY_RUN)) && systemctl is-active --quiet "$UNIT"; then
+        run systemctl enable "$UNIT"
+        run systemctl restart "$UNIT" # the new version
+    else
+        run systemctl enable --now "$UNIT"
+    fi
+}
+
+finish() {
+    step "Done"
+    cat <<EOF
+The agent runs as the service $UNIT and starts at every boot.
+  logs:        journalctl -u loaxa-agent -f
+  status:      systemctl status loaxa-agent
+  clock:       chronyc tracking; timedatectl
+  its data:    $STATE_DIR (token, manifest, audio cache, as-run outbox)
+  settings:    $ENV_FILE
+EOF
+    if ((DRY_RUN)); then
+        echo "(dry run: nothing was changed)"
+    fi
+}
+
+main() {
+    parse_arguments "$@"
+    validate "$@"
+    ((!DRY_RUN)) || echo "dry run: printing the commands instead of running them"
+    install_packages
+    create_user
+    install_agent
+    write_environment
+    configure_chrony
+    enroll
+    install_service
+    finish
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi

@@ -1,0 +1,76 @@
+"""A real server on SQLite with one station scheduled, and helpers to look at an agent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import select
+
+from playlists.content.storage import LocalStorage
+from playlists.timelines.models import StationBuild
+from stations.agent.cache import FileCache, sha256_of
+from stations.fleet.models import AsRun
+from stations.protocol import Manifest
+from tests.e2e.processes import Agent, Server
+from tests.stations.fleet.factories import enrollment_code
+from tests.stations.fleet.scenario import StoredAudio
+from tests.world import World
+
+# Quick to react, so the tests run in seconds; the push test sets long polls itself.
+FAST = ("--upload-interval", "0.2", "--backoff-max", "1", "--heartbeat-interval", "1")
+
+
+@dataclass
+class Site:
+    world: World
+    server: Server
+    storage: LocalStorage
+    audio: StoredAudio
+    station_id: int
+    tmp: Path
+
+    def agent(self, name: str, *options: str, server_url: str | None = None) -> Agent:
+        code = enrollment_code(self.world, self.station_id)
+        return Agent(
+            server_url or self.server.url,
+            self.tmp / name,
+            self.tmp,
+            "--enroll",
+            code,
+            *(options or FAST),
+        )
+
+    def version(self) -> int | None:
+        with self.world.database.session() as session:
+            build = session.get(StationBuild, self.station_id)
+            return build.version if build else None
+
+    def asrun_ids(self) -> list[str]:
+        with self.world.database.session() as session:
+            return list(session.exec(select(AsRun.id).where(AsRun.station_id == self.station_id)))
+
+
+def saved_manifest(data_dir: Path) -> Manifest | None:
+    path = data_dir / "manifest.json"
+    return Manifest.model_validate_json(path.read_bytes()) if path.exists() else None
+
+
+def saved_version(data_dir: Path) -> int | None:
+    manifest = saved_manifest(data_dir)
+    return manifest.version if manifest else None
+
+
+def verified(data_dir: Path, sha256: str) -> bool:
+    return FileCache(data_dir / "cache").verified(sha256)
+
+
+def cache_is_sound(data_dir: Path) -> bool:
+    """Every file under its name in the cache hashes to that name."""
+    root = data_dir / "cache"
+    return all(sha256_of(p) == p.name for p in root.iterdir() if p.is_file())
+
+
+def token_of(data_dir: Path) -> str:
+    return str(json.loads((data_dir / "station.json").read_text())["token"])
