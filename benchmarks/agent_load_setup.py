@@ -106,7 +106,8 @@ def build_fleet(url: str, data_dir: Path, stations: int, spare: int, say: Say) -
         report = keeper.tick()
         assert report is not None and report.full, "the first tick builds everything"
         with database.session() as session:
-            versions = dict(session.exec(select(StationBuild.station_id, StationBuild.version)))
+            query = select(StationBuild.station_id, StationBuild.version)
+            versions = dict(session.exec(query).all())
     finally:
         database.dispose()
     missing = [s for s in station_ids if s not in versions]

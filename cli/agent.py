@@ -129,3 +129,14 @@ def _machine_id() -> str:
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
+
+
+# `loaxa agent ...` runs through this small app (cli/entry.py); `loaxa --help` lists the
+# same command in the full app.
+agent_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+agent_app.command("agent")(agent)
+
+
+@agent_app.callback()
+def _agent_group() -> None:
+    """Loaxa station agent."""

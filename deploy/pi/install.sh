@@ -247,10 +247,10 @@ write_environment() {
     fi
     run install -d -m 0755 "$CONF_DIR"
     write_file "$ENV_FILE" 0640 root "$AGENT_USER" <<EOF
-# The Loaxa station agent's settings, read by $UNIT. Written by deploy/pi/install.sh;
-# after a change: sudo systemctl restart loaxa-agent
+# The Loaxa station agent's settings, read by $UNIT (written by install.sh).
+# After a change: sudo systemctl restart loaxa-agent
 LOAXA_SERVER=$SERVER
-# More \`loaxa agent\` options, e.g. LOAXA_AGENT_OPTS=-v for a log line per request.
+# More \`loaxa agent\` options, e.g. LOAXA_AGENT_OPTS=-v (a log line per request).
 $options
 EOF
 }

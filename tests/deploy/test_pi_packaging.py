@@ -1,0 +1,347 @@
+"""The Raspberry Pi packaging: the systemd unit, deploy/pi/install.sh and its page."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import pwd
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UNIT = ROOT / "deploy" / "pi" / "loaxa-agent.service"
+INSTALL = ROOT / "deploy" / "pi" / "install.sh"
+DOC = ROOT / "docs" / "raspberry-pi.md"
+LOAXA = Path(sys.executable).with_name("loaxa")  # .venv/bin/loaxa
+
+SERVER = "https://loaxa.example.vn"
+CODE = "ABCD-EFGH-JKMN"
+STATE_DIR = Path("/var/lib/loaxa-agent")
+TOKEN_FILE = STATE_DIR / "station.json"
+ENV_FILE = Path("/etc/loaxa/agent.env")
+# What a real install writes; a dry run must leave each as it was.
+INSTALLED = [
+    Path("/opt/loaxa"),
+    Path("/etc/loaxa"),
+    Path("/etc/systemd/system/loaxa-agent.service"),
+    Path("/etc/chrony/conf.d/loaxa.conf"),
+    STATE_DIR,
+]
+OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
+FALSE = {"", "no", "false", "0", "off"}
+
+
+def unit() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # keys keep their case
+    parser.read_string(UNIT.read_text())
+    return parser
+
+
+def exec_start() -> list[str]:
+    return shlex.split(unit()["Service"]["ExecStart"])
+
+
+def install(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(INSTALL), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd="/",
+        check=False,
+    )
+
+
+@cache
+def dry_run() -> subprocess.CompletedProcess[str]:
+    return install("--server", SERVER + "/", "--enroll", CODE, "--dry-run")
+
+
+@cache
+def agent_options() -> frozenset[str]:
+    """Every option `loaxa agent --help` lists."""
+    assert LOAXA.exists(), f"{LOAXA} is missing: install Loaxa into the virtual environment"
+    result = subprocess.run(
+        [str(LOAXA), "agent", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"},
+    )
+    options = frozenset(OPTION.findall(result.stdout))
+    assert {"--server", "--data-dir", "--enroll", "--enroll-only", "--help"} <= options, options
+    return options
+
+
+def options_after_agent(command: list[str]) -> set[str]:
+    words = command[command.index("agent") + 1 :]
+    return {w.partition("=")[0] for w in words if w.startswith("-")}
+
+
+# install.sh ----------------------------------------------------------------------------
+
+
+def test_install_script_is_valid_bash() -> None:
+    result = subprocess.run(["bash", "-n", str(INSTALL)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert INSTALL.stat().st_mode & 0o111, "install.sh is not executable"
+    assert "set -euo pipefail" in INSTALL.read_text()
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+def test_install_script_passes_shellcheck() -> None:
+    result = subprocess.run(
+        ["shellcheck", "--shell=bash", str(INSTALL)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dry_run_prints_every_step_in_order_and_changes_nothing() -> None:
+    before = {path: path.exists() for path in INSTALLED}
+    result = dry_run()
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert {path: path.exists() for path in INSTALLED} == before
+
+    steps = re.findall(r"^==> \[(\d+)/(\d+)\] ", out, re.M)
+    assert [int(n) for n, _ in steps] == list(range(1, len(steps) + 1))
+    assert len(steps) >= 7 and all(int(total) == len(steps) for _, total in steps)
+
+    def line(pattern: str) -> int:
+        found = [i for i, text in enumerate(out.splitlines()) if re.search(pattern, text)]
+        assert found, f"no line matches {pattern!r} in:\n{out}"
+        return found[0]
+
+    apt = line(r"^\+ .*apt-get update$")
+    apt_install = line(r"^\+ .*apt-get install -y")
+    installed = out.splitlines()[apt_install].split()
+    for package in ("python3-venv", "vlc-bin", "vlc-plugin-base", "libvlc5", "chrony"):
+        assert package in installed
+    for server_only in ("ffmpeg", "espeak-ng", "sox", "postgresql"):
+        assert server_only not in out
+
+    account_exists = _user_exists("loaxa")
+    if account_exists:
+        user = line(r"^\+ usermod --append --groups audio loaxa$")
+    else:
+        user = line(r"^\+ useradd --system .*--groups audio .*loaxa$")
+        command = out.splitlines()[user]
+        assert "--shell /usr/sbin/nologin" in command
+        assert "--home-dir /var/lib/loaxa-agent" in command
+
+    line(r"^\+ .*python3 -m venv .*/opt/loaxa/\.venv$")
+    pip = line(r"^\+ /opt/loaxa/\.venv/bin/pip install( --?\S+)* /opt/loaxa$")
+    assert "[server]" not in out and "[dev]" not in out
+
+    env = line(r"^\+ write /etc/loaxa/agent\.env \(mode 0640, root:loaxa\)")
+    assert re.search(rf"^\s+LOAXA_SERVER={re.escape(SERVER)}$", out, re.M), "trailing / kept"
+
+    chrony = line(r"^\+ write /etc/chrony/conf\.d/loaxa\.conf")
+    assert re.search(r"^\s+makestep 1 -1$", out, re.M)
+    chrony_restart = line(r"^\+ systemctl restart chrony")
+
+    enroll = line(
+        rf"^\+ runuser -u loaxa -- /opt/loaxa/\.venv/bin/loaxa agent --server {SERVER} "
+        rf"--data-dir /var/lib/loaxa-agent --enroll {CODE} --enroll-only$"
+        if not TOKEN_FILE.exists()
+        else r"already enrolled as station"
+    )
+    unit_copy = line(r"^\+ install .*\.service /etc/systemd/system/loaxa-agent\.service$")
+    reload = line(r"^\+ systemctl daemon-reload$")
+    start = line(r"^\+ systemctl (enable --now|restart) loaxa-agent\.service$")
+    logs = line(r"journalctl -u loaxa-agent -f")
+    line(r"systemctl status loaxa-agent")
+
+    order = [apt, apt_install, user, pip, env, chrony, chrony_restart, enroll, unit_copy]
+    assert order == sorted(order), "steps out of order"
+    assert [unit_copy, reload, start, logs] == sorted([unit_copy, reload, start, logs])
+
+
+@pytest.mark.skipif(TOKEN_FILE.exists(), reason="this machine is enrolled: not a first install")
+def test_first_install_without_enroll_fails_naming_it() -> None:
+    result = install("--server", SERVER, "--dry-run")
+    assert result.returncode != 0
+    assert "--enroll" in result.stderr
+    assert "enrollment-code" in result.stderr  # where the code comes from
+    assert "==>" not in result.stdout  # nothing was started
+
+
+@pytest.mark.skipif(ENV_FILE.exists(), reason="a saved server address stands in for --server")
+def test_install_without_server_fails_naming_it() -> None:
+    result = install("--enroll", CODE, "--dry-run")
+    assert result.returncode != 0
+    assert "--server" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--server"], "--server needs a value"),
+        (["--server", "ftp://loaxa.example.vn", "--enroll", CODE], "https://"),
+        (["--server", "loaxa.example.vn", "--enroll", CODE], "https://"),
+        (["--server", SERVER, "--enroll", "AB CD"], "--enroll"),
+        (["--server", SERVER, "--enroll", CODE, "--colour"], "--colour"),
+        (["--server", SERVER, "--enroll", CODE, "--source", "/nonexistent"], "/nonexistent"),
+        (["--server", SERVER, "--enroll", CODE, "--source", "/tmp"], "not the Loaxa source"),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_message(args: list[str], named: str) -> None:
+    result = install(*args, "--dry-run")
+    assert result.returncode != 0
+    assert named in result.stderr
+    assert "==>" not in result.stdout
+
+
+def test_help_exits_zero() -> None:
+    result = install("--help")
+    assert result.returncode == 0
+    assert "--server" in result.stdout and "--enroll" in result.stdout
+
+
+def test_debian_makestep_no_longer_overrides_ours(tmp_path: Path) -> None:
+    # Debian's chrony.conf includes conf.d at the top and says `makestep 1 3` further down;
+    # chrony keeps the last makestep it reads, so that line must go.
+    conf = tmp_path / "chrony.conf"
+    conf.write_text(
+        "confdir /etc/chrony/conf.d\n"
+        "pool 2.debian.pool.ntp.org iburst\n"
+        "# one second, but only in the first three clock updates.\n"
+        "makestep 1 3\n"
+        "  makestep 0.5 1\n"
+        "leapsectz right/UTC\n"
+    )
+
+    def disable() -> str:
+        script = f'source "{INSTALL}" && disable_main_makestep "$1"'
+        subprocess.run(["bash", "-c", script, "bash", str(conf)], check=True, timeout=10)
+        return conf.read_text()
+
+    first = disable()
+    live = [s.split() for s in first.splitlines() if s.strip() and not s.lstrip().startswith("#")]
+    assert [words for words in live if words[0] == "makestep"] == []
+    assert ["pool", "2.debian.pool.ntp.org", "iburst"] in live
+    assert ["leapsectz", "right/UTC"] in live
+    assert "#makestep 1 3" in first
+    assert disable() == first  # a second run changes nothing
+
+
+# the systemd unit ----------------------------------------------------------------------
+
+
+def test_unit_runs_the_agent_as_loaxa_and_always_restarts() -> None:
+    service = unit()["Service"]
+    assert service["User"] == "loaxa"
+    assert service["Group"] == "loaxa"
+    assert "audio" in service["SupplementaryGroups"].split()
+    assert service["Restart"] == "always"
+    assert service["RestartSec"] == "5"
+    assert service["KillSignal"] == "SIGTERM"
+    assert service["TimeoutStopSec"] == "15"
+    assert service["EnvironmentFile"] == "/etc/loaxa/agent.env"
+    assert service["StateDirectory"] == "loaxa-agent"
+    assert service["StateDirectoryMode"] == "0700"
+
+    command = exec_start()
+    assert command[:2] == ["/opt/loaxa/.venv/bin/loaxa", "agent"]
+    assert command[command.index("--server") + 1] == "${LOAXA_SERVER}"
+    assert command[command.index("--data-dir") + 1] == "/var/lib/loaxa-agent"
+    assert unit()["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_unit_waits_for_network_and_time_but_starts_without_them() -> None:
+    section = unit()["Unit"]
+    after = section.get("After", "").split()
+    assert {"network-online.target", "time-sync.target"} <= set(after)
+    assert "network-online.target" in section.get("Wants", "").split()
+    for hard in ("Requires", "Requisite", "BindsTo", "PartOf"):
+        assert not {"network-online.target", "time-sync.target"} & set(
+            section.get(hard, "").split()
+        ), f"{hard}= would keep the agent from starting offline"
+
+
+def test_unit_hardening_keeps_sound_clock_and_state_dir() -> None:
+    service = unit()["Service"]
+    assert service["NoNewPrivileges"] == "yes"
+    assert service["ProtectSystem"] == "strict"
+    assert service["ProtectHome"] == "yes"
+    assert service["PrivateTmp"] == "yes"
+    assert "/var/lib/loaxa-agent" in service["ReadWritePaths"].split()
+    breaks = {
+        "PrivateDevices": "hides /dev/snd",
+        "ProtectClock": "blocks adjtimex(2), which stations/agent/clock.py reads",
+        "PrivateUsers": "loses the audio group's access to /dev/snd",
+    }
+    for key, why in breaks.items():
+        assert service.get(key, "no").lower() in FALSE, f"{key}= {why}"
+    assert "SystemCallFilter" not in service, "the usual filters block adjtimex(2)"
+    assert "SystemCallArchitectures" not in service, "32-bit Pi OS runs on a 64-bit kernel"
+    assert service.get("ProcSubset", "all") == "all", "ALSA reads /proc/asound"
+    assert service.get("DevicePolicy", "auto") == "auto", "the sound card is a device"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    # /opt/loaxa is not installed here: point ExecStart at this checkout's loaxa instead.
+    copy = tmp_path / UNIT.name
+    copy.write_text(UNIT.read_text().replace("/opt/loaxa/.venv/bin/loaxa", str(LOAXA)))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env={**os.environ, "SYSTEMD_LOG_COLOR": "0"},
+    )
+    complaints = [
+        text
+        for text in (result.stdout + result.stderr).splitlines()
+        if UNIT.name in text or "Unknown" in text or "ignoring" in text
+    ]
+    assert result.returncode == 0 and not complaints, result.stdout + result.stderr
+
+
+# options really exist --------------------------------------------------------------------
+
+
+def test_unit_passes_only_options_the_agent_has() -> None:
+    used = options_after_agent(exec_start())
+    assert {"--server", "--data-dir"} <= used
+    assert used <= agent_options(), used - agent_options()
+
+
+def test_install_script_passes_only_options_the_agent_has() -> None:
+    out = dry_run().stdout
+    commands = [shlex.split(s[2:]) for s in out.splitlines() if re.match(r"\+ .*/loaxa agent", s)]
+    assert any("--enroll-only" in c for c in commands) or TOKEN_FILE.exists()
+    for command in commands:
+        used = options_after_agent(command)
+        assert used <= agent_options(), (command, used - agent_options())
+    for example in re.findall(r"LOAXA_AGENT_OPTS=(\S+)", out):
+        assert set(OPTION.findall(example)) <= agent_options(), example
+
+
+def test_page_names_only_options_the_agent_has() -> None:
+    text = DOC.read_text()
+    spans = [s for s in re.findall(r"`([^`]*)`", text) if "loaxa agent" in s]
+    spans += re.findall(r"LOAXA_AGENT_OPTS=(\S+?)`", text)
+    assert spans
+    for span in spans:
+        words = span.split("loaxa agent", 1)[-1]
+        assert set(OPTION.findall(words)) <= agent_options(), span
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
