@@ -33,6 +33,9 @@ TABLES = (
     "audit_event",
     "login_throttle",
     "content_item",
+    "station_enrollment",
+    "station_agent",
+    "asrun",
 )
 
 
@@ -385,6 +388,35 @@ CASES: dict[str, Bad] = {
         {"content_id": 1, "session_id": 1, "repeat": 0, "recurrence": {"repeat": "daily"}},
         who="operator_a",
     ),
+    # station agents
+    "enroll-bad-code": Bad(
+        "POST",
+        _p("/agent/v1/enroll"),
+        403,
+        "unknown, already used or expired",
+        {"code": "ABCD-EFGH-JKMN", "hardware_id": "pi-1", "agent_version": "0.1.0"},
+        signed_in=False,
+    ),
+    "enroll-no-hardware": Bad(
+        "POST",
+        _p("/agent/v1/enroll"),
+        422,
+        "hardware_id",
+        {"code": "ABCD-EFGH-JKMN", "agent_version": "0.1.0"},
+        signed_in=False,
+    ),
+    "enrollment-code-missing-station": Bad(
+        "POST", _p("/api/v1/stations/424242/enrollment-code"), 404, "424242"
+    ),
+    "revoke-never-enrolled": Bad(
+        "POST",
+        lambda w: f"/api/v1/stations/{make_station(w, 'A')}/revoke",
+        409,
+        "no enrolled agent",
+    ),
+    "asrun-result": Bad("GET", _p("/api/v1/asrun?result=aired"), 422, "result"),
+    "asrun-naive-from": Bad("GET", _p("/api/v1/asrun?from=2026-11-29T05:30:00"), 422, "from"),
+    "asrun-missing-area": Bad("GET", _p("/api/v1/asrun?area_id=424242"), 404, "424242"),
     # audit
     "audit-naive-since": Bad("GET", _p("/api/v1/audit?since=2026-01-01T00:00:00"), 422, "since"),
     "audit-since": Bad("GET", _p("/api/v1/audit?since=yesterday"), 422, "since"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import grp
 import os
 import pwd
 import re
@@ -232,6 +233,24 @@ def test_debian_makestep_no_longer_overrides_ours(tmp_path: Path) -> None:
     assert ["leapsectz", "right/UTC"] in live
     assert "#makestep 1 3" in first
     assert disable() == first  # a second run changes nothing
+
+
+def test_files_are_written_whole_with_their_mode(tmp_path: Path) -> None:
+    target = tmp_path / "agent.env"
+    target.write_text("LOAXA_SERVER=https://old.example.vn\n")
+    user = pwd.getpwuid(os.getuid()).pw_name
+    group = grp.getgrgid(os.getgid()).gr_name
+    script = f'source "{INSTALL}" && write_file "$1" 0640 "$2" "$3"'
+    subprocess.run(
+        ["bash", "-c", script, "bash", str(target), user, group],
+        input=f"LOAXA_SERVER={SERVER}\nLOAXA_AGENT_OPTS=",
+        text=True,
+        check=True,
+        timeout=10,
+    )
+    assert target.read_text() == f"LOAXA_SERVER={SERVER}\nLOAXA_AGENT_OPTS=\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["agent.env"]  # no temporary file left
 
 
 # the systemd unit ----------------------------------------------------------------------

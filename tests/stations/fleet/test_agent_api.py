@@ -153,7 +153,7 @@ def test_asrun_is_read_in_scope_with_filters_newest_first(client: TestClient, wo
         result="skipped",
         started_at=None,
         ended_at=None,
-        planned_start=base,
+        planned_start=base - timedelta(minutes=1),
         error="file not verified",
     )
     client.post(
