@@ -146,6 +146,11 @@ def test_a_week_without_the_server_keeps_the_manifest_and_uploads_everything_aft
         ).start()
         try:
             wait_for(lambda: outbox.count() == 0, timeout=30, what="uploaded", log=agent.log)
+            wait_for(
+                lambda: agent.text().count("events: connected") >= 2,
+                timeout=10,
+                what="the event channel reconnected by itself",
+            )
         finally:
             back.stop()
         outbox.close()
