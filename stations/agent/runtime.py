@@ -19,6 +19,7 @@ import logging
 import random
 import shutil
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -84,20 +85,40 @@ class Agent:
 
     # sync ------------------------------------------------------------------------------
 
-    async def _sync_loop(self) -> None:
-        backoff = Backoff(self.config.backoff_initial_s, self.config.backoff_max_s)
+    async def _repeat(
+        self,
+        what: str,
+        step: Callable[[], Awaitable[object]],
+        *,
+        interval: Callable[[], float],
+        backoff_max_s: float,
+        wait: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Run `step` forever: `interval()` apart after a success, backing off after errors."""
+        backoff = Backoff(self.config.backoff_initial_s, backoff_max_s)
         while True:
             try:
-                await self.sync_once()
+                await step()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 delay = backoff.failed()
-                self._failed("sync", exc, delay)
+                self._failed(what, exc, delay)
             else:
                 backoff.succeeded()
-                delay = jittered(self.config.poll_interval_s, self.config.poll_jitter, self._rng)
-            await self._wait_for_pull(delay)
+                delay = interval()
+            await wait(delay)
+
+    def _sync_loop(self) -> Awaitable[None]:
+        return self._repeat(
+            "sync",
+            self.sync_once,
+            interval=lambda: jittered(
+                self.config.poll_interval_s, self.config.poll_jitter, self._rng
+            ),
+            backoff_max_s=self.config.backoff_max_s,
+            wait=self._wait_for_pull,
+        )
 
     async def sync_once(self) -> None:
         current = self.manifests.current
@@ -161,26 +182,22 @@ class Agent:
 
     # heartbeat -------------------------------------------------------------------------
 
-    async def _heartbeat_loop(self) -> None:
-        backoff = Backoff(self.config.backoff_initial_s, self.config.heartbeat_interval_s)
-        while True:
-            try:
-                reply = await self.link.heartbeat(self.heartbeat())
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                delay = backoff.failed()
-                self._failed("heartbeat", exc, delay)
-            else:
-                backoff.succeeded()
-                self.outbox.mark_alive(self.clock.now())
-                current = self.manifests.current
-                if reply.manifest_version is not None and (
-                    current is None or current.version != reply.manifest_version
-                ):
-                    self._pull_now.set()
-                delay = self.config.heartbeat_interval_s
-            await asyncio.sleep(delay)
+    def _heartbeat_loop(self) -> Awaitable[None]:
+        return self._repeat(
+            "heartbeat",
+            self._beat,
+            interval=lambda: self.config.heartbeat_interval_s,
+            backoff_max_s=self.config.heartbeat_interval_s,
+        )
+
+    async def _beat(self) -> None:
+        reply = await self.link.heartbeat(self.heartbeat())
+        self.outbox.mark_alive(self.clock.now())
+        current = self.manifests.current
+        if reply.manifest_version is not None and (
+            current is None or current.version != reply.manifest_version
+        ):
+            self._pull_now.set()  # a push was missed: the heartbeat says what is current
 
     def heartbeat(self) -> Heartbeat:
         current = self.manifests.current
@@ -198,20 +215,13 @@ class Agent:
 
     # upload ----------------------------------------------------------------------------
 
-    async def _upload_loop(self) -> None:
-        backoff = Backoff(self.config.backoff_initial_s, self.config.backoff_max_s)
-        while True:
-            try:
-                await self.upload_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                delay = backoff.failed()
-                self._failed("upload", exc, delay)
-            else:
-                backoff.succeeded()
-                delay = self.config.upload_interval_s
-            await asyncio.sleep(delay)
+    def _upload_loop(self) -> Awaitable[None]:
+        return self._repeat(
+            "upload",
+            self.upload_pending,
+            interval=lambda: self.config.upload_interval_s,
+            backoff_max_s=self.config.backoff_max_s,
+        )
 
     async def upload_pending(self) -> int:
         """Upload every ready record, a batch at a time; returns how many the server has."""
