@@ -31,6 +31,9 @@ from typing import Any
 MANIFEST_PATH = "/agent/v1/manifest"
 HEARTBEAT_PATH = "/agent/v1/heartbeat"
 EXPECTED = {"GET": (200, 304), "POST": (200,)}
+# uvicorn closes a keep-alive connection idle for 5 s; like any HTTP client's pool, this one
+# drops its connections idle for longer than that before they can race the server's close.
+IDLE_S = 4.0
 
 
 @dataclass
@@ -58,9 +61,11 @@ class Results:
 class Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.used = time.perf_counter()
 
     async def exchange(self, request: bytes) -> tuple[int, dict[bytes, bytes]]:
         """Send the request, read the whole answer: (status, lower-cased headers)."""
+        self.used = time.perf_counter()
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.split(b"\r\n")
@@ -127,8 +132,12 @@ class Load:
         return Connection(reader, writer)
 
     async def acquire(self) -> Connection:
-        if self._idle:
-            return self._idle.pop()
+        while self._idle:
+            connection = self._idle.pop()
+            if time.perf_counter() - connection.used < IDLE_S:
+                return connection
+            connection.close()
+            self._open -= 1
         if self._open >= self.max_connections:
             waiter: asyncio.Future[Connection | None] = asyncio.get_running_loop().create_future()
             self._waiting.append(waiter)
@@ -156,6 +165,7 @@ class Load:
                 waiter.set_result(connection)
                 return
         if connection is not None:
+            connection.used = time.perf_counter()
             self._idle.append(connection)
 
     # one request -------------------------------------------------------------------------

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOAXA = str(Path(sys.executable).parent / "loaxa")
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
-# The server's packages, hidden from an agent started "as on a Raspberry Pi": cli/main.py
-# then registers the agent command alone, as in an agent-only install.
+# The server's packages, hidden from the agent started "as on a Raspberry Pi" (an agent-only
+# install): any import of them fails there, as it would on the Pi.
 SERVER_PACKAGES = (
     "fastapi",
     "starlette",
@@ -47,7 +47,7 @@ SERVER_PACKAGES = (
 )
 PI_LAUNCHER = (
     "import sys; sys.modules.update(dict.fromkeys({packages!r})); "
-    "sys.argv[0] = 'loaxa'; from cli.main import main; main()"
+    "sys.argv[0] = 'loaxa'; from cli.entry import main; main()"
 )
 
 Say = Callable[[str], None]
@@ -140,20 +140,26 @@ def start_server(
     process = processes.start(
         name, uvicorn_command(app, port, workers, factory=factory), env, processes.folder
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"{name} exited ({process.returncode}):\n{processes.log_tail(process)}"
-            )
+    server = Server(name, f"http://127.0.0.1:{port}", port, process)
+    if not wait_ready(server, ready_path, READY_TIMEOUT_S):
+        tail = processes.log_tail(process)
+        raise RuntimeError(
+            f"{name} not ready in {READY_TIMEOUT_S:.0f} s (exit {process.poll()}):\n{tail}"
+        )
+    return server
+
+
+def wait_ready(server: Server, path: str, timeout_s: float) -> bool:
+    """Does the server answer 200 on `path` within timeout_s?"""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and server.process.poll() is None:
         try:
-            if httpx.get(base + ready_path, timeout=1).status_code == 200:
-                return Server(name, base, port, process)
+            if httpx.get(server.base + path, timeout=2).status_code == 200:
+                return True
         except httpx.TransportError:
             pass
         time.sleep(0.1)  # polling for readiness
-    raise RuntimeError(f"{name} not ready after {READY_TIMEOUT_S:.0f} s")
+    return False
 
 
 def run_generators(

@@ -160,12 +160,14 @@ class Agent:
                     backoff.succeeded()
                     async for message in socket:
                         self._on_event(message)
-            except asyncio.CancelledError:
-                raise
+                reason = "closed by the server"
             except (OSError, websockets.WebSocketException, TimeoutError) as exc:
-                delay = backoff.failed()
-                log.info("events: %s; reconnecting in %.1f s", exc or type(exc).__name__, delay)
-                await asyncio.sleep(delay)
+                reason = str(exc) or type(exc).__name__
+            # Also after a clean close: a server that accepts and hangs up at once must not
+            # be redialled in a tight loop.
+            delay = backoff.failed()
+            log.info("events: %s; reconnecting in %.1f s", reason, delay)
+            await asyncio.sleep(delay)
 
     def _on_event(self, message: str | bytes) -> None:
         try:

@@ -36,3 +36,38 @@ def test_database_build_benchmark_runs(empty_database_url: str) -> None:
     )
     assert results["stations"] == 3 * build_db.STATIONS_PER_COMMUNE
     assert results["one_day_s"] > 0 and results["incremental_s"] > 0
+
+
+def test_agent_load_benchmark_runs(empty_database_url: str) -> None:
+    """Real server, bare baseline, generator and agent processes, at a tiny size."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    backend = "sqlite" if empty_database_url.startswith("sqlite") else "postgresql"
+    options = ["--backends", backend]
+    if backend == "postgresql":
+        options += ["--database-url", empty_database_url]
+    tiny = ["--stations", "5", "--rate", "50", "--seconds", "2", "--concurrency", "4"]
+    tiny += ["--idle-seconds", "2", "--warmup", "0"]
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.agent_load", *tiny, *options],
+        cwd=Path(__file__).resolve().parents[2],
+        env={k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {
+        (fields[1], fields[2]): fields
+        for fields in (line.split() for line in result.stdout.splitlines())
+        if fields[:1] == [backend] and fields[1:2] in (["loaxa"], ["bare"])
+    }
+    assert set(rows) == {(s, m) for s in ("loaxa", "bare") for m in ("fixed", "max")}, result.stdout
+    assert all(float(row[4]) > 0 and row[-2] == "0" for row in rows.values()), result.stdout
+    sizes = re.findall(r"^agent \(.*RSS idle ([\d.]+) MB", result.stdout, re.MULTILINE)
+    assert len(sizes) == 2 and all(float(mb) > 0 for mb in sizes), result.stdout
