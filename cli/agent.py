@@ -16,6 +16,7 @@ from stations.agent import credentials
 from stations.agent.config import AgentConfig
 from stations.agent.files import private_dir
 from stations.agent.link import enroll
+from stations.agent.manifest_store import MANIFEST_FILE
 from stations.agent.runtime import Agent, agent_version
 from stations.protocol import EnrollRequest
 
@@ -71,6 +72,13 @@ def agent(
         )
     except ValidationError as exc:
         _fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    if config.server.scheme == "http" and config.server.host not in ("127.0.0.1", "localhost"):
+        typer.secho(
+            "warning: plain http: the station token crosses the network unencrypted; "
+            "use https:// for a real server",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     saved = _credentials(config, enroll_code, hardware_id or _machine_id())
     if enroll_only:
         typer.echo(f"enrolled as station #{saved.station_id}; token in {config.data_dir}")
@@ -101,6 +109,8 @@ def _credentials(
     except Exception as exc:
         _fail(f"could not enrol with {config.base_url}: {exc}")
     saved = credentials.Credentials(station_id=reply.station_id, token=reply.token)
+    # A manifest from before belongs to whatever this device was enrolled as then.
+    (config.data_dir / MANIFEST_FILE).unlink(missing_ok=True)
     credentials.save(config.data_dir, saved)
     return saved
 

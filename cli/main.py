@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -47,4 +48,12 @@ def _options(
 
 
 def main() -> None:
+    if SERVER_MISSING is not None and sys.argv[1:2] and sys.argv[1] not in ("agent", "--help"):
+        typer.secho(
+            f"error: this install has the station agent only (missing {SERVER_MISSING}); "
+            "the server's commands need: pip install 'loaxa[server]'",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise SystemExit(2)
     app()

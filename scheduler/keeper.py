@@ -77,15 +77,15 @@ class PlaylistKeeper:
             seen = read.get(BuildState, 1) or BuildState()
             return self._build(read, seen, None, self._full_key(), progress=progress)
 
-    def versions(self, station_ids: Collection[int]) -> dict[int, int]:
-        """The current build version of each of these stations (for the push to agents)."""
-        found: dict[int, int] = {}
+    def versions(self, station_ids: Collection[int]) -> dict[int, tuple[int, str]]:
+        """Each station's current build, as (version, digest), for the push to agents."""
+        found: dict[int, tuple[int, str]] = {}
         with self._database.session() as session:
             for batch in chunks(sorted(station_ids)):
-                query = select(StationBuild.station_id, StationBuild.version).where(
-                    col(StationBuild.station_id).in_(batch)
-                )
-                found.update(dict(session.exec(query).all()))
+                query = select(
+                    StationBuild.station_id, StationBuild.version, StationBuild.digest
+                ).where(col(StationBuild.station_id).in_(batch))
+                found.update({s: (v, d) for s, v, d in session.exec(query).all()})
         return found
 
     def _full_key(self) -> str:

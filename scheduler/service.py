@@ -39,7 +39,7 @@ def leadership_for(database: Database, data_dir: Path) -> Leadership:
     return FileLeadership(data_dir / "scheduler.lock")
 
 
-NewVersions = Callable[[Mapping[int, int]], None]
+NewVersions = Callable[[Mapping[int, tuple[int, str]]], None]
 
 
 class SchedulerService:
@@ -88,7 +88,10 @@ class SchedulerService:
             log.exception("playlists: build failed; trying again in %.0f s", delay)
         else:
             self._failures = 0
-            if report is not None and report.changed and self._on_new_versions is not None:
+            # A full build (after local midnight) moves every station's version at once:
+            # the agents' own jittered polls spread that load. Pushes are for the changes
+            # people make, which should reach the loudspeakers at once.
+            if report and report.changed and not report.full and self._on_new_versions:
                 self._on_new_versions(self.keeper.versions(report.changed))
 
 

@@ -103,6 +103,9 @@ class ManifestFile(ServerMessage):
 class Manifest(ServerMessage):
     station_id: int
     version: int
+    # The digest of the station's build: with the version it names the content, so a
+    # version number reused (a station deleted and made again) never passes for the old.
+    build_id: str = Field(default="", max_length=64)
     generated_at: AwareDatetime
     server_time: AwareDatetime
     timezone: str
@@ -124,6 +127,19 @@ class Manifest(ServerMessage):
         if len({item.id for item in self.items}) != len(self.items):
             raise ValueError("two items share an id")
         return self
+
+    def etag(self) -> str:
+        return etag(self.version, self.build_id)
+
+    def file_hashes(self) -> set[str]:
+        return {f.sha256 for f in self.files}
+
+    def files_in_order_of_use(self) -> list[ManifestFile]:
+        first_use: dict[str, int] = {}
+        for position, item in enumerate(self.items):
+            if item.sha256 is not None:
+                first_use.setdefault(item.sha256, position)
+        return sorted(self.files, key=lambda f: first_use.get(f.sha256, len(self.items)))
 
 
 class AsRunRecord(AgentMessage):
@@ -190,11 +206,13 @@ class Heartbeat(AgentMessage):
 class HeartbeatReply(ServerMessage):
     server_time: AwareDatetime
     manifest_version: int | None
+    build_id: str | None = None
 
 
 class ManifestEvent(ServerMessage):
     type: Literal["manifest"]
     version: int
+    build_id: str | None = None
 
 
 class AckEvent(AgentMessage):
@@ -203,6 +221,6 @@ class AckEvent(AgentMessage):
     stage: Stage
 
 
-def etag(version: int) -> str:
-    """The manifest's ETag: its version, quoted as HTTP wants."""
-    return f'"v{version}"'
+def etag(version: int, build_id: str) -> str:
+    """The manifest's ETag: its version and build, quoted as HTTP wants."""
+    return f'"v{version}-{build_id[:16]}"'

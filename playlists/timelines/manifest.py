@@ -20,6 +20,7 @@ from playlists.content.models import ContentItem
 from playlists.content.storage import ContentStorage
 from playlists.timelines.inputs import chunks
 from playlists.timelines.models import StationBuild, TimelineBody
+from stations.fleet.sources import BuildRef
 from stations.protocol import FILES_PATH, Manifest
 
 # Parsed day documents kept in memory: stations of a commune share them.
@@ -32,12 +33,16 @@ class TimelineManifests:
     def __init__(self, storage: ContentStorage) -> None:
         self._storage = storage
         self._documents: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._files: OrderedDict[tuple[int, int], frozenset[str]] = OrderedDict()
+        # By build digest: the same build names the same files, whichever station has it.
+        self._files: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._lock = threading.Lock()  # routes run in a thread pool
 
-    def version(self, *, session: Session, station_id: int) -> int | None:
-        query = select(StationBuild.version).where(StationBuild.station_id == station_id)
-        return session.exec(query).first()
+    def current(self, *, session: Session, station_id: int) -> BuildRef | None:
+        query = select(StationBuild.version, StationBuild.digest).where(
+            StationBuild.station_id == station_id
+        )
+        row = session.exec(query).first()
+        return BuildRef(version=row[0], build_id=row[1]) if row else None
 
     def manifest(self, *, session: Session, station_id: int, now: datetime) -> Manifest | None:
         """The station's manifest, or None while it has no build yet."""
@@ -45,6 +50,8 @@ class TimelineManifests:
         if build is None:
             return None
         documents = self._load(session, build.days.values())
+        if len(documents) < len(set(build.days.values())):
+            return None  # pruned by a newer build since this one was read: ask again
         days = sorted(build.days)
         items = [_item(i) for day in days for i in documents[build.days[day]]["items"]]
         windows = [w for day in days for w in documents[build.days[day]]["sessions"]]
@@ -53,6 +60,7 @@ class TimelineManifests:
             {
                 "station_id": station_id,
                 "version": build.version,
+                "build_id": build.digest,
                 "generated_at": build.built_at,
                 "server_time": now,
                 "timezone": build.timezone,
@@ -69,17 +77,19 @@ class TimelineManifests:
             }
         )
 
-    def station_files(self, *, session: Session, station_id: int, version: int) -> frozenset[str]:
-        """The sha256 of every file the station's manifest of this version names."""
-        key = (station_id, version)
+    def station_files(
+        self, *, session: Session, station_id: int, build: BuildRef
+    ) -> frozenset[str]:
+        """The sha256 of every file that build of the station's manifest names."""
+        key = build.build_id
         with self._lock:
             cached = self._files.get(key)
         if cached is not None:
             return cached
-        build = session.get(StationBuild, station_id)
-        if build is None or build.version != version:
+        stored = session.get(StationBuild, station_id)
+        if stored is None or stored.digest != build.build_id:
             return frozenset()
-        documents = self._load(session, build.days.values())
+        documents = self._load(session, stored.days.values())
         shas = frozenset(i["sha256"] for d in documents.values() for i in d["items"] if i["sha256"])
         with self._lock:
             _remember(self._files, key, shas, DOCUMENT_CACHE)

@@ -79,6 +79,8 @@ class FileCache:
 
     async def _download(self, client: httpx.AsyncClient, file: ManifestFile, part: Path) -> None:
         offset = _resume_offset(part, file.size)
+        if offset == file.size and offset > 0:
+            return  # all there already (killed before the check): just check it
         headers = {"Range": f"bytes={offset}-", "If-Range": f'"{file.sha256}"'} if offset else {}
         async with client.stream("GET", file.url, headers=headers) as response:
             if response.status_code == 206 and _range_start(response) == offset:

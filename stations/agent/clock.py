@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -15,15 +16,27 @@ from datetime import UTC, datetime, timedelta
 
 # adjtimex(2) says TIME_ERROR while the kernel's clock is not synchronised (no NTP lock).
 _TIME_ERROR = 5
+# Wall time minus monotonic time moving by more than this means the clock was stepped.
+STEP_TOLERANCE_S = 1.0
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    except OSError:
+        return None
 
 
 def system_clock_synchronised() -> bool:
     """Does the kernel consider the system clock synchronised (chrony/NTP locked)?"""
+    libc = _libc()
+    if libc is None:
+        return False
+    timex = ctypes.create_string_buffer(512)  # modes = 0: read only
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        timex = ctypes.create_string_buffer(512)  # modes = 0: read only
         state = int(libc.adjtimex(timex))
-    except (OSError, AttributeError):
+    except AttributeError:
         return False
     return 0 <= state != _TIME_ERROR
 
@@ -41,7 +54,7 @@ class OffsetEstimator:
     """Offset samples of the last few requests; the one with the shortest round trip wins,
     as its midpoint is the tightest bound on when the server read its clock."""
 
-    def __init__(self, keep: int = 8, step_tolerance_s: float = 1.0) -> None:
+    def __init__(self, keep: int = 8, step_tolerance_s: float = STEP_TOLERANCE_S) -> None:
         self._samples: deque[Sample] = deque(maxlen=keep)
         self._step_tolerance_s = step_tolerance_s
 

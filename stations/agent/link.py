@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import httpx
 
-from stations.agent.clock import OffsetEstimator, clock_epoch, wall_now
+from stations.agent.clock import STEP_TOLERANCE_S, OffsetEstimator, clock_epoch, wall_now
 from stations.agent.config import AgentConfig
 from stations.protocol import (
     ASRUN_PATH,
@@ -28,6 +28,10 @@ from stations.protocol import (
 
 class TokenRefused(Exception):
     """The server refused the station token (401): revoked, or the station was deleted."""
+
+
+class UploadRefused(Exception):
+    """The server refused an as-run batch as too large (413) or invalid (422)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +73,22 @@ class ServerLink:
         )
 
     async def heartbeat(self, beat: Heartbeat) -> HeartbeatReply:
-        sent, started = wall_now(), time.monotonic()
+        epoch, sent, started = clock_epoch(), wall_now(), time.monotonic()
         response = await self.client.post(HEARTBEAT_PATH, json=beat.model_dump(mode="json"))
         received = sent + _elapsed(started)
         reply = HeartbeatReply.model_validate_json(_checked(response, 200).content)
-        self._estimator.add(
-            sent=sent, received=received, server_time=reply.server_time, epoch=clock_epoch()
-        )
+        if abs(clock_epoch() - epoch) < STEP_TOLERANCE_S:  # else the clock stepped meanwhile
+            self._estimator.add(
+                sent=sent, received=received, server_time=reply.server_time, epoch=epoch
+            )
         return reply
 
     async def upload(self, records: Sequence[AsRunRecord]) -> AsRunReply:
         body = [r.model_dump(mode="json") for r in records]
-        response = _checked(await self.client.post(ASRUN_PATH, json=body), 200)
-        return AsRunReply.model_validate_json(response.content)
+        response = await self.client.post(ASRUN_PATH, json=body)
+        if response.status_code in (413, 422):
+            raise UploadRefused(f"{response.status_code}: {_detail(response)}")
+        return AsRunReply.model_validate_json(_checked(response, 200).content)
 
 
 def _elapsed(started: float) -> timedelta:

@@ -4,7 +4,8 @@ returns, and leaves only once the server has acknowledged it.
 SQLite in WAL mode with synchronous=FULL: a committed record survives a killed process and a
 power cut. An item that starts is written as open at once; its end closes it. An open record
 found at start-up belongs to an item the agent was killed in: it is closed as partial, with
-the last moment the agent was known to be alive as its end, and says so.
+the last moment the agent was known to be alive as its end, and says so. A record the server
+refuses as invalid is set aside (kept, not sent again), so it cannot block those behind it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS record (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    open INTEGER NOT NULL DEFAULT 0,
-    body TEXT NOT NULL
+    open INTEGER NOT NULL DEFAULT 0,  -- 0 ready, 1 open (item playing), 2 set aside
+    body TEXT NOT NULL,
+    refused TEXT
 );
 CREATE TABLE IF NOT EXISTS alive (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
 """
@@ -101,7 +103,21 @@ class Outbox:
                 "DELETE FROM record WHERE id = ? AND open = 0", [(str(i),) for i in ids]
             )
 
-    def count(self) -> int:
+    def set_aside(self, record_id: UUID, reason: str) -> None:
+        """The server refused this record as invalid: keep it here, but stop sending it."""
         with self._lock:
-            (total,) = self._db.execute("SELECT count(*) FROM record").fetchone()
+            self._db.execute(
+                "UPDATE record SET open = 2, refused = ? WHERE id = ? AND open = 0",
+                (reason[:2000], str(record_id)),
+            )
+
+    def set_aside_ids(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM record WHERE open = 2 ORDER BY seq").fetchall()
+        return [row[0] for row in rows]
+
+    def count(self) -> int:
+        """Records still to upload (open ones included, set-aside ones not)."""
+        with self._lock:
+            (total,) = self._db.execute("SELECT count(*) FROM record WHERE open < 2").fetchone()
         return int(total)

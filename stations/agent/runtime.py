@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import shutil
@@ -25,6 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import websockets
+from pydantic import ValidationError
 from websockets.asyncio.client import connect
 
 from stations.agent.backoff import Backoff, jittered
@@ -32,14 +32,17 @@ from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock, OffsetEstimator
 from stations.agent.config import AgentConfig
 from stations.agent.credentials import Credentials
-from stations.agent.link import ServerLink, TokenRefused
+from stations.agent.link import ServerLink, TokenRefused, UploadRefused
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
-from stations.protocol import ASRUN_BATCH_MAX, EVENTS_PATH, Heartbeat, ManifestEvent, etag
+from stations.protocol import ASRUN_BATCH_MAX, EVENTS_PATH, AsRunRecord, Heartbeat, ManifestEvent
 
 log = logging.getLogger("loaxa.agent")
 
 OUTBOX_FILE = "outbox.sqlite3"
+# An as-run upload stays well under the server's request size limit (1 MiB by default).
+UPLOAD_MAX_BYTES = 256 * 1024
+ALIVE_INTERVAL_S = 30.0
 
 
 def agent_version() -> str:
@@ -64,6 +67,7 @@ class Agent:
         self._pull_now = asyncio.Event()
         self._rng = random.Random()
         self._started = time.monotonic()
+        self._batch_limit = ASRUN_BATCH_MAX
 
     async def run(self) -> None:
         closed = self.outbox.close_interrupted(self.clock.now())
@@ -76,6 +80,7 @@ class Agent:
             self._events_loop(),
             self._heartbeat_loop(),
             self._upload_loop(),
+            self._alive_loop(),
         ]
         try:
             await asyncio.gather(*loops)
@@ -122,23 +127,23 @@ class Agent:
 
     async def sync_once(self) -> None:
         current = self.manifests.current
-        answer = await self.link.manifest(etag(current.version) if current else None)
+        answer = await self.link.manifest(current.etag() if current else None)
         if answer.changed:
             accepted = self.manifests.accept(answer.body)
             log.info("manifest: version %d, %d item(s)", accepted.version, len(accepted.items))
         manifest = self.manifests.current
         if manifest is None:
             return
+        # Make room first, then fetch in the order the files are first needed.
+        for sha in self.cache.evict(manifest.file_hashes(), self.config.cache_floor_bytes):
+            log.info("cache: evicted %s (no longer in the manifest)", sha[:12])
         failures = []
-        for file in manifest.files:
+        for file in manifest.files_in_order_of_use():
             try:
                 if await self.cache.fetch(self.link.client, file):
                     log.info("cache: %s verified (%d bytes)", file.sha256[:12], file.size)
             except Exception as exc:  # one bad file must not stop the others
                 failures.append(f"{file.sha256[:12]}: {exc}")
-        needed = {f.sha256 for f in manifest.files}
-        for sha in self.cache.evict(needed, self.config.cache_floor_bytes):
-            log.info("cache: evicted %s (no longer in the manifest)", sha[:12])
         if failures:
             raise RuntimeError(f"{len(failures)} file(s) not fetched: {'; '.join(failures)}")
 
@@ -171,16 +176,21 @@ class Agent:
 
     def _on_event(self, message: str | bytes) -> None:
         try:
-            event = json.loads(message)
-        except ValueError:
-            log.warning("events: not JSON: %.200r", message)
+            event = ManifestEvent.model_validate_json(message)
+        except ValidationError:
+            log.debug("events: not a manifest hint: %.200r", message)
             return
-        if event.get("type") == "manifest":
-            version = ManifestEvent.model_validate(event).version
-            current = self.manifests.current
-            if current is None or current.version != version:
-                log.info("events: manifest version %d is out; pulling it now", version)
-                self._pull_now.set()
+        if self._is_new(event.version, event.build_id):
+            log.info("events: manifest version %d is out; pulling it now", event.version)
+            self._pull_now.set()
+
+    def _is_new(self, version: int | None, build_id: str | None) -> bool:
+        current = self.manifests.current
+        if version is None:
+            return False
+        if current is None:
+            return True
+        return (version, build_id or current.build_id) != (current.version, current.build_id)
 
     # heartbeat -------------------------------------------------------------------------
 
@@ -194,11 +204,7 @@ class Agent:
 
     async def _beat(self) -> None:
         reply = await self.link.heartbeat(self.heartbeat())
-        self.outbox.mark_alive(self.clock.now())
-        current = self.manifests.current
-        if reply.manifest_version is not None and (
-            current is None or current.version != reply.manifest_version
-        ):
+        if self._is_new(reply.manifest_version, reply.build_id):
             self._pull_now.set()  # a push was missed: the heartbeat says what is current
 
     def heartbeat(self) -> Heartbeat:
@@ -226,14 +232,34 @@ class Agent:
         )
 
     async def upload_pending(self) -> int:
-        """Upload every ready record, a batch at a time; returns how many the server has."""
+        """Upload every ready record, a batch at a time; returns how many the server has.
+        A refused batch is halved until the record the server will not take stands alone;
+        that one is set aside, so it cannot hold up the rest."""
         done = 0
-        while batch := self.outbox.pending(ASRUN_BATCH_MAX):
-            reply = await self.link.upload(batch)
+        while batch := _fit(self.outbox.pending(self._batch_limit), UPLOAD_MAX_BYTES):
+            try:
+                reply = await self.link.upload(batch)
+            except UploadRefused as exc:
+                if len(batch) > 1:
+                    self._batch_limit = max(1, len(batch) // 2)
+                    continue
+                self.outbox.set_aside(batch[0].id, str(exc))
+                log.error(
+                    "as-run: record %s refused by the server, set aside: %s", batch[0].id, exc
+                )
+                continue
             self.outbox.acknowledge([r.id for r in batch])
+            self._batch_limit = ASRUN_BATCH_MAX
             done += len(batch)
             log.info("as-run: %d uploaded (%d already there)", reply.accepted, reply.duplicates)
         return done
+
+    async def _alive_loop(self) -> None:
+        """A local sign of life, network or not: what an item interrupted by a power cut is
+        closed with."""
+        while True:
+            self.outbox.mark_alive(self.clock.now())
+            await asyncio.sleep(ALIVE_INTERVAL_S)
 
     def _failed(self, what: str, exc: Exception, delay: float) -> None:
         self.last_error = f"{what}: {exc}"[:2000]
@@ -246,6 +272,16 @@ class Agent:
             )
         else:
             log.warning("%s failed: %s; again in %.1f s", what, exc, delay)
+
+
+def _fit(records: list[AsRunRecord], max_bytes: int) -> list[AsRunRecord]:
+    """The longest head of `records` whose JSON stays under `max_bytes` (at least one)."""
+    size = 0
+    for count, record in enumerate(records):
+        size += len(record.model_dump_json()) + 1
+        if size > max_bytes and count > 0:
+            return records[:count]
+    return records
 
 
 def _cpu_temperature() -> float | None:

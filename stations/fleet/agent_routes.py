@@ -17,7 +17,7 @@ from core.errors import NotFound
 from stations.fleet import asrun, enrolment, health
 from stations.fleet.auth import StationDep, StationIdentity, station_for_token
 from stations.fleet.events import EventHub
-from stations.fleet.sources import ManifestsDep, ManifestSource
+from stations.fleet.sources import BuildRef, ManifestsDep, ManifestSource
 from stations.protocol import (
     PREFIX,
     AckEvent,
@@ -27,7 +27,6 @@ from stations.protocol import (
     EnrollRequest,
     Heartbeat,
     HeartbeatReply,
-    etag,
 )
 
 log = logging.getLogger(__name__)
@@ -59,9 +58,9 @@ def manifest(
     clock: ClockDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    version = manifests.version(session=session, station_id=station.station_id)
-    if version is not None and if_none_match == etag(version):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
+    build = manifests.current(session=session, station_id=station.station_id)
+    if build is not None and if_none_match == build.etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": build.etag})
     built = manifests.manifest(session=session, station_id=station.station_id, now=clock.now())
     if built is None:
         return JSONResponse(
@@ -72,7 +71,7 @@ def manifest(
     return Response(
         built.model_dump_json(by_alias=True),
         media_type="application/json",
-        headers={"ETag": etag(built.version), "Cache-Control": "no-cache"},
+        headers={"ETag": built.etag(), "Cache-Control": "no-cache"},
     )
 
 
@@ -88,10 +87,10 @@ def read_file(
     manifests: ManifestsDep,
     sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="lower-case hex")],
 ) -> FileResponse:
-    version = manifests.version(session=session, station_id=station.station_id)
+    build = manifests.current(session=session, station_id=station.station_id)
     named = (
-        manifests.station_files(session=session, station_id=station.station_id, version=version)
-        if version is not None
+        manifests.station_files(session=session, station_id=station.station_id, build=build)
+        if build is not None
         else frozenset()
     )
     path = manifests.file_path(sha256) if sha256 in named else None
@@ -125,11 +124,16 @@ def heartbeat(
     clock: ClockDep,
     beat: Heartbeat,
 ) -> HeartbeatReply:
-    now = clock.now()
-    health.record_heartbeat(session=session, station_id=station.station_id, beat=beat, now=now)
+    build = manifests.current(session=session, station_id=station.station_id)
+    health.record_heartbeat(
+        session=session, station_id=station.station_id, beat=beat, now=clock.now()
+    )
     session.commit()
-    version = manifests.version(session=session, station_id=station.station_id)
-    return HeartbeatReply(server_time=clock.now(), manifest_version=version)
+    return HeartbeatReply(
+        server_time=clock.now(),
+        manifest_version=build.version if build else None,
+        build_id=build.build_id if build else None,
+    )
 
 
 @router.websocket("/events")
@@ -145,9 +149,11 @@ async def events(websocket: WebSocket) -> None:
     await websocket.accept()
     queue = hub.connect(station.station_id)
     try:
-        version = await run_in_threadpool(_version, websocket, manifests, station)
-        if version is not None:
-            await websocket.send_json({"type": "manifest", "version": version})
+        build = await run_in_threadpool(_current, websocket, manifests, station)
+        if build is not None:
+            await websocket.send_json(
+                {"type": "manifest", "version": build.version, "build_id": build.build_id}
+            )
         await _serve(websocket, queue)
     except WebSocketDisconnect:
         pass
@@ -162,7 +168,11 @@ async def _serve(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> 
             getter = asyncio.create_task(queue.get())
             done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
             if getter in done:
-                await websocket.send_json(getter.result())
+                message = getter.result()
+                await websocket.send_json(message)
+                if message.get("type") == "revoked":
+                    await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+                    return
             else:
                 getter.cancel()
         receiver.result()
@@ -188,11 +198,11 @@ def _authenticate(websocket: WebSocket) -> StationIdentity | None:
     if scheme.lower() != "bearer" or not token:
         return None
     with websocket.app.state.database.session() as session:
-        return station_for_token(session, token.strip())
+        return station_for_token(session=session, token=token.strip())
 
 
-def _version(
+def _current(
     websocket: WebSocket, manifests: ManifestSource, station: StationIdentity
-) -> int | None:
+) -> BuildRef | None:
     with websocket.app.state.database.session() as session:
-        return manifests.version(session=session, station_id=station.station_id)
+        return manifests.current(session=session, station_id=station.station_id)

@@ -33,7 +33,7 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
-def station_for_token(session: Session, token: str) -> StationIdentity | None:
+def station_for_token(*, session: Session, token: str) -> StationIdentity | None:
     """The station an unrevoked token belongs to (revoking clears the hash), else None."""
     row = session.exec(
         select(StationAgent.station_id, Station.area_id)
@@ -49,7 +49,7 @@ def current_station(
 ) -> StationIdentity:
     if credentials is None:
         raise _unauthorized("no station token: send Authorization: Bearer <station token>")
-    station = station_for_token(session, credentials.credentials)
+    station = station_for_token(session=session, token=credentials.credentials)
     if station is None:
         raise _unauthorized(
             "the station token is unknown or revoked: enrol the agent again with a new code"

@@ -8,8 +8,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlalchemy import delete, update
+from sqlmodel import Session, col
 
 from audit.chain import Actor, record
 from core.errors import Conflict
@@ -71,20 +71,25 @@ class Enrolled:
 
 def enroll(*, session: Session, request: EnrollRequest, now: datetime) -> Enrolled:
     """Trade a valid code for a station token; the station's earlier token stops working."""
-    code_hash = _digest(normalise_code(request.code))
-    row = session.exec(
-        select(StationEnrollment).where(StationEnrollment.code_hash == code_hash)
-    ).first()
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    # One statement claims the code, so two agents racing with it cannot both get in.
+    station_id = session.execute(
+        update(StationEnrollment)
+        .where(
+            col(StationEnrollment.code_hash) == _digest(normalise_code(request.code)),
+            col(StationEnrollment.used_at).is_(None),
+            col(StationEnrollment.expires_at) > now,
+        )
+        .values(used_at=now)
+        .returning(col(StationEnrollment.station_id))
+    ).scalar_one_or_none()
+    if station_id is None:
         raise EnrollmentRefused(
             "this enrolment code is unknown, already used or expired: "
             "ask an admin for a new one (POST /api/v1/stations/{id}/enrollment-code)"
         )
-    row.used_at = now
-    session.add(row)
     token = secrets.token_urlsafe(32)
-    agent = session.get(StationAgent, row.station_id) or StationAgent(
-        station_id=row.station_id, hardware_id="", agent_version="", enrolled_at=now
+    agent = session.get(StationAgent, station_id) or StationAgent(
+        station_id=station_id, hardware_id="", agent_version="", enrolled_at=now
     )
     agent.token_hash = _digest(token)
     agent.hardware_id = request.hardware_id
@@ -93,11 +98,11 @@ def enroll(*, session: Session, request: EnrollRequest, now: datetime) -> Enroll
     agent.revoked_at = None
     agent.last_seen_at = None
     session.add(agent)
-    station = session.get(Station, row.station_id)
+    station = session.get(Station, station_id)
     assert station is not None  # codes go with their station (ON DELETE CASCADE)
     actor = Actor(id=None, name=f"agent {request.hardware_id}")
     _audit(session, actor, "station.enroll", station, {"hardware_id": request.hardware_id}, now)
-    return Enrolled(station_id=row.station_id, token=token)
+    return Enrolled(station_id=station_id, token=token)
 
 
 def revoke(*, session: Session, station: Station, actor: Actor, now: datetime) -> None:

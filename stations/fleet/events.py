@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +43,14 @@ class EventHub:
     def connected(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
-    def publish_manifests(self, versions: Mapping[int, int]) -> None:
-        """Tell each station's connected agents that its manifest has a new version."""
-        for station_id, version in versions.items():
-            self.publish(station_id, {"type": "manifest", "version": version})
+    def publish_manifests(self, builds: Mapping[int, tuple[int, str]]) -> None:
+        """Tell each station's connected agents that its manifest has a new build."""
+        for station_id, (version, build_id) in builds.items():
+            self.publish(station_id, {"type": "manifest", "version": version, "build_id": build_id})
+
+    def revoke(self, station_id: int) -> None:
+        """Close the station's connections: its token no longer opens the channel."""
+        self.publish(station_id, {"type": "revoked"})
 
     def publish(self, station_id: int, message: dict[str, Any]) -> None:
         if self._loop is None or self._loop.is_closed():
@@ -56,3 +62,11 @@ class EventHub:
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(message)
+
+
+def get_events(request: Request) -> EventHub:
+    hub: EventHub = request.app.state.events
+    return hub
+
+
+EventsDep = Annotated[EventHub, Depends(get_events)]

@@ -35,7 +35,9 @@ def record_heartbeat(*, session: Session, station_id: int, beat: Heartbeat, now:
     )
 
 
-def status_of(agent: StationAgent | None, now: datetime, offline_after: timedelta) -> StationStatus:
+def status_of(
+    *, agent: StationAgent | None, now: datetime, offline_after: timedelta
+) -> StationStatus:
     if agent is None:
         return StationStatus.not_enrolled
     if agent.token_hash is None:
@@ -60,7 +62,7 @@ def _public(
     station: Station, agent: StationAgent | None, now: datetime, offline_after: timedelta
 ) -> StationPublic:
     public = StationPublic.model_validate(station)
-    public.status = status_of(agent, now, offline_after)
+    public.status = status_of(agent=agent, now=now, offline_after=offline_after)
     if agent is None:
         return public
     public.enrolled_at = agent.enrolled_at

@@ -16,6 +16,7 @@ from core.paging import PageDep
 from stations.areas.crud import get_area
 from stations.crud import get_station
 from stations.fleet import asrun, enrolment
+from stations.fleet.events import EventsDep
 from stations.fleet.models import AsRunPublic, AsRunsPublic, EnrollmentCodePublic
 
 router = APIRouter(prefix="/api/v1", tags=["stations (cụm loa)"])
@@ -56,11 +57,14 @@ def create_enrollment_code(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke the station's agent: its token is refused from now on (thu hồi)",
 )
-def revoke_station(session: SessionDep, access: Write, clock: ClockDep, station_id: PathId) -> None:
+def revoke_station(
+    session: SessionDep, access: Write, clock: ClockDep, events: EventsDep, station_id: PathId
+) -> None:
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
     enrolment.revoke(session=session, station=station, actor=access.actor, now=clock.now())
     session.commit()
+    events.revoke(station_id)
 
 
 @router.get(

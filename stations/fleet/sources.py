@@ -3,6 +3,7 @@ the implementation (playlists/timelines/manifest.py), so stations/ never imports
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Protocol
@@ -10,20 +11,34 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from stations.protocol import Manifest
+from stations.protocol import Manifest, etag
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRef:
+    """Which build of a station's manifest is current."""
+
+    version: int
+    build_id: str
+
+    @property
+    def etag(self) -> str:
+        return etag(self.version, self.build_id)
 
 
 class ManifestSource(Protocol):
-    def version(self, *, session: Session, station_id: int) -> int | None:
-        """The station's build version (its manifest's), or None while it has none."""
+    def current(self, *, session: Session, station_id: int) -> BuildRef | None:
+        """The station's current build, or None while it has none."""
         ...
 
     def manifest(self, *, session: Session, station_id: int, now: datetime) -> Manifest | None:
         """The station's manifest, or None while it has no build yet."""
         ...
 
-    def station_files(self, *, session: Session, station_id: int, version: int) -> frozenset[str]:
-        """The sha256 of every file that version of the station's manifest names."""
+    def station_files(
+        self, *, session: Session, station_id: int, build: BuildRef
+    ) -> frozenset[str]:
+        """The sha256 of every file that build of the station's manifest names."""
         ...
 
     def file_path(self, sha256: str) -> Path | None:

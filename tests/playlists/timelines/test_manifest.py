@@ -29,10 +29,11 @@ def test_a_session_with_audio_and_a_relay(world: World, tmp_path: Path) -> None:
     with world.database.session() as session:
         manifest = source.manifest(session=session, station_id=station, now=now)
         again = source.manifest(session=session, station_id=station, now=now + timedelta(seconds=5))
-        version = source.version(session=session, station_id=station)
-        named = source.station_files(session=session, station_id=station, version=version or 0)
+        build = source.current(session=session, station_id=station)
+        assert build is not None
+        named = source.station_files(session=session, station_id=station, build=build)
     assert manifest is not None and again is not None
-    assert manifest.version == version
+    assert (manifest.version, manifest.build_id) == (build.version, build.build_id)
     # Everything but the server's clock reading follows from the version.
     assert manifest.model_copy(update={"server_time": now}) == again.model_copy(
         update={"server_time": now}

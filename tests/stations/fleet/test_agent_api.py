@@ -79,7 +79,7 @@ def test_manifest_200_then_304_and_a_new_version_after_a_change(
     first = client.get("/agent/v1/manifest", headers=_bearer(token))
     assert first.status_code == 200, first.text
     manifest = Manifest.model_validate_json(first.content)
-    assert first.headers["etag"] == etag(manifest.version)
+    assert first.headers["etag"] == manifest.etag() == etag(manifest.version, manifest.build_id)
     assert manifest.station_id == station and len(manifest.items) == 7  # one a day
     assert {f.sha256 for f in manifest.files} == {audio.sha256}
     assert manifest.files[0].size == len(audio.data)
@@ -245,3 +245,23 @@ def test_bad_asrun_is_refused_whole(client: TestClient, world: World) -> None:
     assert client.post("/agent/v1/asrun", json=[], headers=_bearer(token)).status_code == 422
     with world.database.session() as session:  # the good one was not stored either
         assert session.exec(select(func.count()).select_from(AsRun)).one() == 0
+
+
+def test_the_etag_names_the_build_not_only_its_version(client: TestClient, world: World) -> None:
+    storage = client.app.state.content.storage
+    schedule(world, "A", stored_audio(world, "A", storage))
+    schedule(world, "B", stored_audio(world, "B", storage))
+    token_a, token_b = (
+        enrol(world, make_station(world, "A")),
+        enrol(world, make_station(world, "B")),
+    )
+    keeper_for(world).tick()
+    first_a = client.get("/agent/v1/manifest", headers=_bearer(token_a))
+    first_b = client.get("/agent/v1/manifest", headers=_bearer(token_b))
+    a, b = (Manifest.model_validate_json(r.content) for r in (first_a, first_b))
+    assert a.version == b.version == 1 and a.build_id != b.build_id
+    # A's ETag is no good for B, although the version numbers are the same.
+    crossed = client.get(
+        "/agent/v1/manifest", headers={**_bearer(token_b), "If-None-Match": first_a.headers["etag"]}
+    )
+    assert crossed.status_code == 200

@@ -115,4 +115,26 @@ def test_the_event_channel_greets_with_the_current_version(
     token, _ = synced
     headers = {"Authorization": f"Bearer {token}"}
     with client.websocket_connect(EVENTS_PATH, headers=headers) as socket:
-        assert socket.receive_json() == {"type": "manifest", "version": 1}
+        greeting = socket.receive_json()
+    assert greeting["type"] == "manifest" and greeting["version"] == 1
+    assert len(greeting["build_id"]) == 64
+
+
+def test_revoking_closes_the_open_event_channel(
+    client: TestClient, world: World, synced: tuple[str, str]
+) -> None:
+    token, _ = synced
+    station_id = client.get(MANIFEST_PATH, headers={"Authorization": f"Bearer {token}"}).json()[
+        "station_id"
+    ]
+    headers = {"Authorization": f"Bearer {token}"}
+    with client.websocket_connect(EVENTS_PATH, headers=headers) as socket:
+        socket.receive_json()  # the greeting
+        revoked = client.post(
+            f"/api/v1/stations/{station_id}/revoke", headers=world.headers("admin_a")
+        )
+        assert revoked.status_code == 204
+        assert socket.receive_json() == {"type": "revoked"}
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_json()
+    assert closed.value.code == 1008

@@ -1,0 +1,110 @@
+"""The agent's runtime against the real app in-process (httpx's ASGI transport): uploads
+that the server refuses as too large are split, a record it will not take is set aside
+without holding up the others; malformed pushes are ignored."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from api import create_app
+from stations.agent.config import AgentConfig
+from stations.agent.credentials import Credentials
+from stations.agent.runtime import Agent
+from stations.fleet.models import AsRun
+from stations.protocol import AsRunRecord
+from tests.conftest import make_settings
+from tests.stations.agent.test_manifest_store import _manifest
+from tests.stations.fleet.factories import enrolled_station
+from tests.world import World
+
+T0 = datetime(2026, 11, 29, 5, 30, tzinfo=UTC)
+
+
+def _record(error: str | None = None) -> AsRunRecord:
+    return AsRunRecord(
+        id=uuid.uuid4(),
+        item_id="1@20261128T223000Z",
+        content_id=1,
+        planned_start=T0,
+        result="skipped",
+        error=error,
+        clock_offset_ms=0,
+    )
+
+
+def _agent(tmp_path: Path, station_id: int, token: str) -> Agent:
+    config = AgentConfig(server="http://loaxa.test", data_dir=tmp_path / "pi")  # type: ignore[arg-type]
+    config.data_dir.mkdir()
+    return Agent(config, Credentials(station_id=station_id, token=token))
+
+
+def test_refused_batches_are_split_and_a_refused_record_set_aside(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    # A server that takes requests of 1 kB at most: about two records a batch.
+    app = create_app(make_settings(database_url, tmp_path, max_body_bytes=1024))
+    station_id, token = enrolled_station(world, "A")
+    agent = _agent(tmp_path, station_id, token)
+    agent.link.client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://loaxa.test",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    good = [_record() for _ in range(7)]
+    too_big = _record(error="x" * 1500)
+    for record in [*good[:3], too_big, *good[3:]]:
+        agent.outbox.record(record)
+
+    async def upload() -> int:
+        try:
+            return await agent.upload_pending()
+        finally:
+            await agent.link.close()
+
+    assert asyncio.run(upload()) == 7
+    assert agent.outbox.count() == 0
+    assert agent.outbox.set_aside_ids() == [str(too_big.id)]
+    with world.database.session() as session:
+        stored = set(session.exec(select(AsRun.id)).all())
+    assert stored == {str(r.id) for r in good}
+    app.state.database.dispose()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '{"type":"manifest","version":"x"}',
+        '{"type":"manifest"}',
+        "[1]",
+        "not json",
+        '{"type":"alert"}',
+    ],
+)
+def test_a_malformed_push_is_ignored(world: World, tmp_path: Path, message: str) -> None:
+    station_id, token = enrolled_station(world, "A")
+    agent = _agent(tmp_path, station_id, token)
+    agent._on_event(message)
+    assert not agent._pull_now.is_set()
+    agent._on_event('{"type":"manifest","version":3,"build_id":"abc"}')
+    assert agent._pull_now.is_set()
+    asyncio.run(agent.link.close())
+
+
+def test_a_push_for_the_build_already_held_changes_nothing(world: World, tmp_path: Path) -> None:
+    station_id, token = enrolled_station(world, "A")
+    agent = _agent(tmp_path, station_id, token)
+    assert agent._is_new(1, "abc")  # nothing held yet
+    agent.manifests.accept(_manifest(3, station_id=station_id, build_id="b" * 64))
+    assert not agent._is_new(3, "b" * 64)
+    assert not agent._is_new(3, None)  # an older server's hint: the version alone
+    assert agent._is_new(3, "c" * 64)  # same number, another build
+    assert agent._is_new(4, "b" * 64)
+    assert not agent._is_new(None, None)
+    asyncio.run(agent.link.close())
