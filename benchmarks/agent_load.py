@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 
 from benchmarks.agent_load_procs import (
@@ -54,7 +55,7 @@ from benchmarks.agent_load_report import Row, Setting, median_of, report, row_of
 from benchmarks.agent_load_setup import Enrolled, Fleet, build_fleet
 from core.db import Database
 from stations.agent.credentials import Credentials
-from stations.protocol import Heartbeat, etag
+from stations.protocol import MANIFEST_PATH, Heartbeat
 
 BACKENDS = ("sqlite", "postgresql")
 MODES = ("fixed", "max")
@@ -62,6 +63,7 @@ OPEN_LOOP_CONNECTIONS = 256  # at most, over all generator processes
 REQUEST_TIMEOUT_S = 30.0  # the agent's own (AgentConfig.request_timeout_s)
 START_LEAD_S = 0.5  # the generator processes start, then all begin at the same moment
 RECOVERY_S = 60.0  # a server still not answering this long after a phase is restarted
+WARMUP_SHARE = 0.1  # of --rate
 
 
 def say(message: str) -> None:
@@ -69,14 +71,20 @@ def say(message: str) -> None:
     sys.stderr.flush()
 
 
-def _agents(stations: list[Enrolled]) -> list[dict[str, Any]]:
-    """What each simulated agent sends: its token, its ETag, its heartbeat's body."""
-    return [
-        {
-            "token": s.token,
-            "etag": etag(s.version),
-            "heartbeat": Heartbeat(
-                manifest_version=s.version,
+def prime(server: Server, stations: list[Enrolled]) -> list[dict[str, Any]]:
+    """Each agent's first sync, as the real agent does it: its manifest (200), whose ETag it
+    sends from then on (so the polls get 304) and whose version its heartbeats report."""
+    agents = []
+    with httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT_S) as client:
+        for station in stations:
+            headers = {"Authorization": f"Bearer {station.token}"}
+            answer = client.get(MANIFEST_PATH, headers=headers)
+            if answer.status_code != 200 or "etag" not in answer.headers:
+                raise RuntimeError(
+                    f"station #{station.station_id}'s manifest: {answer.status_code}"
+                )
+            beat = Heartbeat(
+                manifest_version=answer.json()["version"],
                 clock_offset_ms=3,
                 disk_free_bytes=12_000_000_000,
                 cpu_temp_c=48.5,
@@ -84,10 +92,15 @@ def _agents(stations: list[Enrolled]) -> list[dict[str, Any]]:
                 agent_version="0.1.0",
                 uptime_s=86_400.0,
                 last_error=None,
-            ).model_dump_json(),
-        }
-        for s in stations
-    ]
+            )
+            agents.append(
+                {
+                    "token": station.token,
+                    "etag": answer.headers["etag"],
+                    "heartbeat": beat.model_dump_json(),
+                }
+            )
+    return agents
 
 
 class Bench:
@@ -116,9 +129,17 @@ class Bench:
         return self.bare
 
     def phase(
-        self, backend: str, label: str, server: Server, mode: str, seconds: float, fleet: Fleet
+        self,
+        backend: str,
+        label: str,
+        server: Server,
+        mode: str,
+        seconds: float,
+        agents: list[dict[str, Any]],
+        *,
+        rate: float | None = None,
     ) -> Row:
-        agents = _agents(fleet.stations)
+        rate = rate or self.args.rate
         clients = min(self.args.clients, len(agents))
         start_at = time.time() + START_LEAD_S
         specs = []
@@ -129,7 +150,7 @@ class Bench:
                     "host": "127.0.0.1",
                     "port": server.port,
                     "mode": "open" if mode == "fixed" else "closed",
-                    "rate": self.args.rate / clients,
+                    "rate": rate / clients,
                     "concurrency": max(1, share),
                     "max_connections": max(1, OPEN_LOOP_CONNECTIONS // clients),
                     "timeout_s": REQUEST_TIMEOUT_S,
@@ -161,10 +182,14 @@ class Bench:
                 self._agents(backend, loaxa, fleet)
             assert self.bare is not None
             servers = {"loaxa": loaxa, "bare": self.bare}
+            say(f"{backend}: each simulated agent's first sync (its manifest and ETag)")
+            agents = prime(loaxa, fleet.stations)
             if args.warmup > 0:
-                say(f"{backend}: warming up both servers ({args.warmup:g} s each)")
+                # Gently: connections opened, caches filled, nothing queued up yet.
+                gentle = args.rate * WARMUP_SHARE
+                say(f"{backend}: warming up both servers ({args.warmup:g} s at {gentle:g} req/s)")
                 for label, server in servers.items():
-                    self.phase(backend, label, server, "max", args.warmup, fleet)
+                    self.phase(backend, label, server, "fixed", args.warmup, agents, rate=gentle)
             found: dict[tuple[str, str], list[Row]] = {}
             for run in range(1, args.runs + 1):
                 for mode in MODES:
@@ -175,7 +200,7 @@ class Bench:
                             f"{args.rate:g} req/s" if mode == "fixed" else f"c={args.concurrency}"
                         )
                         say(f"{backend}: run {run}/{args.runs}: {label} {mode} ({what})")
-                        row = self.phase(backend, label, servers[label], mode, args.seconds, fleet)
+                        row = self.phase(backend, label, servers[label], mode, args.seconds, agents)
                         found.setdefault((label, mode), []).append(row)
                         if row.errors:
                             say(f"{backend}: {label} {mode}: {row.errors} error(s)")

@@ -60,7 +60,6 @@ Say = Callable[[str], None]
 class Enrolled:
     station_id: int
     token: str
-    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +105,13 @@ def build_fleet(url: str, data_dir: Path, stations: int, spare: int, say: Say) -
         report = keeper.tick()
         assert report is not None and report.full, "the first tick builds everything"
         with database.session() as session:
-            query = select(StationBuild.station_id, StationBuild.version)
-            versions = dict(session.exec(query).all())
+            built = set(session.exec(select(StationBuild.station_id)).all())
     finally:
         database.dispose()
-    missing = [s for s in station_ids if s not in versions]
+    missing = [s for s in station_ids if s not in built]
     if missing:
         raise RuntimeError(f"{len(missing)} station(s) got no build, e.g. #{missing[0]}")
-    fleet = [Enrolled(s, tokens[s], versions[s]) for s in station_ids]
+    fleet = [Enrolled(s, tokens[s]) for s in station_ids]
     return Fleet(stations=fleet[:stations], spare=fleet[stations:], sha256=sha)
 
 
