@@ -1,0 +1,48 @@
+"""The Player interface the agent's playout engine drives, apart from any implementation
+(VLC in audio/vlc_player.py; a fake in the tests), so the engine's logic is tested without
+sound and the real player is tested against the same contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class PlayerState(StrEnum):
+    idle = "idle"
+    playing = "playing"
+    ended = "ended"
+    failed = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerEvent:
+    state: PlayerState  # playing, ended or failed
+    source: str
+    monotonic: float  # when the player reported it (time.monotonic())
+    error: str | None = None
+
+
+PlayerListener = Callable[[PlayerEvent], None]
+
+
+class Player(Protocol):
+    """Plays one source at a time: a local file or a stream URL. Calls return at once;
+    what happens then arrives as events, possibly on another thread."""
+
+    def subscribe(self, listener: PlayerListener) -> None: ...
+
+    def play(self, source: str, *, offset_s: float = 0.0, volume: int = 100) -> None:
+        """Stop whatever plays and start `source`, `offset_s` seconds in."""
+        ...
+
+    def set_volume(self, volume: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+    @property
+    def state(self) -> PlayerState: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,77 @@
+"""The same contract for every Player: the fake the engine's unit tests use, and VLC with
+its `afile` output capturing what was played into a WAV file."""
+
+from __future__ import annotations
+
+import queue
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audio.player import Player, PlayerEvent, PlayerState
+from audio.vlc_player import VlcPlayer
+from tests.audio.fake_player import FakePlayer
+from tests.audio.sounds import tone
+
+EVENT_TIMEOUT_S = 15
+
+
+@pytest.fixture(params=["fake", "vlc"])
+def player(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Player]:
+    made: Player = FakePlayer() if request.param == "fake" else VlcPlayer(wav=tmp_path / "out.wav")
+    yield made
+    made.close()
+
+
+def _events(player: Player) -> queue.Queue[PlayerEvent]:
+    received: queue.Queue[PlayerEvent] = queue.Queue()
+    player.subscribe(received.put)
+    return received
+
+
+def _next(events: queue.Queue[PlayerEvent]) -> PlayerEvent:
+    return events.get(timeout=EVENT_TIMEOUT_S)
+
+
+def test_a_file_plays_then_ends(player: Player, tmp_path: Path) -> None:
+    source = tone(tmp_path / "tone.wav", seconds=1.0, channels=1)
+    events = _events(player)
+    player.play(str(source), volume=80)
+    playing = _next(events)
+    assert playing.state == PlayerState.playing and playing.source == str(source)
+    ended = _next(events)
+    assert ended.state == PlayerState.ended and ended.monotonic >= playing.monotonic
+    assert player.state == PlayerState.ended
+
+
+def test_a_missing_file_fails(player: Player, tmp_path: Path) -> None:
+    events = _events(player)
+    player.play(str(tmp_path / "nothing-here.opus"))
+    failed = _next(events)
+    assert failed.state == PlayerState.failed and failed.error
+    assert player.state == PlayerState.failed
+
+
+def test_stop_goes_idle(player: Player, tmp_path: Path) -> None:
+    source = tone(tmp_path / "tone.wav", seconds=5.0, channels=1)
+    events = _events(player)
+    player.play(str(source))
+    assert _next(events).state == PlayerState.playing
+    player.stop()
+    assert player.state == PlayerState.idle
+
+
+def test_vlc_captures_what_it_played_from_the_offset(tmp_path: Path) -> None:
+    source = tone(tmp_path / "tone.wav", seconds=3.0, channels=1)
+    wav = tmp_path / "captured.wav"
+    player = VlcPlayer(wav=wav)
+    events = _events(player)
+    player.play(str(source), offset_s=1.0)
+    assert _next(events).state == PlayerState.playing
+    assert _next(events).state == PlayerState.ended
+    player.close()
+    with wave.open(str(wav)) as captured:
+        seconds = captured.getnframes() / captured.getframerate()
+    assert seconds == pytest.approx(2.0, abs=0.15)  # three seconds, one skipped
