@@ -12,7 +12,7 @@ entry covers any moment; should two overlap, the later start wins, as a hard ite
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -128,7 +128,7 @@ class Timeline:
         index = bisect.bisect_right(self._boundaries, now)
         return self._boundaries[index] if index < len(self._boundaries) else None
 
-    def decide(self, now: datetime, verified: Collection[str]) -> Decision:
+    def decide(self, now: datetime, verified: Container[str]) -> Decision:
         covering = [(layer, self.current(layer, now)) for layer in sorted(Layer, reverse=True)]
         active = [(layer, entry) for layer, entry in covering if entry is not None]
         next_change = self.next_change(now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from stations.agent.decision import Entry, Layer, Timeline
@@ -29,7 +30,7 @@ def entry(
         start=at(start_s),
         duration_s=duration_s,
         kind=kind,
-        sha256=None if kind == "relay" else name.ljust(64, "0"),
+        sha256=None if kind == "relay" else hashlib.sha256(name.encode()).hexdigest(),
         url="http://vov.example/live" if kind == "relay" else f"/agent/v1/files/{name}",
         volume=volume,
         title=name,

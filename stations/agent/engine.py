@@ -1,0 +1,201 @@
+"""The playout engine: asks the decision what plays now, drives the Player to match, writes
+an as-run record for every start, end, failure, skip and pre-emption, and sleeps until the
+next change.
+
+`step(now)` does one round and is what the tests drive; `run()` repeats it, waking on a
+monotonic timer at the next change (then re-reading the corrected clock, so a clock that
+was corrected meanwhile is honoured), or at once when the manifest, the cache or the player
+has news.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from audio.player import Player, PlayerEvent, PlayerState
+from stations.agent.decision import Decision, Entry, Timeline
+from stations.agent.outbox import Outbox
+from stations.protocol import AsRunRecord, Result
+
+log = logging.getLogger(__name__)
+
+# Started this close to its planned start and run to its end: "played", not "partial".
+ON_TIME = timedelta(seconds=1)
+# Sleep at most this long, so nothing is missed if the timeline changes without a wake-up.
+MAX_SLEEP_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Playing:
+    entry: Entry
+    record: AsRunRecord
+    volume: int | None
+    failed: bool = False
+
+
+class _Verified:
+    """The decision's view of the cache: asks it per file, lazily."""
+
+    def __init__(self, check: Callable[[str], bool]) -> None:
+        self._check = check
+
+    def __contains__(self, sha256: object) -> bool:
+        return isinstance(sha256, str) and self._check(sha256)
+
+
+class PlayoutEngine:
+    def __init__(
+        self,
+        *,
+        player: Player,
+        outbox: Outbox,
+        timeline: Callable[[], Timeline | None],
+        verified: Callable[[str], bool],
+        source_for: Callable[[Entry], str],
+        now: Callable[[], datetime],
+        offset_ms: Callable[[], int],
+    ) -> None:
+        self._player = player
+        self._outbox = outbox
+        self._timeline = timeline
+        self._verified = _Verified(verified)
+        self._source_for = source_for
+        self._now = now
+        self._offset_ms = offset_ms
+        self.playing: Playing | None = None
+        self._skipped: set[str] = set()
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        player.subscribe(self._on_player_event)
+
+    def changed(self) -> None:
+        """The manifest or the cache changed: decide again now."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        try:
+            while True:
+                now = self._now()
+                decision = self.step(now)
+                delay = MAX_SLEEP_S
+                if decision is not None and decision.next_change is not None:
+                    delay = min(delay, max((decision.next_change - now).total_seconds(), 0.0))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                self._wake.clear()
+        finally:
+            self._close(self._now(), "partial", "the agent stopped")
+            self._player.stop()
+
+    def step(self, now: datetime) -> Decision | None:
+        """Make the player match what should play at `now`."""
+        timeline = self._timeline()
+        if timeline is None:
+            return None
+        decision = timeline.decide(now, self._verified)
+        current = self.playing
+        entry = decision.entry
+        if current is not None and entry is not None and current.entry.id == entry.id:
+            self._keep(current, decision)
+            return decision
+        if current is not None:
+            cut_by: Result | None = "preempted" if current.entry in decision.preempted else None
+            self._close(now, cut_by)
+        if decision.unplayable is not None:
+            self._skip(decision.unplayable, now)
+        if decision.entry is not None:
+            self._start(decision, now)
+        elif current is not None:
+            self._player.stop()
+        return decision
+
+    def _keep(self, current: Playing, decision: Decision) -> None:
+        """The same entry plays on; only the volume plan may have moved."""
+        if current.failed or decision.volume is None or decision.volume == current.volume:
+            return
+        self._player.set_volume(decision.volume)
+        self.playing = replace(current, volume=decision.volume)
+
+    def _start(self, decision: Decision, now: datetime) -> None:
+        entry = decision.entry
+        assert entry is not None
+        record = AsRunRecord(
+            id=uuid.uuid4(),
+            item_id=entry.id,
+            content_id=entry.content_id,
+            sha256=entry.sha256,
+            planned_start=entry.start,
+            started_at=now,
+            result="failed",  # until it ends: an open record is never uploaded
+            error="playing",
+            clock_offset_ms=self._offset_ms(),
+        )
+        self._outbox.open(record)
+        self.playing = Playing(entry, record, decision.volume)
+        volume = 100 if decision.volume is None else decision.volume
+        log.info("playout: %s %r from %.1f s", entry.id, entry.title, decision.offset_s)
+        self._player.play(self._source_for(entry), offset_s=decision.offset_s, volume=volume)
+
+    def _close(self, now: datetime, cut_by: Result | None, error: str | None = None) -> None:
+        current, self.playing = self.playing, None
+        if current is None:
+            return
+        entry, record = current.entry, current.record
+        if current.failed:
+            return  # recorded when it failed
+        ran_out = now >= entry.end - timedelta(milliseconds=50)
+        on_time = record.started_at is not None and record.started_at - entry.start <= ON_TIME
+        result: Result = cut_by or ("played" if ran_out and on_time else "partial")
+        if result == "partial" and error is None:
+            error = "joined part-way" if not on_time else "cut before its end"
+        self._outbox.record(
+            record.model_copy(update={"result": result, "ended_at": now, "error": error})
+        )
+
+    def _skip(self, entry: Entry, now: datetime) -> None:
+        if entry.id in self._skipped:
+            return
+        self._skipped.add(entry.id)
+        log.warning("playout: %s skipped: its file is not verified", entry.id)
+        self._outbox.record(
+            AsRunRecord(
+                id=uuid.uuid4(),
+                item_id=entry.id,
+                content_id=entry.content_id,
+                sha256=entry.sha256,
+                planned_start=entry.start,
+                result="skipped",
+                error="the file was not complete and verified in the cache",
+                clock_offset_ms=self._offset_ms(),
+            )
+        )
+
+    def _on_player_event(self, event: PlayerEvent) -> None:
+        if event.state != PlayerState.failed:
+            return
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._failed, event)
+        else:
+            self._failed(event)
+
+    def _failed(self, event: PlayerEvent) -> None:
+        current = self.playing
+        if current is None or current.failed:
+            return
+        now = self._now()
+        log.error("playout: %s failed: %s", current.entry.id, event.error)
+        self._outbox.record(
+            current.record.model_copy(
+                update={"result": "failed", "ended_at": now, "error": event.error}
+            )
+        )
+        # Silence until the next change; the entry is not retried.
+        self.playing = replace(current, failed=True)
