@@ -29,14 +29,19 @@ from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.routes import router as playlists_router
 from scheduler.service import build_scheduler
 from stations.areas.routes import router as areas_router
+from stations.fleet.agent_events import router as agent_events_router
 from stations.fleet.agent_routes import router as agent_router
 from stations.fleet.enrolment import EnrollmentRefused
 from stations.fleet.events import EventHub
+from stations.fleet.health import HeartbeatBuffer, flush_heartbeats
 from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
 
 # Every router the app mounts; tests walk these for the route table.
 ROUTERS = (
+    # The fleet's routes first: they take most of the traffic, and routes match in order.
+    agent_router,
+    agent_events_router,
     health_router,
     auth_router,
     users_router,
@@ -47,7 +52,6 @@ ROUTERS = (
     schedule_router,
     playlists_router,
     fleet_router,
-    agent_router,
 )
 
 DESCRIPTION = """
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.auto_migrate:
             upgrade(settings.database_url)
         events.bind(asyncio.get_running_loop())
+        flusher = asyncio.create_task(flush_heartbeats(heartbeats))
         scheduler = build_scheduler(
             settings, database, app.state.clock, on_new_versions=events.publish_manifests
         )
@@ -87,6 +92,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         try:
             yield
         finally:
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+            heartbeats.flush()
             if settings.scheduler_enabled:
                 scheduler.stop()
             database.dispose()
@@ -98,6 +106,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.content = build_content_services(settings)
     app.state.manifests = TimelineManifests(app.state.content.storage)
     events = app.state.events = EventHub()
+    heartbeats = app.state.heartbeats = HeartbeatBuffer(database)
     install_error_handlers(app)
     app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(AudioToolError, plain_handler(status.HTTP_503_SERVICE_UNAVAILABLE))

@@ -5,21 +5,23 @@ memory and idle CPU.
 Per backend: a fresh database with `--stations` enrolled stations and their playlists built
 (benchmarks/agent_load_setup.py); the real server as its own process (uvicorn on
 api:create_app, scheduler enabled, as in production) and the bare app
-(benchmarks/agent_load_bare.py) under the same uvicorn settings; load generator processes
-(benchmarks/agent_load_client.py) sending manifest polls with If-None-Match (304) and
-heartbeats, two polls to one, over the stations' tokens:
+(benchmarks/agent_load_bare.py) under the same uvicorn settings. First, against the idle
+server, two real agents (`loaxa agent` with a saved token: as installed here, and with the
+server's packages hidden, as in an agent-only install on a Raspberry Pi) sync their manifest
+and file and are sampled idle for `--idle-seconds` (VmRSS, VmHWM, CPU time from /proc).
+Then each simulated agent syncs once (its manifest and ETag), both servers are warmed up
+gently, and load generator processes (benchmarks/agent_load_client.py) send manifest polls
+with If-None-Match (304) and heartbeats, two polls to one, over the stations' tokens:
 
 - fixed: open loop at `--rate` requests/s (700 ≈ 100,000 agents) for `--seconds`; latency
   from when each request was due;
 - max: closed loop over `--concurrency` connections for `--seconds`.
 
-Then a real agent (`loaxa agent` with a saved token) syncs its manifest and file and is
-sampled idle for `--idle-seconds` (VmRSS, VmHWM, CPU time from /proc), both as installed
-here and with the server's packages hidden (an agent-only install, as on a Raspberry Pi).
+A server that still does not answer a minute after a phase is restarted (and said so).
 Targets: the full rate with p99 under 200 ms; max throughput at least half the bare
 endpoint's; the agent under 80 MB.
 
-    .venv/bin/python -m benchmarks.agent_load                        # SQLite, full size
+    .venv/bin/python -m benchmarks.agent_load              # full size (PostgreSQL skipped)
     .venv/bin/python -m benchmarks.agent_load --backends sqlite,postgresql \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/empty_db
     .venv/bin/python -m benchmarks.agent_load --stations 5 --rate 50 --seconds 2 \\
@@ -339,4 +341,8 @@ def _terminate(signum: int, _frame: object) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, _terminate)
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        say("interrupted: every process stopped, the temporary folder removed")
+        sys.exit(130)

@@ -130,7 +130,8 @@ def report(
         "same settings (access log on, as `loaxa server`)",
         f"load: {setting.clients} generator process(es), HTTP/1.1 keep-alive; fixed = open "
         f"loop at {setting.rate:g} req/s (latency from when due), max = closed loop on "
-        f"{setting.concurrency} connections; errors include no answer within 30 s",
+        f"{setting.concurrency} connections; latencies of the requests answered as expected; "
+        "errors: any other status, a broken connection, or no answer within 30 s",
         machine(),
         *notes,
         "",

@@ -40,13 +40,20 @@ class Database:
         self.engine.dispose()
 
 
+# As many connections as the thread pool has threads (AnyIO's default is 40): a thread
+# holding none never waits for one that a request parked between threads is holding.
+POOL = {"pool_size": 10, "max_overflow": 30}
+
+
 def _create_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **POOL)
+    pool: dict[str, int] = {}
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        pool = POOL
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine

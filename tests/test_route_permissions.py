@@ -21,7 +21,7 @@ from core.auth.models import Role
 from core.auth.permissions import PUBLIC_ROUTES
 from core.config import load_settings
 from playlists.content.models import ContentKind, ContentStatus
-from stations.fleet.auth import current_station
+from stations.fleet.auth import station_token
 from stations.protocol import PREFIX
 from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
 from tests.playlists.sessions.factories import make_entry, make_session
@@ -463,7 +463,7 @@ def test_every_non_public_route_declares_a_permission() -> None:
         if public:
             continue
         if _is_agent_route(route.path):
-            assert _declares(route, current_station), f"{route.path} takes no station token"
+            assert _declares(route, station_token), f"{route.path} takes no station token"
         else:
             assert _declared_permission(route) is not None, f"{route.path} declares nothing"
 

@@ -1,26 +1,29 @@
-"""Agent protocol v1 (DESIGN.md): the routes station agents call with their token."""
+"""Agent protocol v1 (DESIGN.md): the HTTP routes station agents call with their token.
+
+Each route does all its database work in one thread-pool call with short sessions of its
+own: a request never holds a connection (or SQLite's write lock) while it waits for a
+thread, which under load is how a server seizes up. The fleet polls these routes all day.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Header, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import ValidationError
 
+from core.clock import Clock
+from core.db import Database
 from core.deps import ClockDep, SessionDep
 from core.errors import NotFound
-from stations.fleet import asrun, enrolment, health
-from stations.fleet.auth import StationDep, StationIdentity, station_for_token
-from stations.fleet.events import EventHub
-from stations.fleet.sources import BuildRef, ManifestsDep, ManifestSource
+from stations.fleet import asrun, enrolment
+from stations.fleet.auth import StationToken, unauthorized
+from stations.fleet.health import HeartbeatBuffer
+from stations.fleet.sources import Caller, ManifestSource
 from stations.protocol import (
     PREFIX,
-    AckEvent,
     AsRunBatch,
     AsRunReply,
     EnrollReply,
@@ -29,9 +32,29 @@ from stations.protocol import (
     HeartbeatReply,
 )
 
-log = logging.getLogger(__name__)
-
 router = APIRouter(prefix=PREFIX, tags=["agent protocol v1 (trạm)"])
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    database: Database
+    manifests: ManifestSource
+    clock: Clock
+    heartbeats: HeartbeatBuffer
+
+    def identify(self, token: str) -> Caller:
+        with self.database.engine.connect() as connection:
+            caller = self.manifests.identify(connection=connection, token=token)
+        if caller is None:
+            raise unauthorized(
+                "the station token is unknown or revoked: enrol the agent again with a new code"
+            )
+        return caller
+
+
+def _parts(request: Request) -> Parts:
+    state = request.app.state
+    return Parts(state.database, state.manifests, state.clock, state.heartbeats)
 
 
 @router.post(
@@ -48,20 +71,25 @@ def enroll(session: SessionDep, clock: ClockDep, request: EnrollRequest) -> Enro
 
 @router.get(
     "/manifest",
-    summary="The station's manifest; 304 when If-None-Match holds its version",
+    summary="The station's manifest; 304 when If-None-Match holds its ETag",
     responses={304: {"description": "unchanged"}, 503: {"description": "not built yet"}},
 )
-def manifest(
-    session: SessionDep,
-    station: StationDep,
-    manifests: ManifestsDep,
-    clock: ClockDep,
+async def manifest(
+    request: Request,
+    token: StationToken,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    build = manifests.current(session=session, station_id=station.station_id)
+    return await run_in_threadpool(_manifest, _parts(request), token, if_none_match)
+
+
+def _manifest(parts: Parts, token: str, if_none_match: str | None) -> Response:
+    station, build = parts.identify(token)
     if build is not None and if_none_match == build.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": build.etag})
-    built = manifests.manifest(session=session, station_id=station.station_id, now=clock.now())
+    with parts.database.session() as session:
+        built = parts.manifests.manifest(
+            session=session, station_id=station.station_id, now=parts.clock.now()
+        )
     if built is None:
         return JSONResponse(
             {"detail": "no playlist is built for this station yet; try again shortly"},
@@ -81,19 +109,25 @@ def manifest(
     summary="A file the station's manifest names; Range and If-Range are honoured",
     responses={206: {"description": "a range"}},
 )
-def read_file(
-    session: SessionDep,
-    station: StationDep,
-    manifests: ManifestsDep,
+async def read_file(
+    request: Request,
+    token: StationToken,
     sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="lower-case hex")],
 ) -> FileResponse:
-    build = manifests.current(session=session, station_id=station.station_id)
-    named = (
-        manifests.station_files(session=session, station_id=station.station_id, build=build)
-        if build is not None
-        else frozenset()
-    )
-    path = manifests.file_path(sha256) if sha256 in named else None
+    return await run_in_threadpool(_file, _parts(request), token, sha256)
+
+
+def _file(parts: Parts, token: str, sha256: str) -> FileResponse:
+    station, build = parts.identify(token)
+    with parts.database.session() as session:
+        named = (
+            parts.manifests.station_files(
+                session=session, station_id=station.station_id, build=build
+            )
+            if build is not None
+            else frozenset()
+        )
+    path = parts.manifests.file_path(sha256) if sha256 in named else None
     if path is None:
         raise NotFound(f"station #{station.station_id}'s manifest names no file {sha256}")
     return FileResponse(
@@ -106,103 +140,35 @@ def read_file(
     response_model=AsRunReply,
     summary="Report what was played; each record id is stored once",
 )
-def report_asrun(
-    session: SessionDep, station: StationDep, clock: ClockDep, batch: AsRunBatch
-) -> AsRunReply:
-    accepted, duplicates = asrun.store_records(
-        session=session, station=station, records=batch.root, now=clock.now()
-    )
-    session.commit()
+async def report_asrun(request: Request, token: StationToken, batch: AsRunBatch) -> AsRunReply:
+    return await run_in_threadpool(_asrun, _parts(request), token, batch)
+
+
+def _asrun(parts: Parts, token: str, batch: AsRunBatch) -> AsRunReply:
+    station, _ = parts.identify(token)
+    with parts.database.session(write=True) as session:
+        accepted, duplicates = asrun.store_records(
+            session=session, station=station, records=batch.root, now=parts.clock.now()
+        )
+        session.commit()
     return AsRunReply(accepted=accepted, duplicates=duplicates)
 
 
-@router.post("/heartbeat", response_model=HeartbeatReply, summary="The station is alive")
-def heartbeat(
-    session: SessionDep,
-    station: StationDep,
-    manifests: ManifestsDep,
-    clock: ClockDep,
-    beat: Heartbeat,
-) -> HeartbeatReply:
-    build = manifests.current(session=session, station_id=station.station_id)
-    health.record_heartbeat(
-        session=session, station_id=station.station_id, beat=beat, now=clock.now()
-    )
-    session.commit()
-    return HeartbeatReply(
-        server_time=clock.now(),
+@router.post(
+    "/heartbeat",
+    response_model=HeartbeatReply,
+    summary="The station is alive (written with the others once a second)",
+)
+async def heartbeat(request: Request, token: StationToken, beat: Heartbeat) -> Response:
+    return await run_in_threadpool(_heartbeat, _parts(request), token, beat)
+
+
+def _heartbeat(parts: Parts, token: str, beat: Heartbeat) -> Response:
+    station, build = parts.identify(token)
+    parts.heartbeats.add(station_id=station.station_id, beat=beat, now=parts.clock.now())
+    reply = HeartbeatReply(
+        server_time=parts.clock.now(),
         manifest_version=build.version if build else None,
         build_id=build.build_id if build else None,
     )
-
-
-@router.websocket("/events")
-async def events(websocket: WebSocket) -> None:
-    """Server → agent: {"type": "manifest", "version"} (at once on connecting, then on each
-    change). Agent → server: {"type": "ack", ...} for alerts."""
-    station = await run_in_threadpool(_authenticate, websocket)
-    if station is None:
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
-        return
-    hub: EventHub = websocket.app.state.events
-    manifests: ManifestSource = websocket.app.state.manifests
-    await websocket.accept()
-    queue = hub.connect(station.station_id)
-    try:
-        build = await run_in_threadpool(_current, websocket, manifests, station)
-        if build is not None:
-            await websocket.send_json(
-                {"type": "manifest", "version": build.version, "build_id": build.build_id}
-            )
-        await _serve(websocket, queue)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        hub.disconnect(station.station_id, queue)
-
-
-async def _serve(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
-    receiver = asyncio.create_task(_receive(websocket))
-    try:
-        while not receiver.done():
-            getter = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                message = getter.result()
-                await websocket.send_json(message)
-                if message.get("type") == "revoked":
-                    await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
-                    return
-            else:
-                getter.cancel()
-        receiver.result()
-    finally:
-        receiver.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-            await receiver
-
-
-async def _receive(websocket: WebSocket) -> None:
-    while True:
-        message = await websocket.receive_json()
-        try:
-            ack = AckEvent.model_validate(message)
-        except ValidationError:
-            log.warning("events: ignoring a message that is not an ack: %.200r", message)
-            continue
-        log.info("events: alert %s %s", ack.alert_id, ack.stage)
-
-
-def _authenticate(websocket: WebSocket) -> StationIdentity | None:
-    scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    with websocket.app.state.database.session() as session:
-        return station_for_token(session=session, token=token.strip())
-
-
-def _current(
-    websocket: WebSocket, manifests: ManifestSource, station: StationIdentity
-) -> BuildRef | None:
-    with websocket.app.state.database.session() as session:
-        return manifests.current(session=session, station_id=station.station_id)
+    return Response(reply.model_dump_json(), media_type="application/json")

@@ -9,7 +9,6 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, col, select
 
-from core.deps import SessionDep
 from stations.fleet.enrolment import token_digest
 from stations.fleet.models import StationAgent
 from stations.models import Station
@@ -25,7 +24,7 @@ class StationIdentity:
     area_id: int
 
 
-def _unauthorized(message: str) -> HTTPException:
+def unauthorized(message: str) -> HTTPException:
     return HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail=message,
@@ -43,18 +42,14 @@ def station_for_token(*, session: Session, token: str) -> StationIdentity | None
     return StationIdentity(station_id=row[0], area_id=row[1]) if row else None
 
 
-def current_station(
-    session: SessionDep,
+async def station_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(station_bearer)],
-) -> StationIdentity:
+) -> str:
+    """The bearer token, taken on the event loop: the routes check it against the database
+    in the same thread-pool call as the rest of their work."""
     if credentials is None:
-        raise _unauthorized("no station token: send Authorization: Bearer <station token>")
-    station = station_for_token(session=session, token=credentials.credentials)
-    if station is None:
-        raise _unauthorized(
-            "the station token is unknown or revoked: enrol the agent again with a new code"
-        )
-    return station
+        raise unauthorized("no station token: send Authorization: Bearer <station token>")
+    return credentials.credentials
 
 
-StationDep = Annotated[StationIdentity, Depends(current_station)]
+StationToken = Annotated[str, Depends(station_token)]

@@ -1,38 +1,107 @@
 """Heartbeats in, station status out. A station is offline once it has missed three
-heartbeats: the status is worked out when read, from the last one, so it is never stale."""
+heartbeats: the status is worked out when read, from the last one, so it is never stale.
+
+Heartbeats are kept in memory and written once a second, each station's latest only, in one
+batch: a fleet's heartbeats would otherwise be a write transaction each (SQLite's single
+writer). What a crash can lose is at most a second of "last seen".
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
+from core.db import Database
 from stations.fleet.models import StationAgent
 from stations.models import Station, StationPublic, StationStatus
 from stations.protocol import Heartbeat
 
+log = logging.getLogger(__name__)
 
-def record_heartbeat(*, session: Session, station_id: int, beat: Heartbeat, now: datetime) -> None:
-    now_playing = beat.now_playing.model_dump(mode="json") if beat.now_playing else None
-    session.execute(
-        update(StationAgent)
-        .where(col(StationAgent.station_id) == station_id)
-        .values(
-            last_seen_at=now,
-            manifest_version=beat.manifest_version,
-            now_playing=json.dumps(now_playing) if now_playing else None,
-            clock_offset_ms=beat.clock_offset_ms,
-            disk_free_bytes=beat.disk_free_bytes,
-            cpu_temp_c=beat.cpu_temp_c,
-            volume=beat.volume,
-            agent_version=beat.agent_version,
-            uptime_s=beat.uptime_s,
-            last_error=beat.last_error,
+
+class HeartbeatBuffer:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._pending: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, *, station_id: int, beat: Heartbeat, now: datetime) -> None:
+        row = _row(station_id, beat, now)
+        with self._lock:
+            self._pending[station_id] = row
+
+    def flush(self) -> int:
+        """Write the heartbeats received since the last flush; returns how many."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return 0
+        table = StationAgent.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(table.c.station_id == bindparam("b_station_id"))
+            .values({name: bindparam(f"b_{name}") for name in _COLUMNS})
         )
-    )
+        rows = [{f"b_{k}": v for k, v in row.items()} for row in pending.values()]
+        try:
+            with self._database.session(write=True) as session:
+                session.execute(statement, rows)
+                session.commit()
+        except Exception:
+            with self._lock:  # keep them for the next flush, unless newer ones came
+                self._pending = {**pending, **self._pending}
+            raise
+        return len(rows)
+
+
+async def flush_heartbeats(buffer: HeartbeatBuffer, every_s: float = 1.0) -> None:
+    """The app's background task: write the buffered heartbeats every second."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await run_in_threadpool(buffer.flush)
+        except Exception:
+            log.exception("heartbeats: writing them failed; trying again in %.0f s", every_s)
+
+
+_COLUMNS = (
+    "last_seen_at",
+    "manifest_version",
+    "now_playing",
+    "clock_offset_ms",
+    "disk_free_bytes",
+    "cpu_temp_c",
+    "volume",
+    "agent_version",
+    "uptime_s",
+    "last_error",
+)
+
+
+def _row(station_id: int, beat: Heartbeat, now: datetime) -> dict[str, Any]:
+    now_playing = beat.now_playing.model_dump(mode="json") if beat.now_playing else None
+    return {
+        "station_id": station_id,
+        "last_seen_at": now,
+        "manifest_version": beat.manifest_version,
+        "now_playing": json.dumps(now_playing) if now_playing else None,
+        "clock_offset_ms": beat.clock_offset_ms,
+        "disk_free_bytes": beat.disk_free_bytes,
+        "cpu_temp_c": beat.cpu_temp_c,
+        "volume": beat.volume,
+        "agent_version": beat.agent_version,
+        "uptime_s": beat.uptime_s,
+        "last_error": beat.last_error,
+    }
 
 
 def status_of(

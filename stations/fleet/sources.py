@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, NamedTuple, Protocol
 
 from fastapi import Depends, Request
+from sqlalchemy import Connection
 from sqlmodel import Session
 
+from stations.fleet.auth import StationIdentity
 from stations.protocol import Manifest, etag
 
 
@@ -26,7 +28,18 @@ class BuildRef:
         return etag(self.version, self.build_id)
 
 
+class Caller(NamedTuple):
+    """The station a token belongs to, and its current build (None: none yet)."""
+
+    station: StationIdentity
+    build: BuildRef | None
+
+
 class ManifestSource(Protocol):
+    def identify(self, *, connection: Connection, token: str) -> Caller | None:
+        """The unrevoked token's station and its build, in one query; None: no such token."""
+        ...
+
     def current(self, *, session: Session, station_id: int) -> BuildRef | None:
         """The station's current build, or None while it has none."""
         ...

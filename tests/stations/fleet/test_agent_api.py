@@ -209,6 +209,7 @@ def test_heartbeat_makes_a_station_online_and_silence_offline(
     reply = client.post("/agent/v1/heartbeat", json=beat, headers=_bearer(token))
     assert reply.status_code == 200, reply.text
     assert reply.json()["manifest_version"] is None  # nothing built yet
+    assert client.app.state.heartbeats.flush() == 1  # the app does this every second
     shown = client.get(f"/api/v1/stations/{station}", headers=headers).json()
     assert shown["status"] == "online"
     assert shown["manifest_version"] == 4 and shown["clock_offset_ms"] == -1250
