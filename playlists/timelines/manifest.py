@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from core.db import Database
 from playlists.content.models import ContentItem
 from playlists.content.storage import ContentStorage
 from playlists.timelines.inputs import chunks
@@ -42,13 +43,13 @@ class TimelineManifests:
         self._files: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._lock = threading.Lock()  # routes run in a thread pool
 
-    def identify(self, *, connection: Connection, token: str) -> Caller | None:
+    def identify(self, *, database: Database, token: str) -> Caller | None:
         # The path of every poll and heartbeat: one prepared query on a plain connection
         # (an ORM session costs four times the query here).
-        row = connection.execute(_IDENTIFY, {"token_hash": token_digest(token)}).first()
+        row = database.read_one(_IDENTIFY, {"token_hash": token_digest(token)})
         if row is None:
             return None
-        station_id, area_id, version, digest = row
+        station_id, area_id, version, digest = tuple(row)
         build = BuildRef(version=version, build_id=digest) if version is not None else None
         return Caller(StationIdentity(station_id=station_id, area_id=area_id), build)
 

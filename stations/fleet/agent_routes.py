@@ -43,8 +43,7 @@ class Parts:
     heartbeats: HeartbeatBuffer
 
     def identify(self, token: str) -> Caller:
-        with self.database.engine.connect() as connection:
-            caller = self.manifests.identify(connection=connection, token=token)
+        caller = self.manifests.identify(database=self.database, token=token)
         if caller is None:
             raise unauthorized(
                 "the station token is unknown or revoked: enrol the agent again with a new code"

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated, NamedTuple, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection
 from sqlmodel import Session
 
+from core.db import Database
 from stations.fleet.auth import StationIdentity
 from stations.protocol import Manifest, etag
 
@@ -36,7 +36,7 @@ class Caller(NamedTuple):
 
 
 class ManifestSource(Protocol):
-    def identify(self, *, connection: Connection, token: str) -> Caller | None:
+    def identify(self, *, database: Database, token: str) -> Caller | None:
         """The unrevoked token's station and its build, in one query; None: no such token."""
         ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
@@ -47,3 +48,21 @@ def test_concurrent_audited_writes_keep_one_unbroken_chain(database: Database) -
         result = verify(session=session)
     assert result.ok, result.problem
     assert result.checked == 40
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_fast_read_survives_the_server_dropping_its_pooled_connection(
+    database: Database,
+) -> None:
+    # The fleet's reads skip the ping per checkout; a connection the server dropped (a
+    # restart) must cost a retry, not a failed request.
+    assert database.read_one(text("SELECT 1"), {}) == (1,)
+    with database.engine.connect() as killer:
+        killed = killer.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    assert killed >= 1
+    assert database.read_one(text("SELECT 2"), {}) == (2,)
