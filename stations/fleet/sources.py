@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-from fastapi import Depends, Request
 from sqlmodel import Session
 
 from core.db import Database
@@ -57,11 +56,3 @@ class ManifestSource(Protocol):
     def file_path(self, sha256: str) -> Path | None:
         """Where the stored file is, or None when it is not stored."""
         ...
-
-
-def get_manifests(request: Request) -> ManifestSource:
-    source: ManifestSource = request.app.state.manifests
-    return source
-
-
-ManifestsDep = Annotated[ManifestSource, Depends(get_manifests)]
