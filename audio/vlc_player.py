@@ -1,7 +1,12 @@
 """The Player on libvlc (python-vlc). The output is the sound card by default; tests and the
-demo without one use VLC's `afile` output, which writes what is played into a WAV file.
+demo without one use VLC's `afile` output, which writes what is played into WAV files.
 
-VLC's `afile` and `dummy` outputs are not paced (they run about 1.4x real time), so the
+`afile` truncates its file each time playback starts, so in capture mode every play gets its
+own libvlc instance writing `NNNN-<source name>.wav` in the capture directory: one file per
+thing played, in order. A first instance, made at once and kept, holds VLC's plugins loaded,
+so each later one costs about a millisecond.
+
+VLC's `afile` and `dummy` outputs are not paced (they run faster than real time), so the
 engine keeps time by its own clock; VLC's events say only that playback began or stopped.
 """
 
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import vlc
@@ -18,10 +24,13 @@ from audio.player import PlayerEvent, PlayerListener, PlayerState
 
 log = logging.getLogger(__name__)
 
+UNPLAYABLE = "VLC could not play the source"
+BASE_OPTIONS = ("--no-video", "--intf=dummy", "--quiet", "--no-stats", "--no-media-library")
+
 
 def vlc_options(*, output: str | None = None, wav: Path | None = None) -> list[str]:
     """libvlc options: no video, no interface; `wav` captures the audio into that file."""
-    options = ["--no-video", "--intf=dummy", "--quiet", "--no-stats", "--no-media-library"]
+    options = list(BASE_OPTIONS)
     if wav is not None:
         options += ["--aout=afile", f"--audiofile-file={wav}", "--audiofile-format=s16"]
     elif output is not None:
@@ -29,37 +38,51 @@ def vlc_options(*, output: str | None = None, wav: Path | None = None) -> list[s
     return options
 
 
+def has_sound_card(root: Path = Path("/dev/snd")) -> bool:
+    """Whether ALSA has a playback device here (a Pi's jack or HDMI; none on a server)."""
+    try:
+        return any(dev.name.startswith("pcm") and dev.name.endswith("p") for dev in root.iterdir())
+    except OSError:
+        return False
+
+
+def capture_name(sequence: int, source: str) -> str:
+    stem = Path(source.split("?", 1)[0]).stem or "stream"
+    return f"{sequence:04d}-{stem[:64]}.wav"
+
+
 class VlcPlayer:
-    def __init__(self, *, output: str | None = None, wav: Path | None = None) -> None:
-        self._instance = vlc.Instance(vlc_options(output=output, wav=wav))
-        if self._instance is None:
-            raise RuntimeError(
-                "libvlc could not start: is VLC (libvlc5, vlc-plugin-base) installed?"
-            )
-        self._player = self._instance.media_player_new()
+    def __init__(self, *, output: str | None = None, capture_dir: Path | None = None) -> None:
+        self._capture_dir = capture_dir
+        if capture_dir is not None:
+            capture_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
         self._listeners: list[PlayerListener] = []
         self._state = PlayerState.idle
         self._source = ""
-        self._lock = threading.Lock()
-        manager = self._player.event_manager()
-        manager.event_attach(vlc.EventType.MediaPlayerPlaying, self._on_playing)
-        manager.event_attach(vlc.EventType.MediaPlayerEndReached, self._on_ended)
-        manager.event_attach(vlc.EventType.MediaPlayerEncounteredError, self._on_error)
+        self._generation = 0
+        self._captured = 0
+        self._base = _instance(vlc_options(output=output))
+        self._instance = self._base
+        self._player = self._new_player(self._base, generation=None)
 
     def subscribe(self, listener: PlayerListener) -> None:
         self._listeners.append(listener)
 
     def play(self, source: str, *, offset_s: float = 0.0, volume: int = 100) -> None:
+        with self._lock:
+            self._generation += 1
+            self._source = source
+            self._state = PlayerState.idle
+        if self._capture_dir is not None:
+            self._switch_capture_file(source)
         media = self._instance.media_new(source)
         if offset_s > 0:
             media.add_option(f"start-time={offset_s:.3f}")
-        with self._lock:
-            self._source = source
-            self._state = PlayerState.idle
         self._player.set_media(media)
         self._player.audio_set_volume(volume)
         if self._player.play() == -1:
-            self._emit(PlayerState.failed, "libvlc refused to play")
+            self._emit(self._generation, PlayerState.failed, "libvlc refused to play")
         else:
             self._player.audio_set_volume(volume)
 
@@ -67,9 +90,10 @@ class VlcPlayer:
         self._player.audio_set_volume(volume)
 
     def stop(self) -> None:
-        self._player.stop()
         with self._lock:
+            self._generation += 1
             self._state = PlayerState.idle
+        self._player.stop()
 
     @property
     def state(self) -> PlayerState:
@@ -77,23 +101,56 @@ class VlcPlayer:
             return self._state
 
     def close(self) -> None:
-        self._player.stop()
+        self.stop()
+        self._release_capture()
         self._player.release()
-        self._instance.release()
+        self._base.release()
 
-    # VLC calls these on its own thread.
+    def _switch_capture_file(self, source: str) -> None:
+        assert self._capture_dir is not None
+        self._player.stop()
+        self._release_capture()
+        self._captured += 1
+        wav = self._capture_dir / capture_name(self._captured, source)
+        self._instance = _instance(vlc_options(wav=wav))
+        self._player = self._new_player(self._instance, generation=self._generation)
 
-    def _on_playing(self, _: object) -> None:
-        self._emit(PlayerState.playing)
+    def _release_capture(self) -> None:
+        if self._instance is not self._base:
+            self._player.stop()
+            self._player.release()
+            self._instance.release()
+            self._instance = self._base
 
-    def _on_ended(self, _: object) -> None:
-        self._emit(PlayerState.ended)
+    def _new_player(self, instance: vlc.Instance, *, generation: int | None) -> vlc.MediaPlayer:
+        """A media player whose events count for `generation` (a capture player plays one
+        source), or for whatever plays now (None: the one player reused for every source)."""
+        player = instance.media_player_new()
+        manager = player.event_manager()
+        for event, state, error in (
+            (vlc.EventType.MediaPlayerPlaying, PlayerState.playing, None),
+            (vlc.EventType.MediaPlayerEndReached, PlayerState.ended, None),
+            (vlc.EventType.MediaPlayerEncounteredError, PlayerState.failed, UNPLAYABLE),
+        ):
+            manager.event_attach(event, self._handler(generation, state, error))
+        return player
 
-    def _on_error(self, _: object) -> None:
-        self._emit(PlayerState.failed, "VLC could not play the source")
+    def _handler(
+        self, generation: int | None, state: PlayerState, error: str | None
+    ) -> Callable[[object], None]:
+        # VLC calls this on its own thread. A capture player's late event (its source ended
+        # after the next one began) must not overwrite the new source's state.
+        def handler(_: object) -> None:
+            with self._lock:
+                current = self._generation
+            self._emit(current if generation is None else generation, state, error)
 
-    def _emit(self, state: PlayerState, error: str | None = None) -> None:
+        return handler
+
+    def _emit(self, generation: int, state: PlayerState, error: str | None = None) -> None:
         with self._lock:
+            if generation != self._generation:
+                return
             self._state = state
             event = PlayerEvent(state, self._source, time.monotonic(), error)
         for listener in self._listeners:
@@ -101,3 +158,10 @@ class VlcPlayer:
                 listener(event)
             except Exception:  # a listener's bug must not kill VLC's event thread
                 log.exception("player: a listener failed")
+
+
+def _instance(options: list[str]) -> vlc.Instance:
+    instance = vlc.Instance(options)
+    if instance is None:
+        raise RuntimeError("libvlc could not start: is VLC (libvlc5, vlc-plugin-base) installed?")
+    return instance

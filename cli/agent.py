@@ -8,10 +8,12 @@ import logging
 import platform
 import signal
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
 
+from audio.vlc_player import VlcPlayer, has_sound_card
 from stations.agent import credentials
 from stations.agent.config import AgentConfig
 from stations.agent.files import private_dir
@@ -49,11 +51,27 @@ def agent(
     cache_floor_mb: int = typer.Option(
         500, "--cache-floor-mb", help="Evict unneeded audio when free space falls below this."
     ),
+    no_playout: bool = typer.Option(
+        False, "--no-playout", help="Only sync and report; play nothing (a test or relay box)."
+    ),
+    audio_output: str | None = typer.Option(
+        None,
+        "--audio-output",
+        help="VLC audio output to the loudspeakers, e.g. alsa or pulse (default: VLC's choice).",
+    ),
+    capture_dir: Path | None = typer.Option(
+        None,
+        "--capture-dir",
+        help="Write what plays into WAV files here, one per item, instead of the sound card "
+        "(for trials without loudspeakers).",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every request's outcome."),
 ) -> None:
-    """Run the station agent: sync the manifest and audio, keep the as-run outbox, report health.
+    """Run the station agent: play the schedule on time, sync the manifest and audio, keep the
+    as-run log (nhật ký phát sóng), report health.
 
-    The agent keeps working from its saved manifest while the server is out of reach.
+    The agent keeps playing from its saved manifest and cached audio while the server is out
+    of reach, and uploads what it played when the server is back.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -83,8 +101,29 @@ def agent(
     if enroll_only:
         typer.echo(f"enrolled as station #{saved.station_id}; token in {config.data_dir}")
         return
+    player = None if no_playout else _player(audio_output, capture_dir)
     typer.echo(f"station #{saved.station_id}: agent {agent_version()} syncing with {server}")
-    asyncio.run(_run(Agent(config, saved)))
+    try:
+        asyncio.run(_run(Agent(config, saved, player)))
+    finally:
+        if player is not None:
+            player.close()
+
+
+def _player(output: str | None, capture_dir: Path | None) -> VlcPlayer:
+    if capture_dir is None and output is None and not has_sound_card():
+        typer.secho(
+            "warning: no sound card found (/dev/snd): items will be recorded as failed; "
+            "pass --capture-dir DIR to write what plays into WAV files instead",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    if capture_dir is not None:
+        typer.echo(f"capturing what plays into {capture_dir.resolve()}")
+    try:
+        return VlcPlayer(output=output, capture_dir=capture_dir)
+    except (RuntimeError, OSError) as exc:
+        _fail(f"cannot start the player: {exc}")
 
 
 def _credentials(
@@ -136,7 +175,7 @@ def _machine_id() -> str:
     return platform.node() or "unknown"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
 

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 ON_TIME = timedelta(seconds=1)
 # Sleep at most this long, so nothing is missed if the timeline changes without a wake-up.
 MAX_SLEEP_S = 30.0
+ERROR_RETRY_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +85,12 @@ class PlayoutEngine:
         try:
             while True:
                 now = self._now()
-                decision = self.step(now)
                 delay = MAX_SLEEP_S
+                try:
+                    decision = self.step(now)
+                except Exception:  # a full disk, a player gone wrong: keep trying, loudly
+                    log.exception("playout: could not act on the timeline; again in 1 s")
+                    decision, delay = None, ERROR_RETRY_S
                 if decision is not None and decision.next_change is not None:
                     delay = min(delay, max((decision.next_change - now).total_seconds(), 0.0))
                 with contextlib.suppress(TimeoutError):
@@ -127,6 +132,10 @@ class PlayoutEngine:
     def _start(self, decision: Decision, now: datetime) -> None:
         entry = decision.entry
         assert entry is not None
+        volume = 100 if decision.volume is None else decision.volume
+        log.info("playout: %s %r from %.1f s", entry.id, entry.title, decision.offset_s)
+        # Sound first, then the record: the outbox's durable commit must not delay the start.
+        self._player.play(self._source_for(entry), offset_s=decision.offset_s, volume=volume)
         record = AsRunRecord(
             id=uuid.uuid4(),
             item_id=entry.id,
@@ -138,11 +147,8 @@ class PlayoutEngine:
             error="playing",
             clock_offset_ms=self._offset_ms(),
         )
-        self._outbox.open(record)
         self.playing = Playing(entry, record, decision.volume)
-        volume = 100 if decision.volume is None else decision.volume
-        log.info("playout: %s %r from %.1f s", entry.id, entry.title, decision.offset_s)
-        self._player.play(self._source_for(entry), offset_s=decision.offset_s, volume=volume)
+        self._outbox.open(record)
 
     def _close(self, now: datetime, cut_by: Result | None, error: str | None = None) -> None:
         current, self.playing = self.playing, None

@@ -1,4 +1,4 @@
-"""The agent at run time: four loops over one server link.
+"""The agent at run time: the playout engine, and four loops over one server link.
 
 - sync: polls the manifest (If-None-Match, jittered interval) or pulls at once when the
   event channel says so; saves it, prefetches its files, evicts what is no longer needed;
@@ -6,8 +6,10 @@
 - heartbeat: reports health and measures the clock offset;
 - upload: drains the as-run outbox, forgetting records only once acknowledged.
 
-Each loop backs off on errors by itself; none stops the others. Without a server the agent
-goes on from its saved manifest and cached files, and its outbox keeps every record.
+The playout engine plays what the saved manifest says from the verified cache, by the
+corrected clock, whatever the network does. Each loop backs off on errors by itself; none
+stops the others. Without a server the agent goes on from its saved manifest and cached
+files, and its outbox keeps every record.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import websockets
 from pydantic import ValidationError
 from websockets.asyncio.client import connect
 
+from audio.player import Player
 from stations.agent.backoff import Backoff, jittered
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock, OffsetEstimator
@@ -35,6 +38,7 @@ from stations.agent.credentials import Credentials
 from stations.agent.link import ServerLink, TokenRefused, UploadRefused
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
+from stations.agent.playout import Playout
 from stations.protocol import ASRUN_BATCH_MAX, EVENTS_PATH, AsRunRecord, Heartbeat, ManifestEvent
 
 log = logging.getLogger("loaxa.agent")
@@ -53,7 +57,9 @@ def agent_version() -> str:
 
 
 class Agent:
-    def __init__(self, config: AgentConfig, credentials: Credentials) -> None:
+    def __init__(
+        self, config: AgentConfig, credentials: Credentials, player: Player | None = None
+    ) -> None:
         self.config = config
         self.credentials = credentials
         self.clock = CorrectedClock(
@@ -68,6 +74,18 @@ class Agent:
         self._rng = random.Random()
         self._started = time.monotonic()
         self._batch_limit = ASRUN_BATCH_MAX
+        # Without a player (--no-playout) the agent only syncs and reports.
+        self.playout = (
+            None
+            if player is None
+            else Playout(
+                player=player,
+                manifests=self.manifests,
+                cache=self.cache,
+                outbox=self.outbox,
+                clock=self.clock,
+            )
+        )
 
     async def run(self) -> None:
         closed = self.outbox.close_interrupted(self.clock.now())
@@ -82,6 +100,8 @@ class Agent:
             self._upload_loop(),
             self._alive_loop(),
         ]
+        if self.playout is not None:
+            loops.append(self.playout.run())
         try:
             await asyncio.gather(*loops)
         finally:
@@ -131,6 +151,7 @@ class Agent:
         if answer.changed:
             accepted = self.manifests.accept(answer.body)
             log.info("manifest: version %d, %d item(s)", accepted.version, len(accepted.items))
+            self._playout_changed()
         manifest = self.manifests.current
         if manifest is None:
             return
@@ -142,10 +163,15 @@ class Agent:
             try:
                 if await self.cache.fetch(self.link.client, file):
                     log.info("cache: %s verified (%d bytes)", file.sha256[:12], file.size)
+                    self._playout_changed()
             except Exception as exc:  # one bad file must not stop the others
                 failures.append(f"{file.sha256[:12]}: {exc}")
         if failures:
             raise RuntimeError(f"{len(failures)} file(s) not fetched: {'; '.join(failures)}")
+
+    def _playout_changed(self) -> None:
+        if self.playout is not None:
+            self.playout.changed()
 
     async def _wait_for_pull(self, delay: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -211,11 +237,11 @@ class Agent:
         current = self.manifests.current
         return Heartbeat(
             manifest_version=current.version if current else None,
-            now_playing=None,
+            now_playing=self.playout.now_playing() if self.playout else None,
             clock_offset_ms=self.clock.offset_ms(),
             disk_free_bytes=shutil.disk_usage(self.config.data_dir).free,
             cpu_temp_c=_cpu_temperature(),
-            volume=None,
+            volume=self.playout.volume() if self.playout else None,
             agent_version=agent_version(),
             uptime_s=round(time.monotonic() - self._started, 1),
             last_error=self.last_error,

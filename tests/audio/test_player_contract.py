@@ -20,7 +20,9 @@ EVENT_TIMEOUT_S = 15
 
 @pytest.fixture(params=["fake", "vlc"])
 def player(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Player]:
-    made: Player = FakePlayer() if request.param == "fake" else VlcPlayer(wav=tmp_path / "out.wav")
+    made: Player = (
+        FakePlayer() if request.param == "fake" else VlcPlayer(capture_dir=tmp_path / "out")
+    )
     yield made
     made.close()
 
@@ -63,15 +65,41 @@ def test_stop_goes_idle(player: Player, tmp_path: Path) -> None:
     assert player.state == PlayerState.idle
 
 
-def test_vlc_captures_what_it_played_from_the_offset(tmp_path: Path) -> None:
-    source = tone(tmp_path / "tone.wav", seconds=3.0, channels=1)
-    wav = tmp_path / "captured.wav"
-    player = VlcPlayer(wav=wav)
+def _seconds(wav: Path) -> float:
+    with wave.open(str(wav)) as captured:
+        return captured.getnframes() / captured.getframerate()
+
+
+def test_vlc_captures_each_play_into_its_own_file_from_the_offset(tmp_path: Path) -> None:
+    first = tone(tmp_path / "first.wav", seconds=3.0, channels=1)
+    second = tone(tmp_path / "second.wav", seconds=2.0, channels=1, freq=880)
+    player = VlcPlayer(capture_dir=tmp_path / "captured")
     events = _events(player)
-    player.play(str(source), offset_s=1.0)
+    player.play(str(first), offset_s=1.0)
+    assert _next(events).state == PlayerState.playing
+    assert _next(events).state == PlayerState.ended
+    player.play(str(second))
     assert _next(events).state == PlayerState.playing
     assert _next(events).state == PlayerState.ended
     player.close()
-    with wave.open(str(wav)) as captured:
-        seconds = captured.getnframes() / captured.getframerate()
-    assert seconds == pytest.approx(2.0, abs=0.15)  # three seconds, one skipped
+    captured = sorted((tmp_path / "captured").iterdir())
+    assert [path.name for path in captured] == ["0001-first.wav", "0002-second.wav"]
+    assert _seconds(captured[0]) == pytest.approx(2.0, abs=0.15)  # three seconds, one skipped
+    assert _seconds(captured[1]) == pytest.approx(2.0, abs=0.15)
+
+
+def test_a_late_event_of_the_previous_source_does_not_touch_the_next(tmp_path: Path) -> None:
+    short = tone(tmp_path / "short.wav", seconds=0.3, channels=1)
+    long = tone(tmp_path / "long.wav", seconds=20.0, channels=1)
+    player = VlcPlayer(capture_dir=tmp_path / "captured")
+    events = _events(player)
+    player.play(str(short))
+    player.play(str(long))
+    seen = _next(events)
+    while seen.source != str(long):
+        seen = _next(events)
+    assert seen.state == PlayerState.playing
+    with pytest.raises(queue.Empty):
+        events.get(timeout=1.0)  # neither the short one's end nor anything else
+    assert player.state == PlayerState.playing
+    player.close()

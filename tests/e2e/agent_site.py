@@ -31,14 +31,24 @@ class Site:
     station_id: int
     tmp: Path
 
-    def agent(self, name: str, *options: str, server_url: str | None = None) -> Agent:
+    def agent(
+        self,
+        name: str,
+        *options: str,
+        server_url: str | None = None,
+        capture_dir: Path | None = None,
+    ) -> Agent:
+        """An agent for the station; it plays only when given a directory to capture into
+        (the protocol's tests store random bytes, not audio)."""
         code = enrollment_code(self.world, self.station_id)
+        playout = ("--capture-dir", str(capture_dir)) if capture_dir else ("--no-playout",)
         return Agent(
             server_url or self.server.url,
             self.tmp / name,
             self.tmp,
             "--enroll",
             code,
+            *playout,
             *(options or FAST),
         )
 
