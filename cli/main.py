@@ -19,6 +19,7 @@ app.command("agent")(agent)
 try:
     from cli import admin, areas, audit, db, playlists
     from cli.context import set_config_path
+    from cli.demo import demo
     from cli.server import server
 except ModuleNotFoundError as exc:  # an agent-only install (Raspberry Pi): no server parts
     SERVER_MISSING: str | None = exc.name
@@ -30,6 +31,7 @@ else:
     app.add_typer(audit.app, name="audit")
     app.add_typer(playlists.app, name="playlists")
     app.command("server")(server)
+    app.command("demo")(demo)
 
 
 @app.callback()
