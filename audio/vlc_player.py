@@ -51,6 +51,15 @@ def capture_name(sequence: int, source: str) -> str:
     return f"{sequence:04d}-{stem[:64]}.wav"
 
 
+def last_capture_number(capture_dir: Path) -> int:
+    numbers = [
+        int(path.name[:4])
+        for path in capture_dir.glob("[0-9][0-9][0-9][0-9]-*.wav")
+        if path.name[:4].isdigit()
+    ]
+    return max(numbers, default=0)
+
+
 class VlcPlayer:
     def __init__(self, *, output: str | None = None, capture_dir: Path | None = None) -> None:
         self._capture_dir = capture_dir
@@ -61,7 +70,8 @@ class VlcPlayer:
         self._state = PlayerState.idle
         self._source = ""
         self._generation = 0
-        self._captured = 0
+        # After a restart, go on numbering: what the last run captured stays.
+        self._captured = last_capture_number(capture_dir) if capture_dir else 0
         self._base = _instance(vlc_options(output=output))
         self._instance = self._base
         self._player = self._new_player(self._base, generation=None)
@@ -77,6 +87,11 @@ class VlcPlayer:
         if self._capture_dir is not None:
             self._switch_capture_file(source)
         media = self._instance.media_new(source)
+        if "://" not in source:
+            # VLC 3's own Ogg demuxer drops the first 73 ms of an Opus file (measured: the
+            # captured audio starts that far in); libavformat's loses only the 6.5 ms pre-skip
+            # plus a frame. Cached files are Opus; streams keep VLC's choice.
+            media.add_option("demux=avformat")
         if offset_s > 0:
             media.add_option(f"start-time={offset_s:.3f}")
         self._player.set_media(media)

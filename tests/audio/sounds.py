@@ -16,7 +16,7 @@ FORMATS: dict[str, list[str]] = {
 }
 
 
-def _ffmpeg(*args: str) -> None:
+def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], check=True, timeout=120)
 
 
@@ -40,13 +40,28 @@ def tone(
         f"[s][n]amix=inputs=2,volume={level_db}dB,"
         f"adelay={int(lead_silence_s * 1000)}:all=1,apad=pad_dur={tail_silence_s}"
     )
-    _ffmpeg("-filter_complex", graph, "-ac", str(channels), *FORMATS[fmt], str(path))
+    ffmpeg("-filter_complex", graph, "-ac", str(channels), *FORMATS[fmt], str(path))
+    return path
+
+
+def noise(path: Path, *, seconds: float, seed: int, rate: int = 48000) -> Path:
+    """Pink noise: every stretch of it is unlike any other, so a correlation against it
+    can only be high where the waveform really is the same."""
+    fmt = path.suffix.lstrip(".")
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"anoisesrc=d={seconds}:c=pink:a=0.2:r={rate}:s={seed}",
+        *FORMATS[fmt],
+        str(path),
+    )
     return path
 
 
 def silence(path: Path, *, seconds: float) -> Path:
     fmt = path.suffix.lstrip(".")
-    _ffmpeg("-f", "lavfi", "-i", f"anullsrc=r=44100:cl=mono:d={seconds}", *FORMATS[fmt], str(path))
+    ffmpeg("-f", "lavfi", "-i", f"anullsrc=r=44100:cl=mono:d={seconds}", *FORMATS[fmt], str(path))
     return path
 
 

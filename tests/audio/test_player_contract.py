@@ -103,3 +103,16 @@ def test_a_late_event_of_the_previous_source_does_not_touch_the_next(tmp_path: P
         events.get(timeout=1.0)  # neither the short one's end nor anything else
     assert player.state == PlayerState.playing
     player.close()
+
+
+def test_a_new_player_goes_on_numbering_the_captures(tmp_path: Path) -> None:
+    captured = tmp_path / "captured"
+    captured.mkdir()
+    (captured / "0007-earlier.wav").write_bytes(b"")
+    source = tone(tmp_path / "tone.wav", seconds=0.5, channels=1)
+    player = VlcPlayer(capture_dir=captured)
+    events = _events(player)
+    player.play(str(source))
+    assert _next(events).state == PlayerState.playing
+    player.close()
+    assert sorted(p.name for p in captured.iterdir()) == ["0007-earlier.wav", "0008-tone.wav"]

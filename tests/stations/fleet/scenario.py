@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from audio.probe import probe
 from playlists.content.models import ContentItem, ContentKind, ContentStatus
 from playlists.content.storage import ContentStorage
 from scheduler.keeper import PlaylistKeeper
@@ -34,16 +35,20 @@ def stored_audio(
     with tempfile.NamedTemporaryFile(delete=False) as handle:
         handle.write(data)
     storage.put(Path(handle.name), sha)
+    return StoredAudio(_approved(world, area, sha, 30.0, size), sha, data)
+
+
+def _approved(world: World, area: str, sha: str, seconds: float, size: int) -> int:
     item_id = make_item(
         world, area, kind=ContentKind.audio, status=ContentStatus.approved, sha256=sha
     )
     with world.database.session(write=True) as session:
         item = session.get(ContentItem, item_id)
         assert item is not None
-        item.duration_s, item.size_bytes = 30.0, size
+        item.duration_s, item.size_bytes = seconds, size
         session.add(item)
         session.commit()
-    return StoredAudio(item_id, sha, data)
+    return item_id
 
 
 def keeper_for(world: World) -> PlaylistKeeper:
@@ -60,3 +65,13 @@ def schedule(world: World, area: str, audio: StoredAudio) -> int:
     session_id = make_session(world, area)
     queue_into(world, session_id, audio.content_id)
     return session_id
+
+
+def stored_sound(world: World, area: str, storage: ContentStorage, sound: Path) -> StoredAudio:
+    """Approved audio whose file is real sound (moved into the storage), with its duration."""
+    data = sound.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    seconds = probe(sound).duration_s
+    assert seconds is not None
+    storage.put(sound, sha)
+    return StoredAudio(_approved(world, area, sha, seconds, len(data)), sha, data)
