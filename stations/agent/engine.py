@@ -30,6 +30,8 @@ ON_TIME = timedelta(seconds=1)
 # Sleep at most this long, so nothing is missed if the timeline changes without a wake-up.
 MAX_SLEEP_S = 30.0
 ERROR_RETRY_S = 1.0
+# A relay's stream ending this close to the relay's end has not dropped.
+STREAM_END_TOLERANCE_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,23 +187,31 @@ class PlayoutEngine:
         )
 
     def _on_player_event(self, event: PlayerEvent) -> None:
-        if event.state != PlayerState.failed:
+        if event.state not in (PlayerState.failed, PlayerState.ended):
             return
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._failed, event)
+            self._loop.call_soon_threadsafe(self._stopped, event)
         else:
-            self._failed(event)
+            self._stopped(event)
 
-    def _failed(self, event: PlayerEvent) -> None:
+    def _stopped(self, event: PlayerEvent) -> None:
+        """The player stopped by itself: a failure, or a relay's stream that dropped."""
         current = self.playing
         if current is None or current.failed:
             return
         now = self._now()
-        log.error("playout: %s failed: %s", current.entry.id, event.error)
+        result: Result = "failed"
+        error = event.error
+        if event.state == PlayerState.ended:
+            # A file's end is the engine's to judge (an unpaced output ends early); a stream
+            # that ends before the relay's time is up has dropped.
+            left = (current.entry.end - now).total_seconds()
+            if current.entry.kind != "relay" or left <= STREAM_END_TOLERANCE_S:
+                return
+            result, error = "partial", f"the stream stopped {left:.0f} s before the relay's end"
+        log.error("playout: %s stopped: %s", current.entry.id, error)
         self._outbox.record(
-            current.record.model_copy(
-                update={"result": "failed", "ended_at": now, "error": event.error}
-            )
+            current.record.model_copy(update={"result": result, "ended_at": now, "error": error})
         )
         # Silence until the next change; the entry is not retried.
         self.playing = replace(current, failed=True)

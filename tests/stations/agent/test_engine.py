@@ -28,6 +28,7 @@ class Rig:
         volume_plan=None,
     ) -> None:  # type: ignore[no-untyped-def]
         self.player = FakePlayer()
+        self.clock = at(0)  # what the engine's clock says when the player reports
         self.outbox = Outbox(tmp_path / "outbox.sqlite3")
         self.timeline = Timeline(entries, volume_plan or [])
         self.verified = ok(*entries) if verified is None else verified
@@ -37,7 +38,7 @@ class Rig:
             timeline=lambda: self.timeline,
             verified=lambda sha: sha in self.verified,
             source_for=lambda e: f"http://fake/{e.id}",
-            now=lambda: at(0),
+            now=lambda: self.clock,
             offset_ms=lambda: 12,
         )
 
@@ -113,6 +114,32 @@ def test_a_player_failure_is_recorded_and_the_next_item_still_starts(tmp: Path) 
     rig.engine.step(at(60))
     assert rig.player.calls[-1] == Call("http://fake/b", 0, 80)
     assert [r.result for r in rig.records()] == ["failed"]  # b plays, still open
+
+
+def test_a_relay_whose_stream_drops_is_recorded_partial_and_the_next_starts(tmp: Path) -> None:
+    relay, b = entry("vov", 0, 600, kind="relay"), entry("b", 600, 30)
+    rig = Rig(tmp, [relay, b])
+    rig.engine.step(at(0))
+    rig.clock = at(200)
+    rig.player.end()  # the stream ended 400 s early
+    [dropped] = rig.records()
+    assert dropped.result == "partial" and dropped.ended_at == at(200)
+    assert dropped.error == "the stream stopped 400 s before the relay's end"
+    rig.engine.step(at(200))  # silence until b: the relay is not retried
+    assert len(rig.player.calls) == 1
+    rig.engine.step(at(600))
+    assert rig.player.calls[-1] == Call("http://fake/b", 0, 80)
+
+
+def test_a_files_early_end_is_not_a_failure(tmp: Path) -> None:
+    a = entry("a", 0, 30)
+    rig = Rig(tmp, [a])
+    rig.engine.step(at(0))
+    rig.clock = at(20)
+    rig.player.end()  # an unpaced output: the engine's clock decides the end
+    assert rig.records() == []
+    rig.engine.step(at(30))
+    assert [r.result for r in rig.records()] == ["played"]
 
 
 def test_the_volume_plan_is_applied_while_an_item_plays(tmp: Path) -> None:
