@@ -1,0 +1,59 @@
+"""The engine joined to the agent's parts: the timeline follows the saved manifest (built once
+per manifest), files play from the cache, and the heartbeat reports what plays."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+from stations.agent.cache import FileCache
+from stations.agent.clock import CorrectedClock, OffsetEstimator
+from stations.agent.manifest_store import ManifestStore
+from stations.agent.outbox import Outbox
+from stations.agent.playout import Playout
+from tests.audio.fake_player import FakePlayer
+from tests.stations.agent.test_manifest_store import SHA, T0, _manifest
+
+
+def _playout(tmp_path: Path) -> tuple[Playout, ManifestStore, FakePlayer]:
+    manifests = ManifestStore(tmp_path, station_id=7)
+    cache = FileCache(tmp_path / "cache")
+    player = FakePlayer()
+    playout = Playout(
+        player=player,
+        manifests=manifests,
+        cache=cache,
+        outbox=Outbox(tmp_path / "outbox.sqlite3"),
+        clock=CorrectedClock(OffsetEstimator(), threshold=timedelta(milliseconds=500)),
+    )
+    return playout, manifests, player
+
+
+def test_the_timeline_follows_the_saved_manifest_built_once_each(tmp_path: Path) -> None:
+    playout, manifests, _ = _playout(tmp_path)
+    assert playout.timeline() is None  # nothing saved yet: silence
+    manifests.accept(_manifest(1))
+    first = playout.timeline()
+    assert first is not None and playout.timeline() is first
+    manifests.accept(_manifest(2))
+    assert playout.timeline() is not first
+
+
+def test_the_heartbeat_reports_the_item_playing_from_the_cache(tmp_path: Path) -> None:
+    playout, manifests, player = _playout(tmp_path)
+    audio = b"some verified audio"
+    sha = hashlib.sha256(audio).hexdigest()
+    manifests.accept(_manifest(1).replace(SHA.encode(), sha.encode()))
+    cached = tmp_path / "cache" / sha
+    cached.write_bytes(audio)
+    playout.engine.step(T0 + timedelta(seconds=5))
+    assert player.calls and player.calls[0].source == str(cached)
+    now_playing = playout.now_playing()
+    assert now_playing is not None
+    assert (now_playing.item_id, now_playing.content_id, now_playing.title) == (
+        "1@20261129T053000Z",
+        1,
+        "Bản tin",
+    )
+    assert playout.volume() == 80
