@@ -4,6 +4,7 @@ per manifest), files play from the cache, and the heartbeat reports what plays."
 from __future__ import annotations
 
 import hashlib
+import wave
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +31,15 @@ def _playout(tmp_path: Path) -> tuple[Playout, ManifestStore, FakePlayer]:
     return playout, manifests, player
 
 
+def _silent_wav(path: Path) -> bytes:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(bytes(16000))
+    return path.read_bytes()
+
+
 def test_the_timeline_follows_the_saved_manifest_built_once_each(tmp_path: Path) -> None:
     playout, manifests, _ = _playout(tmp_path)
     assert playout.timeline() is None  # nothing saved yet: silence
@@ -42,7 +52,7 @@ def test_the_timeline_follows_the_saved_manifest_built_once_each(tmp_path: Path)
 
 def test_the_heartbeat_reports_the_item_playing_from_the_cache(tmp_path: Path) -> None:
     playout, manifests, player = _playout(tmp_path)
-    audio = b"some verified audio"
+    audio = _silent_wav(tmp_path / "a.wav")
     sha = hashlib.sha256(audio).hexdigest()
     manifests.accept(_manifest(1).replace(SHA.encode(), sha.encode()))
     cached = tmp_path / "cache" / sha
