@@ -71,3 +71,24 @@ def test_agent_load_benchmark_runs(empty_database_url: str) -> None:
     assert all(float(row[4]) > 0 and row[-2] == "0" for row in rows.values()), result.stdout
     sizes = re.findall(r"^agent \(.*RSS idle ([\d.]+) MB", result.stdout, re.MULTILINE)
     assert len(sizes) == 2 and all(float(mb) > 0 for mb in sizes), result.stdout
+
+
+def test_playout_benchmark_runs() -> None:
+    """Engine and bare loop over four items with VLC capturing to WAV; every item is played
+    and matched to VLC's Playing event."""
+    import math
+
+    from benchmarks import playout
+
+    summary = playout.main(["--items", "4", "--runs", "1", "--lead-s", "1"])
+    assert set(summary) == {"engine", "baseline"}
+    for row in summary.values():
+        assert row["items"] == row["played"] == row["matched"] == 4
+        assert row["soft_gaps"] == 3
+        assert all(math.isfinite(value) for value in row.values()), row
+        gaps = [value for key, value in row.items() if key.startswith("gap_")]
+        assert all(value >= 0 for value in gaps), row
+        assert row["vlc_after_own_p50_ms"] >= 0
+    engine = summary["engine"]
+    assert engine["start_own_p50_ms"] >= 0  # the engine never starts an item early
+    assert engine["start_vlc_max_ms"] >= engine["start_own_max_ms"]

@@ -1,0 +1,111 @@
+"""Playout benchmark: how close to their planned start the agent's playout engine starts
+items, and how much silence it leaves between soft items chained back to back, against a
+bare asyncio loop calling the same kind of player at the same moments, in the same run.
+
+    .venv/bin/python -m benchmarks.playout                 # full size: 60 items, one run
+    .venv/bin/python -m benchmarks.playout --runs 3        # medians of three runs
+    .venv/bin/python -m benchmarks.playout --aout pulse    # a paced output (DESIGN.md)
+
+The timeline starts a couple of seconds after launch: groups of a hard item at a set time
+and four soft items chained behind it (1-2 s Opus tones made with ffmpeg), with silence
+between groups. The engine runs it with the real clock, a real outbox and a real VlcPlayer;
+the baseline sleeps with asyncio until each planned start and calls `play` on its own
+VlcPlayer, with no decision and no outbox. Each is timed two ways: by its own timestamp
+right before `play` (the engine's `started_at`), and by VLC's Playing event. Targets: start
+error p99 <= 50 ms, every soft-item gap <= 100 ms.
+
+By default each play is captured into a WAV (VLC's afile output), which is not paced: VLC
+runs faster than real time, so its Playing event is the only VLC time that means anything
+here; the items' ends are the engine's own clock. Engine and baseline runs are interleaved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from audio.vlc_player import VlcPlayer
+from benchmarks.playout_passes import (
+    PassResult,
+    baseline_pass,
+    engine_pass,
+    make_tones,
+    plan,
+    wall_now,
+    warm_up,
+)
+from benchmarks.playout_report import medians, report, summarize
+
+MODES = ("engine", "baseline")
+
+
+def _player(aout: str | None, capture_dir: Path) -> VlcPlayer:
+    if aout is not None:
+        return VlcPlayer(output=aout)
+    return VlcPlayer(capture_dir=capture_dir)
+
+
+async def _one_pass(
+    mode: str, run: int, args: argparse.Namespace, tones: list[tuple[str, float]], work: Path
+) -> PassResult:
+    label = f"run {run + 1}/{args.runs}, {mode}"
+    # The player is made before the timeline is planned, so its start-up is not measured.
+    player = _player(args.aout, work / f"capture-{mode}-{run}")
+    try:
+        items = plan(tones, wall_now() + timedelta(seconds=args.lead_s))
+        if mode == "engine":
+            return await engine_pass(label, items, player, work / f"outbox-{run}.sqlite3")
+        return await baseline_pass(label, items, player)
+    finally:
+        player.close()
+
+
+async def _measure(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
+    with tempfile.TemporaryDirectory(prefix="loaxa-playout-") as folder:
+        work = Path(folder)
+        tones = make_tones(work, args.items)
+        warm_player = _player(args.aout, work / "capture-warm-up")
+        await warm_up(warm_player, tones[0][0])
+        warm_player.close()
+        runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+        for run in range(args.runs):
+            for mode in MODES:  # interleaved, so drift in the machine hits both alike
+                result = await _one_pass(mode, run, args, tones, work)
+                runs[mode].append(summarize(result))
+    return runs
+
+
+def _at_least_two(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError("at least 2 items, so there is a soft-item gap")
+    return value
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=_at_least_two, default=60, help="items in a pass")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each, medians reported")
+    parser.add_argument(
+        "--aout",
+        metavar="NAME",
+        default=None,
+        help="a VLC audio output such as pulse "
+        "(default: capture each play into a WAV in a temporary directory)",
+    )
+    parser.add_argument(
+        "--lead-s", type=float, default=2.0, help="from planning a pass to its first item"
+    )
+    args = parser.parse_args(argv)
+    runs = asyncio.run(_measure(args))
+    summary = {mode: medians(results) for mode, results in runs.items()}
+    output = f"VLC --aout={args.aout}" if args.aout else "WAV capture (afile, not paced)"
+    report(summary, args.runs, output)
+    return summary
+
+
+if __name__ == "__main__":
+    main()
