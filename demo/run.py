@@ -8,7 +8,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -49,6 +49,14 @@ class DemoOptions:
     lead_s: float = 35.0
 
 
+@dataclass
+class Running:
+    """What has been started so far, for the shutdown whenever it comes."""
+
+    children: list[Child] = field(default_factory=list)
+    watch: Watch | None = None
+
+
 class Stopped(Exception):
     """A signal asked the demo to stop."""
 
@@ -65,13 +73,12 @@ def run_demo(*, options: DemoOptions, out: Out, err: Out) -> int:
     if not port_is_free(options.port):
         err(f"error: port {options.port} is in use (another Loaxa server?): pass --port")
         return 1
-    children: list[Child] = []
-    watch: Watch | None = None
+    running = Running()
     with _signals_stop():
         try:
             layout = fresh_layout(options.root)
-            watch = _start(options, layout, children, out)
-            return _follow(options, watch, children, out, err)
+            _start(options, layout, running, out)
+            return _follow(options, running, out, err)
         except Stopped as stop:
             out(f"\n{stop}: stopping the stations, then the server…")
             return 0
@@ -80,10 +87,11 @@ def run_demo(*, options: DemoOptions, out: Out, err: Out) -> int:
             return 1
         finally:
             with _signals_ignored():
-                _stop(children, watch, out)
+                _stop(running, out)
 
 
-def _start(options: DemoOptions, layout: Layout, children: list[Child], out: Out) -> Watch:
+def _start(options: DemoOptions, layout: Layout, running: Running, out: Out) -> None:
+    children = running.children
     url = f"http://{HOST}:{options.port}"
     admin, *others = cast.new_people()
     out(f"Loaxa demo in {layout.root}")
@@ -101,6 +109,7 @@ def _start(options: DemoOptions, layout: Layout, children: list[Child], out: Out
     )
     seeded = seed(plan=plan, say=lambda line: out(f"  {line}"))
     capture = options.wav or (options.audio_output is None and not has_sound_card())
+    running.watch = Watch(url=url, admin=admin, seeded=seeded, layout=layout, capture=capture)
     for number, station in enumerate(seeded.stations, start=1):
         children.append(
             start_agent(
@@ -121,10 +130,11 @@ def _start(options: DemoOptions, layout: Layout, children: list[Child], out: Out
     )
     for line in where_to_look(where):
         out(line)
-    return Watch(url=url, admin=admin, seeded=seeded, layout=layout, capture=capture)
 
 
-def _follow(options: DemoOptions, watch: Watch, children: list[Child], out: Out, err: Out) -> int:
+def _follow(options: DemoOptions, running: Running, out: Out, err: Out) -> int:
+    watch, children = running.watch, running.children
+    assert watch is not None  # set once seeding is done, before the agents start
     deadline = None if options.timeout_s is None else time.monotonic() + options.timeout_s
     while True:
         _check_children(children)
@@ -156,8 +166,9 @@ def _check_children(children: list[Child]) -> None:
             )
 
 
-def _stop(children: list[Child], watch: Watch | None, out: Out) -> None:
+def _stop(running: Running, out: Out) -> None:
     """Agents first, so the records they still hold reach the server, then the server."""
+    children, watch = running.children, running.watch
     agents, server = children[1:], children[:1]
     for child in agents:
         child.stop()
