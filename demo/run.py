@@ -53,6 +53,7 @@ class DemoOptions:
 class Running:
     """What has been started so far, for the shutdown whenever it comes."""
 
+    began: float = field(default_factory=time.monotonic)
     children: list[Child] = field(default_factory=list)
     watch: Watch | None = None
 
@@ -135,7 +136,8 @@ def _start(options: DemoOptions, layout: Layout, running: Running, out: Out) -> 
 def _follow(options: DemoOptions, running: Running, out: Out, err: Out) -> int:
     watch, children = running.watch, running.children
     assert watch is not None  # set once seeding is done, before the agents start
-    deadline = None if options.timeout_s is None else time.monotonic() + options.timeout_s
+    # Counted from the start of the run, so that --timeout bounds the whole demo in CI.
+    deadline = None if options.timeout_s is None else running.began + options.timeout_s
     while True:
         _check_children(children)
         for line in watch.poll():

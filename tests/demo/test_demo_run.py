@@ -138,3 +138,20 @@ def test_sigterm_while_seeding_stops_it_too(tmp_path: Path) -> None:
     assert "Traceback" not in rest
     assert "SIGTERM: stopping" in rest
     assert not leftovers(str(root), f"--port {port}")
+
+
+def test_a_timeout_ends_it_with_what_was_missing(tmp_path: Path) -> None:
+    port, root = free_port(), tmp_path / "demo"
+    done = subprocess.run(
+        demo_args(port, root, "--until-played", "--timeout", "1"),
+        env=loaxa_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout
+    assert "error: timed out after 1 s; no as-run record yet for Cụm loa thôn Đông" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "stopped: the stations and the server" in done.stdout
+    assert not leftovers(str(root), f"--port {port}")
