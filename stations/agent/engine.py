@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,8 +26,8 @@ from stations.protocol import AsRunRecord, Result
 
 log = logging.getLogger(__name__)
 
-# Started this close to its planned start and run to its end: "played", not "partial".
-ON_TIME = timedelta(seconds=1)
+# Later than this, an item is joined part-way (by seeking) and recorded "partial".
+START_SLACK_S = 0.05
 # Sleep at most this long, so nothing is missed if the timeline changes without a wake-up.
 MAX_SLEEP_S = 30.0
 ERROR_RETRY_S = 1.0
@@ -39,6 +40,7 @@ class Playing:
     entry: Entry
     record: AsRunRecord
     volume: int | None
+    offset_s: float = 0.0  # where in the entry it began
     failed: bool = False
 
 
@@ -86,20 +88,25 @@ class PlayoutEngine:
         self._loop = asyncio.get_running_loop()
         try:
             while True:
-                now = self._now()
-                delay = MAX_SLEEP_S
+                # The deadline is fixed on the monotonic clock when `now` is read, so the
+                # time step() takes (a play, a durable commit) does not make the wake late.
+                now, mono = self._now(), time.monotonic()
+                deadline = mono + MAX_SLEEP_S
                 try:
                     decision = self.step(now)
                 except Exception:  # a full disk, a player gone wrong: keep trying, loudly
                     log.exception("playout: could not act on the timeline; again in 1 s")
-                    decision, delay = None, ERROR_RETRY_S
+                    decision, deadline = None, mono + ERROR_RETRY_S
                 if decision is not None and decision.next_change is not None:
-                    delay = min(delay, max((decision.next_change - now).total_seconds(), 0.0))
+                    due = mono + (decision.next_change - now).total_seconds()
+                    deadline = min(deadline, due)
                 with contextlib.suppress(TimeoutError):
+                    delay = max(deadline - time.monotonic(), 0.0)
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
                 self._wake.clear()
         finally:
-            self._close(self._now(), "partial", "the agent stopped")
+            self._finish(self.playing, self._now(), "partial", "the agent stopped")
+            self.playing = None
             self._player.stop()
 
     def step(self, now: datetime) -> Decision | None:
@@ -108,20 +115,23 @@ class PlayoutEngine:
         if timeline is None:
             return None
         decision = timeline.decide(now, self._verified)
-        current = self.playing
+        previous = self.playing
         entry = decision.entry
-        if current is not None and entry is not None and current.entry.id == entry.id:
-            self._keep(current, decision)
+        if previous is not None and entry is not None and previous.entry.id == entry.id:
+            self._keep(previous, decision)
             return decision
-        if current is not None:
-            cut_by: Result | None = "preempted" if current.entry in decision.preempted else None
-            self._close(now, cut_by)
+        # Sound first: the next item starts before the records are committed.
+        if entry is not None:
+            self._start(decision, now)
+        else:
+            self.playing = None
+            if previous is not None:
+                self._player.stop()
+        if previous is not None:
+            cut_by: Result | None = "preempted" if previous.entry in decision.preempted else None
+            self._finish(previous, now, cut_by)
         if decision.unplayable is not None:
             self._skip(decision.unplayable, now)
-        if decision.entry is not None:
-            self._start(decision, now)
-        elif current is not None:
-            self._player.stop()
         return decision
 
     def _keep(self, current: Playing, decision: Decision) -> None:
@@ -135,9 +145,12 @@ class PlayoutEngine:
         entry = decision.entry
         assert entry is not None
         volume = 100 if decision.volume is None else decision.volume
-        log.info("playout: %s %r from %.1f s", entry.id, entry.title, decision.offset_s)
+        # A start a few milliseconds late plays from the top: nobody hears that, and a seek
+        # would cut the item's first syllable.
+        offset = decision.offset_s if decision.offset_s > START_SLACK_S else 0.0
+        log.info("playout: %s %r from %.1f s", entry.id, entry.title, offset)
         # Sound first, then the record: the outbox's durable commit must not delay the start.
-        self._player.play(self._source_for(entry), offset_s=decision.offset_s, volume=volume)
+        self._player.play(self._source_for(entry), offset_s=offset, volume=volume)
         record = AsRunRecord(
             id=uuid.uuid4(),
             item_id=entry.id,
@@ -149,21 +162,25 @@ class PlayoutEngine:
             error="playing",
             clock_offset_ms=self._offset_ms(),
         )
-        self.playing = Playing(entry, record, decision.volume)
+        self.playing = Playing(entry, record, decision.volume, offset_s=offset)
         self._outbox.open(record)
 
-    def _close(self, now: datetime, cut_by: Result | None, error: str | None = None) -> None:
-        current, self.playing = self.playing, None
-        if current is None:
-            return
-        entry, record = current.entry, current.record
-        if current.failed:
-            return  # recorded when it failed
+    def _finish(
+        self,
+        finished: Playing | None,
+        now: datetime,
+        cut_by: Result | None,
+        error: str | None = None,
+    ) -> None:
+        """Close the record of what played until `now`."""
+        if finished is None or finished.failed:
+            return  # nothing, or recorded when it failed
+        entry, record = finished.entry, finished.record
         ran_out = now >= entry.end - timedelta(milliseconds=50)
-        on_time = record.started_at is not None and record.started_at - entry.start <= ON_TIME
-        result: Result = cut_by or ("played" if ran_out and on_time else "partial")
+        from_the_top = finished.offset_s == 0.0
+        result: Result = cut_by or ("played" if ran_out and from_the_top else "partial")
         if result == "partial" and error is None:
-            error = "joined part-way" if not on_time else "cut before its end"
+            error = "joined part-way" if not from_the_top else "cut before its end"
         self._outbox.record(
             record.model_copy(update={"result": result, "ended_at": now, "error": error})
         )

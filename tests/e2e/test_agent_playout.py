@@ -154,7 +154,12 @@ def test_an_agent_killed_mid_item_rejoins_it_part_way_and_the_records_say_so(
     bulletin = stage.store("long", seconds=12.0, seed=21)
     agent = stage.agent()
     start = stage.schedule(bulletin)
-    wait_for(lambda: open_records(agent), timeout=30, what="the item started", log=agent.log)
+    wait_for(
+        lambda: open_records(agent) and any(stage.capture.glob("0001-*.wav")),
+        timeout=30,
+        what="the item started and VLC writing it",
+        log=agent.log,
+    )
     agent.kill()
     killed_at = datetime.now(UTC)
     again = stage.restarted(agent.data_dir)

@@ -55,7 +55,7 @@ def test_an_item_on_time_is_played_and_recorded_with_planned_and_actual_times(tm
     a, b = entry("a", 0, 30), entry("b", 30, 30)
     rig = Rig(tmp, [a, b])
     rig.engine.step(at(0.004))
-    assert rig.player.calls == [Call("http://fake/a", 0.004, 80)]
+    assert rig.player.calls == [Call("http://fake/a", 0, 80)]  # 4 ms late: from the top
     assert rig.records() == []  # open while it plays
     rig.engine.step(at(30.002))
     [played] = rig.records()
@@ -63,6 +63,27 @@ def test_an_item_on_time_is_played_and_recorded_with_planned_and_actual_times(tm
     assert played.planned_start == at(0) and played.started_at == at(0.004)
     assert played.ended_at == at(30.002) and played.clock_offset_ms == 12
     assert rig.player.calls[-1].source == "http://fake/b"
+
+
+def test_a_start_later_than_the_slack_seeks_and_is_recorded_partial(tmp: Path) -> None:
+    a = entry("a", 0, 30)
+    rig = Rig(tmp, [a])
+    rig.engine.step(at(0.3))
+    assert rig.player.calls == [Call("http://fake/a", 0.3, 80)]
+    rig.engine.step(at(30))
+    [joined] = rig.records()
+    assert (joined.result, joined.error) == ("partial", "joined part-way")
+
+
+def test_the_next_item_sounds_before_the_last_ones_record_is_written(tmp: Path) -> None:
+    a, b = entry("a", 0, 30), entry("b", 30, 30)
+    rig = Rig(tmp, [a, b])
+    rig.engine.step(at(0))
+    seen: list[int] = []
+    rig.player.subscribe(lambda _: seen.append(len(rig.records())))
+    rig.engine.step(at(30))
+    assert seen and seen[0] == 0  # b was playing before a's record was committed
+    assert [r.item_id for r in rig.records()] == ["a"]
 
 
 def test_joining_part_way_is_recorded_as_partial(tmp: Path) -> None:
