@@ -4,15 +4,13 @@ generators' results, medians over runs, the table, the targets and the machine."
 from __future__ import annotations
 
 import math
-import os
-import platform
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from benchmarks.agent_load_procs import Footprint
+from benchmarks.machine import describe
 
 P99_TARGET_MS = 200.0
 RATIO_TARGET = 0.5
@@ -87,19 +85,7 @@ def median_of(rows: list[Row]) -> Row:
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    memory = 0.0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            memory = int(line.split()[1]) / 1024 / 1024
-    return (
-        f"machine: {model}, {os.cpu_count()} cores, {memory:.1f} GB RAM, {platform.machine()}, "
-        f"{platform.system()} {platform.release()}, python {platform.python_version()}"
-    )
+    return describe()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,14 +4,12 @@ over runs, and the table with the targets and the machine."""
 from __future__ import annotations
 
 import math
-import os
-import platform
 import statistics
 from datetime import datetime
-from pathlib import Path
 
 import vlc
 
+from benchmarks.machine import describe
 from benchmarks.playout_passes import PassResult
 
 START_TARGET_MS = 50.0  # p99 of the start error
@@ -74,16 +72,7 @@ def medians(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    libvlc = bytes(vlc.libvlc_get_version()).decode()
-    return (
-        f"machine: {model}, {os.cpu_count()} cores, {platform.machine()}, "
-        f"python {platform.python_version()}, libvlc {libvlc}"
-    )
+    return f"{describe()}, libvlc {bytes(vlc.libvlc_get_version()).decode()}"
 
 
 def _verdict(value: float, target: float) -> str:
