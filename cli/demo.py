@@ -32,6 +32,14 @@ def demo(
     audio_output: str | None = typer.Option(
         None, "--audio-output", help="VLC audio output for the stations, e.g. pulse or alsa."
     ),
+    lead: float = typer.Option(
+        35.0,
+        "--lead",
+        min=5,
+        max=3600,
+        help="Seconds from the end of seeding to the session's start (time for the stations "
+        "to enrol and fetch the audio).",
+    ),
 ) -> None:
     """Run the whole system on this machine: the server on SQLite, a commune (xã) with its
     users, two approved text-to-speech bulletins in Vietnamese and a jingle (nhạc hiệu), a
@@ -48,6 +56,7 @@ def demo(
         timeout_s=timeout,
         wav=wav,
         audio_output=audio_output,
+        lead_s=lead,
     )
     code = run_demo(options=options, out=typer.echo, err=_error)
     raise typer.Exit(code)

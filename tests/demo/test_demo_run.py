@@ -42,7 +42,7 @@ def test_demo_plays_the_session_on_both_stations(tmp_path: Path) -> None:
     port, root = free_port(), tmp_path / "demo"
     started = time.monotonic()
     done = subprocess.run(
-        demo_args(port, root, "--until-played", "--timeout", "240"),
+        demo_args(port, root, "--until-played", "--timeout", "240", "--lead", "15"),
         env=loaxa_env(),
         capture_output=True,
         text=True,
