@@ -8,8 +8,8 @@ without breaking older agents.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime, time
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, model_validator
@@ -83,15 +83,51 @@ class VolumeWindow(ServerMessage):
     volume: Volume
 
 
+AlertStatus = Literal["Actual", "Exercise", "Test"]
+
+
+class AlertRepeat(ServerMessage):
+    """How an alert repeats: `count` plays `interval_s` apart (start to start), or once an
+    hour on the hour between two local times (`hourly_from` ≤ hour < `hourly_to`, in the
+    manifest's time zone). Neither: it plays once. Never past the alert's `expires`."""
+
+    count: int | None = Field(default=None, ge=1, le=1000)
+    interval_s: float | None = Field(default=None, gt=0, le=86400)
+    hourly_from: time | None = None
+    hourly_to: time | None = None
+
+    @model_validator(mode="after")
+    def _one_plan(self) -> AlertRepeat:
+        counted = self.count is not None
+        hourly = self.hourly_from is not None or self.hourly_to is not None
+        if counted and hourly:
+            raise ValueError("repeat: either count (and interval_s) or hourly_from/hourly_to")
+        if hourly and (self.hourly_from is None or self.hourly_to is None):
+            raise ValueError("repeat: hourly needs both hourly_from and hourly_to")
+        if counted and (self.count or 1) > 1 and self.interval_s is None:
+            raise ValueError("repeat: a count above 1 needs interval_s")
+        return self
+
+
 class ManifestAlert(ServerMessage):
+    """An emergency alert the station must play over everything (DESIGN.md: alerts). An
+    Update arrives as a new alert whose `replaces` names the ones it supersedes; a cancelled
+    or expired alert is no longer listed (and a push says so at once)."""
+
     id: str = Field(min_length=1, max_length=100)
-    status: str
+    status: AlertStatus
     starts: AwareDatetime
     expires: AwareDatetime
     sha256: Sha256 | None = None
     url: str | None = None
-    repeat: dict[str, Any] | None = None
+    duration_s: float = Field(default=0.0, ge=0)
+    # The attention chime played before each repetition, if any (cached in advance).
+    chime_sha256: Sha256 | None = None
+    chime_duration_s: float = Field(default=0.0, ge=0)
+    repeat: AlertRepeat | None = None
     volume: Volume = 100
+    title: str = ""
+    replaces: list[str] = Field(default_factory=list)
 
 
 class ManifestFile(ServerMessage):
@@ -114,6 +150,8 @@ class Manifest(ServerMessage):
     items: list[ManifestItem]
     alerts: list[ManifestAlert]
     files: list[ManifestFile]
+    # Whether this station plays Test and Exercise alerts (it acknowledges them anyway).
+    plays_test_alerts: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -121,6 +159,9 @@ class Manifest(ServerMessage):
         for item in self.items:
             if item.sha256 is not None and item.sha256 not in listed:
                 raise ValueError(f"item {item.id} needs a file the manifest does not list")
+        for alert in self.alerts:
+            if {alert.sha256, alert.chime_sha256} - {None} - listed:
+                raise ValueError(f"alert {alert.id} needs a file the manifest does not list")
         starts = [item.start for item in self.items]
         if starts != sorted(starts):
             raise ValueError("items are not in order of their start")
@@ -135,7 +176,10 @@ class Manifest(ServerMessage):
         return {f.sha256 for f in self.files}
 
     def files_in_order_of_use(self) -> list[ManifestFile]:
-        first_use: dict[str, int] = {}
+        # Alerts' audio first: an emergency must never wait for a bulletin's download.
+        first_use: dict[str, int] = {
+            sha: -1 for alert in self.alerts for sha in (alert.sha256, alert.chime_sha256) if sha
+        }
         for position, item in enumerate(self.items):
             if item.sha256 is not None:
                 first_use.setdefault(item.sha256, position)
