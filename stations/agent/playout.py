@@ -1,10 +1,13 @@
 """The playout engine joined to the agent's parts: its timeline comes from the saved
 manifest, its files from the verified cache, its time from the corrected clock, and its
-records go to the outbox. What it plays is reported in the heartbeat."""
+records go to the outbox. What it plays is reported in the heartbeat. Alerts join the
+schedule as the emergency layer; a Cancel pushed ahead of the manifest silences its alert at
+once."""
 
 from __future__ import annotations
 
 from audio.player import Player
+from stations.agent.alerts import alert_entries
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock
 from stations.agent.decision import Entry, Timeline, schedule_entries
@@ -27,6 +30,9 @@ class Playout:
         self._manifests = manifests
         self._cache = cache
         self._built: tuple[Manifest, Timeline] | None = None
+        # Alerts cancelled by a push: kept out of every timeline, also of a manifest that
+        # still lists them because it was built before the Cancel.
+        self.cancelled: set[str] = set()
         self.engine = PlayoutEngine(
             player=player,
             outbox=outbox,
@@ -43,9 +49,21 @@ class Playout:
         if manifest is None:
             return None
         if self._built is None or self._built[0] is not manifest:
-            entries = schedule_entries(manifest.items)
+            alerts = alert_entries(
+                manifest.alerts,
+                timezone=manifest.timezone,
+                plays_test_alerts=manifest.plays_test_alerts,
+                cancelled=self.cancelled,
+            )
+            entries = schedule_entries(manifest.items) + alerts
             self._built = (manifest, Timeline(entries, manifest.volume_plan))
         return self._built[1]
+
+    def cancel(self, alert_id: str) -> None:
+        """An alert's Cancel: it stops now and never plays again on this station."""
+        self.cancelled.add(alert_id)
+        self._built = None
+        self.engine.changed()
 
     def source_for(self, entry: Entry) -> str:
         if entry.kind == "file" and entry.sha256 is not None:

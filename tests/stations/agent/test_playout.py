@@ -4,6 +4,7 @@ per manifest), files play from the cache, and the heartbeat reports what plays."
 from __future__ import annotations
 
 import hashlib
+import json
 import wave
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from stations.agent.clock import CorrectedClock, OffsetEstimator
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
 from stations.agent.playout import Playout
-from tests.audio.fake_player import FakePlayer
+from tests.audio.fake_player import Call, FakePlayer
 from tests.stations.agent.test_manifest_store import SHA, T0, _manifest
 
 
@@ -67,3 +68,45 @@ def test_the_heartbeat_reports_the_item_playing_from_the_cache(tmp_path: Path) -
         "Bản tin",
     )
     assert playout.volume() == 80
+
+
+def test_a_cancel_stops_the_playing_alert_at_once_and_the_schedule_resumes(
+    tmp_path: Path,
+) -> None:
+    playout, manifests, player = _playout(tmp_path)
+    bulletin = _silent_wav(tmp_path / "bulletin.wav")
+    storm = _silent_wav(tmp_path / "storm.wav") + b"\0"  # other bytes, so another file
+    cached: dict[str, Path] = {}
+    for name, audio in (("bulletin", bulletin), ("storm", storm)):
+        sha = hashlib.sha256(audio).hexdigest()
+        cached[name] = tmp_path / "cache" / sha
+        cached[name].write_bytes(audio)
+    sha_of = {name: path.name for name, path in cached.items()}
+    item = json.loads(_manifest(1))["items"][0]
+    item |= {"sha256": sha_of["bulletin"], "duration_s": 600.0}
+    alert = {
+        "id": "storm",
+        "status": "Actual",
+        "starts": (T0 + timedelta(seconds=10)).isoformat(),
+        "expires": (T0 + timedelta(hours=1)).isoformat(),
+        "sha256": sha_of["storm"],
+        "duration_s": 60.0,
+        "volume": 100,
+        "title": "Bão số 9",
+    }
+    files = [
+        {"sha256": path.name, "size": path.stat().st_size, "url": f"/agent/v1/files/{path.name}"}
+        for path in cached.values()
+    ]
+    manifests.accept(_manifest(1, items=[item], alerts=[alert], files=files))
+    playout.engine.step(T0 + timedelta(seconds=5))
+    playout.engine.step(T0 + timedelta(seconds=10))
+    assert player.calls[-1] == Call(str(cached["storm"]), 0, 100)  # over the bulletin
+    now_playing = playout.now_playing()
+    assert now_playing is not None and now_playing.item_id == "alert:storm#1"
+    playout.cancel("storm")
+    playout.engine.step(T0 + timedelta(seconds=12))
+    assert player.calls[-1] == Call(str(cached["bulletin"]), 12, 80)  # where the clock says
+    records = [(r.item_id, r.result) for r in Outbox(tmp_path / "outbox.sqlite3").pending(10)]
+    assert records == [("1@20261129T053000Z", "preempted"), ("alert:storm#1", "partial")]
+    assert playout.timeline() is playout.timeline()  # built once again, without the alert
