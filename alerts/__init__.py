@@ -1,0 +1,1 @@
+"""Emergency alerts: importing CAP 1.2 messages (issue 7)."""

@@ -1,0 +1,117 @@
+"""What a CAP 1.2 alert says, as frozen values: built by `alerts.cap.parse_cap`.
+
+Names follow CAP (OASIS Common Alerting Protocol 1.2) in snake case. Only the parts Loaxa
+uses are kept; polygons, circles, parameters and event codes are read past, not mapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Status = Literal["Actual", "Exercise", "System", "Test", "Draft"]
+MsgType = Literal["Alert", "Update", "Cancel", "Ack", "Error"]
+Scope = Literal["Public", "Restricted", "Private"]
+Category = Literal[
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+]
+Urgency = Literal["Immediate", "Expected", "Future", "Past", "Unknown"]
+Severity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+Certainty = Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+
+# Each type's values, in CAP's order: for checking input and naming what is allowed.
+STATUSES: tuple[Status, ...] = get_args(Status)
+MSG_TYPES: tuple[MsgType, ...] = get_args(MsgType)
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+CERTAINTIES: tuple[Certainty, ...] = get_args(Certainty)
+
+PREFERRED_LANGUAGES = ("vi", "vi-VN", "en-US", "en")
+
+
+class CapValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CapReference(CapValue):
+    """An earlier message this one updates or cancels."""
+
+    sender: str
+    identifier: str
+    sent: AwareDatetime
+
+
+class CapArea(CapValue):
+    area_desc: str
+    # valueName → values, in document order; e.g. Vietnam's administrative unit codes.
+    geocodes: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class CapResource(CapValue):
+    description: str
+    mime_type: str
+    uri: str | None = None
+
+
+class CapInfo(CapValue):
+    language: str = "en-US"
+    categories: list[Category] = Field(min_length=1)
+    event: str
+    urgency: Urgency
+    severity: Severity
+    certainty: Certainty
+    headline: str | None = None
+    description: str | None = None
+    instruction: str | None = None
+    effective: AwareDatetime | None = None
+    onset: AwareDatetime | None = None
+    expires: AwareDatetime | None = None
+    areas: list[CapArea] = Field(default_factory=list)
+    resources: list[CapResource] = Field(default_factory=list)
+
+
+class CapAlert(CapValue):
+    identifier: str
+    sender: str
+    sent: AwareDatetime
+    status: Status
+    msg_type: MsgType
+    scope: Scope
+    references: list[CapReference] = Field(default_factory=list)
+    note: str | None = None
+    infos: list[CapInfo] = Field(default_factory=list)
+
+    def info_for(self, languages: Sequence[str] = PREFERRED_LANGUAGES) -> CapInfo:
+        """The info block in the most preferred language, else the first one.
+
+        A preference matches a language equal to it or starting with it and a hyphen,
+        ignoring case (RFC 4647 basic filtering): "vi" matches "vi-VN". Raises LookupError
+        when the alert has no info block (CAP allows none, e.g. in a Cancel).
+        """
+        if not self.infos:
+            raise LookupError(f"CAP alert {self.identifier} has no info block")
+        for wanted in languages:
+            for info in self.infos:
+                if _language_matches(wanted, info.language):
+                    return info
+        return self.infos[0]
+
+
+def _language_matches(wanted: str, language: str) -> bool:
+    wanted, language = wanted.lower(), language.lower()
+    return language == wanted or language.startswith(wanted + "-")
