@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, status
 
+from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
 from audit.routes import router as audit_router
 from core.auth.routes import router as auth_router
@@ -52,6 +53,7 @@ ROUTERS = (
     schedule_router,
     playlists_router,
     fleet_router,
+    alerts_router,
 )
 
 DESCRIPTION = """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from alerts.models import Alert, AlertDelivery
 from audit.models import AuditEvent, AuditHead
 from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
 from playlists.content.models import ContentItem
@@ -35,5 +36,7 @@ TABLES = (
     StationEnrollment,
     StationAgent,
     AsRun,
+    Alert,
+    AlertDelivery,
 )
 metadata = SQLModel.metadata

@@ -23,8 +23,10 @@ from core.config import load_settings
 from playlists.content.models import ContentKind, ContentStatus
 from stations.fleet.auth import station_token
 from stations.protocol import PREFIX
+from tests.alerts.factories import make_alert
 from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
 from tests.playlists.sessions.factories import make_entry, make_session
+from tests.playlists.timelines.factories import approved_audio
 from tests.stations.factories import make_group, make_station
 from tests.stations.fleet.factories import add_asrun, enrolled_station
 from tests.world import World
@@ -231,6 +233,30 @@ def _policy(body: Any = None) -> Callable[[World, Where], Call]:
     return make
 
 
+def _alert(suffix: str = "") -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        return Call(f"/api/v1/alerts/{make_alert(world, _commune(where)).id}{suffix}")
+
+    return make
+
+
+def _new_alert(world: World, where: Where) -> Call:
+    area = world.areas[_commune(where)]
+    body = {
+        "area_id": area,
+        "target_area_ids": [area],
+        "headline": "Bão số 3",
+        "content_id": approved_audio(world, _commune(where), seconds=10),
+        "expires": "2099-01-01T00:00:00+00:00",
+    }
+    return Call("/api/v1/alerts", body)
+
+
+def _list_alerts(world: World, where: Where) -> Call:
+    make_alert(world, _commune(where))
+    return Call("/api/v1/alerts")
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/auth/me"): Case(
         ALL_ROLES, 200, lambda w, _: Call("/api/v1/auth/me"), outside="unscoped"
@@ -401,6 +427,11 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/stations/{station_id}/revoke"): Case(ADMIN, 204, _enrolled("/revoke")),
     ("GET", "/api/v1/asrun"): Case(ALL_ROLES, 200, _list_asrun, outside="filtered"),
+    ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
+    ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
+    ("GET", "/api/v1/alerts/{alert_id}"): Case(ALL_ROLES, 200, _alert()),
+    ("POST", "/api/v1/alerts/{alert_id}/approve"): Case(APPROVER, 200, _alert("/approve")),
+    ("POST", "/api/v1/alerts/{alert_id}/reject"): Case(APPROVER, 200, _alert("/reject")),
     ("GET", "/api/v1/areas/{area_id}/playlist"): Case(
         ALL_ROLES,
         200,

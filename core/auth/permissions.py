@@ -36,6 +36,9 @@ class Action(StrEnum):
     schedule_write = "schedule.write"
     policy_write = "policy.write"
     asrun_read = "asrun.read"
+    alert_read = "alert.read"
+    alert_write = "alert.write"  # draft, update and cancel emergency alerts
+    alert_approve = "alert.approve"  # the second pair of eyes that issues them
 
 
 _READ_ALL = frozenset(
@@ -45,6 +48,7 @@ _READ_ALL = frozenset(
         Action.station_read,
         Action.schedule_read,
         Action.asrun_read,
+        Action.alert_read,
     }
 )
 
@@ -54,8 +58,11 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     | {Action.station_write, Action.group_write, Action.policy_write},
     Role.supervisor: _READ_ALL | {Action.user_read, Action.audit_read},
     Role.operator: _READ_ALL
-    | {Action.content_write, Action.content_archive, Action.group_write, Action.schedule_write},
-    Role.approver: _READ_ALL | {Action.content_approve, Action.content_archive},
+    | {Action.content_write, Action.content_archive, Action.group_write, Action.schedule_write}
+    | {Action.alert_write},
+    Role.approver: _READ_ALL
+    | {Action.content_approve, Action.content_archive}
+    | {Action.alert_approve},
 }
 
 # Routes anyone may call; every other route must declare a Permission.

@@ -48,6 +48,21 @@ class EventHub:
         for station_id, (version, build_id) in builds.items():
             self.publish(station_id, {"type": "manifest", "version": version, "build_id": build_id})
 
+    def publish_alert(
+        self, station_ids: list[int], *, alert_id: str, msg_type: str, references: list[str]
+    ) -> None:
+        """An alert was issued (or updated, or cancelled) for these stations: they pull their
+        manifest at once, which carries it; a Cancel also stops the alerts it references
+        before that pull."""
+        message = {
+            "type": "alert",
+            "alert_id": alert_id,
+            "msg_type": msg_type,
+            "references": references,
+        }
+        for station_id in station_ids:
+            self.publish(station_id, message)
+
     def revoke(self, station_id: int) -> None:
         """Close the station's connections: its token no longer opens the channel."""
         self.publish(station_id, {"type": "revoked"})

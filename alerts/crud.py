@@ -1,0 +1,215 @@
+"""Alerts as stored: created, approved (or issued at once by one person who may do both,
+when the policy allows), and the Updates and Cancels that end earlier ones. Every act is an
+audit event; issuing one records which stations it reaches, one delivery row each."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from alerts.models import (
+    Alert,
+    AlertCreate,
+    AlertDelivery,
+    AlertState,
+    AlertType,
+)
+from audit.chain import Actor, record
+from core.errors import Conflict, Invalid, NotFound
+from scheduler.changes import Scope, stations_in
+from stations.areas.models import Area
+from stations.models import Station
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertAudio:
+    """What an alert plays: approved content, or its text just read by TTS."""
+
+    sha256: str | None
+    duration_s: float
+    size_bytes: int
+    content_id: int | None = None
+
+
+def get_alert(*, session: Session, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"alert #{alert_id} does not exist")
+    return alert
+
+
+def create_alert(
+    *,
+    session: Session,
+    alert_in: AlertCreate,
+    audio: AlertAudio,
+    actor: Actor,
+    now: datetime,
+) -> Alert:
+    """A new alert, waiting for approval. A Cancel or Update takes over the targets of the
+    alerts it references when it names none itself."""
+    referenced = _referenced(session, alert_in.references)
+    areas, groups = alert_in.target_area_ids, alert_in.target_group_ids
+    if not areas and not groups:
+        for earlier in referenced:
+            earlier_areas, earlier_groups = earlier.target_ids()
+            areas, groups = areas + earlier_areas, groups + earlier_groups
+    identifier = alert_in.identifier or f"loaxa-{uuid.uuid4()}"
+    if session.exec(select(Alert.id).where(Alert.identifier == identifier)).first():
+        raise Conflict(f"an alert with identifier {identifier!r} exists already")
+    starts = alert_in.starts or now
+    expires = max((e.expires for e in referenced), default=alert_in.expires)
+    alert = Alert(
+        identifier=identifier,
+        sender=actor.name,
+        status=alert_in.status.value,
+        msg_type=alert_in.msg_type.value,
+        reference_ids=json.dumps(alert_in.references),
+        area_id=alert_in.area_id,
+        targets=json.dumps({"areas": sorted(set(areas)), "groups": sorted(set(groups))}),
+        event=alert_in.event,
+        headline=alert_in.headline,
+        description=alert_in.description,
+        urgency=alert_in.urgency.value,
+        severity=alert_in.severity.value,
+        certainty=alert_in.certainty.value,
+        content_id=audio.content_id,
+        sha256=audio.sha256,
+        duration_s=audio.duration_s,
+        size_bytes=audio.size_bytes,
+        volume=alert_in.volume,
+        starts=starts,
+        expires=alert_in.expires if alert_in.msg_type != AlertType.cancel else expires,
+        repeat=alert_in.repeat.model_dump_json() if alert_in.repeat else None,
+        state=AlertState.pending.value,
+        created_by=actor.id,
+        created_at=now,
+    )
+    session.add(alert)
+    session.flush()
+    _audit(session, alert, actor, "alert.create", before=None, now=now)
+    return alert
+
+
+def issue(
+    *, session: Session, alert: Alert, actor: Actor, now: datetime, single: bool = False
+) -> list[int]:
+    """Put the alert on the air; returns the stations it reaches. An Update or Cancel ends
+    the alerts it references first. `single`: issued by its author alone, under the policy
+    that lets an emergency skip the second pair of eyes (its own audit action)."""
+    if alert.state != AlertState.pending.value:
+        raise Conflict(f"alert #{alert.id} is {alert.state}, not pending: it cannot be issued")
+    before = _snapshot(alert)
+    for earlier in _referenced(session, alert.reference_list()):
+        _end(session, earlier, by=alert, actor=actor, now=now)
+    alert.state = AlertState.issued.value
+    alert.approved_by = actor.id
+    alert.issued_at = now
+    session.add(alert)
+    areas, groups = alert.target_ids()
+    stations = sorted(
+        stations_in(session=session, scope=Scope(area_ids=set(areas), group_ids=set(groups)))
+    )
+    if alert.msg_type != AlertType.cancel.value:
+        assert alert.id is not None
+        session.add_all(AlertDelivery(alert_id=alert.id, station_id=s) for s in stations)
+    session.flush()
+    action = "alert.issue_single_confirmation" if single else "alert.issue"
+    _audit(session, alert, actor, action, before=before, now=now)
+    return stations
+
+
+def reject(*, session: Session, alert: Alert, actor: Actor, now: datetime) -> None:
+    if alert.state != AlertState.pending.value:
+        raise Conflict(f"alert #{alert.id} is {alert.state}, not pending: it cannot be rejected")
+    before = _snapshot(alert)
+    alert.state = AlertState.rejected.value
+    alert.ended_at = now
+    session.add(alert)
+    _audit(session, alert, actor, "alert.reject", before=before, now=now)
+
+
+def active_alerts(*, session: Session, now: datetime) -> list[Alert]:
+    """Issued alerts (not Cancels) that have not expired: what agents must hold."""
+    query = select(Alert).where(
+        Alert.state == AlertState.issued.value,
+        Alert.msg_type != AlertType.cancel.value,
+        col(Alert.expires) > now,
+    )
+    return list(session.exec(query).all())
+
+
+def list_alerts(
+    *, session: Session, scope: ColumnElement[bool], offset: int, limit: int
+) -> list[Alert]:
+    query = (
+        select(Alert)
+        .join(Area, col(Area.id) == Alert.area_id)
+        .where(scope)
+        .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
+
+
+def deliveries(*, session: Session, alert_id: int) -> list[tuple[AlertDelivery, str]]:
+    query = (
+        select(AlertDelivery, Station.name)
+        .join(Station, col(Station.id) == AlertDelivery.station_id)
+        .where(AlertDelivery.alert_id == alert_id)
+        .order_by(col(AlertDelivery.station_id))
+    )
+    return [(delivery, name) for delivery, name in session.exec(query).all()]
+
+
+def _referenced(session: Session, identifiers: list[str]) -> list[Alert]:
+    if not identifiers:
+        return []
+    found = list(session.exec(select(Alert).where(col(Alert.identifier).in_(identifiers))).all())
+    missing = sorted(set(identifiers) - {a.identifier for a in found})
+    if missing:
+        raise Invalid(f"no alert with identifier {', '.join(missing)}", field="references")
+    return found
+
+
+def _end(session: Session, earlier: Alert, *, by: Alert, actor: Actor, now: datetime) -> None:
+    if earlier.state not in (AlertState.issued.value, AlertState.pending.value):
+        return  # already over
+    before = _snapshot(earlier)
+    cancelled = by.msg_type == AlertType.cancel.value
+    earlier.state = (AlertState.cancelled if cancelled else AlertState.superseded).value
+    earlier.ended_at, earlier.ended_by = now, by.id
+    session.add(earlier)
+    _audit(session, earlier, actor, f"alert.{earlier.state}", before=before, now=now)
+
+
+def _snapshot(alert: Alert) -> dict[str, object]:
+    return alert.model_dump(mode="json")
+
+
+def _audit(
+    session: Session,
+    alert: Alert,
+    actor: Actor,
+    action: str,
+    *,
+    before: dict[str, object] | None,
+    now: datetime,
+) -> None:
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="alert",
+        object_id=alert.id,
+        area_id=alert.area_id,
+        before=before,
+        after=_snapshot(alert),
+        now=now,
+    )

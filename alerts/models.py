@@ -1,0 +1,227 @@
+"""Emergency alerts (bản tin khẩn cấp) after CAP 1.2, and their delivery to each station."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import ConfigDict, model_validator
+from sqlalchemy import Column, ForeignKey, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from core.models import Id, InputModel, OutputModel
+from core.sqltypes import UTCDateTime
+from stations.protocol import AlertRepeat
+
+
+class AlertStatus(StrEnum):
+    actual = "Actual"  # thật
+    exercise = "Exercise"  # diễn tập
+    test = "Test"  # thử
+
+
+class AlertType(StrEnum):
+    alert = "Alert"
+    update = "Update"  # replaces the alerts it references
+    cancel = "Cancel"  # stops the alerts it references, everywhere at once
+
+
+class Urgency(StrEnum):
+    immediate = "Immediate"
+    expected = "Expected"
+    future = "Future"
+    past = "Past"
+    unknown = "Unknown"
+
+
+class Severity(StrEnum):
+    extreme = "Extreme"
+    severe = "Severe"
+    moderate = "Moderate"
+    minor = "Minor"
+    unknown = "Unknown"
+
+
+class Certainty(StrEnum):
+    observed = "Observed"
+    likely = "Likely"
+    possible = "Possible"
+    unlikely = "Unlikely"
+    unknown = "Unknown"
+
+
+class AlertState(StrEnum):
+    pending = "pending"  # chờ duyệt: waiting for a second person's approval
+    issued = "issued"  # đã phát lệnh: on the air until it expires
+    superseded = "superseded"  # replaced by an Update
+    cancelled = "cancelled"  # stopped by a Cancel
+    rejected = "rejected"  # refused by the approver
+
+
+class RepeatPlan(AlertRepeat):
+    """An alert's repeat plan as an operator sends it: strict, unlike the agent's copy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AlertCreate(InputModel):
+    identifier: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="CAP identifier; made up when not given",
+    )
+    status: AlertStatus = AlertStatus.actual
+    msg_type: AlertType = AlertType.alert
+    references: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Identifiers of the alerts an Update replaces or a Cancel stops",
+    )
+    area_id: Id = Field(description="The area whose operators manage the alert")
+    target_area_ids: list[Id] = Field(default_factory=list, max_length=200)
+    target_group_ids: list[Id] = Field(default_factory=list, max_length=200)
+    event: str = Field(default="", max_length=200, description="e.g. Bão, Lũ, Cháy rừng")
+    headline: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=4000)
+    urgency: Urgency = Urgency.immediate
+    severity: Severity = Severity.severe
+    certainty: Certainty = Certainty.observed
+    content_id: Id | None = Field(default=None, description="Approved audio to play")
+    text: str | None = Field(
+        default=None, min_length=1, max_length=5000, description="Read by TTS on the spot"
+    )
+    language: str = Field(default="vi", min_length=2, max_length=10)
+    volume: int = Field(default=100, ge=0, le=100)
+    starts: datetime | None = Field(default=None, description="Default: now")
+    expires: datetime
+    repeat: RepeatPlan | None = None
+    issue_now: bool = Field(
+        default=False,
+        description="Issue at once, by one person holding both operator and approver rights "
+        "in the alert's scope (when the policy allows it); otherwise it waits for an approver",
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> AlertCreate:
+        if self.msg_type != AlertType.alert and not self.references:
+            raise ValueError(f"an {self.msg_type.value} needs references: the alerts it acts on")
+        if self.msg_type == AlertType.cancel:
+            return self
+        if (self.content_id is None) == (self.text is None):
+            raise ValueError("give either content_id (approved audio) or text (read by TTS)")
+        if not self.target_area_ids and not self.target_group_ids:
+            raise ValueError("an alert needs at least one target area or station group")
+        if self.starts is not None and self.expires <= self.starts:
+            raise ValueError("expires must be after starts")
+        return self
+
+
+class Alert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    identifier: str = Field(max_length=200, unique=True)
+    sender: str = Field(max_length=200)
+    status: str = Field(max_length=12)
+    msg_type: str = Field(max_length=12)
+    # Identifiers of the alerts it updates or cancels, as a JSON list.
+    reference_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False)
+    )
+    targets: str = Field(sa_column=Column(Text, nullable=False))  # {"areas": [], "groups": []}
+    event: str = Field(default="", max_length=200)
+    headline: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    urgency: str = Field(max_length=12)
+    severity: str = Field(max_length=12)
+    certainty: str = Field(max_length=12)
+    content_id: int | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    duration_s: float = 0.0
+    size_bytes: int = 0
+    volume: int = 100
+    starts: datetime = Field(sa_type=UTCDateTime)
+    expires: datetime = Field(sa_type=UTCDateTime, index=True)
+    repeat: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    state: str = Field(max_length=12, index=True)
+    created_by: int | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    approved_by: int | None = None
+    issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_by: int | None = None  # the Update or Cancel that ended it
+
+    def target_ids(self) -> tuple[list[int], list[int]]:
+        parsed = json.loads(self.targets)
+        return list(parsed["areas"]), list(parsed["groups"])
+
+    def reference_list(self) -> list[str]:
+        return list(json.loads(self.reference_ids))
+
+
+class AlertDelivery(SQLModel, table=True):
+    """How far an alert got on one station: each stage is the agent's acknowledgement."""
+
+    __tablename__ = "alert_delivery"
+
+    alert_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    station_id: int = Field(primary_key=True)
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeliveryPublic(OutputModel):
+    station_id: int
+    station_name: str
+    stage: str  # none | received | started | finished
+    received_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    # No acknowledgement 30 s after the alert was issued: call the station.
+    unacknowledged: bool
+
+
+class AlertPublic(OutputModel):
+    id: int
+    identifier: str
+    sender: str
+    status: AlertStatus
+    msg_type: AlertType
+    references: list[str]
+    area_id: int
+    target_area_ids: list[int]
+    target_group_ids: list[int]
+    event: str
+    headline: str
+    description: str
+    urgency: Urgency
+    severity: Severity
+    certainty: Certainty
+    content_id: int | None
+    sha256: str | None
+    duration_s: float
+    volume: int
+    starts: datetime
+    expires: datetime
+    repeat: RepeatPlan | None
+    state: AlertState
+    created_by: int | None
+    created_at: datetime
+    approved_by: int | None
+    issued_at: datetime | None
+    ended_at: datetime | None
+
+
+class AlertDetail(AlertPublic):
+    deliveries: list[DeliveryPublic]
+
+
+class AlertsPublic(OutputModel):
+    data: list[AlertPublic]
+    count: int

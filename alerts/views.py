@@ -1,0 +1,59 @@
+"""Alerts as the API shows them, with each station's acknowledgements."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from alerts import crud
+from alerts.models import Alert, AlertDelivery, AlertDetail, AlertPublic, DeliveryPublic, RepeatPlan
+from core.config import Settings
+
+
+def public(alert: Alert) -> AlertPublic:
+    areas, groups = alert.target_ids()
+    return AlertPublic.model_validate(
+        {
+            **alert.model_dump(exclude={"reference_ids", "targets", "repeat"}),
+            "references": alert.reference_list(),
+            "target_area_ids": areas,
+            "target_group_ids": groups,
+            "repeat": RepeatPlan.model_validate_json(alert.repeat) if alert.repeat else None,
+        }
+    )
+
+
+def detail(*, session: Session, alert: Alert, settings: Settings, now: datetime) -> AlertDetail:
+    assert alert.id is not None
+    overdue = alert.issued_at is not None and now - alert.issued_at > timedelta(
+        seconds=settings.alert_ack_timeout_s
+    )
+    rows = crud.deliveries(session=session, alert_id=alert.id)
+    return AlertDetail.model_validate(
+        {
+            **public(alert).model_dump(),
+            "deliveries": [_delivery(d, name, overdue=overdue) for d, name in rows],
+        }
+    )
+
+
+def _delivery(delivery: AlertDelivery, name: str, *, overdue: bool) -> DeliveryPublic:
+    stage = (
+        "finished"
+        if delivery.finished_at
+        else "started"
+        if delivery.started_at
+        else "received"
+        if delivery.received_at
+        else "none"
+    )
+    return DeliveryPublic(
+        station_id=delivery.station_id,
+        station_name=name,
+        stage=stage,
+        received_at=delivery.received_at,
+        started_at=delivery.started_at,
+        finished_at=delivery.finished_at,
+        unacknowledged=overdue and delivery.received_at is None,
+    )

@@ -1,0 +1,33 @@
+"""Alerts for tests, through the real data functions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from alerts import crud
+from alerts.models import Alert, AlertCreate
+from audit.chain import Actor
+from tests.world import World, now
+
+SETUP = Actor(id=None, name="test-setup")
+
+
+def make_alert(world: World, area: str, *, issued: bool = False) -> Alert:
+    """A pending (or issued) alert for the area's stations, with made-up audio."""
+    alert_in = AlertCreate(
+        area_id=world.areas[area],
+        target_area_ids=[world.areas[area]],
+        headline="Lũ quét: tránh xa bờ suối",
+        text="Lũ quét",
+        expires=now() + timedelta(hours=6),
+    )
+    audio = crud.AlertAudio(sha256="ab" * 32, duration_s=12.0, size_bytes=1000)
+    with world.database.session(write=True) as session:
+        alert = crud.create_alert(
+            session=session, alert_in=alert_in, audio=audio, actor=SETUP, now=now()
+        )
+        if issued:
+            crud.issue(session=session, alert=alert, actor=SETUP, now=now())
+        session.commit()
+        session.refresh(alert)
+        return alert
