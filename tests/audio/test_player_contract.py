@@ -114,5 +114,6 @@ def test_a_new_player_goes_on_numbering_the_captures(tmp_path: Path) -> None:
     events = _events(player)
     player.play(str(source))
     assert _next(events).state == PlayerState.playing
+    assert _next(events).state == PlayerState.ended  # VLC has written it by then
     player.close()
     assert sorted(p.name for p in captured.iterdir()) == ["0007-earlier.wav", "0008-tone.wav"]
