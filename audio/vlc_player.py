@@ -74,7 +74,8 @@ class VlcPlayer:
         self._captured = last_capture_number(capture_dir) if capture_dir else 0
         self._base = _instance(vlc_options(output=output))
         self._instance = self._base
-        self._player = self._new_player(self._base, generation=None)
+        self._base_player = self._new_player(self._base, generation=None)
+        self._player = self._base_player
 
     def subscribe(self, listener: PlayerListener) -> None:
         self._listeners.append(listener)
@@ -118,12 +119,11 @@ class VlcPlayer:
     def close(self) -> None:
         self.stop()
         self._release_capture()
-        self._player.release()
+        self._base_player.release()
         self._base.release()
 
     def _switch_capture_file(self, source: str) -> None:
         assert self._capture_dir is not None
-        self._player.stop()
         self._release_capture()
         self._captured += 1
         wav = self._capture_dir / capture_name(self._captured, source)
@@ -135,7 +135,7 @@ class VlcPlayer:
             self._player.stop()
             self._player.release()
             self._instance.release()
-            self._instance = self._base
+            self._instance, self._player = self._base, self._base_player
 
     def _new_player(self, instance: vlc.Instance, *, generation: int | None) -> vlc.MediaPlayer:
         """A media player whose events count for `generation` (a capture player plays one
