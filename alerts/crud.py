@@ -43,27 +43,32 @@ def get_alert(*, session: Session, alert_id: int) -> Alert:
     return alert
 
 
+def targets_of(*, session: Session, alert_in: AlertCreate) -> tuple[list[int], list[int]]:
+    """The area subtrees and station groups the alert reaches. A Cancel or Update that names
+    none takes those of the alerts it references."""
+    areas, groups = list(alert_in.target_area_ids), list(alert_in.target_group_ids)
+    if not areas and not groups:
+        for earlier in _referenced(session, alert_in.references):
+            earlier_areas, earlier_groups = earlier.target_ids()
+            areas, groups = areas + earlier_areas, groups + earlier_groups
+    return sorted(set(areas)), sorted(set(groups))
+
+
 def create_alert(
     *,
     session: Session,
     alert_in: AlertCreate,
+    targets: tuple[list[int], list[int]],
     audio: AlertAudio,
     actor: Actor,
     now: datetime,
 ) -> Alert:
-    """A new alert, waiting for approval. A Cancel or Update takes over the targets of the
-    alerts it references when it names none itself."""
-    referenced = _referenced(session, alert_in.references)
-    areas, groups = alert_in.target_area_ids, alert_in.target_group_ids
-    if not areas and not groups:
-        for earlier in referenced:
-            earlier_areas, earlier_groups = earlier.target_ids()
-            areas, groups = areas + earlier_areas, groups + earlier_groups
+    """A new alert, waiting for approval; `targets` as targets_of gives them."""
+    _referenced(session, alert_in.references)  # each must exist
     identifier = alert_in.identifier or f"loaxa-{uuid.uuid4()}"
     if session.exec(select(Alert.id).where(Alert.identifier == identifier)).first():
         raise Conflict(f"an alert with identifier {identifier!r} exists already")
-    starts = alert_in.starts or now
-    expires = max((e.expires for e in referenced), default=alert_in.expires)
+    areas, groups = targets
     alert = Alert(
         identifier=identifier,
         sender=actor.name,
@@ -71,7 +76,7 @@ def create_alert(
         msg_type=alert_in.msg_type.value,
         reference_ids=json.dumps(alert_in.references),
         area_id=alert_in.area_id,
-        targets=json.dumps({"areas": sorted(set(areas)), "groups": sorted(set(groups))}),
+        targets=json.dumps({"areas": areas, "groups": groups}),
         event=alert_in.event,
         headline=alert_in.headline,
         description=alert_in.description,
@@ -83,8 +88,8 @@ def create_alert(
         duration_s=audio.duration_s,
         size_bytes=audio.size_bytes,
         volume=alert_in.volume,
-        starts=starts,
-        expires=alert_in.expires if alert_in.msg_type != AlertType.cancel else expires,
+        starts=alert_in.starts or now,
+        expires=alert_in.expires,
         repeat=alert_in.repeat.model_dump_json() if alert_in.repeat else None,
         state=AlertState.pending.value,
         created_by=actor.id,

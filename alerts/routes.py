@@ -44,12 +44,21 @@ def create_alert(
     events: EventsDep,
     body: AlertCreate,
 ) -> AlertDetail:
-    _require_targets(access, body)
+    targets = crud.targets_of(session=session, alert_in=body)
+    # Checked on the targets the alert will really reach: a Cancel naming none reaches
+    # those of the alert it cancels, which must lie in the caller's scope too.
+    _require_scope(access, body.area_id, targets[0], what="the alert", field="target_area_ids")
     if body.issue_now:
-        _require_single_confirmation(access, body, allowed=settings.alert_single_confirmation)
+        paths = _paths(access.session, [body.area_id, *targets[0]])
+        _require_single_confirmation(access, paths, allowed=settings.alert_single_confirmation)
     audio = alert_audio(session=session, access=access, services=services, alert_in=body)
     alert = crud.create_alert(
-        session=session, alert_in=body, audio=audio, actor=access.actor, now=clock.now()
+        session=session,
+        alert_in=body,
+        targets=targets,
+        audio=audio,
+        actor=access.actor,
+        now=clock.now(),
     )
     stations: list[int] = []
     if body.issue_now:
@@ -75,7 +84,7 @@ def approve_alert(
     alert_id: PathId,
 ) -> AlertDetail:
     alert = crud.get_alert(session=session, alert_id=alert_id)
-    _require_alert_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
+    _require_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
     if alert.created_by == access.principal.user_id:
         raise Forbidden(
             "four eyes: an alert is approved by someone other than its author "
@@ -92,7 +101,7 @@ def reject_alert(
     session: SessionDep, access: Approve, clock: ClockDep, alert_id: PathId
 ) -> AlertPublic:
     alert = crud.get_alert(session=session, alert_id=alert_id)
-    _require_alert_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
+    _require_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
     crud.reject(session=session, alert=alert, actor=access.actor, now=clock.now())
     session.commit()
     return public(alert)
@@ -131,29 +140,25 @@ def _publish(events: EventHub, stations: list[int], alert: Alert) -> None:
     )
 
 
-def _require_targets(access: AccessControl, body: AlertCreate) -> None:
-    access.require_area(body.area_id, what="the alert", field="area_id")
-    for area_id in body.target_area_ids:
-        access.require_area(area_id, what=f"target area #{area_id}", field="target_area_ids")
-
-
-def _require_alert_scope(
-    access: AccessControl, area_id: int, target_area_ids: list[int], *, what: str
+def _require_scope(
+    access: AccessControl,
+    area_id: int,
+    target_area_ids: list[int],
+    *,
+    what: str,
+    field: str | None = None,
 ) -> None:
-    access.require_area(area_id, what=what)
+    access.require_area(area_id, what=what, field=field and "area_id")
     for target in target_area_ids:
-        access.require_area(target, what=f"{what}'s target area #{target}")
+        access.require_area(target, what=f"{what}'s target area #{target}", field=field)
 
 
-def _require_single_confirmation(
-    access: AccessControl, body: AlertCreate, *, allowed: bool
-) -> None:
+def _require_single_confirmation(access: AccessControl, paths: list[str], *, allowed: bool) -> None:
     if not allowed:
         raise Forbidden(
             "issue_now is off on this server (alert_single_confirmation): "
             "an approver must approve the alert"
         )
-    paths = _paths(access.session, [body.area_id, *body.target_area_ids])
     if not all(access.principal.can(Action.alert_approve, path) for path in paths):
         raise Forbidden(
             "issue_now needs approver rights too, in the alert's area and every target: "

@@ -39,15 +39,12 @@ def detail(*, session: Session, alert: Alert, settings: Settings, now: datetime)
 
 
 def _delivery(delivery: AlertDelivery, name: str, *, overdue: bool) -> DeliveryPublic:
-    stage = (
-        "finished"
-        if delivery.finished_at
-        else "started"
-        if delivery.started_at
-        else "received"
-        if delivery.received_at
-        else "none"
+    stages = (
+        ("finished", delivery.finished_at),
+        ("started", delivery.started_at),
+        ("received", delivery.received_at),
     )
+    stage = next((name for name, at in stages if at is not None), "none")
     return DeliveryPublic(
         station_id=delivery.station_id,
         station_name=name,

@@ -23,8 +23,14 @@ def make_alert(world: World, area: str, *, issued: bool = False) -> Alert:
     )
     audio = crud.AlertAudio(sha256="ab" * 32, duration_s=12.0, size_bytes=1000)
     with world.database.session(write=True) as session:
+        targets = crud.targets_of(session=session, alert_in=alert_in)
         alert = crud.create_alert(
-            session=session, alert_in=alert_in, audio=audio, actor=SETUP, now=now()
+            session=session,
+            alert_in=alert_in,
+            targets=targets,
+            audio=audio,
+            actor=SETUP,
+            now=now(),
         )
         if issued:
             crud.issue(session=session, alert=alert, actor=SETUP, now=now())

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from audit.models import AuditEvent
 from core.auth.models import Role
+from tests.alerts.factories import make_alert
 from tests.clock import SettableClock
 from tests.playlists.timelines.factories import approved_audio
 from tests.stations.factories import make_station
@@ -189,3 +190,21 @@ def test_a_reference_to_no_alert_is_refused(client: TestClient, world: World) ->
         headers=world.headers("operator_a"),
     )
     assert answer.status_code == 422 and "nothing-like-it" in answer.text
+
+
+def test_nobody_cancels_an_alert_outside_their_scope_by_naming_it(
+    client: TestClient, world: World
+) -> None:
+    elsewhere = make_alert(world, "B", issued=True)
+    answer = client.post(
+        "/api/v1/alerts",
+        json={
+            "area_id": world.areas["A"],
+            "msg_type": "Cancel",
+            "references": [elsewhere.identifier],
+            "headline": "Hủy",
+            "expires": (now() + timedelta(hours=1)).isoformat(),
+        },
+        headers=world.headers("operator_a"),
+    )
+    assert answer.status_code == 403, answer.text
