@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, status
 
+from alerts.cap_routes import router as cap_router
 from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
 from audit.routes import router as audit_router
@@ -54,6 +55,8 @@ ROUTERS = (
     playlists_router,
     fleet_router,
     alerts_router,
+    # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
+    cap_router,
 )
 
 DESCRIPTION = """

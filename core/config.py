@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     station_offline_after_s: float = Field(default=180, gt=0)
     alert_single_confirmation: bool = True
     alert_ack_timeout_s: float = Field(default=30, gt=0)
+    # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.
+    alert_chime: str = Field(default="default", min_length=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -23,6 +23,7 @@ from core.config import load_settings
 from playlists.content.models import ContentKind, ContentStatus
 from stations.fleet.auth import station_token
 from stations.protocol import PREFIX
+from tests.alerts.cap_documents import MEDIA_TYPE, cap_alert, give_code
 from tests.alerts.factories import make_alert
 from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
 from tests.playlists.sessions.factories import make_entry, make_session
@@ -257,6 +258,23 @@ def _list_alerts(world: World, where: Where) -> Call:
     return Call("/api/v1/alerts")
 
 
+@dataclass(frozen=True)
+class _CapCall(Call):
+    """A CAP document sent as the raw request body."""
+
+    document: bytes = b""
+
+    def send(self, client: TestClient, method: str, headers: dict[str, str] | None = None) -> Any:
+        headers = {"Content-Type": MEDIA_TYPE, **(headers or {})}
+        return client.request(method, self.url, content=self.document, headers=headers)
+
+
+def _cap_alert(world: World, where: Where) -> Call:
+    code = give_code(world, _commune(where))
+    document = cap_alert(world.fresh_name("VN-CAP-"), codes=(code,))
+    return _CapCall("/api/v1/alerts/cap", document=document)
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/auth/me"): Case(
         ALL_ROLES, 200, lambda w, _: Call("/api/v1/auth/me"), outside="unscoped"
@@ -429,6 +447,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/asrun"): Case(ALL_ROLES, 200, _list_asrun, outside="filtered"),
     ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
+    ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),
     ("GET", "/api/v1/alerts/{alert_id}"): Case(ALL_ROLES, 200, _alert()),
     ("POST", "/api/v1/alerts/{alert_id}/approve"): Case(APPROVER, 200, _alert("/approve")),
     ("POST", "/api/v1/alerts/{alert_id}/reject"): Case(APPROVER, 200, _alert("/reject")),

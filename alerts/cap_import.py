@@ -1,0 +1,251 @@
+"""A CAP 1.2 alert mapped onto the alert Loaxa stores (`AlertCreate`), or refused with an
+`Invalid` naming the CAP element at fault. Nothing is written here: the caller creates the
+alert through the same path as `POST /api/v1/alerts`.
+
+What is taken, and how:
+- status Actual, Exercise, Test as they are; System and Draft are not for broadcast.
+- msgType Alert, Update, Cancel as they are; Ack and Error are replies, not broadcasts.
+- references: the identifiers of the referenced alerts (sender and sent are CAP's
+  bookkeeping; identifiers are unique here).
+- the info block in Vietnamese if there is one (`CapAlert.info_for`); urgency, severity and
+  certainty carry CAP's own values, which Loaxa's enums share one for one.
+- the spoken text: headline (or event), description and instruction as sentences, read by
+  TTS in the block's language. Resources (e.g. an MP3 by URI) are not fetched: the server
+  does not download what a document points at.
+- starts: <effective> if given, else when the alert is stored. Not <onset>: that is when
+  the hazard arrives, and a warning must air before it.
+- expires: <expires>, required for an Alert or Update (a broadcast must end). A Cancel
+  without one lasts as long as the latest alert it cancels.
+- targets: the values of every <geocode> in the block's <area>s, matched against the
+  official administrative unit codes of the area tree (`Area.code`), whatever their
+  valueName. Codes unknown here are left out (a national feed names provinces this server
+  may not hold); when none is known, the alert is refused naming them. A Cancel may name
+  no area: it then reaches the areas of the alerts it cancels.
+- the managing area (`area_id`): given by the caller, else the single target, else the
+  lowest area containing every target (for a Cancel without areas: containing the
+  cancelled alerts' managing areas).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from alerts.cap_models import CapAlert, CapInfo
+from alerts.models import (
+    Alert,
+    AlertCreate,
+    AlertStatus,
+    AlertType,
+    Certainty,
+    Severity,
+    Urgency,
+)
+from core.errors import Invalid
+from playlists.timelines.inputs import chunks
+from stations.areas.models import Area
+
+log = logging.getLogger(__name__)
+
+STATUSES = {s.value: s for s in AlertStatus}
+MSG_TYPES = {t.value: t for t in AlertType}
+SENTENCE_ENDS = (".", "!", "?", "…")
+# Where each AlertCreate field came from, so a value too long or out of range is reported
+# under the name the CAP sender knows.
+SOURCES = {
+    "identifier": "alert/identifier",
+    "references": "alert/references",
+    "event": "alert/info/event",
+    "headline": "alert/info/headline",
+    "description": "alert/info/description",
+    "text": "alert/info/headline, description and instruction (read by TTS)",
+    "language": "alert/info/language",
+    "target_area_ids": "alert/info/area/geocode",
+    "starts": "alert/info/effective",
+    "expires": "alert/info/expires",
+}
+
+
+def alert_from_cap(
+    *,
+    cap: CapAlert,
+    session: Session,
+    now: datetime,
+    area_id: int | None = None,
+    issue_now: bool = False,
+) -> AlertCreate:
+    """The alert `cap` describes; raises Invalid, naming the CAP element, when it cannot
+    be broadcast as it stands."""
+    status = _status(cap)
+    msg_type = _msg_type(cap)
+    info = _info(cap, msg_type)
+    references = _references(cap, msg_type)
+    referenced = _referenced(session, references)
+    targets = _targets(session, info, required=msg_type != AlertType.cancel)
+    fields = {
+        "identifier": cap.identifier,
+        "status": status,
+        "msg_type": msg_type,
+        "references": references,
+        "area_id": area_id or _managing_area(session, targets or [a.area_id for a in referenced]),
+        "target_area_ids": targets,
+        "starts": info.effective if info else None,
+        "expires": _expires(info, msg_type, referenced, now),
+        "issue_now": issue_now,
+        **(_content(info) if info else _cancel_content(cap, references)),
+    }
+    if msg_type == AlertType.cancel:
+        fields["text"] = None  # a Cancel stops sound; it makes none
+    return _validated(fields)
+
+
+def _status(cap: CapAlert) -> AlertStatus:
+    if cap.status not in STATUSES:
+        raise Invalid(
+            f"{cap.status} messages are not broadcast; Loaxa takes Actual, Exercise or Test",
+            field="alert/status",
+        )
+    return STATUSES[cap.status]
+
+
+def _msg_type(cap: CapAlert) -> AlertType:
+    if cap.msg_type not in MSG_TYPES:
+        raise Invalid(
+            f"an {cap.msg_type} is a reply, not broadcast; Loaxa takes Alert, Update or Cancel",
+            field="alert/msgType",
+        )
+    return MSG_TYPES[cap.msg_type]
+
+
+def _info(cap: CapAlert, msg_type: AlertType) -> CapInfo | None:
+    try:
+        return cap.info_for()
+    except LookupError:
+        if msg_type == AlertType.cancel:
+            return None  # CAP lets a Cancel say no more than what it cancels
+        raise Invalid(
+            f"an {msg_type.value} needs an <info> block: what to say, where and until when",
+            field="alert/info",
+        ) from None
+
+
+def _references(cap: CapAlert, msg_type: AlertType) -> list[str]:
+    if msg_type != AlertType.alert and not cap.references:
+        raise Invalid(
+            f"an {msg_type.value} needs <references>: the alerts it acts on",
+            field="alert/references",
+        )
+    return list(dict.fromkeys(reference.identifier for reference in cap.references))
+
+
+def _referenced(session: Session, identifiers: list[str]) -> list[Alert]:
+    if not identifiers:
+        return []
+    found = list(session.exec(select(Alert).where(col(Alert.identifier).in_(identifiers))).all())
+    missing = sorted(set(identifiers) - {alert.identifier for alert in found})
+    if missing:
+        raise Invalid(f"no alert with identifier {', '.join(missing)}", field="alert/references")
+    return found
+
+
+def _targets(session: Session, info: CapInfo | None, *, required: bool) -> list[int]:
+    areas = info.areas if info else []
+    codes = list(dict.fromkeys(v for a in areas for vs in a.geocodes.values() for v in vs))
+    if not codes:
+        if required:
+            raise Invalid(
+                "no <geocode> in any <area>: Loaxa targets areas by their official "
+                "administrative unit codes",
+                field="alert/info/area/geocode",
+            )
+        return []
+    known: dict[str, int] = {}
+    for batch in chunks(codes):
+        rows = session.exec(select(Area.code, Area.id).where(col(Area.code).in_(batch))).all()
+        known.update({code: area_id for code, area_id in rows if code and area_id})
+    unknown = [code for code in codes if code not in known]
+    if not known:
+        raise Invalid(
+            f"no area here has the code {', '.join(unknown)}: the geocodes must be official "
+            "administrative unit codes of areas on this server",
+            field="alert/info/area/geocode",
+        )
+    if unknown:
+        log.info("CAP import: geocodes not on this server left out: %s", ", ".join(unknown))
+    return sorted(set(known.values()))
+
+
+def _managing_area(session: Session, area_ids: list[int]) -> int | None:
+    """The lowest area whose subtree holds every one of `area_ids` (None if there are none;
+    AlertCreate then says an area is needed)."""
+    if len(set(area_ids)) <= 1:
+        return area_ids[0] if area_ids else None
+    paths = session.exec(select(Area.path).where(col(Area.id).in_(area_ids))).all()
+    # Paths are "/1/5/23/": the common ancestors are the leading ids all of them share.
+    common: list[str] = []
+    for ids in zip(*(path.strip("/").split("/") for path in paths), strict=False):
+        if len(set(ids)) > 1:
+            break
+        common.append(ids[0])
+    return int(common[-1]) if common else None
+
+
+def _expires(
+    info: CapInfo | None, msg_type: AlertType, referenced: list[Alert], now: datetime
+) -> datetime | None:
+    expires = info.expires if info else None
+    if msg_type == AlertType.cancel:
+        return expires or max((a.expires for a in referenced), default=now)
+    if expires is None:
+        raise Invalid(
+            "<expires> is required: a broadcast alert must say when it ends",
+            field="alert/info/expires",
+        )
+    if expires <= now:
+        raise Invalid(
+            f"the alert expired at {expires.isoformat()}: an expired alert is never broadcast",
+            field="alert/info/expires",
+        )
+    return expires
+
+
+def _content(info: CapInfo) -> dict[str, object]:
+    headline = info.headline or info.event
+    paragraphs = [p for p in (info.description, info.instruction) if p]
+    return {
+        "event": info.event,
+        "headline": headline,
+        "description": "\n\n".join(paragraphs),
+        "urgency": Urgency(info.urgency),
+        "severity": Severity(info.severity),
+        "certainty": Certainty(info.certainty),
+        "text": _sentences(headline, info.description, info.instruction),
+        # Voices are chosen by the primary language subtag: "vi-VN" is read as "vi".
+        "language": info.language.split("-")[0].lower(),
+    }
+
+
+def _cancel_content(cap: CapAlert, references: list[str]) -> dict[str, object]:
+    headline = cap.note or f"Cancel {', '.join(references)}"
+    return {"headline": headline[:300]}
+
+
+def _sentences(*parts: str | None) -> str:
+    """Each part as one sentence (whitespace folded, a full stop added where none ends it),
+    so TTS pauses between them instead of running the headline into the description."""
+    sentences = (" ".join(part.split()) for part in parts if part and part.strip())
+    return " ".join(s if s.endswith(SENTENCE_ENDS) else f"{s}." for s in sentences)
+
+
+def _validated(fields: dict[str, object]) -> AlertCreate:
+    try:
+        return AlertCreate.model_validate(fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = error.get("loc", ())
+        source = SOURCES.get(str(loc[0]), "alert") if loc else "alert/info"
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise Invalid(message, field=source) from exc

@@ -1,0 +1,124 @@
+"""CAP import: an alert from a CAP 1.2 document (a national or provincial warning feed),
+created exactly as `POST /api/v1/alerts` creates one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+
+from alerts.cap import MAX_BYTES, CapError, parse_cap
+from alerts.cap_import import alert_from_cap
+from alerts.issuing import create_and_maybe_issue
+from alerts.models import AlertDetail
+from core.auth.deps import AccessControl, Permission
+from core.auth.permissions import Action, Forbidden
+from core.deps import ClockDep, SessionDep, SettingsDep
+from core.errors import Invalid
+from core.models import MAX_ID
+from playlists.content.services import ContentServicesDep
+from stations.fleet.events import EventsDep
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts (khẩn cấp)"])
+
+Write = Annotated[AccessControl, Depends(Permission(Action.alert_write))]
+
+CAP_MEDIA_TYPES = ("application/cap+xml", "application/xml", "text/xml")
+_XML_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": f"A CAP 1.2 <alert>, UTF-8, at most {MAX_BYTES} bytes",
+        "content": {media: {"schema": {"type": "string"}} for media in CAP_MEDIA_TYPES},
+    }
+}
+
+
+async def cap_document(request: Request) -> bytes:
+    """The request body, read only up to MAX_BYTES: a larger one is refused as it arrives,
+    never held in memory whole."""
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media not in CAP_MEDIA_TYPES:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"send the CAP document as {' or '.join(CAP_MEDIA_TYPES)}, not {media or 'nothing'}",
+        )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        raise _too_large()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BYTES:
+            raise _too_large()
+    return bytes(body)
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        f"the CAP document is too large: at most {MAX_BYTES} bytes",
+    )
+
+
+@router.post(
+    "/cap",
+    response_model=AlertDetail,
+    status_code=status.HTTP_201_CREATED,
+    summary="Draft an alert from a CAP 1.2 document; with issue_now, issue it at once",
+    openapi_extra=_XML_BODY,
+)
+def import_cap(
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    settings: SettingsDep,
+    services: ContentServicesDep,
+    events: EventsDep,
+    document: Annotated[bytes, Depends(cap_document)],
+    area_id: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="The area whose operators manage the alert"),
+    ] = None,
+    issue_now: Annotated[
+        bool, Query(description="Issue at once, as with POST /api/v1/alerts")
+    ] = False,
+) -> AlertDetail:
+    """The document's Vietnamese <info> block (else its first) becomes the alert: headline,
+    description and instruction are read by TTS; <effective> (else now) to <expires>, which
+    an Alert or Update must give; Update and Cancel act on the alerts their <references>
+    name. The alert reaches the areas whose official codes its <geocode>s give (codes not on
+    this server are left out; none known is refused). It is managed in `area_id`, by
+    default the single target or else the lowest area holding all of them. Whatever is
+    unsafe (a DOCTYPE, so no external entities or entity expansion), malformed, not CAP 1.2,
+    or not broadcastable (status System or Draft, msgType Ack or Error) is refused with 422
+    naming it, and nothing is stored. alerts/cap_import.py has the mapping in full."""
+    try:
+        cap = parse_cap(document, max_bytes=MAX_BYTES)
+    except CapError as exc:
+        raise Invalid(exc.message, field="body") from exc
+    alert_in = alert_from_cap(
+        cap=cap, session=session, now=clock.now(), area_id=area_id, issue_now=issue_now
+    )
+    if area_id is None:
+        _require_default_area(access, alert_in.area_id)
+    return create_and_maybe_issue(
+        session=session,
+        access=access,
+        clock=clock,
+        settings=settings,
+        services=services,
+        events=events,
+        alert_in=alert_in,
+    )
+
+
+def _require_default_area(access: AccessControl, area_id: int) -> None:
+    # The area chosen for the caller may lie above their scope (targets in two communes
+    # meet at the province): say how to choose another, rather than a bare refusal.
+    try:
+        access.require_area(area_id, what="the alert")
+    except Forbidden as exc:
+        raise Forbidden(
+            f"{exc}; it is the lowest area holding every target: pass ?area_id= to have the "
+            "alert managed in an area of your own"
+        ) from exc

@@ -1,0 +1,114 @@
+"""Creating an alert (and issuing it at once when asked and allowed): the one path shared by
+`POST /api/v1/alerts` and the CAP import, with the scope checks both need."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from alerts import crud
+from alerts.audio import alert_audio
+from alerts.models import Alert, AlertCreate, AlertDetail
+from alerts.views import detail
+from core.auth.deps import AccessControl
+from core.auth.permissions import Action, Forbidden
+from core.clock import Clock
+from core.config import Settings
+from core.errors import Conflict, Invalid
+from playlists.content.services import ContentServices
+from stations.areas.models import Area
+from stations.fleet.events import EventHub
+
+
+def create_and_maybe_issue(
+    *,
+    session: Session,
+    access: AccessControl,
+    clock: Clock,
+    settings: Settings,
+    services: ContentServices,
+    events: EventHub,
+    alert_in: AlertCreate,
+) -> AlertDetail:
+    """Store the alert, pending; with issue_now, issue it too. Everything that can refuse it
+    is checked before its text is read by TTS, so a refusal leaves no file behind."""
+    targets = crud.targets_of(session=session, alert_in=alert_in)
+    # Checked on the targets the alert will really reach: a Cancel naming none reaches
+    # those of the alert it cancels, which must lie in the caller's scope too.
+    require_scope(access, alert_in.area_id, targets[0], what="the alert", field="target_area_ids")
+    if alert_in.issue_now:
+        paths = _paths(access.session, [alert_in.area_id, *targets[0]])
+        _require_single_confirmation(access, paths, allowed=settings.alert_single_confirmation)
+    _require_storable(session, alert_in)
+    audio = alert_audio(session=session, access=access, services=services, alert_in=alert_in)
+    alert = crud.create_alert(
+        session=session,
+        alert_in=alert_in,
+        targets=targets,
+        audio=audio,
+        actor=access.actor,
+        now=clock.now(),
+    )
+    stations: list[int] = []
+    if alert_in.issue_now:
+        stations = crud.issue(
+            session=session, alert=alert, actor=access.actor, now=clock.now(), single=True
+        )
+    session.commit()
+    publish(events, stations, alert)
+    return detail(session=session, alert=alert, settings=settings, now=clock.now())
+
+
+def publish(events: EventHub, stations: list[int], alert: Alert) -> None:
+    events.publish_alert(
+        stations,
+        alert_id=alert.identifier,
+        msg_type=alert.msg_type,
+        references=alert.reference_list(),
+    )
+
+
+def require_scope(
+    access: AccessControl,
+    area_id: int,
+    target_area_ids: list[int],
+    *,
+    what: str,
+    field: str | None = None,
+) -> None:
+    access.require_area(area_id, what=what, field=field and "area_id")
+    for target in target_area_ids:
+        access.require_area(target, what=f"{what}'s target area #{target}", field=field)
+
+
+def _require_single_confirmation(access: AccessControl, paths: list[str], *, allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden(
+            "issue_now is off on this server (alert_single_confirmation): "
+            "an approver must approve the alert"
+        )
+    if not all(access.principal.can(Action.alert_approve, path) for path in paths):
+        raise Forbidden(
+            "issue_now needs approver rights too, in the alert's area and every target: "
+            "without them, an approver must approve the alert"
+        )
+
+
+def _paths(session: Session, area_ids: list[int]) -> list[str]:
+    paths = list(session.exec(select(Area.path).where(col(Area.id).in_(area_ids))).all())
+    if len(paths) != len(set(area_ids)):
+        raise Invalid("an area named by the alert does not exist", field="target_area_ids")
+    return paths
+
+
+def _require_storable(session: Session, alert_in: AlertCreate) -> None:
+    """What crud.create_alert refuses, asked first: a CAP feed sent twice must not leave a
+    second TTS file in storage. crud checks again when it stores (the race stays safe)."""
+    if alert_in.identifier is not None:
+        taken = session.exec(select(Alert.id).where(Alert.identifier == alert_in.identifier))
+        if taken.first() is not None:
+            raise Conflict(f"an alert with identifier {alert_in.identifier!r} exists already")
+    if alert_in.references:
+        query = select(Alert.identifier).where(col(Alert.identifier).in_(alert_in.references))
+        missing = sorted(set(alert_in.references) - set(session.exec(query).all()))
+        if missing:
+            raise Invalid(f"no alert with identifier {', '.join(missing)}", field="references")

@@ -1,0 +1,83 @@
+"""CAP 1.2 documents for the import tests, and official codes for the test world's areas
+(built without any)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from xml.sax.saxutils import escape
+
+from alerts.cap import CAP_NAMESPACE
+from stations.areas.models import Area
+from tests.world import World, now
+
+# Made-up codes in the shape of Vietnam's administrative unit codes.
+CODES = {"P": "91", "A": "91001", "B": "91004", "A1": "91001-01"}
+UNKNOWN_CODE = "99999"
+MEDIA_TYPE = "application/cap+xml"
+
+HEADLINE = "Bão số 3 đổ bộ vào Quảng Ninh"
+DESCRIPTION = "Gió mạnh cấp 12, giật cấp 15"
+INSTRUCTION = "Người dân ở trong nhà, tránh xa bờ biển!"
+
+
+def give_code(world: World, area: str) -> str:
+    """The area's official code, set on first use."""
+    with world.database.session(write=True) as session:
+        row = session.get(Area, world.areas[area])
+        assert row is not None
+        if row.code != CODES[area]:
+            row.code = CODES[area]
+            session.add(row)
+            session.commit()
+    return CODES[area]
+
+
+def cap_alert(
+    identifier: str = "VN-TEST-001",
+    *,
+    codes: tuple[str, ...] = (CODES["A"],),
+    status: str = "Actual",
+    msg_type: str = "Alert",
+    references: tuple[str, ...] = (),
+    expires: datetime | None = None,
+    effective: datetime | None = None,
+    headline: str = HEADLINE,
+    info: bool = True,
+    note: str | None = None,
+    no_expires: bool = False,
+) -> bytes:
+    """A CAP 1.2 alert in Vietnamese for the areas with `codes` (expiring in six hours)."""
+    sent = now().replace(microsecond=0)
+    refs = " ".join(f"canhbao@nchmf.gov.vn,{r},{sent.isoformat()}" for r in references)
+    header = (
+        f"<identifier>{identifier}</identifier><sender>canhbao@nchmf.gov.vn</sender>"
+        f"<sent>{sent.isoformat()}</sent><status>{status}</status>"
+        f"<msgType>{msg_type}</msgType><scope>Public</scope>"
+        + (f"<note>{escape(note)}</note>" if note else "")
+        + (f"<references>{refs}</references>" if refs else "")
+    )
+    body = header + (_info(codes, expires, effective, headline, no_expires) if info else "")
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    return f'{declaration}<alert xmlns="{CAP_NAMESPACE}">{body}</alert>'.encode()
+
+
+def _info(
+    codes: tuple[str, ...],
+    expires: datetime | None,
+    effective: datetime | None,
+    headline: str,
+    no_expires: bool,
+) -> str:
+    until = expires or now().replace(microsecond=0) + timedelta(hours=6)
+    geocodes = "".join(
+        f"<geocode><valueName>MA_XA</valueName><value>{code}</value></geocode>" for code in codes
+    )
+    return (
+        "<info><language>vi-VN</language><category>Met</category><event>Bão</event>"
+        "<urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>"
+        f"<headline>{escape(headline)}</headline><description>{DESCRIPTION}</description>"
+        f"<instruction>{INSTRUCTION}</instruction>"
+        + (f"<effective>{effective.isoformat()}</effective>" if effective else "")
+        + ("" if no_expires else f"<expires>{until.isoformat()}</expires>")
+        + f"<area><areaDesc>Xã thử</areaDesc>{geocodes}</area></info>"
+    )
