@@ -8,8 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, status
+from fastapi.concurrency import run_in_threadpool
 
+from alerts.acks import AckBuffer, flush_acks
+from alerts.board import AlertBoard
 from alerts.cap_routes import router as cap_router
+from alerts.chime import ensure_chime
+from alerts.notify import Listener, notifier
 from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
 from audit.routes import router as audit_router
@@ -86,8 +91,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
             upgrade(settings.database_url)
+        # Made (or checked) before anything starts: a configured chime that is missing
+        # stops the server with its path named, rather than alerts going out without it.
+        chime = await run_in_threadpool(
+            ensure_chime, setting=settings.alert_chime, services=app.state.content
+        )
+        board.use_chime(chime)
+        await run_in_threadpool(board.start)
+        listener = None if database.is_sqlite else Listener(settings.database_url, board.kick)
+        if listener is not None:
+            listener.start()
         events.bind(asyncio.get_running_loop())
         flusher = asyncio.create_task(flush_heartbeats(heartbeats))
+        ack_flusher = asyncio.create_task(flush_acks(acks))
         scheduler = build_scheduler(
             settings, database, app.state.clock, on_new_versions=events.publish_manifests
         )
@@ -98,8 +114,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             yield
         finally:
             flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
+            ack_flusher.cancel()
+            await asyncio.gather(flusher, ack_flusher, return_exceptions=True)
             heartbeats.flush()
+            acks.flush()
+            if listener is not None:
+                listener.stop()
+            board.stop()
             if settings.scheduler_enabled:
                 scheduler.stop()
             database.dispose()
@@ -112,6 +133,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.manifests = TimelineManifests(app.state.content.storage)
     events = app.state.events = EventHub()
     heartbeats = app.state.heartbeats = HeartbeatBuffer(database)
+    acks = app.state.acks = AckBuffer(database)
+    board = app.state.alerts = AlertBoard(
+        database=database,
+        events=events,
+        clock=app.state.clock,
+        interval_s=settings.alert_refresh_s,
+        notify=notifier(database),
+    )
     install_error_handlers(app)
     app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(AudioToolError, plain_handler(status.HTTP_503_SERVICE_UNAVAILABLE))

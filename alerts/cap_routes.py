@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
+from alerts.board import AlertBoardDep
 from alerts.cap import MAX_BYTES, CapError, parse_cap
 from alerts.cap_import import alert_from_cap
 from alerts.issuing import create_and_maybe_issue
@@ -17,7 +18,6 @@ from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Invalid
 from core.models import MAX_ID
 from playlists.content.services import ContentServicesDep
-from stations.fleet.events import EventsDep
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts (khẩn cấp)"])
 
@@ -73,7 +73,7 @@ def import_cap(
     clock: ClockDep,
     settings: SettingsDep,
     services: ContentServicesDep,
-    events: EventsDep,
+    board: AlertBoardDep,
     document: Annotated[bytes, Depends(cap_document)],
     area_id: Annotated[
         int | None,
@@ -107,7 +107,7 @@ def import_cap(
         clock=clock,
         settings=settings,
         services=services,
-        events=events,
+        board=board,
         alert_in=alert_in,
     )
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from alerts import crud
 from alerts.audio import alert_audio
+from alerts.board import AlertBoard
 from alerts.models import Alert, AlertCreate, AlertDetail
 from alerts.views import detail
 from core.auth.deps import AccessControl
@@ -16,7 +17,6 @@ from core.config import Settings
 from core.errors import Conflict, Invalid
 from playlists.content.services import ContentServices
 from stations.areas.models import Area
-from stations.fleet.events import EventHub
 
 
 def create_and_maybe_issue(
@@ -26,7 +26,7 @@ def create_and_maybe_issue(
     clock: Clock,
     settings: Settings,
     services: ContentServices,
-    events: EventHub,
+    board: AlertBoard,
     alert_in: AlertCreate,
 ) -> AlertDetail:
     """Store the alert, pending; with issue_now, issue it too. Everything that can refuse it
@@ -48,23 +48,12 @@ def create_and_maybe_issue(
         actor=access.actor,
         now=clock.now(),
     )
-    stations: list[int] = []
     if alert_in.issue_now:
-        stations = crud.issue(
-            session=session, alert=alert, actor=access.actor, now=clock.now(), single=True
-        )
+        crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now(), single=True)
     session.commit()
-    publish(events, stations, alert)
+    if alert_in.issue_now:
+        board.changed()  # on the air: pushed now, in the manifests from now
     return detail(session=session, alert=alert, settings=settings, now=clock.now())
-
-
-def publish(events: EventHub, stations: list[int], alert: Alert) -> None:
-    events.publish_alert(
-        stations,
-        alert_id=alert.identifier,
-        msg_type=alert.msg_type,
-        references=alert.reference_list(),
-    )
 
 
 def require_scope(

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, status
 from sqlmodel import col
 
 from alerts import crud
-from alerts.issuing import create_and_maybe_issue, publish, require_scope
+from alerts.board import AlertBoardDep
+from alerts.issuing import create_and_maybe_issue, require_scope
 from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic
 from alerts.views import detail, public
 from core.auth.deps import AccessControl, Permission
@@ -19,7 +20,6 @@ from core.models import PathId
 from core.paging import PageDep
 from playlists.content.services import ContentServicesDep
 from stations.areas.models import Area
-from stations.fleet.events import EventsDep
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts (khẩn cấp)"])
 
@@ -40,7 +40,7 @@ def create_alert(
     clock: ClockDep,
     settings: SettingsDep,
     services: ContentServicesDep,
-    events: EventsDep,
+    board: AlertBoardDep,
     body: AlertCreate,
 ) -> AlertDetail:
     return create_and_maybe_issue(
@@ -49,7 +49,7 @@ def create_alert(
         clock=clock,
         settings=settings,
         services=services,
-        events=events,
+        board=board,
         alert_in=body,
     )
 
@@ -64,7 +64,7 @@ def approve_alert(
     access: Approve,
     clock: ClockDep,
     settings: SettingsDep,
-    events: EventsDep,
+    board: AlertBoardDep,
     alert_id: PathId,
 ) -> AlertDetail:
     alert = crud.get_alert(session=session, alert_id=alert_id)
@@ -74,9 +74,9 @@ def approve_alert(
             "four eyes: an alert is approved by someone other than its author "
             "(or issued at once with issue_now, where the policy allows it)"
         )
-    stations = crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now())
+    crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now())
     session.commit()
-    publish(events, stations, alert)
+    board.changed()  # on the air: pushed now, in the manifests from now
     return detail(session=session, alert=alert, settings=settings, now=clock.now())
 
 

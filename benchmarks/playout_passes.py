@@ -169,7 +169,7 @@ async def engine_pass(label: str, items: list[Item], player: VlcPlayer, outbox: 
     engine = PlayoutEngine(
         player=player,
         outbox=records,
-        timeline=lambda: timeline,
+        timeline=lambda _now: timeline,
         verified=lambda _: True,
         source_for=lambda entry: entry.url,
         now=wall_now,

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     alert_ack_timeout_s: float = Field(default=30, gt=0)
     # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.
     alert_chime: str = Field(default="default", min_length=1)
+    alert_refresh_s: float = Field(default=1.0, gt=0, le=60)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

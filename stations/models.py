@@ -17,6 +17,11 @@ class StationBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     # The operator's own label, e.g. "cụm loa thôn Đông"; unique when given.
     code: str | None = Field(default=None, max_length=60, unique=True)
+    # Test and Exercise alerts are delivered and acknowledged everywhere, but heard only
+    # where this is on (phát tin diễn tập: a station chosen for a drill).
+    plays_test_alerts: bool = Field(
+        default=False, description="Play Test and Exercise alerts (diễn tập), not only Actual"
+    )
 
 
 class StationCreate(StationBase, InputModel):
@@ -24,11 +29,12 @@ class StationCreate(StationBase, InputModel):
 
 
 class StationUpdate(InputModel):
-    not_null_fields: ClassVar[frozenset[str]] = frozenset({"name", "area_id"})
+    not_null_fields: ClassVar[frozenset[str]] = frozenset({"name", "area_id", "plays_test_alerts"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     code: str | None = Field(default=None, max_length=60)
     area_id: Id | None = None
+    plays_test_alerts: bool | None = None
 
 
 class Station(StationBase, table=True):

@@ -152,6 +152,9 @@ class Manifest(ServerMessage):
     files: list[ManifestFile]
     # Whether this station plays Test and Exercise alerts (it acknowledges them anyway).
     plays_test_alerts: bool = False
+    # Names the alerts part (the alerts on the air, the chime, plays_test_alerts): alerts
+    # change apart from the build, and the ETag must change with them.
+    alerts_digest: str = Field(default="", max_length=64)
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -170,7 +173,7 @@ class Manifest(ServerMessage):
         return self
 
     def etag(self) -> str:
-        return etag(self.version, self.build_id)
+        return etag(self.version, self.build_id, self.alerts_digest)
 
     def file_hashes(self) -> set[str]:
         return {f.sha256 for f in self.files}
@@ -251,20 +254,41 @@ class HeartbeatReply(ServerMessage):
     server_time: AwareDatetime
     manifest_version: int | None
     build_id: str | None = None
+    alerts_digest: str | None = None
 
 
 class ManifestEvent(ServerMessage):
     type: Literal["manifest"]
     version: int
     build_id: str | None = None
+    alerts_digest: str | None = None
+
+
+class AlertEvent(ServerMessage):
+    """An alert went on the air, or was updated or cancelled. An Alert or Update carries the
+    alert itself (`alert`, with the files it needs), so the station can start it before its
+    next manifest; every id in `references` stops at once on the stations told."""
+
+    type: Literal["alert"]
+    alert_id: str
+    msg_type: Literal["Alert", "Update", "Cancel"]
+    references: list[str] = Field(default_factory=list)
+    alert: ManifestAlert | None = None
+    files: list[ManifestFile] = Field(default_factory=list)
 
 
 class AckEvent(AgentMessage):
+    """How far an alert got on the station. `at`: when, by the agent's corrected clock (an
+    ack sent again after a reconnection keeps its time); the server keeps each stage's
+    first."""
+
     type: Literal["ack"]
     alert_id: str = Field(min_length=1, max_length=100)
     stage: Stage
+    at: AwareDatetime | None = None
 
 
-def etag(version: int, build_id: str) -> str:
-    """The manifest's ETag: its version and build, quoted as HTTP wants."""
-    return f'"v{version}-{build_id[:16]}"'
+def etag(version: int, build_id: str, alerts_digest: str = "") -> str:
+    """The manifest's ETag: its version, build and alerts part, quoted as HTTP wants."""
+    alerts = f"-a{alerts_digest}" if alerts_digest else ""
+    return f'"v{version}-{build_id[:16]}{alerts}"'

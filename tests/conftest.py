@@ -87,6 +87,8 @@ def database(database_url: str) -> Iterator[Database]:
 def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
     # The scheduler's thread stays off unless a test is about it.
     overrides.setdefault("scheduler_enabled", False)
+    # Made by ffmpeg at startup: only the tests about alerts' chime ask for it.
+    overrides.setdefault("alert_chime", "none")
     return load_settings(
         database_url=database_url, auto_migrate=False, data_dir=tmp_path / "data", **overrides
     )

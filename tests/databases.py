@@ -53,6 +53,9 @@ class PostgresFactory:
         self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
         self.prefix = f"{self.base.database}_t"
         self.template = f"{self.prefix}_{uuid.uuid4().hex[:8]}_tpl"
+        # Only what this run made is dropped at its end: another run (a second checkout, a
+        # benchmark) may be using the same server at the same time.
+        self._made: set[str] = {self.template}
         self._execute(f'CREATE DATABASE "{self.template}"')
         upgrade(self._url(self.template))
 
@@ -66,27 +69,23 @@ class PostgresFactory:
     def create(self, template: str | None = None) -> str:
         name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
         source = make_url(template).database if template else self.template
+        self._made.add(name)
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         return self._url(name)
 
     def create_empty(self) -> str:
         name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
+        self._made.add(name)
         self._execute(f'CREATE DATABASE "{name}"')
         return self._url(name)
 
     def drop(self, url: str) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        name = make_url(url).database
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._made.discard(name or "")
 
     def close(self) -> None:
-        with self.admin.connect() as connection:
-            names = (
-                connection.execute(
-                    text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                    {"p": f"{self.prefix}\\_%"},
-                )
-                .scalars()
-                .all()
-            )
-        for name in names:
+        # Templates last: the databases copied from them go first.
+        for name in sorted(self._made, key=lambda n: n.endswith("_tpl")):
             self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin.dispose()

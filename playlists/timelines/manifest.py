@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core.db import Database
@@ -49,9 +50,10 @@ class TimelineManifests:
         row = database.read_one(_IDENTIFY, {"token_hash": token_digest(token)})
         if row is None:
             return None
-        station_id, area_id, version, digest = tuple(row)
+        station_id, area_id, version, digest, plays_test_alerts = tuple(row)
         build = BuildRef(version=version, build_id=digest) if version is not None else None
-        return Caller(StationIdentity(station_id=station_id, area_id=area_id), build)
+        identity = StationIdentity(station_id=station_id, area_id=area_id)
+        return Caller(identity, build, bool(plays_test_alerts))
 
     def current(self, *, session: Session, station_id: int) -> BuildRef | None:
         query = select(StationBuild.version, StationBuild.digest).where(
@@ -143,8 +145,15 @@ class TimelineManifests:
         return dict(sorted(sizes.items()))
 
 
+# SQLAlchemy's select: sqlmodel's types stop at four columns.
 _IDENTIFY = (
-    select(StationAgent.station_id, Station.area_id, StationBuild.version, StationBuild.digest)
+    sa_select(
+        col(StationAgent.station_id),
+        col(Station.area_id),
+        col(StationBuild.version),
+        col(StationBuild.digest),
+        col(Station.plays_test_alerts),
+    )
     .join(Station, col(Station.id) == StationAgent.station_id)
     .outerjoin(StationBuild, col(StationBuild.station_id) == StationAgent.station_id)
     .where(col(StationAgent.token_hash) == bindparam("token_hash"))

@@ -153,6 +153,7 @@ def _chime(alert: ManifestAlert, number: int, start: datetime, duration_s: float
         url=f"{FILES_PATH}/{alert.chime_sha256}",
         volume=alert.volume,
         title=alert.title,
+        alert_id=alert.id,
     )
 
 
@@ -169,6 +170,7 @@ def _audio(alert: ManifestAlert, number: int, start: datetime) -> Entry:
         url=url,
         volume=alert.volume,
         title=alert.title,
+        alert_id=alert.id,
     )
 
 

@@ -41,6 +41,7 @@ class Entry:
     title: str
     content_id: int | None = None
     session_id: int | None = None
+    alert_id: str | None = None  # an alert's chime or audio
 
     @property
     def end(self) -> datetime:

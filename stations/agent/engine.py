@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from audio.player import Player, PlayerEvent, PlayerState
 from stations.agent.decision import Decision, Entry, Timeline
 from stations.agent.outbox import Outbox
-from stations.protocol import AsRunRecord, Result
+from stations.protocol import AsRunRecord, Result, Stage
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,12 @@ class PlayoutEngine:
         *,
         player: Player,
         outbox: Outbox,
-        timeline: Callable[[], Timeline | None],
+        timeline: Callable[[datetime], Timeline | None],
         verified: Callable[[str], bool],
         source_for: Callable[[Entry], str],
         now: Callable[[], datetime],
         offset_ms: Callable[[], int],
+        observe: Callable[[Entry, Stage, datetime], None] = lambda *_: None,
     ) -> None:
         self._player = player
         self._outbox = outbox
@@ -73,6 +74,7 @@ class PlayoutEngine:
         self._source_for = source_for
         self._now = now
         self._offset_ms = offset_ms
+        self._observe = observe
         self.playing: Playing | None = None
         self._skipped: set[str] = set()
         self._wake = asyncio.Event()
@@ -111,7 +113,7 @@ class PlayoutEngine:
 
     def step(self, now: datetime) -> Decision | None:
         """Make the player match what should play at `now`."""
-        timeline = self._timeline()
+        timeline = self._timeline(now)
         if timeline is None:
             return None
         decision = timeline.decide(now, self._verified)
@@ -164,6 +166,7 @@ class PlayoutEngine:
         )
         self.playing = Playing(entry, record, decision.volume, offset_s=offset)
         self._outbox.open(record)
+        self._observe(entry, "started", now)
 
     def _finish(
         self,
@@ -184,6 +187,8 @@ class PlayoutEngine:
         self._outbox.record(
             record.model_copy(update={"result": result, "ended_at": now, "error": error})
         )
+        if ran_out and result in ("played", "partial"):
+            self._observe(entry, "finished", now)
 
     def _skip(self, entry: Entry, now: datetime) -> None:
         if entry.id in self._skipped:

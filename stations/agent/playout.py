@@ -6,7 +6,10 @@ once."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from audio.player import Player
+from stations.agent.alert_log import AlertLog
 from stations.agent.alerts import alert_entries
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock
@@ -14,7 +17,7 @@ from stations.agent.decision import Entry, Timeline, schedule_entries
 from stations.agent.engine import PlayoutEngine
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
-from stations.protocol import Manifest, NowPlaying
+from stations.protocol import Manifest, ManifestAlert, NowPlaying, Stage
 
 
 class Playout:
@@ -26,13 +29,13 @@ class Playout:
         cache: FileCache,
         outbox: Outbox,
         clock: CorrectedClock,
+        alert_log: AlertLog,
     ) -> None:
         self._manifests = manifests
         self._cache = cache
-        self._built: tuple[Manifest, Timeline] | None = None
-        # Alerts cancelled by a push: kept out of every timeline, also of a manifest that
-        # still lists them because it was built before the Cancel.
-        self.cancelled: set[str] = set()
+        self._clock = clock
+        self._log = alert_log
+        self._built: tuple[Manifest, int, Timeline] | None = None
         self.engine = PlayoutEngine(
             player=player,
             outbox=outbox,
@@ -41,29 +44,74 @@ class Playout:
             source_for=self.source_for,
             now=clock.now,
             offset_ms=clock.offset_ms,
+            observe=self._observe,
         )
 
-    def timeline(self) -> Timeline | None:
-        """The saved manifest's timeline, built once per manifest."""
+    def timeline(self, now: datetime) -> Timeline | None:
+        """The saved manifest's timeline with the alerts this station holds: rebuilt when
+        the manifest or the alert log moves."""
         manifest = self._manifests.current
         if manifest is None:
             return None
-        if self._built is None or self._built[0] is not manifest:
-            alerts = alert_entries(
-                manifest.alerts,
+        alerts = self._alerts(manifest)
+        self._mark_ready(alerts, now)
+        built = self._built
+        if built is None or built[0] is not manifest or built[1] != self._log.version:
+            entries = schedule_entries(manifest.items) + alert_entries(
+                self._anchored(alerts),
                 timezone=manifest.timezone,
                 plays_test_alerts=manifest.plays_test_alerts,
-                cancelled=self.cancelled,
+                cancelled=self._log.cancelled(),
             )
-            entries = schedule_entries(manifest.items) + alerts
-            self._built = (manifest, Timeline(entries, manifest.volume_plan))
-        return self._built[1]
+            timeline = Timeline(entries, manifest.volume_plan)
+            built = self._built = (manifest, self._log.version, timeline)
+        return built[2]
+
+    def _alerts(self, manifest: Manifest) -> list[ManifestAlert]:
+        """The manifest's alerts, and those pushed since that it does not list yet."""
+        listed = {alert.id: alert for alert in self._log.pushed()}
+        listed.update((alert.id, alert) for alert in manifest.alerts)
+        cancelled = self._log.cancelled()
+        return [alert for alert in listed.values() if alert.id not in cancelled]
+
+    def _mark_ready(self, alerts: list[ManifestAlert], now: datetime) -> None:
+        """An alert is ready once its files are verified in the cache: it is timed from
+        then, so it is heard from its first word rather than joined part-way."""
+        for alert in alerts:
+            if self._log.ready_at(alert.id) is not None:
+                continue
+            self._log.received(alert, now)  # known already, unless the log was lost
+            needed = {alert.sha256, alert.chime_sha256} - {None}
+            if all(self._cache.verified(sha) for sha in needed if sha is not None):
+                self._log.ready(alert.id, now)
+
+    def _anchored(self, alerts: list[ManifestAlert]) -> list[ManifestAlert]:
+        """Each ready alert with its plan starting no earlier than it was ready: an alert
+        that reaches the station late (a push a few hundred milliseconds after it was
+        issued, or a manifest after a night offline) plays whole, its repeats following on.
+        Never past its expiry: alert_entries starts nothing after that."""
+        anchored = []
+        for alert in alerts:
+            ready = self._log.ready_at(alert.id)
+            if ready is None:
+                continue
+            if ready > alert.starts:
+                alert = alert.model_copy(update={"starts": ready})
+            anchored.append(alert)
+        return anchored
 
     def cancel(self, alert_id: str) -> None:
-        """An alert's Cancel: it stops now and never plays again on this station."""
-        self.cancelled.add(alert_id)
-        self._built = None
+        """An alert's Cancel (or its replacement): it stops now and never plays again on
+        this station."""
+        self._log.cancel(alert_id, self._clock.now())
         self.engine.changed()
+
+    def _observe(self, entry: Entry, stage: Stage, now: datetime) -> None:
+        if entry.alert_id is None:
+            return
+        if stage == "finished" and entry.id.endswith(":chime"):
+            return  # finished means the alert's own audio was heard to its end
+        self._log.reached(entry.alert_id, stage, now)
 
     def source_for(self, entry: Entry) -> str:
         if entry.kind == "file" and entry.sha256 is not None:

@@ -20,16 +20,18 @@ import logging
 import random
 import shutil
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Annotated
 
 import websockets
-from pydantic import ValidationError
-from websockets.asyncio.client import connect
+from pydantic import Field, TypeAdapter, ValidationError
+from websockets.asyncio.client import ClientConnection, connect
 
 from audio.player import Player
+from stations.agent.alert_log import AlertLog
 from stations.agent.backoff import Backoff, jittered
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock, OffsetEstimator
@@ -39,7 +41,16 @@ from stations.agent.link import ServerLink, TokenRefused, UploadRefused
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
 from stations.agent.playout import Playout
-from stations.protocol import ASRUN_BATCH_MAX, EVENTS_PATH, AsRunRecord, Heartbeat, ManifestEvent
+from stations.protocol import (
+    ASRUN_BATCH_MAX,
+    EVENTS_PATH,
+    AckEvent,
+    AlertEvent,
+    AsRunRecord,
+    Heartbeat,
+    ManifestEvent,
+    ManifestFile,
+)
 
 log = logging.getLogger("loaxa.agent")
 
@@ -47,6 +58,10 @@ OUTBOX_FILE = "outbox.sqlite3"
 # An as-run upload stays well under the server's request size limit (1 MiB by default).
 UPLOAD_MAX_BYTES = 256 * 1024
 ALIVE_INTERVAL_S = 30.0
+# What the server sends on the event channel, told apart by "type".
+EVENTS: TypeAdapter[ManifestEvent | AlertEvent] = TypeAdapter(
+    Annotated[ManifestEvent | AlertEvent, Field(discriminator="type")]
+)
 
 
 def agent_version() -> str:
@@ -69,8 +84,12 @@ class Agent:
         self.cache = FileCache(config.data_dir / "cache")
         self.outbox = Outbox(config.data_dir / OUTBOX_FILE)
         self.link = ServerLink(config, credentials.token, self.clock.estimator)
+        # Acks wait here for the event channel; all of them are sent again on reconnecting.
+        self._acks: asyncio.Queue[AckEvent] = asyncio.Queue()
+        self.alerts = AlertLog(config.data_dir, acknowledge=self._acks.put_nowait)
         self.last_error: str | None = None
         self._pull_now = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._rng = random.Random()
         self._started = time.monotonic()
         self._batch_limit = ASRUN_BATCH_MAX
@@ -84,6 +103,7 @@ class Agent:
                 cache=self.cache,
                 outbox=self.outbox,
                 clock=self.clock,
+                alert_log=self.alerts,
             )
         )
 
@@ -150,7 +170,16 @@ class Agent:
         answer = await self.link.manifest(current.etag() if current else None)
         if answer.changed:
             accepted = self.manifests.accept(answer.body)
-            log.info("manifest: version %d, %d item(s)", accepted.version, len(accepted.items))
+            log.info(
+                "manifest: version %d, %d item(s), %d alert(s)",
+                accepted.version,
+                len(accepted.items),
+                len(accepted.alerts),
+            )
+            now = self.clock.now()
+            for alert in accepted.alerts:
+                self.alerts.received(alert, now)
+            self.alerts.forget_expired(now)
             self._playout_changed()
         manifest = self.manifests.current
         if manifest is None:
@@ -158,8 +187,11 @@ class Agent:
         # Make room first, then fetch in the order the files are first needed.
         for sha in self.cache.evict(manifest.file_hashes(), self.config.cache_floor_bytes):
             log.info("cache: evicted %s (no longer in the manifest)", sha[:12])
+        await self._fetch(manifest.files_in_order_of_use())
+
+    async def _fetch(self, files: Sequence[ManifestFile]) -> None:
         failures = []
-        for file in manifest.files_in_order_of_use():
+        for file in files:
             try:
                 if await self.cache.fetch(self.link.client, file):
                     log.info("cache: %s verified (%d bytes)", file.sha256[:12], file.size)
@@ -189,8 +221,7 @@ class Agent:
                 async with connect(url, additional_headers=headers, open_timeout=10) as socket:
                     log.info("events: connected")
                     backoff.succeeded()
-                    async for message in socket:
-                        self._on_event(message)
+                    await self._converse(socket)
                 reason = "closed by the server"
             except (OSError, websockets.WebSocketException, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
@@ -200,21 +231,73 @@ class Agent:
             log.info("events: %s; reconnecting in %.1f s", reason, delay)
             await asyncio.sleep(delay)
 
+    async def _converse(self, socket: ClientConnection) -> None:
+        """Read the server's messages while sending acks: every ack known first (one lost
+        with the last connection is not lost for good), then each as it comes."""
+        for ack in self.alerts.acks():
+            await socket.send(ack.model_dump_json(exclude_none=True))
+        sender = asyncio.create_task(self._send_acks(socket))
+        try:
+            async for message in socket:
+                self._on_event(message)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+
+    async def _send_acks(self, socket: ClientConnection) -> None:
+        while True:
+            ack = await self._acks.get()
+            await socket.send(ack.model_dump_json(exclude_none=True))
+
     def _on_event(self, message: str | bytes) -> None:
         try:
-            event = ManifestEvent.model_validate_json(message)
+            event = EVENTS.validate_json(message)
         except ValidationError:
-            log.debug("events: not a manifest hint: %.200r", message)
+            log.debug("events: not a message this agent knows: %.200r", message)
             return
-        if self._is_new(event.version, event.build_id):
+        if isinstance(event, AlertEvent):
+            self._on_alert(event)
+        elif self._is_new(event.version, event.build_id, event.alerts_digest):
             log.info("events: manifest version %d is out; pulling it now", event.version)
             self._pull_now.set()
 
-    def _is_new(self, version: int | None, build_id: str | None) -> bool:
+    def _on_alert(self, event: AlertEvent) -> None:
+        """Stop what it ends at once; start what it carries as soon as its files are here;
+        and pull the manifest, which is the truth."""
+        log.warning(
+            "events: alert %s (%s)%s",
+            event.alert_id,
+            event.msg_type,
+            f", ends {', '.join(event.references)}" if event.references else "",
+        )
+        for ended in event.references:
+            if self.playout is not None:
+                self.playout.cancel(ended)
+            else:
+                self.alerts.cancel(ended, self.clock.now())
+        if event.alert is not None:
+            self.alerts.received(
+                event.alert, self.clock.now(), pushed=True, files=list(event.files)
+            )
+            self._playout_changed()
+            task = asyncio.create_task(self._fetch(event.files))
+            self._tasks.add(task)
+            task.add_done_callback(self._fetched)
+        self._pull_now.set()
+
+    def _fetched(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._failed("alert files", task.exception(), 0)  # type: ignore[arg-type]
+
+    def _is_new(self, version: int | None, build_id: str | None, alerts: str | None = None) -> bool:
         current = self.manifests.current
         if version is None:
             return False
         if current is None:
+            return True
+        if alerts is not None and alerts != current.alerts_digest:
             return True
         return (version, build_id or current.build_id) != (current.version, current.build_id)
 
@@ -230,7 +313,7 @@ class Agent:
 
     async def _beat(self) -> None:
         reply = await self.link.heartbeat(self.heartbeat())
-        if self._is_new(reply.manifest_version, reply.build_id):
+        if self._is_new(reply.manifest_version, reply.build_id, reply.alerts_digest):
             self._pull_now.set()  # a push was missed: the heartbeat says what is current
 
     def heartbeat(self) -> Heartbeat:

@@ -1,22 +1,24 @@
 """Agent protocol v1: the event channel (WebSocket). Server → agent: hints that a new
-manifest is out (at once on connecting, then on each change), and "revoked" before it closes
-a revoked station's channel. Agent → server: alert acknowledgements."""
+manifest is out (at once on connecting, then on each change), alerts as they go on and off
+the air, and "revoked" before it closes a revoked station's channel. Agent → server: alert
+acknowledgements."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Callable
+from functools import partial
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from stations.fleet.auth import StationIdentity, station_for_token
-from stations.fleet.events import EventHub
-from stations.fleet.sources import BuildRef, ManifestSource
-from stations.protocol import PREFIX, AckEvent
+from core.clock import Clock
+from stations.fleet.events import REVOKED, EventHub
+from stations.fleet.sources import AckSink, AlertSource, Caller, ManifestSource
+from stations.protocol import PREFIX, AckEvent, ManifestEvent
 
 log = logging.getLogger(__name__)
 
@@ -25,39 +27,48 @@ router = APIRouter(prefix=PREFIX)
 
 @router.websocket("/events")
 async def events(websocket: WebSocket) -> None:
-    """Server → agent: {"type": "manifest", "version"} (at once on connecting, then on each
-    change). Agent → server: {"type": "ack", ...} for alerts."""
-    station = await run_in_threadpool(_authenticate, websocket)
-    if station is None:
+    """Server → agent: {"type": "manifest", ...} at once on connecting and on each change;
+    {"type": "alert", ...} as alerts go on and off the air. Agent → server: {"type": "ack",
+    "alert_id", "stage", "at"} as an alert is received, started and finished."""
+    caller = await run_in_threadpool(_authenticate, websocket)
+    if caller is None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
-    hub: EventHub = websocket.app.state.events
-    manifests: ManifestSource = websocket.app.state.manifests
+    state = websocket.app.state
+    hub: EventHub = state.events
+    station_id = caller.station.station_id
     await websocket.accept()
-    queue = hub.connect(station.station_id)
+    queue = hub.connect(station_id)
     try:
-        build = await run_in_threadpool(_current, websocket, manifests, station)
-        if build is not None:
-            await websocket.send_json(
-                {"type": "manifest", "version": build.version, "build_id": build.build_id}
+        if caller.build is not None:
+            alerts: AlertSource = state.alerts
+            view = alerts.for_station(station_id, state.clock.now())
+            hint = ManifestEvent(
+                type="manifest",
+                version=caller.build.version,
+                build_id=caller.build.build_id,
+                alerts_digest=view.tag(plays_test_alerts=caller.plays_test_alerts),
             )
-        await _serve(websocket, queue)
+            await websocket.send_text(hint.model_dump_json())
+        await _serve(websocket, queue, partial(_acknowledged, state.acks, state.clock, station_id))
     except WebSocketDisconnect:
         pass
     finally:
-        hub.disconnect(station.station_id, queue)
+        hub.disconnect(station_id, queue)
 
 
-async def _serve(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
-    receiver = asyncio.create_task(_receive(websocket))
+async def _serve(
+    websocket: WebSocket, queue: asyncio.Queue[str], on_ack: Callable[[AckEvent], None]
+) -> None:
+    receiver = asyncio.create_task(_receive(websocket, on_ack))
     try:
         while not receiver.done():
             getter = asyncio.create_task(queue.get())
             done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
             if getter in done:
-                message = getter.result()
-                await websocket.send_json(message)
-                if message.get("type") == "revoked":
+                text = getter.result()
+                await websocket.send_text(text)
+                if text == REVOKED:
                     await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
                     return
             else:
@@ -69,27 +80,32 @@ async def _serve(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> 
             await receiver
 
 
-async def _receive(websocket: WebSocket) -> None:
+async def _receive(websocket: WebSocket, on_ack: Callable[[AckEvent], None]) -> None:
     while True:
-        message = await websocket.receive_json()
+        text = await websocket.receive_text()
         try:
-            ack = AckEvent.model_validate(message)
+            ack = AckEvent.model_validate_json(text)
         except ValidationError:
-            log.warning("events: ignoring a message that is not an ack: %.200r", message)
+            log.warning("events: ignoring a message that is not an ack: %.200r", text)
             continue
-        log.info("events: alert %s %s", ack.alert_id, ack.stage)
+        on_ack(ack)
 
 
-def _authenticate(websocket: WebSocket) -> StationIdentity | None:
+def _acknowledged(acks: AckSink, clock: Clock, station_id: int, ack: AckEvent) -> None:
+    # The agent's own time is kept when it gives one (an ack repeated after a reconnection
+    # says when it really happened), but never a time ahead of the server's.
+    now = clock.now()
+    acks.add(
+        station_id=station_id,
+        alert_id=ack.alert_id,
+        stage=ack.stage,
+        at=min(ack.at, now) if ack.at is not None else now,
+    )
+
+
+def _authenticate(websocket: WebSocket) -> Caller | None:
     scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    with websocket.app.state.database.session() as session:
-        return station_for_token(session=session, token=token.strip())
-
-
-def _current(
-    websocket: WebSocket, manifests: ManifestSource, station: StationIdentity
-) -> BuildRef | None:
-    with websocket.app.state.database.session() as session:
-        return manifests.current(session=session, station_id=station.station_id)
+    manifests: ManifestSource = websocket.app.state.manifests
+    return manifests.identify(database=websocket.app.state.database, token=token.strip())

@@ -21,7 +21,7 @@ from core.errors import NotFound
 from stations.fleet import asrun, enrolment
 from stations.fleet.auth import StationToken, unauthorized
 from stations.fleet.health import HeartbeatBuffer
-from stations.fleet.sources import Caller, ManifestSource
+from stations.fleet.sources import AlertSource, Caller, ManifestSource, StationAlerts
 from stations.protocol import (
     PREFIX,
     AsRunBatch,
@@ -30,6 +30,7 @@ from stations.protocol import (
     EnrollRequest,
     Heartbeat,
     HeartbeatReply,
+    Manifest,
 )
 
 router = APIRouter(prefix=PREFIX, tags=["agent protocol v1 (trạm)"])
@@ -39,6 +40,7 @@ router = APIRouter(prefix=PREFIX, tags=["agent protocol v1 (trạm)"])
 class Parts:
     database: Database
     manifests: ManifestSource
+    alerts: AlertSource
     clock: Clock
     heartbeats: HeartbeatBuffer
 
@@ -53,7 +55,7 @@ class Parts:
 
 def _parts(request: Request) -> Parts:
     state = request.app.state
-    return Parts(state.database, state.manifests, state.clock, state.heartbeats)
+    return Parts(state.database, state.manifests, state.alerts, state.clock, state.heartbeats)
 
 
 @router.post(
@@ -82,23 +84,41 @@ async def manifest(
 
 
 def _manifest(parts: Parts, token: str, if_none_match: str | None) -> Response:
-    station, build = parts.identify(token)
-    if build is not None and if_none_match == build.etag:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": build.etag})
+    station, build, plays_test_alerts = parts.identify(token)
+    now = parts.clock.now()
+    alerts = parts.alerts.for_station(station.station_id, now)
+    tag = alerts.tag(plays_test_alerts=plays_test_alerts)
+    if build is not None and if_none_match == build.etag(tag):
+        headers = {"ETag": build.etag(tag)}
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     with parts.database.session() as session:
-        built = parts.manifests.manifest(
-            session=session, station_id=station.station_id, now=parts.clock.now()
-        )
+        built = parts.manifests.manifest(session=session, station_id=station.station_id, now=now)
     if built is None:
         return JSONResponse(
             {"detail": "no playlist is built for this station yet; try again shortly"},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
+    if tag:
+        built = with_alerts(built, alerts, plays_test_alerts=plays_test_alerts)
     return Response(
         built.model_dump_json(by_alias=True),
         media_type="application/json",
         headers={"ETag": built.etag(), "Cache-Control": "no-cache"},
+    )
+
+
+def with_alerts(manifest: Manifest, alerts: StationAlerts, *, plays_test_alerts: bool) -> Manifest:
+    """The manifest with the station's alerts on the air and the files they need."""
+    files = {f.sha256: f for f in manifest.files} | {f.sha256: f for f in alerts.files}
+    return Manifest.model_validate(
+        {
+            **manifest.model_dump(by_alias=True),
+            "alerts": [a.model_dump(by_alias=True) for a in alerts.alerts],
+            "files": [files[sha].model_dump() for sha in sorted(files)],
+            "plays_test_alerts": plays_test_alerts,
+            "alerts_digest": alerts.tag(plays_test_alerts=plays_test_alerts),
+        }
     )
 
 
@@ -117,15 +137,17 @@ async def read_file(
 
 
 def _file(parts: Parts, token: str, sha256: str) -> FileResponse:
-    station, build = parts.identify(token)
-    with parts.database.session() as session:
-        named = (
-            parts.manifests.station_files(
+    station, build, _ = parts.identify(token)
+    alerts = parts.alerts.for_station(station.station_id, parts.clock.now())
+    if sha256 in alerts.file_hashes():
+        named = alerts.file_hashes()  # an alert's file: no query in an emergency's path
+    elif build is None:
+        named = frozenset()
+    else:
+        with parts.database.session() as session:
+            named = parts.manifests.station_files(
                 session=session, station_id=station.station_id, build=build
             )
-            if build is not None
-            else frozenset()
-        )
     path = parts.manifests.file_path(sha256) if sha256 in named else None
     if path is None:
         raise NotFound(f"station #{station.station_id}'s manifest names no file {sha256}")
@@ -144,7 +166,7 @@ async def report_asrun(request: Request, token: StationToken, batch: AsRunBatch)
 
 
 def _asrun(parts: Parts, token: str, batch: AsRunBatch) -> AsRunReply:
-    station, _ = parts.identify(token)
+    station, _, _ = parts.identify(token)
     with parts.database.session(write=True) as session:
         accepted, duplicates = asrun.store_records(
             session=session, station=station, records=batch.root, now=parts.clock.now()
@@ -163,11 +185,14 @@ async def heartbeat(request: Request, token: StationToken, beat: Heartbeat) -> R
 
 
 def _heartbeat(parts: Parts, token: str, beat: Heartbeat) -> Response:
-    station, build = parts.identify(token)
-    parts.heartbeats.add(station_id=station.station_id, beat=beat, now=parts.clock.now())
+    station, build, plays_test_alerts = parts.identify(token)
+    now = parts.clock.now()
+    parts.heartbeats.add(station_id=station.station_id, beat=beat, now=now)
+    alerts = parts.alerts.for_station(station.station_id, now)
     reply = HeartbeatReply(
-        server_time=parts.clock.now(),
+        server_time=now,
         manifest_version=build.version if build else None,
         build_id=build.build_id if build else None,
+        alerts_digest=alerts.tag(plays_test_alerts=plays_test_alerts) if build else None,
     )
     return Response(reply.model_dump_json(), media_type="application/json")

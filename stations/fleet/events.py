@@ -8,8 +8,9 @@ scheduler's): delivery happens on the event loop that serves the WebSockets.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -21,20 +22,27 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 64
 
 
+# What a revoked station's channel is told before it closes.
+REVOKED = json.dumps({"type": "revoked"})
+
+
 class EventHub:
+    """Messages go out as JSON text encoded once, however many agents they reach: an alert
+    to ten thousand stations is one encoding and one hop onto the event loop."""
+
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queues: dict[int, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._queues: dict[int, set[asyncio.Queue[str]]] = {}
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
-    def connect(self, station_id: int) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+    def connect(self, station_id: int) -> asyncio.Queue[str]:
+        queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
         self._queues.setdefault(station_id, set()).add(queue)
         return queue
 
-    def disconnect(self, station_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    def disconnect(self, station_id: int, queue: asyncio.Queue[str]) -> None:
         queues = self._queues.get(station_id, set())
         queues.discard(queue)
         if not queues:
@@ -48,35 +56,29 @@ class EventHub:
         for station_id, (version, build_id) in builds.items():
             self.publish(station_id, {"type": "manifest", "version": version, "build_id": build_id})
 
-    def publish_alert(
-        self, station_ids: list[int], *, alert_id: str, msg_type: str, references: list[str]
-    ) -> None:
-        """An alert was issued (or updated, or cancelled) for these stations: they pull their
-        manifest at once, which carries it; a Cancel also stops the alerts it references
-        before that pull."""
-        message = {
-            "type": "alert",
-            "alert_id": alert_id,
-            "msg_type": msg_type,
-            "references": references,
-        }
-        for station_id in station_ids:
-            self.publish(station_id, message)
-
     def revoke(self, station_id: int) -> None:
         """Close the station's connections: its token no longer opens the channel."""
-        self.publish(station_id, {"type": "revoked"})
+        self._send([station_id], REVOKED)
 
     def publish(self, station_id: int, message: dict[str, Any]) -> None:
+        self._send([station_id], json.dumps(message))
+
+    def publish_many(self, station_ids: Sequence[int], message: dict[str, Any]) -> None:
+        """The same message to many stations."""
+        if station_ids:
+            self._send(station_ids, json.dumps(message))
+
+    def _send(self, station_ids: Sequence[int], text: str) -> None:
         if self._loop is None or self._loop.is_closed():
             return
-        self._loop.call_soon_threadsafe(self._deliver, station_id, message)
+        self._loop.call_soon_threadsafe(self._deliver, station_ids, text)
 
-    def _deliver(self, station_id: int, message: dict[str, Any]) -> None:
-        for queue in self._queues.get(station_id, ()):
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(message)
+    def _deliver(self, station_ids: Sequence[int], text: str) -> None:
+        for station_id in station_ids:
+            for queue in self._queues.get(station_id, ()):
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(text)
 
 
 def get_events(request: Request) -> EventHub:

@@ -1,5 +1,6 @@
-"""What the agent routes need from the playlists side, as an interface: the app wires in
-the implementation (playlists/timelines/manifest.py), so stations/ never imports it."""
+"""What the agent routes need from the playlists and alerts sides, as interfaces: the app
+wires in the implementations (playlists/timelines/manifest.py, alerts/board.py,
+alerts/acks.py), so stations/ never imports them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlmodel import Session
 
 from core.db import Database
 from stations.fleet.auth import StationIdentity
-from stations.protocol import Manifest, etag
+from stations.protocol import Manifest, ManifestAlert, ManifestFile, Stage, etag
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +23,48 @@ class BuildRef:
     version: int
     build_id: str
 
-    @property
-    def etag(self) -> str:
-        return etag(self.version, self.build_id)
+    def etag(self, alerts_tag: str = "") -> str:
+        return etag(self.version, self.build_id, alerts_tag)
 
 
 class Caller(NamedTuple):
-    """The station a token belongs to, and its current build (None: none yet)."""
+    """The station a token belongs to, its current build (None: none yet), and whether it
+    plays Test and Exercise alerts."""
 
     station: StationIdentity
     build: BuildRef | None
+    plays_test_alerts: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StationAlerts:
+    """The alerts on the air at one station, the files they need (the attention chime's
+    too, so it is cached before any alert), and a digest naming all of it."""
+
+    alerts: tuple[ManifestAlert, ...] = ()
+    files: tuple[ManifestFile, ...] = ()
+    digest: str = ""
+
+    def tag(self, *, plays_test_alerts: bool) -> str:
+        """The manifest's alerts part: changes with the alerts and the station's setting."""
+        if not self.digest and not plays_test_alerts:
+            return ""
+        return f"{self.digest}{'t' if plays_test_alerts else ''}"
+
+    def file_hashes(self) -> frozenset[str]:
+        return frozenset(f.sha256 for f in self.files)
+
+
+class AlertSource(Protocol):
+    def for_station(self, station_id: int, now: datetime) -> StationAlerts:
+        """The station's alerts on the air at `now`: from memory, for the hot paths."""
+        ...
+
+
+class AckSink(Protocol):
+    def add(self, *, station_id: int, alert_id: str, stage: Stage, at: datetime) -> None:
+        """An agent's acknowledgement, stored with the others shortly."""
+        ...
 
 
 class ManifestSource(Protocol):

@@ -35,7 +35,7 @@ class Rig:
         self.engine = PlayoutEngine(
             player=self.player,
             outbox=self.outbox,
-            timeline=lambda: self.timeline,
+            timeline=lambda _now: self.timeline,
             verified=lambda sha: sha in self.verified,
             source_for=lambda e: f"http://fake/{e.id}",
             now=lambda: self.clock,

@@ -9,6 +9,7 @@ import wave
 from datetime import timedelta
 from pathlib import Path
 
+from stations.agent.alert_log import AlertLog
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock, OffsetEstimator
 from stations.agent.manifest_store import ManifestStore
@@ -28,6 +29,7 @@ def _playout(tmp_path: Path) -> tuple[Playout, ManifestStore, FakePlayer]:
         cache=cache,
         outbox=Outbox(tmp_path / "outbox.sqlite3"),
         clock=CorrectedClock(OffsetEstimator(), threshold=timedelta(milliseconds=500)),
+        alert_log=AlertLog(tmp_path),
     )
     return playout, manifests, player
 
@@ -43,12 +45,12 @@ def _silent_wav(path: Path) -> bytes:
 
 def test_the_timeline_follows_the_saved_manifest_built_once_each(tmp_path: Path) -> None:
     playout, manifests, _ = _playout(tmp_path)
-    assert playout.timeline() is None  # nothing saved yet: silence
+    assert playout.timeline(T0) is None  # nothing saved yet: silence
     manifests.accept(_manifest(1))
-    first = playout.timeline()
-    assert first is not None and playout.timeline() is first
+    first = playout.timeline(T0)
+    assert first is not None and playout.timeline(T0) is first
     manifests.accept(_manifest(2))
-    assert playout.timeline() is not first
+    assert playout.timeline(T0) is not first
 
 
 def test_the_heartbeat_reports_the_item_playing_from_the_cache(tmp_path: Path) -> None:
@@ -109,4 +111,5 @@ def test_a_cancel_stops_the_playing_alert_at_once_and_the_schedule_resumes(
     assert player.calls[-1] == Call(str(cached["bulletin"]), 12, 80)  # where the clock says
     records = [(r.item_id, r.result) for r in Outbox(tmp_path / "outbox.sqlite3").pending(10)]
     assert records == [("1@20261129T053000Z", "preempted"), ("alert:storm#1", "partial")]
-    assert playout.timeline() is playout.timeline()  # built once again, without the alert
+    later = T0 + timedelta(seconds=13)
+    assert playout.timeline(later) is playout.timeline(later)  # built once, without the alert

@@ -107,4 +107,6 @@ def test_a_push_for_the_build_already_held_changes_nothing(world: World, tmp_pat
     assert agent._is_new(3, "c" * 64)  # same number, another build
     assert agent._is_new(4, "b" * 64)
     assert not agent._is_new(None, None)
+    assert not agent._is_new(3, "b" * 64, "")  # no alerts here, none there
+    assert agent._is_new(3, "b" * 64, "a1b2")  # same build, but an alert went on the air
     asyncio.run(agent.link.close())

@@ -1,0 +1,97 @@
+"""Agents' acknowledgements (received, started, finished), kept in memory and written a few
+times a second in one batch: an alert to ten thousand stations brings thirty thousand acks
+within seconds, and one write transaction each would queue behind SQLite's single writer.
+
+A stage keeps its first time: an agent sends its acks again after each reconnection (a push
+or an ack can be lost with a dropped connection), and those repeats change nothing. A crash
+loses at most the last fraction of a second of acks, and the agent repeats them when it
+reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import datetime
+
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import bindparam, func, update
+from sqlmodel import col, select
+
+from alerts.models import Alert, AlertDelivery
+from core.db import Database
+from stations.protocol import Stage
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY_S = 0.25
+_COLUMNS: dict[str, str] = {
+    "received": "received_at",
+    "started": "started_at",
+    "finished": "finished_at",
+}
+
+
+class AckBuffer:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        # (alert identifier, station, stage) → the earliest time heard
+        self._pending: dict[tuple[str, int, str], datetime] = {}
+        self._lock = threading.Lock()
+
+    def add(self, *, station_id: int, alert_id: str, stage: Stage, at: datetime) -> None:
+        key = (alert_id, station_id, stage)
+        with self._lock:
+            known = self._pending.get(key)
+            self._pending[key] = at if known is None else min(known, at)
+
+    def flush(self) -> int:
+        """Write the acks heard since the last flush; returns how many."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return 0
+        try:
+            with self._database.session(write=True) as session:
+                query = select(Alert.identifier, Alert.id).where(
+                    col(Alert.identifier).in_(sorted({key[0] for key in pending}))
+                )
+                ids = dict(session.exec(query).all())
+                for stage, column in _COLUMNS.items():
+                    rows = [
+                        {"b_alert": ids[alert], "b_station": station, "b_at": at}
+                        for (alert, station, heard), at in pending.items()
+                        if heard == stage and alert in ids
+                    ]
+                    if rows:
+                        session.execute(_statement(column), rows)
+                session.commit()
+        except Exception:
+            with self._lock:  # kept for the next flush
+                for key, at in pending.items():
+                    known = self._pending.get(key)
+                    self._pending[key] = at if known is None else min(known, at)
+            raise
+        return len(pending)
+
+
+def _statement(column: str):  # type: ignore[no-untyped-def]
+    table = AlertDelivery.__table__  # type: ignore[attr-defined]
+    target = table.c[column]
+    return (
+        update(table)
+        .where(table.c.alert_id == bindparam("b_alert"))
+        .where(table.c.station_id == bindparam("b_station"))
+        .values({column: func.coalesce(target, bindparam("b_at", type_=target.type))})
+    )
+
+
+async def flush_acks(buffer: AckBuffer, every_s: float = FLUSH_EVERY_S) -> None:
+    """The app's background task: write the buffered acks a few times a second."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await run_in_threadpool(buffer.flush)
+        except Exception:
+            log.exception("alerts: writing acknowledgements failed; trying again shortly")
