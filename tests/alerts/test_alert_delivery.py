@@ -235,3 +235,35 @@ def test_the_chime_is_in_every_manifest_before_any_alert_and_then_in_each_alert(
 
 def _manifest(client: TestClient, token: str) -> Manifest:
     return Manifest.model_validate_json(client.get(MANIFEST_PATH, headers=_bearer(token)).content)
+
+
+def test_an_update_is_pushed_with_what_it_replaces_and_takes_its_place_in_the_manifest(
+    client: TestClient, world: World, duty: str, station: tuple[int, str], storm: StoredAudio
+) -> None:
+    _, token = station
+    first = _issue(client, world, duty, content_id=storm.content_id)
+    worse = stored_audio(world, "A", client.app.state.content.storage, size=40_000)
+    with client.websocket_connect(EVENTS_PATH, headers=_bearer(token)) as socket:
+        socket.receive_json()  # the greeting
+        update = _issue(
+            client,
+            world,
+            duty,
+            content_id=worse.content_id,
+            msg_type="Update",
+            references=[first["identifier"]],
+            headline="Bão số 3 mạnh thêm: cấp 12",
+        )
+        pushed = socket.receive_json()
+    assert (pushed["msg_type"], pushed["alert_id"], pushed["references"]) == (
+        "Update",
+        update["identifier"],
+        [first["identifier"]],
+    )
+    assert pushed["alert"]["replaces"] == [first["identifier"]]
+    assert pushed["alert"]["sha256"] == worse.sha256
+    manifest = _manifest(client, token)
+    assert [(a.id, a.replaces) for a in manifest.alerts] == [
+        (update["identifier"], [first["identifier"]])
+    ]
+    assert storm.sha256 not in manifest.file_hashes()

@@ -5,8 +5,9 @@ without holding up the others; malformed pushes are ignored."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -110,3 +111,42 @@ def test_a_push_for_the_build_already_held_changes_nothing(world: World, tmp_pat
     assert not agent._is_new(3, "b" * 64, "")  # no alerts here, none there
     assert agent._is_new(3, "b" * 64, "a1b2")  # same build, but an alert went on the air
     asyncio.run(agent.link.close())
+
+
+def test_an_alert_push_is_held_and_acknowledged_and_its_cancel_stops_it(tmp_path: Path) -> None:
+    agent = _agent(tmp_path, 7, "token")
+    storm = {
+        "id": "storm",
+        "status": "Actual",
+        "starts": T0.isoformat(),
+        "expires": (T0 + timedelta(hours=1)).isoformat(),
+        "sha256": "ab" * 32,
+        "duration_s": 20.0,
+    }
+
+    async def scenario() -> None:
+        agent._on_event(
+            json.dumps({"type": "alert", "alert_id": "storm", "msg_type": "Alert", "alert": storm})
+        )
+        ack = agent._acks.get_nowait()
+        assert (ack.alert_id, ack.stage) == ("storm", "received")
+        assert [alert.id for alert in agent.alerts.pushed()] == ["storm"]
+        assert agent._pull_now.is_set(), "the manifest is pulled too: it is the truth"
+        agent._on_event(
+            json.dumps(
+                {"type": "alert", "alert_id": "c", "msg_type": "Cancel", "references": ["storm"]}
+            )
+        )
+        assert agent.alerts.pushed() == [] and agent.alerts.cancelled() == {"storm"}
+        await agent.link.close()
+
+    asyncio.run(scenario())
+    again = _agent_again(tmp_path)
+    assert again.alerts.cancelled() == {"storm"}, "a restart keeps the Cancel"
+    assert [(a.alert_id, a.stage) for a in again.alerts.acks()] == [("storm", "received")]
+    asyncio.run(again.link.close())
+
+
+def _agent_again(tmp_path: Path) -> Agent:
+    config = AgentConfig(server="http://loaxa.test", data_dir=tmp_path / "pi")  # type: ignore[arg-type]
+    return Agent(config, Credentials(station_id=7, token="token"))
