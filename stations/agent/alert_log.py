@@ -112,6 +112,17 @@ class AlertLog:
             state.cancelled = True
             self._save()
 
+    def withdraw_unlisted(self, listed: set[str], *, before: datetime) -> None:
+        """A manifest served after these pushes no longer lists them: the alert ended (a
+        Cancel whose push was missed, or an Update) and the pushed copy must not play on."""
+        changed = False
+        for alert_id, state in self._alerts.items():
+            received = state.received_at
+            if state.pushed and alert_id not in listed and received and received < before:
+                state.pushed, state.files, changed = None, [], True
+        if changed:
+            self._save()
+
     def forget_expired(self, now: datetime) -> None:
         old = [i for i, s in self._alerts.items() if s.expires + KEEP_AFTER_EXPIRY < now]
         for alert_id in old:

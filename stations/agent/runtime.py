@@ -58,6 +58,7 @@ OUTBOX_FILE = "outbox.sqlite3"
 # An as-run upload stays well under the server's request size limit (1 MiB by default).
 UPLOAD_MAX_BYTES = 256 * 1024
 ALIVE_INTERVAL_S = 30.0
+PUSH_MARGIN = timedelta(seconds=5)
 # What the server sends on the event channel, told apart by "type".
 EVENTS: TypeAdapter[ManifestEvent | AlertEvent] = TypeAdapter(
     Annotated[ManifestEvent | AlertEvent, Field(discriminator="type")]
@@ -179,6 +180,12 @@ class Agent:
             now = self.clock.now()
             for alert in accepted.alerts:
                 self.alerts.received(alert, now)
+            # Pushes older than this manifest (by a margin for the clocks and the server
+            # processes' boards) that it does not list have ended.
+            self.alerts.withdraw_unlisted(
+                {alert.id for alert in accepted.alerts},
+                before=accepted.server_time - PUSH_MARGIN,
+            )
             self.alerts.forget_expired(now)
             self._playout_changed()
         manifest = self.manifests.current

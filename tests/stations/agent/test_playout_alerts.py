@@ -148,3 +148,18 @@ def test_a_cancelled_alert_stays_cancelled_after_a_restart(tmp_path: Path) -> No
     second = Station(tmp_path)
     second.playout.engine.step(T0 + timedelta(seconds=3))
     assert second.player.calls == []
+
+
+def test_a_pushed_alert_a_later_manifest_no_longer_lists_stops(tmp_path: Path) -> None:
+    """Its Cancel was pushed while the agent was offline: the manifest says it ended."""
+    station = Station(tmp_path)
+    _quiet_manifest(station)
+    file = station.cache_file(_silent_wav(tmp_path / "storm.wav"))
+    station.log.received(_storm(file.sha256, T0), T0, pushed=True)
+    station.playout.engine.step(T0)
+    assert station.playout.engine.playing is not None
+    station.log.withdraw_unlisted(set(), before=T0 - timedelta(seconds=1))
+    assert station.log.pushed(), "a manifest older than the push says nothing of it"
+    station.log.withdraw_unlisted(set(), before=T0 + timedelta(seconds=3))
+    station.playout.engine.step(T0 + timedelta(seconds=4))
+    assert station.playout.engine.playing is None
