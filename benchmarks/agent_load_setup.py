@@ -82,8 +82,17 @@ def require_empty(url: str) -> None:
         )
 
 
-def build_fleet(url: str, data_dir: Path, stations: int, spare: int, say: Say) -> Fleet:
-    """Migrate the empty database at `url` and fill it; the file goes to data_dir's storage."""
+def build_fleet(
+    url: str,
+    data_dir: Path,
+    stations: int,
+    spare: int,
+    say: Say,
+    *,
+    per_commune: int = STATIONS_PER_COMMUNE,
+) -> Fleet:
+    """Migrate the empty database at `url` and fill it; the file goes to data_dir's storage.
+    The stations fill communes of `per_commune` each, in order (the spare ones last)."""
     require_empty(url)
     say("migrating")
     upgrade(url)
@@ -92,9 +101,11 @@ def build_fleet(url: str, data_dir: Path, stations: int, spare: int, say: Say) -
     try:
         say(f"areas, users, content and {stations + spare} stations")
         with database.session(write=True) as session:
-            root, people, communes = _people_and_areas(session, stations + spare, now)
+            root, people, communes = _people_and_areas(session, stations + spare, per_commune, now)
             sha = _stored_audio(session, data_dir, root, people, now)
-            station_ids = _stations_and_sessions(session, communes, stations + spare, sha, now)
+            station_ids = _stations_and_sessions(
+                session, communes, stations + spare, per_commune, sha, now
+            )
             session.commit()
         say("enrolling the stations")
         tokens = _enrol(database, station_ids, now)
@@ -116,7 +127,7 @@ def build_fleet(url: str, data_dir: Path, stations: int, spare: int, say: Say) -
 
 
 def _people_and_areas(
-    session: Session, stations: int, now: datetime
+    session: Session, stations: int, per_commune: int, now: datetime
 ) -> tuple[int, tuple[Actor, Actor], list[int]]:
     """The area tree (root id, commune ids) and an operator and an approver at the root."""
     root = create_root_area(
@@ -137,7 +148,7 @@ def _people_and_areas(
     )
     assert province.id is not None
     communes = []
-    for number in range(-(-stations // STATIONS_PER_COMMUNE)):
+    for number in range(-(-stations // per_commune)):
         commune = create_area(
             session=session,
             area_in=AreaCreate(parent_id=province.id, name=f"Xã {number + 1}", level="commune"),
@@ -188,7 +199,12 @@ def _stored_audio(
 
 
 def _stations_and_sessions(
-    session: Session, communes: list[int], stations: int, sha: str, now: datetime
+    session: Session,
+    communes: list[int],
+    stations: int,
+    per_commune: int,
+    sha: str,
+    now: datetime,
 ) -> list[int]:
     item = session.exec(select(ContentItem).where(ContentItem.sha256 == sha)).one()
     assert item.id is not None
@@ -215,8 +231,8 @@ def _stations_and_sessions(
             actor=Actor(id=item.created_by, name="bench_operator"),
             now=now,
         )
-        first = number * STATIONS_PER_COMMUNE
-        for index in range(first, min(first + STATIONS_PER_COMMUNE, stations)):
+        first = number * per_commune
+        for index in range(first, min(first + per_commune, stations)):
             station = station_crud.create_station(
                 session=session,
                 station_in=StationCreate(name=f"Cụm loa {index + 1}", area_id=commune),

@@ -92,3 +92,21 @@ def test_playout_benchmark_runs() -> None:
     engine = summary["engine"]
     assert engine["start_own_p50_ms"] >= 0  # the engine never starts an item early
     assert engine["start_vlc_max_ms"] >= engine["start_own_max_ms"]
+
+
+def test_alert_fanout_benchmark_runs() -> None:
+    """Loaxa with twenty simulated agents and a real one playing through VLC, beside the
+    bare baseline: every agent gets each alert, and the real agent starts it."""
+    import math
+
+    from benchmarks import alert_fanout
+
+    found = alert_fanout.main(["--agents", "20", "--runs", "1", "--warmup", "0"])
+    assert not found["notes"], found["notes"]
+    for server in ("loaxa", "bare"):
+        (run,) = found["runs"][server]
+        assert run.received == run.agents == 20, run
+        assert math.isfinite(run.max_ms) and run.max_ms > 0, run
+    (loaxa,) = found["runs"]["loaxa"]
+    assert math.isfinite(loaxa.stored_ms), loaxa  # every "received" stored
+    assert math.isfinite(loaxa.real_gap_ms), loaxa  # the real agent started it
