@@ -11,7 +11,7 @@ from alerts.board import AlertBoardDep
 from alerts.cap import MAX_BYTES, CapError, parse_cap
 from alerts.cap_import import alert_from_cap
 from alerts.issuing import create_and_maybe_issue
-from alerts.models import AlertDetail
+from alerts.models import AlertSummary
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, Forbidden
 from core.deps import ClockDep, SessionDep, SettingsDep
@@ -62,7 +62,7 @@ def _too_large() -> HTTPException:
 
 @router.post(
     "/cap",
-    response_model=AlertDetail,
+    response_model=AlertSummary,
     status_code=status.HTTP_201_CREATED,
     summary="Draft an alert from a CAP 1.2 document; with issue_now, issue it at once",
     openapi_extra=_XML_BODY,
@@ -82,7 +82,7 @@ def import_cap(
     issue_now: Annotated[
         bool, Query(description="Issue at once, as with POST /api/v1/alerts")
     ] = False,
-) -> AlertDetail:
+) -> AlertSummary:
     """The document's Vietnamese <info> block (else its first) becomes the alert: headline,
     description and instruction are read by TTS; <effective> (else now) to <expires>, which
     an Alert or Update must give; Update and Cancel act on the alerts their <references>

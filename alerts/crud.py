@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func, insert
 from sqlmodel import Session, col, select
 
 from alerts.models import (
@@ -120,10 +120,12 @@ def issue(
     stations = sorted(
         stations_in(session=session, scope=Scope(area_ids=set(areas), group_ids=set(groups)))
     )
-    if alert.msg_type != AlertType.cancel.value:
-        assert alert.id is not None
-        session.add_all(AlertDelivery(alert_id=alert.id, station_id=s) for s in stations)
     session.flush()
+    if alert.msg_type != AlertType.cancel.value and stations:
+        # One executemany, not an ORM object per station: ten thousand stations' rows must
+        # not hold up the push.
+        rows = [{"alert_id": alert.id, "station_id": s} for s in stations]
+        session.execute(insert(AlertDelivery), rows)
     action = "alert.issue_single_confirmation" if single else "alert.issue"
     _audit(session, alert, actor, action, before=before, now=now)
     return stations
@@ -161,6 +163,11 @@ def list_alerts(
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+def count_deliveries(*, session: Session, alert_id: int) -> int:
+    query = select(func.count()).where(AlertDelivery.alert_id == alert_id)
+    return int(session.exec(query).one())
 
 
 def deliveries(*, session: Session, alert_id: int) -> list[tuple[AlertDelivery, str]]:

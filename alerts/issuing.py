@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 from alerts import crud
 from alerts.audio import alert_audio
 from alerts.board import AlertBoard
-from alerts.models import Alert, AlertCreate, AlertDetail
-from alerts.views import detail
+from alerts.models import Alert, AlertCreate, AlertSummary
+from alerts.views import summary
 from core.auth.deps import AccessControl
 from core.auth.permissions import Action, Forbidden
 from core.clock import Clock
@@ -28,7 +28,7 @@ def create_and_maybe_issue(
     services: ContentServices,
     board: AlertBoard,
     alert_in: AlertCreate,
-) -> AlertDetail:
+) -> AlertSummary:
     """Store the alert, pending; with issue_now, issue it too. Everything that can refuse it
     is checked before its text is read by TTS, so a refusal leaves no file behind."""
     targets = crud.targets_of(session=session, alert_in=alert_in)
@@ -53,7 +53,7 @@ def create_and_maybe_issue(
     session.commit()
     if alert_in.issue_now:
         board.changed()  # on the air: pushed now, in the manifests from now
-    return detail(session=session, alert=alert, settings=settings, now=clock.now())
+    return summary(session=session, alert=alert)
 
 
 def require_scope(

@@ -222,6 +222,14 @@ class AlertDetail(AlertPublic):
     deliveries: list[DeliveryPublic]
 
 
+class AlertSummary(AlertPublic):
+    """The answer to creating or approving an alert: how many stations it reaches (each
+    one's acknowledgements: GET /api/v1/alerts/{id}). Thousands of delivery rows in that
+    answer would be built while the push goes out, and slow it."""
+
+    stations: int
+
+
 class AlertsPublic(OutputModel):
     data: list[AlertPublic]
     count: int

@@ -11,8 +11,8 @@ from sqlmodel import col
 from alerts import crud
 from alerts.board import AlertBoardDep
 from alerts.issuing import create_and_maybe_issue, require_scope
-from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic
-from alerts.views import detail, public
+from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic, AlertSummary
+from alerts.views import detail, public, summary
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, Forbidden, in_scope
 from core.deps import ClockDep, SessionDep, SettingsDep
@@ -30,7 +30,7 @@ Approve = Annotated[AccessControl, Depends(Permission(Action.alert_approve))]
 
 @router.post(
     "",
-    response_model=AlertDetail,
+    response_model=AlertSummary,
     status_code=status.HTTP_201_CREATED,
     summary="Draft an alert, an Update or a Cancel; with issue_now, issue it at once",
 )
@@ -42,7 +42,7 @@ def create_alert(
     services: ContentServicesDep,
     board: AlertBoardDep,
     body: AlertCreate,
-) -> AlertDetail:
+) -> AlertSummary:
     return create_and_maybe_issue(
         session=session,
         access=access,
@@ -56,17 +56,16 @@ def create_alert(
 
 @router.post(
     "/{alert_id}/approve",
-    response_model=AlertDetail,
+    response_model=AlertSummary,
     summary="Approve a pending alert: it goes on the air at once (never the author's own)",
 )
 def approve_alert(
     session: SessionDep,
     access: Approve,
     clock: ClockDep,
-    settings: SettingsDep,
     board: AlertBoardDep,
     alert_id: PathId,
-) -> AlertDetail:
+) -> AlertSummary:
     alert = crud.get_alert(session=session, alert_id=alert_id)
     require_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
     if alert.created_by == access.principal.user_id:
@@ -77,7 +76,7 @@ def approve_alert(
     crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now())
     session.commit()
     board.changed()  # on the air: pushed now, in the manifests from now
-    return detail(session=session, alert=alert, settings=settings, now=clock.now())
+    return summary(session=session, alert=alert)
 
 
 @router.post("/{alert_id}/reject", response_model=AlertPublic, summary="Refuse a pending alert")

@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from alerts import crud
-from alerts.models import Alert, AlertDelivery, AlertDetail, AlertPublic, DeliveryPublic, RepeatPlan
+from alerts.models import (
+    Alert,
+    AlertDelivery,
+    AlertDetail,
+    AlertPublic,
+    AlertSummary,
+    DeliveryPublic,
+    RepeatPlan,
+)
 from core.config import Settings
 
 
@@ -20,6 +28,16 @@ def public(alert: Alert) -> AlertPublic:
             "target_area_ids": areas,
             "target_group_ids": groups,
             "repeat": RepeatPlan.model_validate_json(alert.repeat) if alert.repeat else None,
+        }
+    )
+
+
+def summary(*, session: Session, alert: Alert) -> AlertSummary:
+    assert alert.id is not None
+    return AlertSummary.model_validate(
+        {
+            **public(alert).model_dump(),
+            "stations": crud.count_deliveries(session=session, alert_id=alert.id),
         }
     )
 

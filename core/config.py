@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.
     alert_chime: str = Field(default="default", min_length=1)
     alert_refresh_s: float = Field(default=1.0, gt=0, le=60)
+    # Freeze what startup made out of the garbage collector's later passes (api.py).
+    gc_freeze: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

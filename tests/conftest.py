@@ -89,6 +89,8 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
     overrides.setdefault("scheduler_enabled", False)
     # Made by ffmpeg at startup: only the tests about alerts' chime ask for it.
     overrides.setdefault("alert_chime", "none")
+    # A full collection per app start would cost the suite minutes.
+    overrides.setdefault("gc_freeze", False)
     return load_settings(
         database_url=database_url, auto_migrate=False, data_dir=tmp_path / "data", **overrides
     )

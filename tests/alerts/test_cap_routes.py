@@ -113,7 +113,9 @@ def test_issue_now_puts_it_on_the_air_at_once(client: TestClient, coded: World) 
     station = make_station(coded, "A1")
     alert = imported(client, coded, cap_alert(), user="duty_a", issue_now="true")
     assert alert["state"] == "issued" and alert["approved_by"] == coded.users["duty_a"]
-    assert [d["station_id"] for d in alert["deliveries"]] == [station]
+    shown = client.get(f"/api/v1/alerts/{alert['id']}", headers=coded.headers("supervisor_a"))
+    assert alert["stations"] == 1
+    assert [d["station_id"] for d in shown.json()["deliveries"]] == [station]
 
 
 def test_an_update_replaces_and_a_cancel_stops(client: TestClient, coded: World) -> None:
