@@ -163,3 +163,21 @@ def test_a_pushed_alert_a_later_manifest_no_longer_lists_stops(tmp_path: Path) -
     station.log.withdraw_unlisted(set(), before=T0 + timedelta(seconds=3))
     station.playout.engine.step(T0 + timedelta(seconds=4))
     assert station.playout.engine.playing is None
+
+
+def test_with_its_chime_cached_an_alert_sounds_at_once_while_its_audio_downloads(
+    tmp_path: Path,
+) -> None:
+    station = Station(tmp_path)
+    _quiet_manifest(station)
+    chime = station.cache_file(_silent_wav(tmp_path / "chime.wav"))
+    audio = _silent_wav(tmp_path / "storm.wav") + b"\0"
+    sha = hashlib.sha256(audio).hexdigest()
+    alert = _storm(sha, T0, chime_sha256=chime.sha256, chime_duration_s=2.0)
+    station.log.received(alert, T0 + timedelta(milliseconds=30), pushed=True)
+    station.playout.engine.step(T0 + timedelta(milliseconds=40))
+    assert station.player.calls == [Call(str(station.cache.path(chime.sha256)), 0, 100)]
+    assert station.stages() == [("storm", "received"), ("storm", "started")]
+    station.cache_file(audio)  # arrives while the chime sounds
+    station.playout.engine.step(T0 + timedelta(milliseconds=2040))
+    assert station.player.calls[-1] == Call(str(station.cache.path(sha)), 0, 100)
