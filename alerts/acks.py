@@ -56,26 +56,40 @@ class AckBuffer:
             return 0
         try:
             with self._database.session(write=True) as session:
-                query = select(Alert.identifier, Alert.id).where(
+                query = select(Alert.identifier, Alert.id, Alert.issued_at).where(
                     col(Alert.identifier).in_(sorted({key[0] for key in pending}))
                 )
-                ids = dict(session.exec(query).all())
+                known: Known = {
+                    name: (id_, issued) for name, id_, issued in session.exec(query).all()
+                }
                 for stage, column in _COLUMNS.items():
-                    rows = [
-                        {"b_alert": ids[alert], "b_station": station, "b_at": at}
-                        for (alert, station, heard), at in pending.items()
-                        if heard == stage and alert in ids
-                    ]
-                    if rows:
+                    if rows := _rows(pending, known, stage):
                         session.execute(_statement(column), rows)
                 session.commit()
         except Exception:
             with self._lock:  # kept for the next flush
                 for key, at in pending.items():
-                    known = self._pending.get(key)
-                    self._pending[key] = at if known is None else min(known, at)
+                    earlier = self._pending.get(key)
+                    self._pending[key] = at if earlier is None else min(earlier, at)
             raise
         return len(pending)
+
+
+Known = dict[str, tuple[int | None, datetime | None]]
+
+
+def _rows(
+    pending: dict[tuple[str, int, str], datetime], known: Known, stage: str
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for (alert, station, heard), at in pending.items():
+        if heard != stage or alert not in known:
+            continue
+        alert_id, issued_at = known[alert]
+        # A Pi whose clock is not set yet may say years ago: never before the alert went out.
+        when = max(at, issued_at) if issued_at is not None else at
+        rows.append({"b_alert": alert_id, "b_station": station, "b_at": when})
+    return rows
 
 
 def _statement(column: str):  # type: ignore[no-untyped-def]

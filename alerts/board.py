@@ -129,7 +129,11 @@ class AlertBoard:
     def changed(self) -> None:
         """This process issued or ended an alert (committed): push it now, and tell the
         other processes."""
-        self.refresh(force=True)
+        try:
+            self.refresh(force=True)
+        except Exception:  # on the air all the same: the loop pushes it as soon as it can
+            log.exception("alerts: pushing the change at once failed; retrying shortly")
+            self.kick()
         try:
             self._notify()
         except Exception:  # the others catch up by the fingerprint within a second
@@ -161,11 +165,13 @@ class AlertBoard:
             )
             for alert_id, station_id in session.exec(query).all():
                 stations[alert_id].add(station_id)
-        on_air = {
-            a.identifier: self._on_air(a, frozenset(stations[a.id]))
-            for a in alerts
-            if a.id is not None
-        }
+        on_air = {}
+        for alert in alerts:
+            try:
+                reached = frozenset(stations[alert.id or 0])
+                on_air[alert.identifier] = self._on_air(alert, reached)
+            except (ValueError, KeyError):  # one bad row must not keep the others off the air
+                log.exception("alerts: alert #%s cannot go out to agents", alert.id)
         by_station: dict[int, list[str]] = {}
         for identifier, one in sorted(on_air.items(), key=lambda kv: (kv[1].alert.starts, kv[0])):
             for station_id in one.stations:

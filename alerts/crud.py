@@ -23,7 +23,7 @@ from audit.chain import Actor, record
 from core.errors import Conflict, Invalid, NotFound
 from scheduler.changes import Scope, stations_in
 from stations.areas.models import Area
-from stations.models import Station
+from stations.models import Station, StationGroup
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +52,22 @@ def targets_of(*, session: Session, alert_in: AlertCreate) -> tuple[list[int], l
             earlier_areas, earlier_groups = earlier.target_ids()
             areas, groups = areas + earlier_areas, groups + earlier_groups
     return sorted(set(areas)), sorted(set(groups))
+
+
+def areas_in_reach(
+    *, session: Session, targets: tuple[list[int], list[int]], references: list[str]
+) -> list[int]:
+    """Every area an alert acts in, which the caller's scope must hold: its target areas,
+    its station groups' areas, and the areas and targets of the alerts it ends."""
+    areas, groups = set(targets[0]), set(targets[1])
+    for earlier in _referenced(session, references):
+        earlier_areas, earlier_groups = earlier.target_ids()
+        areas |= {earlier.area_id, *earlier_areas}
+        groups |= set(earlier_groups)
+    if groups:
+        query = select(StationGroup.area_id).where(col(StationGroup.id).in_(sorted(groups)))
+        areas |= set(session.exec(query).all())
+    return sorted(areas)
 
 
 def create_alert(

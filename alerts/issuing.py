@@ -32,11 +32,13 @@ def create_and_maybe_issue(
     """Store the alert, pending; with issue_now, issue it too. Everything that can refuse it
     is checked before its text is read by TTS, so a refusal leaves no file behind."""
     targets = crud.targets_of(session=session, alert_in=alert_in)
-    # Checked on the targets the alert will really reach: a Cancel naming none reaches
-    # those of the alert it cancels, which must lie in the caller's scope too.
-    require_scope(access, alert_in.area_id, targets[0], what="the alert", field="target_area_ids")
+    # Checked on every area the alert acts in: the targets it really reaches (a Cancel
+    # naming none reaches those of the alert it cancels), its groups' areas, and the alerts
+    # it ends, which must all lie in the caller's scope.
+    reach = crud.areas_in_reach(session=session, targets=targets, references=alert_in.references)
+    require_scope(access, alert_in.area_id, reach, what="the alert", field="target_area_ids")
     if alert_in.issue_now:
-        paths = _paths(access.session, [alert_in.area_id, *targets[0]])
+        paths = _paths(access.session, [alert_in.area_id, *reach])
         _require_single_confirmation(access, paths, allowed=settings.alert_single_confirmation)
     _require_storable(session, alert_in)
     audio = alert_audio(session=session, access=access, services=services, alert_in=alert_in)

@@ -67,7 +67,10 @@ def approve_alert(
     alert_id: PathId,
 ) -> AlertSummary:
     alert = crud.get_alert(session=session, alert_id=alert_id)
-    require_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
+    reach = crud.areas_in_reach(
+        session=session, targets=alert.target_ids(), references=alert.reference_list()
+    )
+    require_scope(access, alert.area_id, reach, what=f"alert #{alert_id}")
     if alert.created_by == access.principal.user_id:
         raise Forbidden(
             "four eyes: an alert is approved by someone other than its author "

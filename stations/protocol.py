@@ -114,7 +114,7 @@ class ManifestAlert(ServerMessage):
     Update arrives as a new alert whose `replaces` names the ones it supersedes; a cancelled
     or expired alert is no longer listed (and a push says so at once)."""
 
-    id: str = Field(min_length=1, max_length=100)
+    id: str = Field(min_length=1, max_length=200)  # the alert's CAP identifier
     status: AlertStatus
     starts: AwareDatetime
     expires: AwareDatetime
@@ -283,7 +283,7 @@ class AckEvent(AgentMessage):
     first."""
 
     type: Literal["ack"]
-    alert_id: str = Field(min_length=1, max_length=100)
+    alert_id: str = Field(min_length=1, max_length=200)
     stage: Stage
     at: AwareDatetime | None = None
 

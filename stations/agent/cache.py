@@ -43,6 +43,7 @@ class FileCache:
         self.root = private_dir(root)
         self.partial = private_dir(root / "partial")
         self._verified: set[str] = set()
+        self._fetching: dict[str, asyncio.Lock] = {}
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256
@@ -63,7 +64,17 @@ class FileCache:
         return False
 
     async def fetch(self, client: httpx.AsyncClient, file: ManifestFile) -> bool:
-        """Make the file present and verified; False when it already was."""
+        """Make the file present and verified; False when it already was (or another
+        caller, such as an alert's push, has just fetched it: one download at a time)."""
+        lock = self._fetching.setdefault(file.sha256, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._fetch(client, file)
+        finally:
+            if not lock.locked():
+                self._fetching.pop(file.sha256, None)
+
+    async def _fetch(self, client: httpx.AsyncClient, file: ManifestFile) -> bool:
         if await asyncio.to_thread(self.verified, file.sha256):
             return False
         part = self.partial / f"{file.sha256}.part"

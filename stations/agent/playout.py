@@ -75,16 +75,15 @@ class Playout:
         return [alert for alert in listed.values() if alert.id not in cancelled]
 
     def _mark_ready(self, alerts: list[ManifestAlert], now: datetime) -> None:
-        """An alert is ready once what it opens with is verified in the cache: it is timed
-        from then, so it is heard from its first word rather than joined part-way. With a
-        chime (cached long before) that is at once: the chime sounds while the alert's own
-        audio finishes downloading, which it has time to do."""
+        """An alert is ready once its files (its chime, cached long before, and its audio)
+        are verified in the cache: it is timed from then, so it is heard from its first
+        word, never joined part-way or cut off by a download still going."""
         for alert in alerts:
             if self._log.ready_at(alert.id) is not None:
                 continue
             self._log.received(alert, now)  # known already, unless the log was lost
-            first = alert.chime_sha256 or alert.sha256
-            if first is None or self._cache.verified(first):
+            needed = [sha for sha in (alert.chime_sha256, alert.sha256) if sha is not None]
+            if all(self._cache.verified(sha) for sha in needed):
                 self._log.ready(alert.id, now)
 
     def _anchored(self, alerts: list[ManifestAlert]) -> list[ManifestAlert]:

@@ -59,6 +59,8 @@ OUTBOX_FILE = "outbox.sqlite3"
 UPLOAD_MAX_BYTES = 256 * 1024
 ALIVE_INTERVAL_S = 30.0
 PUSH_MARGIN = timedelta(seconds=5)
+PUSH_FETCH_TRIES = 4
+PUSH_FETCH_RETRY_S = 0.5
 # What the server sends on the event channel, told apart by "type".
 EVENTS: TypeAdapter[ManifestEvent | AlertEvent] = TypeAdapter(
     Annotated[ManifestEvent | AlertEvent, Field(discriminator="type")]
@@ -180,19 +182,23 @@ class Agent:
             now = self.clock.now()
             for alert in accepted.alerts:
                 self.alerts.received(alert, now)
-            # Pushes older than this manifest (by a margin for the clocks and the server
-            # processes' boards) that it does not list have ended.
-            self.alerts.withdraw_unlisted(
-                {alert.id for alert in accepted.alerts},
-                before=accepted.server_time - PUSH_MARGIN,
-            )
             self.alerts.forget_expired(now)
             self._playout_changed()
         manifest = self.manifests.current
         if manifest is None:
             return
+        # The server just said this manifest is current (a 200 or a 304): a pushed alert
+        # it does not list, pushed longer ago than any server process takes to know it,
+        # has ended (its Cancel was missed).
+        before = self.alerts.version
+        self.alerts.withdraw_unlisted(
+            {alert.id for alert in manifest.alerts}, before=self.clock.now() - PUSH_MARGIN
+        )
+        if self.alerts.version != before:
+            self._playout_changed()
         # Make room first, then fetch in the order the files are first needed.
-        for sha in self.cache.evict(manifest.file_hashes(), self.config.cache_floor_bytes):
+        keep = manifest.file_hashes() | {f.sha256 for f in self.alerts.pushed_files()}
+        for sha in self.cache.evict(keep, self.config.cache_floor_bytes):
             log.info("cache: evicted %s (no longer in the manifest)", sha[:12])
         await self._fetch(manifest.files_in_order_of_use())
 
@@ -288,10 +294,22 @@ class Agent:
                 event.alert, self.clock.now(), pushed=True, files=list(event.files)
             )
             self._playout_changed()
-            task = asyncio.create_task(self._fetch(event.files))
+            task = asyncio.create_task(self._fetch_pushed(event.files))
             self._tasks.add(task)
             task.add_done_callback(self._fetched)
         self._pull_now.set()
+
+    async def _fetch_pushed(self, files: Sequence[ManifestFile]) -> None:
+        """A pushed alert's files, at once; tried again shortly, as the server process
+        asked may not know the alert yet (another process issued it a moment ago)."""
+        for attempt in range(PUSH_FETCH_TRIES):
+            try:
+                await self._fetch(files)
+                return
+            except Exception:
+                if attempt == PUSH_FETCH_TRIES - 1:
+                    raise
+                await asyncio.sleep(PUSH_FETCH_RETRY_S)
 
     def _fetched(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

@@ -6,6 +6,7 @@ acknowledgements."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -59,27 +60,32 @@ async def events(websocket: WebSocket) -> None:
 async def _serve(
     websocket: WebSocket, queue: asyncio.Queue[str], on_ack: Callable[[AckEvent], None]
 ) -> None:
-    """Two long-lived tasks per connection, one reading and one writing: nothing is made
-    per message, which matters when one alert goes to ten thousand connections at once."""
+    """This coroutine writes, one task reads: nothing is made per message, which matters
+    when one alert goes to ten thousand connections at once. The reader's end (the agent
+    went away) wakes the writer through the queue."""
     receiver = asyncio.create_task(_receive(websocket, on_ack))
-    sender = asyncio.create_task(_send(websocket, queue))
+    receiver.add_done_callback(lambda _: _put(queue, _CLOSED))
     try:
-        done, _ = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            task.result()  # a disconnection ends the channel here
+        while (text := await queue.get()) != _CLOSED:
+            await websocket.send_text(text)
+            if text == REVOKED:
+                await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+                return
+        receiver.result()  # the disconnection, or what broke the reader
     finally:
-        for task in (receiver, sender):
-            task.cancel()
-        await asyncio.gather(receiver, sender, return_exceptions=True)
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+            await receiver
 
 
-async def _send(websocket: WebSocket, queue: asyncio.Queue[str]) -> None:
-    while True:
-        text = await queue.get()
-        await websocket.send_text(text)
-        if text == REVOKED:
-            await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
-            return
+# Never a message: the writer's cue that the reader has ended.
+_CLOSED = ""
+
+
+def _put(queue: asyncio.Queue[str], text: str) -> None:
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(text)
 
 
 async def _receive(websocket: WebSocket, on_ack: Callable[[AckEvent], None]) -> None:

@@ -16,7 +16,7 @@ from core.auth.models import Role
 from tests.alerts.factories import make_alert
 from tests.clock import SettableClock
 from tests.playlists.timelines.factories import approved_audio
-from tests.stations.factories import make_station
+from tests.stations.factories import make_group, make_station
 from tests.world import World, now
 
 
@@ -196,10 +196,14 @@ def test_a_reference_to_no_alert_is_refused(client: TestClient, world: World) ->
     assert answer.status_code == 422 and "nothing-like-it" in answer.text
 
 
+@pytest.mark.parametrize("own_targets", [False, True], ids=["its-targets", "own-targets"])
 def test_nobody_cancels_an_alert_outside_their_scope_by_naming_it(
-    client: TestClient, world: World
+    client: TestClient, world: World, own_targets: bool
 ) -> None:
+    """Naming targets in one's own commune does not make another commune's alert one's
+    own to end."""
     elsewhere = make_alert(world, "B", issued=True)
+    targets = {"target_area_ids": [world.areas["A"]]} if own_targets else {}
     answer = client.post(
         "/api/v1/alerts",
         json={
@@ -208,7 +212,21 @@ def test_nobody_cancels_an_alert_outside_their_scope_by_naming_it(
             "references": [elsewhere.identifier],
             "headline": "Hủy",
             "expires": (now() + timedelta(hours=1)).isoformat(),
-        },
+        }
+        | targets,
+        headers=world.headers("operator_a"),
+    )
+    assert answer.status_code == 403, answer.text
+
+
+def test_nobody_targets_a_station_group_outside_their_scope(
+    client: TestClient, world: World
+) -> None:
+    group = make_group(world, "B", [make_station(world, "B")])
+    content = approved_audio(world, "A", seconds=20)
+    answer = client.post(
+        "/api/v1/alerts",
+        json=body(world, content, target_area_ids=[], target_group_ids=[group]),
         headers=world.headers("operator_a"),
     )
     assert answer.status_code == 403, answer.text

@@ -165,9 +165,11 @@ def test_a_pushed_alert_a_later_manifest_no_longer_lists_stops(tmp_path: Path) -
     assert station.playout.engine.playing is None
 
 
-def test_with_its_chime_cached_an_alert_sounds_at_once_while_its_audio_downloads(
+def test_an_alert_waits_for_its_audio_too_then_plays_chime_and_audio_back_to_back(
     tmp_path: Path,
 ) -> None:
+    """The chime is cached long before; starting on it alone could leave silence (or a cut
+    message) after it if the audio were still downloading."""
     station = Station(tmp_path)
     _quiet_manifest(station)
     chime = station.cache_file(_silent_wav(tmp_path / "chime.wav"))
@@ -176,8 +178,11 @@ def test_with_its_chime_cached_an_alert_sounds_at_once_while_its_audio_downloads
     alert = _storm(sha, T0, chime_sha256=chime.sha256, chime_duration_s=2.0)
     station.log.received(alert, T0 + timedelta(milliseconds=30), pushed=True)
     station.playout.engine.step(T0 + timedelta(milliseconds=40))
+    assert station.player.calls == []
+    station.cache_file(audio)
+    ready = T0 + timedelta(milliseconds=300)
+    station.playout.engine.step(ready)
     assert station.player.calls == [Call(str(station.cache.path(chime.sha256)), 0, 100)]
     assert station.stages() == [("storm", "received"), ("storm", "started")]
-    station.cache_file(audio)  # arrives while the chime sounds
-    station.playout.engine.step(T0 + timedelta(milliseconds=2040))
+    station.playout.engine.step(ready + timedelta(seconds=2))
     assert station.player.calls[-1] == Call(str(station.cache.path(sha)), 0, 100)
