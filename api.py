@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,8 @@ from stations.fleet.events import EventHub
 from stations.fleet.health import HeartbeatBuffer, flush_heartbeats
 from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
+
+log = logging.getLogger(__name__)
 
 # Every router the app mounts; tests walk these for the route table.
 ROUTERS = (
@@ -122,14 +125,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             flusher.cancel()
             ack_flusher.cancel()
             await asyncio.gather(flusher, ack_flusher, return_exceptions=True)
-            heartbeats.flush()
-            acks.flush()
-            if listener is not None:
-                listener.stop()
-            board.stop()
-            if settings.scheduler_enabled:
-                scheduler.stop()
-            database.dispose()
+            # Each step whatever the others did: a database gone at shutdown must not
+            # leave the threads running.
+            steps = [heartbeats.flush, acks.flush, board.stop]
+            steps += [listener.stop] if listener is not None else []
+            steps += [scheduler.stop] if settings.scheduler_enabled else []
+            for step in [*steps, database.dispose]:
+                try:
+                    step()
+                except Exception:
+                    log.exception("shutdown: %s failed", getattr(step, "__qualname__", step))
 
     app = FastAPI(title="Loaxa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
