@@ -20,9 +20,11 @@ from stations.agent.credentials import Credentials
 from stations.agent.runtime import Agent
 from stations.fleet.models import AsRun
 from stations.protocol import AsRunRecord
+from tests.alerts.factories import make_alert
 from tests.conftest import make_settings
 from tests.stations.agent.test_manifest_store import _manifest
 from tests.stations.fleet.factories import enrolled_station
+from tests.stations.fleet.scenario import keeper_for, schedule, stored_audio
 from tests.world import World
 
 T0 = datetime(2026, 11, 29, 5, 30, tzinfo=UTC)
@@ -150,3 +152,41 @@ def test_an_alert_push_is_held_and_acknowledged_and_its_cancel_stops_it(tmp_path
 def _agent_again(tmp_path: Path) -> Agent:
     config = AgentConfig(server="http://loaxa.test", data_dir=tmp_path / "pi")  # type: ignore[arg-type]
     return Agent(config, Credentials(station_id=7, token="token"))
+
+
+def test_an_agent_that_missed_the_push_catches_up_through_its_manifest(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    """Offline when the alert went out (no push reached it): its next heartbeat says the
+    alerts changed, and the manifest it then pulls holds the alert, acknowledged received."""
+    app = create_app(make_settings(database_url, tmp_path))
+    schedule(world, "A", stored_audio(world, "A", app.state.content.storage))
+    station_id, token = enrolled_station(world, "A")
+    keeper_for(world).tick()
+    app.state.alerts.refresh(force=True)  # what the app's startup does
+    agent = _agent(tmp_path, station_id, token)
+    agent.link.client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://loaxa.test",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    async def scenario() -> None:
+        await agent.sync_once()
+        assert agent.manifests.current is not None and agent.manifests.current.alerts == []
+        alert = make_alert(world, "A", issued=True)  # while the agent heard nothing
+        app.state.alerts.refresh()
+        beat = await agent.link.heartbeat(agent.heartbeat())
+        assert agent._is_new(beat.manifest_version, beat.build_id, beat.alerts_digest)
+        with pytest.raises(RuntimeError, match="not fetched"):
+            await agent.sync_once()  # the alert's made-up audio is not stored: only its file
+        held = agent.manifests.current
+        assert held is not None and [a.id for a in held.alerts] == [alert.identifier]
+        ack = agent._acks.get_nowait()
+        assert (ack.alert_id, ack.stage) == (alert.identifier, "received")
+        beat = await agent.link.heartbeat(agent.heartbeat())
+        assert not agent._is_new(beat.manifest_version, beat.build_id, beat.alerts_digest)
+        await agent.link.close()
+
+    asyncio.run(scenario())
+    app.state.database.dispose()
