@@ -51,8 +51,9 @@ class Listener:
         self._thread.start()
 
     def stop(self) -> None:
+        """The thread ends within a second, by itself: waiting for it would hold up every
+        shutdown by as long (a daemon thread, so the process never waits for it)."""
         self._stop.set()
-        self._thread.join(timeout=5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
