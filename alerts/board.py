@@ -13,6 +13,7 @@ is the fast path.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -209,6 +210,8 @@ class AlertBoard:
         gone: list[OnAir],
         endings: dict[str, tuple[str, str]],
     ) -> None:
+        if current.on_air.keys() != previous.on_air.keys():
+            hold_collector()
         for identifier in current.on_air.keys() - previous.on_air.keys():
             one = current.on_air[identifier]
             kind = "Update" if one.alert.replaces else "Alert"
@@ -261,6 +264,32 @@ class AlertBoard:
             self.refresh(force=force)
         except Exception:
             log.exception("alerts: reloading the alerts on the air failed; again shortly")
+
+
+# The push to every station allocates enough to set off a full garbage collection, which
+# with ten thousand connections open pauses the whole process for over a second: the
+# collector waits this long, until the push is out (it then catches up at once).
+COLLECTOR_HOLD_S = 5.0
+_hold_lock = threading.Lock()
+_holds = 0  # pushes whose hold has not ended yet
+
+
+def hold_collector(seconds: float = COLLECTOR_HOLD_S) -> None:
+    global _holds
+    with _hold_lock:
+        _holds += 1
+        gc.disable()
+    timer = threading.Timer(seconds, _release_collector)
+    timer.daemon = True
+    timer.start()
+
+
+def _release_collector() -> None:
+    global _holds
+    with _hold_lock:
+        _holds -= 1
+        if _holds == 0:
+            gc.enable()
 
 
 # Changes whenever an alert is issued or ended, by any process.
