@@ -93,13 +93,9 @@ def _paths(session: Session, area_ids: list[int]) -> list[str]:
 
 def _require_storable(session: Session, alert_in: AlertCreate) -> None:
     """What crud.create_alert refuses, asked first: a CAP feed sent twice must not leave a
-    second TTS file in storage. crud checks again when it stores (the race stays safe)."""
+    second TTS file in storage. crud checks again when it stores (the race stays safe).
+    Unknown references were refused already, by crud.areas_in_reach."""
     if alert_in.identifier is not None:
         taken = session.exec(select(Alert.id).where(Alert.identifier == alert_in.identifier))
         if taken.first() is not None:
             raise Conflict(f"an alert with identifier {alert_in.identifier!r} exists already")
-    if alert_in.references:
-        query = select(Alert.identifier).where(col(Alert.identifier).in_(alert_in.references))
-        missing = sorted(set(alert_in.references) - set(session.exec(query).all()))
-        if missing:
-            raise Invalid(f"no alert with identifier {', '.join(missing)}", field="references")
