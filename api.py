@@ -19,7 +19,8 @@ from alerts.chime import ensure_chime
 from alerts.notify import Listener, notifier
 from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
-from audit.routes import router as audit_router
+from core.areas.routes import router as areas_router
+from core.audit.routes import router as audit_router
 from core.auth.routes import router as auth_router
 from core.auth.users_routes import router as users_router
 from core.clock import Clock, SystemClock
@@ -28,7 +29,7 @@ from core.db import Database
 from core.errors import install_error_handlers, plain_handler
 from core.health import router as health_router
 from core.limits import BodySizeLimit
-from core.migrate import upgrade
+from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
@@ -37,7 +38,6 @@ from playlists.sessions.routes import router as schedule_router
 from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.routes import router as playlists_router
 from scheduler.service import build_scheduler
-from stations.areas.routes import router as areas_router
 from stations.fleet.agent_events import router as agent_events_router
 from stations.fleet.agent_routes import router as agent_router
 from stations.fleet.enrolment import EnrollmentRefused

@@ -44,9 +44,9 @@ from alerts.models import (
     Severity,
     Urgency,
 )
+from core.areas.models import Area
+from core.db import chunks
 from core.errors import Invalid
-from playlists.timelines.inputs import chunks
-from stations.areas.models import Area
 
 log = logging.getLogger(__name__)
 

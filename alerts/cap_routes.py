@@ -13,9 +13,9 @@ from alerts.cap_import import alert_from_cap
 from alerts.issuing import create_and_maybe_issue
 from alerts.models import AlertSummary
 from core.auth.deps import AccessControl, Permission
-from core.auth.permissions import Action, Forbidden
+from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep, SettingsDep
-from core.errors import Invalid
+from core.errors import Forbidden, Invalid
 from core.models import MAX_ID
 from playlists.content.services import ContentServicesDep
 

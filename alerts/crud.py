@@ -19,11 +19,11 @@ from alerts.models import (
     AlertState,
     AlertType,
 )
-from audit.chain import Actor, record
+from core.areas.models import Area
+from core.audit.chain import Actor, record
 from core.errors import Conflict, Invalid, NotFound
-from scheduler.changes import Scope, stations_in
-from stations.areas.models import Area
 from stations.models import Station, StationGroup
+from stations.reach import stations_reached
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,9 +133,7 @@ def issue(
     alert.issued_at = now
     session.add(alert)
     areas, groups = alert.target_ids()
-    stations = sorted(
-        stations_in(session=session, scope=Scope(area_ids=set(areas), group_ids=set(groups)))
-    )
+    stations = sorted(stations_reached(session=session, area_ids=areas, group_ids=groups))
     session.flush()
     if alert.msg_type != AlertType.cancel.value and stations:
         # One executemany, not an ORM object per station: ten thousand stations' rows must

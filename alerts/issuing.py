@@ -10,13 +10,13 @@ from alerts.audio import alert_audio
 from alerts.board import AlertBoard
 from alerts.models import Alert, AlertCreate, AlertSummary
 from alerts.views import summary
+from core.areas.models import Area
 from core.auth.deps import AccessControl
-from core.auth.permissions import Action, Forbidden
+from core.auth.permissions import Action
 from core.clock import Clock
 from core.config import Settings
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Forbidden, Invalid
 from playlists.content.services import ContentServices
-from stations.areas.models import Area
 
 
 def create_and_maybe_issue(

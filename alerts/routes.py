@@ -13,13 +13,14 @@ from alerts.board import AlertBoardDep
 from alerts.issuing import create_and_maybe_issue, require_scope
 from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic, AlertSummary
 from alerts.views import detail, public, summary
+from core.areas.models import Area
 from core.auth.deps import AccessControl, Permission
-from core.auth.permissions import Action, Forbidden, in_scope
+from core.auth.permissions import Action, in_scope
 from core.deps import ClockDep, SessionDep, SettingsDep
+from core.errors import Forbidden
 from core.models import PathId
 from core.paging import PageDep
 from playlists.content.services import ContentServicesDep
-from stations.areas.models import Area
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts (khẩn cấp)"])
 

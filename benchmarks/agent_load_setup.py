@@ -22,12 +22,14 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from audit.chain import Actor
+from core.areas.crud import create_area, create_root_area
+from core.areas.models import AreaCreate
+from core.audit.chain import Actor
 from core.auth.models import Role, RoleGrant, UserCreate
 from core.auth.users import create_user
 from core.clock import SystemClock
 from core.db import Database
-from core.migrate import upgrade
+from migrations.upgrade import upgrade
 from playlists.content import crud as content_crud
 from playlists.content.models import ContentItem, ContentKind, ContentMeta
 from playlists.content.storage import LocalStorage
@@ -39,8 +41,6 @@ from playlists.sessions.models import QueueIn, SessionIn
 from playlists.timelines.models import StationBuild
 from scheduler.keeper import PlaylistKeeper
 from stations import crud as station_crud
-from stations.areas.crud import create_area, create_root_area
-from stations.areas.models import AreaCreate
 from stations.fleet import enrolment
 from stations.models import Station, StationCreate
 from stations.protocol import EnrollRequest

@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 
 from audio.ffmpeg import run_ffmpeg
 from audio.ingest import IngestSettings, ingest_file
-from audit.chain import Actor
 from benchmarks.agent_load_setup import Enrolled, Say, build_fleet
+from core.areas.models import Area
+from core.audit.chain import Actor
 from core.auth.models import Role, RoleGrant, UserCreate
 from core.auth.users import create_user, get_user_by_name
 from core.clock import SystemClock
@@ -29,7 +30,6 @@ from playlists.content import crud as content_crud
 from playlists.content.models import ContentKind, ContentMeta
 from playlists.content.storage import LocalStorage
 from playlists.content.workflow import Step
-from stations.areas.models import Area
 from stations.models import Station
 
 ISSUER = "bench_issuer"

@@ -32,11 +32,12 @@ import vietnam_provinces as vn
 from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
-from audit.chain import Actor
 from benchmarks.build import ITEMS_PER_COMMUNE, PROVINCE_ITEMS, STATIONS_PER_COMMUNE, _peak_mb
+from core.areas.models import Area
+from core.audit.chain import Actor
 from core.auth.models import User
 from core.db import Database
-from core.migrate import upgrade
+from migrations.upgrade import upgrade
 from playlists.content.models import ContentItem
 from playlists.schedule.builder import build_day
 from playlists.schedule.recurrence import Recurrence, Repeat
@@ -48,7 +49,6 @@ from playlists.timelines.models import BuildState, StationBuild, TimelineBody
 from playlists.timelines.rebuild import local_today
 from playlists.timelines.store import Horizon, save_bodies, save_horizons
 from scheduler.keeper import PlaylistKeeper
-from stations.areas.models import Area
 from stations.models import Station
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from core.auth.bootstrap import create_user_with_role, resolve_area
 from core.auth.models import Role
 from core.clock import SystemClock
 from core.db import Database
-from core.migrate import upgrade
+from migrations.upgrade import upgrade
 
 app = typer.Typer(help="Administration from the shell (quản trị).", no_args_is_help=True)
 

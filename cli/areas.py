@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from cli.context import fail, settings
+from core.areas.import_vn import import_areas, known_province, official_areas
 from core.auth.bootstrap import cli_actor
 from core.clock import SystemClock
 from core.db import Database
-from core.migrate import upgrade
-from stations.areas.import_vn import import_areas, known_province, official_areas
+from migrations.upgrade import upgrade
 
 app = typer.Typer(help="The area tree (địa bàn).", no_args_is_help=True)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from audit.chain import verify
 from cli.context import settings
+from core.audit.chain import verify
 from core.db import Database
 
 app = typer.Typer(help="The audit chain (nhật ký kiểm tra).", no_args_is_help=True)

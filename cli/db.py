@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.context import fail, settings
-from core.migrate import current_revision, upgrade
+from migrations.upgrade import current_revision, upgrade
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 

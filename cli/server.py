@@ -14,7 +14,7 @@ from core.auth.models import Role, User
 from core.clock import SystemClock
 from core.config import Settings
 from core.db import Database
-from core.migrate import upgrade
+from migrations.upgrade import upgrade
 
 
 def server(

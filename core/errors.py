@@ -11,10 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 
-from core.auth.permissions import Forbidden
 from core.limits import BodyTooLarge
 
 log = logging.getLogger(__name__)
+
+
+class Forbidden(Exception):
+    """The signed-in user may not do this; the message says what was refused."""
 
 
 class NotFound(Exception):

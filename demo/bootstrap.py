@@ -8,8 +8,8 @@ from datetime import datetime
 from core.auth.bootstrap import create_user_with_role, resolve_area
 from core.auth.models import Role
 from core.db import Database
-from core.migrate import upgrade
 from demo.cast import TIMEZONE, Person
+from migrations.upgrade import upgrade
 
 
 def bootstrap_admin(*, database_url: str, admin: Person, now: datetime) -> None:

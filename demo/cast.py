@@ -61,7 +61,7 @@ FALLBACK_AREAS = (
 def demo_areas() -> tuple[AreaSpec, AreaSpec]:
     """The province and its first rural commune, by their official names and codes."""
     try:
-        from stations.areas.import_vn import official_areas
+        from core.areas.import_vn import official_areas
     except ImportError:
         return FALLBACK_AREAS
     found = [

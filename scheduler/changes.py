@@ -16,12 +16,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from audit.models import AuditEvent
-from core.auth.permissions import in_scope
+from core.audit.models import AuditEvent
+from core.db import chunks
 from playlists.sessions.models import QueueEntry, SessionTarget
-from playlists.timelines.inputs import chunks
-from stations.areas.models import Area
-from stations.models import Station, StationGroupMember
+from stations.reach import stations_reached
 
 
 @dataclass(slots=True)
@@ -94,26 +92,6 @@ def stations_in(*, session: Session, scope: Scope) -> set[int]:
                 area_ids.add(area_id)
             if group_id is not None:
                 group_ids.add(group_id)
-    stations = set(scope.station_ids)
-    stations |= _stations_below(session, area_ids)
-    for batch in chunks(sorted(group_ids)):
-        query = select(StationGroupMember.station_id).where(
-            col(StationGroupMember.group_id).in_(batch)
-        )
-        stations.update(session.exec(query).all())
-    return stations
-
-
-def _stations_below(session: Session, area_ids: set[int]) -> set[int]:
-    paths: set[str] = set()
-    for batch in chunks(sorted(area_ids)):
-        paths.update(session.exec(select(Area.path).where(col(Area.id).in_(batch))).all())
-    # A subtree inside another adds nothing: keep only the outermost paths.
-    outermost = [p for p in sorted(paths) if not any(p != q and p.startswith(q) for q in paths)]
-    found: set[int] = set()
-    query = select(Station.id).join(Area, col(Area.id) == Station.area_id)
-    for prefixes in chunks(outermost, 200):
-        found.update(
-            s for s in session.exec(query.where(in_scope(col(Area.path), prefixes))).all() if s
-        )
-    return found
+    return stations_reached(
+        session=session, area_ids=area_ids, group_ids=group_ids, station_ids=scope.station_ids
+    )

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from audit.models import AuditEvent, AuditHead
+from core.audit.models import AuditEvent, AuditHead
 from core.clock import Clock
-from core.db import Database
+from core.db import Database, chunks
 from playlists.schedule.serialize import TIMELINE_FORMAT
-from playlists.timelines.inputs import chunks, load_plan
+from playlists.timelines.inputs import load_plan
 from playlists.timelines.models import BuildState, StationBuild
 from playlists.timelines.rebuild import Progress, build_horizons, local_today
 from playlists.timelines.store import prune_bodies, save_bodies, save_horizons

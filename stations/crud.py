@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor, record
+from core.areas.models import Area
+from core.audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
-from stations.areas.models import Area
 from stations.models import (
     Station,
     StationCreate,
@@ -100,10 +100,13 @@ def update_station(
     changes = station_in.model_dump(exclude_unset=True)
     _check_station_fields(session, changes.get("code"), changes.get("area_id"), station.id)
     before = _station_json(station)
+    moved = "area_id" in changes and changes["area_id"] != station.area_id
     for key, value in changes.items():
         setattr(station, key, value)
     session.add(station)
     session.flush()
+    if moved:
+        _leave_groups_out_of_reach(session, station, actor, now)
     _audit(
         session,
         actor,
@@ -116,6 +119,43 @@ def update_station(
         now,
     )
     return station
+
+
+def _leave_groups_out_of_reach(
+    session: Session, station: Station, actor: Actor, now: datetime
+) -> None:
+    """A station moved out of a group's area leaves the group, each removal audited: the
+    group's owners can no longer reach it, and the keeper rebuilds what it lost."""
+    area_path = session.exec(select(Area.path).where(Area.id == station.area_id)).one()
+    groups = session.exec(
+        select(StationGroup, Area.path)
+        .join(StationGroupMember, col(StationGroupMember.group_id) == StationGroup.id)
+        .join(Area, col(Area.id) == StationGroup.area_id)
+        .where(StationGroupMember.station_id == station.id)
+    ).all()
+    for group, group_path in groups:
+        if area_path.startswith(group_path):
+            continue
+        before = group_public(session, group).model_dump(mode="json")
+        session.execute(
+            delete(StationGroupMember).where(
+                col(StationGroupMember.group_id) == group.id,
+                col(StationGroupMember.station_id) == station.id,
+            )
+        )
+        session.flush()
+        after = group_public(session, group).model_dump(mode="json")
+        _audit(
+            session,
+            actor,
+            "group.station_moved_out",
+            "station_group",
+            group.id,
+            group.area_id,
+            before,
+            after,
+            now,
+        )
 
 
 def delete_station(*, session: Session, station: Station, actor: Actor, now: datetime) -> None:

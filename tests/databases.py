@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core.migrate import upgrade
+from migrations.upgrade import upgrade
 
 PG_ENV = "LOAXA_TEST_DATABASE_URL"
 

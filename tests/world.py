@@ -13,14 +13,14 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from audit.chain import Actor
+from core.areas.crud import create_area, create_root_area
+from core.areas.models import Area, AreaCreate
+from core.audit.chain import Actor
 from core.auth.models import Role, RoleGrant, User, UserCreate
 from core.auth.tokens import issue_token
 from core.auth.users import create_user
 from core.db import Database
 from playlists.content.storage import ContentStorage
-from stations.areas.crud import create_area, create_root_area
-from stations.areas.models import Area, AreaCreate
 
 SYSTEM = Actor(id=None, name="test-setup")
 PASSWORD = "correct horse battery"

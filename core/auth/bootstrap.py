@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor
+from core.areas.crud import create_root_area
+from core.areas.models import Area
+from core.audit.chain import Actor
 from core.auth.models import Role, RoleGrant, User, UserCreate
 from core.auth.users import create_user
 from core.errors import Invalid
-from stations.areas.crud import create_root_area
-from stations.areas.models import Area
 
 ROOT_AREA = {"name": "Việt Nam", "level": "country", "code": "VN"}
 

@@ -9,13 +9,13 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor
+from core.areas.models import Area
+from core.audit.chain import Actor
 from core.auth.models import RoleAssignment, User
-from core.auth.permissions import Action, Forbidden, Grant, Principal
+from core.auth.permissions import Action, Grant, Principal
 from core.auth.tokens import user_for_token
 from core.deps import ClockDep, SessionDep
-from core.errors import Invalid
-from stations.areas.models import Area
+from core.errors import Forbidden, Invalid
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login")
 

@@ -77,10 +77,6 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
 )
 
 
-class Forbidden(Exception):
-    """The signed-in user may not do this; the message says what was refused."""
-
-
 @dataclass(frozen=True, kw_only=True)
 class Grant:
     role: Role

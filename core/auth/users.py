@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor, record
+from core.areas.models import Area
+from core.audit.chain import Actor, record
 from core.auth.models import (
     Role,
     RoleAssignment,
@@ -23,7 +24,6 @@ from core.auth.permissions import in_scope
 from core.auth.tokens import revoke_user_tokens
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
-from stations.areas.models import Area
 
 
 def get_user(*, session: Session, user_id: int) -> User:

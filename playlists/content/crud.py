@@ -11,7 +11,8 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from audio.ingest import IngestResult
-from audit.chain import Actor, record
+from core.areas.models import Area
+from core.audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
@@ -34,7 +35,6 @@ from playlists.content.workflow import (
     next_status,
     with_contributor,
 )
-from stations.areas.models import Area
 
 
 def get_item(*, session: Session, item_id: int, for_update: bool = False) -> ContentItem:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor, record
+from core.areas.models import Area
+from core.audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
 from core.paging import Page, paginate
@@ -20,7 +21,6 @@ from playlists.sessions.models import (
     SessionTarget,
     SessionUpdate,
 )
-from stations.areas.models import Area
 from stations.models import StationGroup
 
 

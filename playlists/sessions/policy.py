@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor, record
+from core.areas.models import Area
+from core.audit.chain import Actor, record
 from playlists.schedule.domain import PolicySpec, QuietHours
 from playlists.sessions.models import AreaPolicy, PolicyIn
-from stations.areas.models import Area
 
 # Hanoi's practice: urban wards at most 15 minutes, 2 sessions a day, no weekends; rural
 # communes at most 45 minutes including relays.

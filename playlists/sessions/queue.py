@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor, record
+from core.areas.models import Area
+from core.audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
 from core.paging import Page, paginate
@@ -23,7 +24,6 @@ from playlists.sessions.models import (
     QueuePublic,
     QueueUpdate,
 )
-from stations.areas.models import Area
 
 
 def get_entry(*, session: Session, entry_id: int) -> QueueEntry:

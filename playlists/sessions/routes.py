@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from sqlmodel import Session
 
+from core.areas.crud import get_area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
@@ -29,7 +30,6 @@ from playlists.sessions.models import (
     SessionsPublic,
     SessionUpdate,
 )
-from stations.areas.crud import get_area
 
 router = APIRouter(prefix="/api/v1", tags=["schedule (lịch phát)"])
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from core.areas.models import Area
+from core.db import chunks
 from playlists.content.models import ContentItem, ContentStatus
 from playlists.schedule.domain import (
     ContentSpec,
@@ -35,24 +37,8 @@ from playlists.sessions.models import (
     SessionTarget,
 )
 from playlists.sessions.policy import inherited, path_ids, to_spec
-from stations.areas.models import Area
 from stations.models import Station, StationGroupMember
-
-# Stays below SQLite's limit on bound parameters in one statement.
-CHUNK = 5000
-
-T = TypeVar("T")
-
-
-def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+from stations.reach import group_members_query
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +139,7 @@ def _areas(session: Session, area_ids: set[int], *, everything: bool) -> dict[in
 
 
 def _memberships(session: Session, station_ids: Iterable[int] | None) -> dict[int, set[int]]:
-    query = select(StationGroupMember.station_id, StationGroupMember.group_id)
+    query = group_members_query()
     rows: list[tuple[int, int]] = []
     if station_ids is None:
         rows = list(session.exec(query).all())
@@ -161,7 +147,7 @@ def _memberships(session: Session, station_ids: Iterable[int] | None) -> dict[in
         for condition in _in(StationGroupMember.station_id, list(station_ids)):
             rows.extend(session.exec(query.where(condition)).all())
     groups: dict[int, set[int]] = defaultdict(set)
-    for station_id, group_id in rows:
+    for group_id, station_id in rows:
         groups[station_id].add(group_id)
     return groups
 

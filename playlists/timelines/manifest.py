@@ -18,10 +18,9 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from core.db import Database
+from core.db import Database, chunks
 from playlists.content.models import ContentItem
 from playlists.content.storage import ContentStorage
-from playlists.timelines.inputs import chunks
 from playlists.timelines.models import StationBuild, TimelineBody
 from stations.fleet.auth import StationIdentity
 from stations.fleet.enrolment import token_digest

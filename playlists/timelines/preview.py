@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from core.db import chunks
 from playlists.schedule.builder import build_day
 from playlists.schedule.serialize import timeline_bytes
-from playlists.timelines.inputs import chunks, load_plan
+from playlists.timelines.inputs import load_plan
 from playlists.timelines.models import (
     PlaylistItemPublic,
     PlaylistPublic,

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import col, select
 
+from core.areas.crud import get_area
+from core.areas.models import Area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, in_scope
 from core.deps import ClockDep, SessionDep
@@ -20,8 +22,6 @@ from playlists.timelines.models import (
     StationPlaylistPublic,
 )
 from playlists.timelines.preview import public, timelines_for
-from stations.areas.crud import get_area
-from stations.areas.models import Area
 from stations.crud import get_station
 from stations.models import Station
 

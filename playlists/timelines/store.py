@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
-from playlists.timelines.inputs import chunks
+from core.db import chunks
 from playlists.timelines.models import StationBuild, TimelineBody
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from core.areas.models import Area
 from core.auth.permissions import in_scope
 from core.paging import Page, paginate
-from stations.areas.models import Area
 from stations.fleet.auth import StationIdentity
 from stations.fleet.models import AsRun
 from stations.protocol import AsRunRecord

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
-from audit.chain import Actor, record
+from core.audit.chain import Actor, record
 from core.errors import Conflict
 from stations.fleet.models import StationAgent, StationEnrollment
 from stations.models import Station

@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
+from core.areas.crud import get_area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Invalid
 from core.models import MAX_ID, PathId
 from core.paging import PageDep
-from stations.areas.crud import get_area
 from stations.crud import get_station
 from stations.fleet import asrun, enrolment
 from stations.fleet.events import EventsDep

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from alerts.cap import CAP_NAMESPACE
-from stations.areas.models import Area
+from core.areas.models import Area
 from tests.world import World, now
 
 # Made-up codes in the shape of Vietnam's administrative unit codes.

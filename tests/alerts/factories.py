@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from alerts import crud
 from alerts.models import Alert, AlertCreate
-from audit.chain import Actor
+from core.audit.chain import Actor
 from tests.world import World, now
 
 SETUP = Actor(id=None, name="test-setup")

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from audit.models import AuditEvent
+from core.audit.models import AuditEvent
 from core.auth.models import Role
 from tests.alerts.factories import make_alert
 from tests.clock import SettableClock

@@ -10,8 +10,8 @@ import pytest
 from alerts.cap import parse_cap
 from alerts.cap_import import alert_from_cap
 from alerts.models import AlertCreate, AlertStatus, AlertType, Certainty, Severity, Urgency
+from core.areas.models import Area
 from core.errors import Invalid
-from stations.areas.models import Area
 from tests.alerts.cap_documents import (
     CODES,
     DESCRIPTION,

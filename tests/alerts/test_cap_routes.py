@@ -14,7 +14,7 @@ from sqlmodel import func, select
 
 from alerts.cap import CAP_NAMESPACE, MAX_BYTES
 from alerts.models import Alert
-from audit.models import AuditEvent
+from core.audit.models import AuditEvent
 from core.auth.models import Role
 from playlists.content.storage import ContentStorage
 from tests.alerts.cap_documents import CODES, MEDIA_TYPE, UNKNOWN_CODE, cap_alert, give_code

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from core.auth.models import Role, RoleAssignment, User
 from core.db import Database
-from core.migrate import alembic_config, current_revision
+from migrations.upgrade import alembic_config, current_revision
 from playlists.timelines.models import StationBuild
 from tests.cli.helpers import run_loaxa
 from tests.stations.factories import make_station

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from audit.chain import Actor, record, verify
-from audit.models import AuditEvent
+from core.audit.chain import Actor, record, verify
+from core.audit.models import AuditEvent
 from core.db import Database
 
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from core.db import Database
-from core.schema import metadata
+from migrations.schema import metadata
 
 
 def test_migrated_schema_matches_the_models(database: Database) -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.exc import StatementError
 
+from core.areas.models import Area
 from core.db import Database
-from stations.areas.models import Area
 
 
 def test_aware_utc_round_trip(database: Database) -> None:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from api import create_app
-from audit.models import AuditHead
+from core.audit.models import AuditHead
 from playlists.timelines.models import BuildState, StationBuild
 from tests.clock import SettableClock
 from tests.conftest import make_settings

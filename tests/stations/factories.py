@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.chain import Actor
+from core.audit.chain import Actor
 from stations import crud
 from stations.models import StationCreate, StationGroupCreate
 from tests.world import World, now

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from audit.chain import Actor
+from core.audit.chain import Actor
 from core.auth.models import User
 from playlists.content import crud
 from playlists.content.models import ContentKind, ContentMeta, ContentStatus

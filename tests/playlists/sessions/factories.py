@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from audit.chain import Actor
+from core.audit.chain import Actor
 from playlists.content.models import ContentKind, ContentStatus
 from playlists.schedule.recurrence import Recurrence, Repeat
 from playlists.sessions import crud, queue

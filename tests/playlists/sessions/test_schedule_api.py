@@ -129,7 +129,7 @@ def test_policy_is_inherited_and_follows_the_division_type(
 ) -> None:
     admin = world.headers("admin_p")
     with world.database.session(write=True) as session:
-        from stations.areas.models import Area
+        from core.areas.models import Area
 
         ward = session.get(Area, world.areas["A"])
         assert ward is not None

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from core.areas.crud import create_area
+from core.areas.models import AreaCreate
 from core.config import Settings
 from scheduler.keeper import PlaylistKeeper
-from stations.areas.crud import create_area
-from stations.areas.models import AreaCreate
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into

@@ -27,7 +27,7 @@ SERVER_PACKAGES = [
     "playlists",
     "scheduler",
     "stations.fleet",
-    "stations.areas",
+    "core.areas",
 ]
 
 PROBE = f"""

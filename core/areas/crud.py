@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import String, func, literal, update
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor, record
+from core.areas.models import Area, AreaCreate, AreaPublic, AreaUpdate
+from core.audit.chain import Actor, record
 from core.auth.models import RoleAssignment, User
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
-from stations.areas.models import Area, AreaCreate, AreaPublic, AreaUpdate
 
 
 def get_area(*, session: Session, area_id: int) -> Area:

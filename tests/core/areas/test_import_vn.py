@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, func, select
 
-from audit.chain import Actor
+from core.areas.import_vn import import_areas, official_areas
+from core.areas.models import Area
+from core.audit.chain import Actor
 from core.db import Database
-from stations.areas.import_vn import import_areas, official_areas
-from stations.areas.models import Area
 from tests.cli.helpers import run_loaxa
 
 ACTOR = Actor(id=None, name="importer")

@@ -1,11 +1,11 @@
-"""Alembic environment: the metadata of every model, one connection given by core.migrate."""
+"""Alembic environment: the metadata of every model, one connection given by upgrade.py."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from core.schema import metadata
+from migrations.schema import metadata
 
 config = context.config
 target_metadata = metadata

@@ -8,8 +8,8 @@ from itertools import pairwise
 import pytest
 from sqlmodel import col, select
 
-from audit.chain import Actor, record, verify
-from audit.models import GENESIS_HASH, AuditEvent
+from core.audit.chain import Actor, record, verify
+from core.audit.models import GENESIS_HASH, AuditEvent
 from core.db import Database
 
 ACTOR = Actor(id=None, name="tester")
@@ -102,7 +102,7 @@ def test_verify_names_the_tampered_event(
 
 
 def test_verify_names_an_event_rewritten_and_rehashed(database: Database) -> None:
-    from audit.chain import event_hash
+    from core.audit.chain import event_hash
 
     _append(database, 4)
     with database.session(write=True) as session:

@@ -10,9 +10,9 @@ from datetime import datetime
 import vietnam_provinces as vn
 from sqlmodel import Session, col, select
 
-from audit.chain import Actor
-from stations.areas.crud import create_area, create_root_area, update_area
-from stations.areas.models import Area, AreaCreate, AreaUpdate
+from core.areas.crud import create_area, create_root_area, update_area
+from core.areas.models import Area, AreaCreate, AreaUpdate
+from core.audit.chain import Actor
 
 COUNTRY_CODE = "VN"
 

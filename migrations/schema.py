@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from alerts.models import Alert, AlertDelivery
-from audit.models import AuditEvent, AuditHead
+from core.areas.models import Area
+from core.audit.models import AuditEvent, AuditHead
 from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
 from playlists.content.models import ContentItem
 from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
 from playlists.timelines.models import BuildState, StationBuild, TimelineBody
-from stations.areas.models import Area
 from stations.fleet.models import AsRun, StationAgent, StationEnrollment
 from stations.models import Station, StationGroup, StationGroupMember
 

@@ -11,7 +11,7 @@ from sqlalchemy import false, or_
 from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 
-from audit.models import AuditEvent, AuditEventPublic, AuditEventsPublic
+from core.audit.models import AuditEvent, AuditEventPublic, AuditEventsPublic
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, in_scope
 from core.deps import SessionDep

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from audit.models import GENESIS_HASH, AuditEvent, AuditHead
-from stations.areas.models import Area
+from core.areas.models import Area
+from core.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from core.db import Database
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Any fixed number: several servers starting at once on PostgreSQL migrate one at a time.
 _MIGRATION_LOCK_ID = 0x10A8A
 

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from core.areas import crud
+from core.areas.models import AreaCreate, AreaPublic, AreasPublic, AreaUpdate
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
 from core.models import MAX_ID, PathId
 from core.paging import PageDep
-from stations.areas import crud
-from stations.areas.models import AreaCreate, AreaPublic, AreasPublic, AreaUpdate
 
 router = APIRouter(prefix="/api/v1/areas", tags=["areas (địa bàn)"])
 
