@@ -34,9 +34,9 @@ from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
 from playlists.content.workflow import FourEyesViolation, WorkflowError
-from playlists.sessions.routes import router as schedule_router
+from playlists.sessions.routes import router as sessions_router
 from playlists.timelines.manifest import TimelineManifests
-from playlists.timelines.routes import router as playlists_router
+from playlists.timelines.routes import router as timelines_router
 from scheduler.service import build_scheduler
 from stations.fleet.agent_events import router as agent_events_router
 from stations.fleet.agent_routes import router as agent_router
@@ -60,8 +60,8 @@ ROUTERS = (
     audit_router,
     content_router,
     stations_router,
-    schedule_router,
-    playlists_router,
+    sessions_router,
+    timelines_router,
     fleet_router,
     alerts_router,
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.

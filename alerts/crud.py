@@ -145,7 +145,7 @@ def issue(
     return stations
 
 
-def reject(*, session: Session, alert: Alert, actor: Actor, now: datetime) -> None:
+def reject_alert(*, session: Session, alert: Alert, actor: Actor, now: datetime) -> None:
     if alert.state != AlertState.pending.value:
         raise Conflict(f"alert #{alert.id} is {alert.state}, not pending: it cannot be rejected")
     before = _snapshot(alert)

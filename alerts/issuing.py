@@ -9,7 +9,7 @@ from alerts import crud
 from alerts.audio import alert_audio
 from alerts.board import AlertBoard
 from alerts.models import Alert, AlertCreate, AlertSummary
-from alerts.views import summary
+from alerts.views import alert_summary
 from core.areas.models import Area
 from core.auth.deps import AccessControl
 from core.auth.permissions import Action
@@ -55,7 +55,7 @@ def create_and_maybe_issue(
     session.commit()
     if alert_in.issue_now:
         board.changed()  # on the air: pushed now, in the manifests from now
-    return summary(session=session, alert=alert)
+    return alert_summary(session=session, alert=alert)
 
 
 def require_scope(

@@ -12,7 +12,7 @@ from alerts import crud
 from alerts.board import AlertBoardDep
 from alerts.issuing import create_and_maybe_issue, require_scope
 from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic, AlertSummary
-from alerts.views import detail, public, summary
+from alerts.views import alert_detail, alert_public, alert_summary
 from core.areas.models import Area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, in_scope
@@ -80,7 +80,7 @@ def approve_alert(
     crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now())
     session.commit()
     board.changed()  # on the air: pushed now, in the manifests from now
-    return summary(session=session, alert=alert)
+    return alert_summary(session=session, alert=alert)
 
 
 @router.post("/{alert_id}/reject", response_model=AlertPublic, summary="Refuse a pending alert")
@@ -89,9 +89,9 @@ def reject_alert(
 ) -> AlertPublic:
     alert = crud.get_alert(session=session, alert_id=alert_id)
     require_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
-    crud.reject(session=session, alert=alert, actor=access.actor, now=clock.now())
+    crud.reject_alert(session=session, alert=alert, actor=access.actor, now=clock.now())
     session.commit()
-    return public(alert)
+    return alert_public(alert)
 
 
 @router.get("", response_model=AlertsPublic, summary="Alerts in your scope, newest first")
@@ -102,7 +102,7 @@ def list_alerts(session: SessionDep, access: Read, page: PageDep) -> AlertsPubli
         offset=page.offset,
         limit=page.limit,
     )
-    return AlertsPublic(data=[public(a) for a in alerts], count=len(alerts))
+    return AlertsPublic(data=[alert_public(a) for a in alerts], count=len(alerts))
 
 
 @router.get(
@@ -115,4 +115,4 @@ def read_alert(
 ) -> AlertDetail:
     alert = crud.get_alert(session=session, alert_id=alert_id)
     access.require_area(alert.area_id, what=f"alert #{alert_id}")
-    return detail(session=session, alert=alert, settings=settings, now=clock.now())
+    return alert_detail(session=session, alert=alert, settings=settings, now=clock.now())

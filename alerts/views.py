@@ -19,7 +19,7 @@ from alerts.models import (
 from core.config import Settings
 
 
-def public(alert: Alert) -> AlertPublic:
+def alert_public(alert: Alert) -> AlertPublic:
     areas, groups = alert.target_ids()
     return AlertPublic.model_validate(
         {
@@ -32,17 +32,19 @@ def public(alert: Alert) -> AlertPublic:
     )
 
 
-def summary(*, session: Session, alert: Alert) -> AlertSummary:
+def alert_summary(*, session: Session, alert: Alert) -> AlertSummary:
     assert alert.id is not None
     return AlertSummary.model_validate(
         {
-            **public(alert).model_dump(),
+            **alert_public(alert).model_dump(),
             "stations": crud.count_deliveries(session=session, alert_id=alert.id),
         }
     )
 
 
-def detail(*, session: Session, alert: Alert, settings: Settings, now: datetime) -> AlertDetail:
+def alert_detail(
+    *, session: Session, alert: Alert, settings: Settings, now: datetime
+) -> AlertDetail:
     assert alert.id is not None
     overdue = alert.issued_at is not None and now - alert.issued_at > timedelta(
         seconds=settings.alert_ack_timeout_s
@@ -50,7 +52,7 @@ def detail(*, session: Session, alert: Alert, settings: Settings, now: datetime)
     rows = crud.deliveries(session=session, alert_id=alert.id)
     return AlertDetail.model_validate(
         {
-            **public(alert).model_dump(),
+            **alert_public(alert).model_dump(),
             "deliveries": [_delivery(d, name, overdue=overdue) for d, name in rows],
         }
     )

@@ -30,11 +30,11 @@ from core.auth.users import create_user
 from core.clock import SystemClock
 from core.db import Database
 from migrations.upgrade import upgrade
+from playlists.builder.recurrence import Recurrence, Repeat
 from playlists.content import crud as content_crud
 from playlists.content.models import ContentItem, ContentKind, ContentMeta
 from playlists.content.storage import LocalStorage
 from playlists.content.workflow import Step
-from playlists.schedule.recurrence import Recurrence, Repeat
 from playlists.sessions import crud as session_crud
 from playlists.sessions import queue
 from playlists.sessions.models import QueueIn, SessionIn
@@ -257,7 +257,7 @@ def _enrol(database: Database, station_ids: list[int], now: datetime) -> dict[in
             request = EnrollRequest(
                 code=code, hardware_id=f"bench-pi-{station_id}", agent_version="benchmark"
             )
-            enrolled = enrolment.enroll(session=session, request=request, now=now)
+            enrolled = enrolment.redeem_code(session=session, request=request, now=now)
             tokens[station_id] = enrolled.token
         session.commit()
     return tokens

@@ -23,17 +23,17 @@ from pathlib import Path
 
 import vietnam_provinces as vn
 
-from playlists.schedule.builder import build_day
-from playlists.schedule.domain import (
+from playlists.builder.day import build_day
+from playlists.builder.domain import (
     ContentSpec,
     DayInputs,
     PolicySpec,
     QueueSpec,
     SessionSpec,
-    Tier,
+    TierRank,
     Timeline,
 )
-from playlists.schedule.recurrence import Recurrence, Repeat
+from playlists.builder.recurrence import Recurrence, Repeat
 
 DAILY = Recurrence(repeat=Repeat.daily)
 FIRST_DAY = date(2026, 12, 1)
@@ -62,7 +62,7 @@ def nation(communes: int | None, seed: int = 7) -> list[tuple[str, DayInputs]]:
     national = ContentSpec(
         id=next(next_id),
         title="Thời sự VOV1",
-        tier=Tier.normal,
+        tier=TierRank.normal,
         duration_s=None,
         stream_url="http://vov.example/vov1",
     )
@@ -75,7 +75,7 @@ def nation(communes: int | None, seed: int = 7) -> list[tuple[str, DayInputs]]:
                 ContentSpec(
                     id=next(next_id),
                     title=f"Tỉnh {province} #{i}",
-                    tier=Tier.priority,
+                    tier=TierRank.priority,
                     duration_s=rng.randint(30, 120),
                 )
                 for i in range(PROVINCE_ITEMS)
@@ -84,7 +84,7 @@ def nation(communes: int | None, seed: int = 7) -> list[tuple[str, DayInputs]]:
             ContentSpec(
                 id=next(next_id),
                 title=f"{ward.name} #{i}",
-                tier=Tier.normal,
+                tier=TierRank.normal,
                 duration_s=rng.randint(30, 300),
             )
             for i in range(ITEMS_PER_COMMUNE)
@@ -152,7 +152,7 @@ def naive_build(
 def incremental(communes: list[tuple[str, DayInputs]], days: int) -> int:
     """One commune's queue changes: rebuild that commune's stations for the horizon."""
     code, inputs = communes[len(communes) // 2]
-    extra = ContentSpec(id=10**9, title="Thông báo mới", tier=Tier.priority, duration_s=60)
+    extra = ContentSpec(id=10**9, title="Thông báo mới", tier=TierRank.priority, duration_s=60)
     changed = inputs.model_copy(
         update={
             "content": (*inputs.content, extra),

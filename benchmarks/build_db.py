@@ -38,10 +38,10 @@ from core.audit.chain import Actor
 from core.auth.models import User
 from core.db import Database
 from migrations.upgrade import upgrade
+from playlists.builder.day import build_day
+from playlists.builder.recurrence import Recurrence, Repeat
+from playlists.builder.serialize import timeline_bytes
 from playlists.content.models import ContentItem
-from playlists.schedule.builder import build_day
-from playlists.schedule.recurrence import Recurrence, Repeat
-from playlists.schedule.serialize import timeline_bytes
 from playlists.sessions.crud import update_session
 from playlists.sessions.models import BroadcastSession, QueueEntry, SessionTarget, SessionUpdate
 from playlists.timelines.inputs import load_plan

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from audio.player import PlayerEvent, PlayerState
 from audio.vlc_player import VlcPlayer
-from stations.agent.decision import Entry, Layer, Timeline
+from stations.agent.decision import Entry, Layer, PlayoutTimeline
 from stations.agent.engine import PlayoutEngine
 from stations.agent.outbox import Outbox
 
@@ -165,7 +165,7 @@ async def engine_pass(label: str, items: list[Item], player: VlcPlayer, outbox: 
     real clock; stopped once the last item has ended."""
     events = PlayingEvents(player)
     records = Outbox(outbox)
-    timeline = Timeline([_entry(index, item) for index, item in enumerate(items)], [])
+    timeline = PlayoutTimeline([_entry(index, item) for index, item in enumerate(items)], [])
     engine = PlayoutEngine(
         player=player,
         outbox=records,

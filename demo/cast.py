@@ -13,7 +13,7 @@ PROVINCE_CODE = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class AreaSpec:
+class DemoArea:
     name: str
     code: str
     level: str
@@ -53,19 +53,19 @@ SESSION_NAME = "Phiên phát thử (demo)"
 SESSION_MAX_LENGTH_S = 120
 # Fallback when the official list is not at hand (it comes with the server's parts).
 FALLBACK_AREAS = (
-    AreaSpec(name="Thành phố Hà Nội", code="01", level="province", division_type="tỉnh"),
-    AreaSpec(name="Xã Sóc Sơn", code="00376", level="commune", division_type="xã"),
+    DemoArea(name="Thành phố Hà Nội", code="01", level="province", division_type="tỉnh"),
+    DemoArea(name="Xã Sóc Sơn", code="00376", level="commune", division_type="xã"),
 )
 
 
-def demo_areas() -> tuple[AreaSpec, AreaSpec]:
+def demo_areas() -> tuple[DemoArea, DemoArea]:
     """The province and its first rural commune, by their official names and codes."""
     try:
         from core.areas.import_vn import official_areas
     except ImportError:
         return FALLBACK_AREAS
     found = [
-        AreaSpec(name=s.name, code=s.code, level=s.level, division_type=s.division_type)
+        DemoArea(name=s.name, code=s.code, level=s.level, division_type=s.division_type)
         for s in official_areas(province=PROVINCE_CODE)
     ]
     province = next(s for s in found if s.level == "province")

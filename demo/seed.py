@@ -96,7 +96,7 @@ def _by_role(people: tuple[cast.Person, ...], role: str) -> cast.Person:
     return next(p for p in people if p.role == role)
 
 
-def _areas(admin: ApiClient, province: cast.AreaSpec, commune: cast.AreaSpec, say: Say) -> int:
+def _areas(admin: ApiClient, province: cast.DemoArea, commune: cast.DemoArea, say: Say) -> int:
     root_id = int(admin.get("/api/v1/auth/me")["area_id"])
     province_id = _area(admin, province, root_id)
     commune_id = _area(admin, commune, province_id)
@@ -104,7 +104,7 @@ def _areas(admin: ApiClient, province: cast.AreaSpec, commune: cast.AreaSpec, sa
     return commune_id
 
 
-def _area(admin: ApiClient, spec: cast.AreaSpec, parent_id: int) -> int:
+def _area(admin: ApiClient, spec: cast.DemoArea, parent_id: int) -> int:
     body = {
         "name": spec.name,
         "code": spec.code,

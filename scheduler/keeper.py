@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from core.audit.models import AuditEvent, AuditHead
 from core.clock import Clock
 from core.db import Database, chunks
-from playlists.schedule.serialize import TIMELINE_FORMAT
+from playlists.builder.serialize import TIMELINE_FORMAT
 from playlists.timelines.inputs import load_plan
 from playlists.timelines.models import BuildState, StationBuild
 from playlists.timelines.rebuild import Progress, build_horizons, local_today

@@ -24,7 +24,7 @@ from playlists.sessions.models import (
 from stations.models import StationGroup
 
 
-def get_session(*, session: Session, session_id: int) -> BroadcastSession:
+def get_broadcast_session(*, session: Session, session_id: int) -> BroadcastSession:
     found = session.get(BroadcastSession, session_id)
     if found is None:
         raise NotFound(f"no session #{session_id}")
@@ -38,7 +38,7 @@ def targets(session: Session, session_id: int) -> tuple[list[int], list[int]]:
     return areas, groups
 
 
-def public(session: Session, found: BroadcastSession) -> SessionPublic:
+def session_public(session: Session, found: BroadcastSession) -> SessionPublic:
     assert found.id is not None
     areas, groups = targets(session, found.id)
     return SessionPublic.model_validate(
@@ -52,7 +52,9 @@ def public(session: Session, found: BroadcastSession) -> SessionPublic:
 
 
 def _json(session: Session, found: BroadcastSession) -> dict[str, Any]:
-    return public(session, found).model_dump(mode="json", exclude={"created_at", "updated_at"})
+    return session_public(session, found).model_dump(
+        mode="json", exclude={"created_at", "updated_at"}
+    )
 
 
 def target_groups(session: Session, group_ids: Sequence[int]) -> list[StationGroup]:

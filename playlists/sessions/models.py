@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from core.models import Id, InputModel, OutputModel
 from core.sqltypes import UTCDateTime
-from playlists.schedule.recurrence import Recurrence
+from playlists.builder.recurrence import Recurrence
 
 
 class SessionIn(InputModel):

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from core.areas.models import Area
 from core.audit.chain import Actor, record
-from playlists.schedule.domain import PolicySpec, QuietHours
+from playlists.builder.domain import PolicySpec, QuietHours
 from playlists.sessions.models import AreaPolicy, PolicyIn
 
 # Hanoi's practice: urban wards at most 15 minutes, 2 sessions a day, no weekends; rural

@@ -14,9 +14,9 @@ from core.audit.chain import Actor, record
 from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
 from core.paging import Page, paginate
+from playlists.builder.localtime import local_to_utc
+from playlists.builder.recurrence import Repeat
 from playlists.content.models import ContentItem, ContentStatus
-from playlists.schedule.localtime import local_to_utc
-from playlists.schedule.recurrence import Repeat
 from playlists.sessions.models import (
     BroadcastSession,
     QueueEntry,
@@ -33,12 +33,12 @@ def get_entry(*, session: Session, entry_id: int) -> QueueEntry:
     return entry
 
 
-def public(entry: QueueEntry) -> QueuePublic:
+def entry_public(entry: QueueEntry) -> QueuePublic:
     return QueuePublic.model_validate(entry, update={"recurrence": entry.recurrence})
 
 
 def _json(entry: QueueEntry) -> dict[str, Any]:
-    return public(entry).model_dump(mode="json", exclude={"created_at"})
+    return entry_public(entry).model_dump(mode="json", exclude={"created_at"})
 
 
 def check_placeable(

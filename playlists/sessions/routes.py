@@ -55,7 +55,7 @@ def list_sessions(
     rows, total = crud.list_sessions(
         session=session, prefixes=access.scope_prefixes(), page=page, area_id=area_id
     )
-    return SessionsPublic(data=[crud.public(session, s) for s in rows], count=total)
+    return SessionsPublic(data=[crud.session_public(session, s) for s in rows], count=total)
 
 
 @router.post(
@@ -73,18 +73,18 @@ def create_session(
         session=session, session_in=session_in, actor=access.actor, now=clock.now()
     )
     session.commit()
-    return crud.public(session, found)
+    return crud.session_public(session, found)
 
 
 def _session_in_scope(session: Session, access: AccessControl, session_id: int) -> BroadcastSession:
-    found = crud.get_session(session=session, session_id=session_id)
+    found = crud.get_broadcast_session(session=session, session_id=session_id)
     access.require_area(found.area_id, what=f"session #{session_id}")
     return found
 
 
 @router.get("/sessions/{session_id}", response_model=SessionPublic, summary="Read one session")
 def read_session(session: SessionDep, access: Read, session_id: PathId) -> SessionPublic:
-    return crud.public(session, _session_in_scope(session, access, session_id))
+    return crud.session_public(session, _session_in_scope(session, access, session_id))
 
 
 @router.patch("/sessions/{session_id}", response_model=SessionPublic, summary="Change a session")
@@ -101,7 +101,7 @@ def update_session(
         session=session, found=found, session_in=session_in, actor=access.actor, now=clock.now()
     )
     session.commit()
-    return crud.public(session, found)
+    return crud.session_public(session, found)
 
 
 @router.delete(
@@ -154,7 +154,7 @@ def list_queue(
     rows, total = queue.list_entries(
         session=session, prefixes=access.scope_prefixes(), page=page, session_id=session_id
     )
-    return QueuesPublic(data=[queue.public(e) for e in rows], count=total)
+    return QueuesPublic(data=[queue.entry_public(e) for e in rows], count=total)
 
 
 @router.post(
@@ -168,27 +168,27 @@ def create_entry(
 ) -> QueuePublic:
     content = get_item(session=session, item_id=entry_in.content_id)
     access.require_area(content.area_id, what=f"content #{content.id}")
-    owner = crud.get_session(session=session, session_id=entry_in.session_id)
+    owner = crud.get_broadcast_session(session=session, session_id=entry_in.session_id)
     access.require_area(owner.area_id, what=f"session #{owner.id}")
     entry = queue.create_entry(
         session=session, content=content, entry_in=entry_in, actor=access.actor, now=clock.now()
     )
     session.commit()
-    return queue.public(entry)
+    return queue.entry_public(entry)
 
 
 def _entry_in_scope(
     session: Session, access: AccessControl, entry_id: int
 ) -> tuple[QueueEntry, int]:
     entry = queue.get_entry(session=session, entry_id=entry_id)
-    owner = crud.get_session(session=session, session_id=entry.session_id)
+    owner = crud.get_broadcast_session(session=session, session_id=entry.session_id)
     access.require_area(owner.area_id, what=f"queue entry #{entry_id}")
     return entry, owner.area_id
 
 
 @router.get("/queue/{entry_id}", response_model=QueuePublic, summary="Read one queue entry")
 def read_entry(session: SessionDep, access: Read, entry_id: PathId) -> QueuePublic:
-    return queue.public(_entry_in_scope(session, access, entry_id)[0])
+    return queue.entry_public(_entry_in_scope(session, access, entry_id)[0])
 
 
 @router.patch(
@@ -209,7 +209,7 @@ def update_entry(
         area_id=area_id,
     )
     session.commit()
-    return queue.public(entry)
+    return queue.entry_public(entry)
 
 
 @router.delete(

@@ -19,16 +19,16 @@ from sqlmodel import Session, col, select
 
 from core.areas.models import Area
 from core.db import chunks
-from playlists.content.models import ContentItem, ContentStatus
-from playlists.schedule.domain import (
+from playlists.builder.domain import (
     ContentSpec,
     DayInputs,
     PolicySpec,
     QueueSpec,
     SessionSpec,
-    Tier,
+    TierRank,
 )
-from playlists.schedule.recurrence import Recurrence
+from playlists.builder.recurrence import Recurrence
+from playlists.content.models import ContentItem, ContentStatus
 from playlists.sessions.models import (
     AreaPolicy,
     BroadcastSession,
@@ -285,7 +285,7 @@ def _content(session: Session, lineages: set[int]) -> tuple[dict[int, ContentSpe
         content[item_id] = ContentSpec.model_construct(
             id=item_id,
             title=title,
-            tier=Tier[tier.value],
+            tier=TierRank[tier.value],
             duration_s=duration,
             sha256=sha,
             stream_url=url,

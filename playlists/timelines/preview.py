@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from core.db import chunks
-from playlists.schedule.builder import build_day
-from playlists.schedule.serialize import timeline_bytes
+from playlists.builder.day import build_day
+from playlists.builder.serialize import timeline_bytes
 from playlists.timelines.inputs import load_plan
 from playlists.timelines.models import (
     PlaylistItemPublic,
@@ -85,7 +85,7 @@ def _computed(session: Session, station_ids: list[int], day: date) -> list[DayTi
     return list(found.values())
 
 
-def public(timeline: DayTimeline) -> PlaylistPublic:
+def playlist_public(timeline: DayTimeline) -> PlaylistPublic:
     document = timeline.document
     zone = ZoneInfo(document["timezone"])
     items = []

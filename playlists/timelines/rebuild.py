@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from playlists.schedule.builder import build_day
-from playlists.schedule.domain import DayInputs
-from playlists.schedule.serialize import timeline_bytes
+from playlists.builder.day import build_day
+from playlists.builder.domain import DayInputs
+from playlists.builder.serialize import timeline_bytes
 from playlists.timelines.inputs import Plan, Rule
 from playlists.timelines.store import Horizon
 

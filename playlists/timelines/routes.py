@@ -21,7 +21,7 @@ from playlists.timelines.models import (
     StationBuild,
     StationPlaylistPublic,
 )
-from playlists.timelines.preview import public, timelines_for
+from playlists.timelines.preview import playlist_public, timelines_for
 from stations.crud import get_station
 from stations.models import Station
 
@@ -63,7 +63,7 @@ def station_playlist(
     (timeline,) = found
     build = session.get(StationBuild, station_id) if timeline.stored else None
     return StationPlaylistPublic(
-        **public(timeline).model_dump(),
+        **playlist_public(timeline).model_dump(),
         station_id=station_id,
         version=build.version if build is not None else None,
         built_at=build.built_at if build is not None else None,
@@ -89,7 +89,7 @@ def area_playlist(
     return AreaPlaylistsPublic(
         area_id=area_id,
         date=wanted,
-        data=[public(t) for t in timelines],
+        data=[playlist_public(t) for t in timelines],
         count=len(timelines),
         stations_without_build=sorted(s for t in timelines if not t.stored for s in t.station_ids),
     )

@@ -26,7 +26,7 @@ FILE_NAME = "alerts.json"
 KEEP_AFTER_EXPIRY = timedelta(days=1)
 
 
-class AlertState(BaseModel):
+class LoggedAlert(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     expires: AwareDatetime
@@ -40,7 +40,7 @@ class AlertState(BaseModel):
 
 
 class _Stored(BaseModel):
-    alerts: dict[str, AlertState] = Field(default_factory=dict)
+    alerts: dict[str, LoggedAlert] = Field(default_factory=dict)
 
 
 Acknowledge = Callable[[AckEvent], None]
@@ -54,7 +54,7 @@ class AlertLog:
         # Bumped on every change: what depends on the log rebuilds when it moves.
         self.version = 0
 
-    def _load(self) -> dict[str, AlertState]:
+    def _load(self) -> dict[str, LoggedAlert]:
         try:
             return _Stored.model_validate_json(self._path.read_bytes()).alerts
         except FileNotFoundError:
@@ -75,7 +75,7 @@ class AlertLog:
         pushed: bool = False,
         files: list[ManifestFile] | None = None,
     ) -> None:
-        state = self._alerts.get(alert.id) or AlertState(expires=alert.expires)
+        state = self._alerts.get(alert.id) or LoggedAlert(expires=alert.expires)
         changed = alert.id not in self._alerts
         if pushed and state.pushed is None:
             state.pushed, state.files, changed = alert, list(files or []), True
@@ -106,7 +106,7 @@ class AlertLog:
     def cancel(self, alert_id: str, now: datetime) -> None:
         if alert_id not in self._alerts:  # cancelled before this station heard of it
             until = now + timedelta(days=8)
-            self._alerts[alert_id] = AlertState(expires=until)
+            self._alerts[alert_id] = LoggedAlert(expires=until)
         state = self._alerts[alert_id]
         if not state.cancelled:
             state.cancelled = True

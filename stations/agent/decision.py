@@ -86,7 +86,7 @@ class Decision:
     following: Entry | None = None
 
 
-class Timeline:
+class PlayoutTimeline:
     """Entries of every layer, sorted once; `decide` is then cheap to call at each change."""
 
     def __init__(self, entries: Sequence[Entry], volume_plan: Sequence[VolumeWindow]) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from audio.player import Player, PlayerEvent, PlayerState
-from stations.agent.decision import Decision, Entry, Timeline
+from stations.agent.decision import Decision, Entry, PlayoutTimeline
 from stations.agent.outbox import Outbox
 from stations.protocol import AsRunRecord, Result, Stage
 
@@ -60,7 +60,7 @@ class PlayoutEngine:
         *,
         player: Player,
         outbox: Outbox,
-        timeline: Callable[[datetime], Timeline | None],
+        timeline: Callable[[datetime], PlayoutTimeline | None],
         verified: Callable[[str], bool],
         source_for: Callable[[Entry], str],
         now: Callable[[], datetime],

@@ -13,7 +13,7 @@ from stations.agent.alert_log import AlertLog
 from stations.agent.alerts import alert_entries
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock
-from stations.agent.decision import Entry, Timeline, schedule_entries
+from stations.agent.decision import Entry, PlayoutTimeline, schedule_entries
 from stations.agent.engine import PlayoutEngine
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
@@ -35,7 +35,7 @@ class Playout:
         self._cache = cache
         self._clock = clock
         self._log = alert_log
-        self._built: tuple[Manifest, int, Timeline] | None = None
+        self._built: tuple[Manifest, int, PlayoutTimeline] | None = None
         self.engine = PlayoutEngine(
             player=player,
             outbox=outbox,
@@ -47,7 +47,7 @@ class Playout:
             observe=self._observe,
         )
 
-    def timeline(self, now: datetime) -> Timeline | None:
+    def timeline(self, now: datetime) -> PlayoutTimeline | None:
         """The saved manifest's timeline with the alerts this station holds: rebuilt when
         the manifest or the alert log moves."""
         manifest = self._manifests.current
@@ -63,7 +63,7 @@ class Playout:
                 plays_test_alerts=manifest.plays_test_alerts,
                 cancelled=self._log.cancelled(),
             )
-            timeline = Timeline(entries, manifest.volume_plan)
+            timeline = PlayoutTimeline(entries, manifest.volume_plan)
             built = self._built = (manifest, self._log.version, timeline)
         return built[2]
 

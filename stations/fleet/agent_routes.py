@@ -65,7 +65,7 @@ def _parts(request: Request) -> Parts:
     summary="Trade a one-time enrolment code for a station token",
 )
 def enroll(session: SessionDep, clock: ClockDep, request: EnrollRequest) -> EnrollReply:
-    enrolled = enrolment.enroll(session=session, request=request, now=clock.now())
+    enrolled = enrolment.redeem_code(session=session, request=request, now=clock.now())
     session.commit()
     return EnrollReply(station_id=enrolled.station_id, token=enrolled.token)
 

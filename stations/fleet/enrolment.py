@@ -69,7 +69,7 @@ class Enrolled:
     token: str
 
 
-def enroll(*, session: Session, request: EnrollRequest, now: datetime) -> Enrolled:
+def redeem_code(*, session: Session, request: EnrollRequest, now: datetime) -> Enrolled:
     """Trade a valid code for a station token; the station's earlier token stops working."""
     # One statement claims the code, so two agents racing with it cannot both get in.
     station_id = session.execute(

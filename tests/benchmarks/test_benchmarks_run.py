@@ -20,7 +20,7 @@ def test_build_benchmark_runs() -> None:
 
 def test_shared_and_naive_builds_agree() -> None:
     from benchmarks import build
-    from playlists.schedule.serialize import timeline_bytes
+    from playlists.builder.serialize import timeline_bytes
 
     communes = build.nation(2)
     shared, naive = build.shared_build(communes, 2), build.naive_build(communes, 2)

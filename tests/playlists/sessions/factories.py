@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import time
 
 from core.audit.chain import Actor
+from playlists.builder.recurrence import Recurrence, Repeat
 from playlists.content.models import ContentKind, ContentStatus
-from playlists.schedule.recurrence import Recurrence, Repeat
 from playlists.sessions import crud, queue
 from playlists.sessions.models import QueueIn, SessionIn
 from tests.playlists.content.factories import make_item

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import select
 
+from playlists.builder.domain import QuietHours
 from playlists.content.models import ContentStatus
-from playlists.schedule.domain import QuietHours
 from playlists.sessions.models import PolicyIn
 from playlists.sessions.policy import set_policy
 from playlists.timelines.inputs import load_plan

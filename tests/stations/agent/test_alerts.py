@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from stations.agent.alerts import alert_entries
-from stations.agent.decision import Entry, Layer, Timeline
+from stations.agent.decision import Entry, Layer, PlayoutTimeline
 from stations.protocol import AlertRepeat, ManifestAlert
 from tests.audio.fake_player import Call
 from tests.stations.agent.test_decision import at, entry, ok
@@ -135,7 +135,7 @@ def test_an_alert_that_expires_before_it_starts_yields_nothing() -> None:
 
 def test_an_expired_alert_never_starts() -> None:
     repeated = alert(lasts=1800, repeat=AlertRepeat(count=10, interval_s=600))
-    timeline = Timeline(entries(repeated), [])
+    timeline = PlayoutTimeline(entries(repeated), [])
     assert timeline.decide(at(1800), ok(*entries(repeated))).entry is None
     assert timeline.decide(at(7200), ok(*entries(repeated))).entry is None
 

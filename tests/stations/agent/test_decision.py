@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from stations.agent.decision import Entry, Layer, Timeline
+from stations.agent.decision import Entry, Layer, PlayoutTimeline
 from stations.protocol import VolumeWindow
 
 T0 = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)  # 05:30 in Hà Nội
@@ -47,7 +47,7 @@ def plan(*windows: tuple[float, float, int]) -> list[VolumeWindow]:
 
 def test_soft_items_chain_and_the_next_is_known_for_a_gapless_start() -> None:
     a, b = entry("a", 0, 30), entry("b", 30, 45)
-    timeline = Timeline([a, b], [])
+    timeline = PlayoutTimeline([a, b], [])
     first = timeline.decide(at(10), ok(a, b))
     assert first.entry == a and first.offset_s == 10
     assert first.following == b and first.next_change == at(30)
@@ -57,7 +57,7 @@ def test_soft_items_chain_and_the_next_is_known_for_a_gapless_start() -> None:
 
 def test_a_hard_item_cuts_what_plays() -> None:
     soft, hard = entry("soft", 0, 120), entry("hard", 60, 30)
-    timeline = Timeline([soft, hard], [])
+    timeline = PlayoutTimeline([soft, hard], [])
     assert timeline.decide(at(59.9), ok(soft, hard)).next_change == at(60)
     cut = timeline.decide(at(60), ok(soft, hard))
     assert cut.entry == hard and cut.offset_s == 0
@@ -68,7 +68,7 @@ def test_a_hard_item_cuts_what_plays() -> None:
 
 def test_after_a_sessions_last_item_there_is_silence_until_the_next() -> None:
     last, tomorrow = entry("last", 0, 30), entry("tomorrow", 86_400, 30)
-    timeline = Timeline([last, tomorrow], plan((0, 1800, 80)))
+    timeline = PlayoutTimeline([last, tomorrow], plan((0, 1800, 80)))
     after = timeline.decide(at(31), ok(last, tomorrow))
     assert after.entry is None and after.unplayable is None
     assert after.next_change == at(1800)  # the session's end, then tomorrow's item
@@ -77,7 +77,7 @@ def test_after_a_sessions_last_item_there_is_silence_until_the_next() -> None:
 
 def test_joining_part_way_after_a_restart() -> None:
     item = entry("long", 0, 600)
-    decision = Timeline([item], []).decide(at(437.25), ok(item))
+    decision = PlayoutTimeline([item], []).decide(at(437.25), ok(item))
     assert (
         decision.entry == item and decision.offset_s == 437.25 and decision.next_change == at(600)
     )
@@ -85,7 +85,7 @@ def test_joining_part_way_after_a_restart() -> None:
 
 def test_an_item_whose_file_is_not_verified_is_not_played() -> None:
     missing, next_one = entry("missing", 0, 30), entry("next", 30, 30)
-    timeline = Timeline([missing, next_one], [])
+    timeline = PlayoutTimeline([missing, next_one], [])
     decision = timeline.decide(at(5), ok(next_one))
     assert decision.entry is None and decision.unplayable == missing
     assert decision.next_change == at(30)
@@ -94,26 +94,26 @@ def test_an_item_whose_file_is_not_verified_is_not_played() -> None:
 
 def test_a_relay_is_played_as_a_stream_without_a_file() -> None:
     relay = entry("vov", 0, 900, kind="relay")
-    decision = Timeline([relay], []).decide(at(100), set())
+    decision = PlayoutTimeline([relay], []).decide(at(100), set())
     assert decision.entry == relay and decision.entry.url.startswith("http")
     assert decision.offset_s == 100
 
 
 def test_the_volume_plan_sets_the_schedules_volume() -> None:
     a, b = entry("a", 0, 60, volume=80), entry("b", 60, 60, volume=80)
-    timeline = Timeline([a, b], plan((0, 60, 40), (60, 120, 100)))
+    timeline = PlayoutTimeline([a, b], plan((0, 60, 40), (60, 120, 100)))
     assert timeline.decide(at(10), ok(a, b)).volume == 40
     assert timeline.decide(at(70), ok(a, b)).volume == 100
-    muted = Timeline([a], plan((0, 60, 0)))
+    muted = PlayoutTimeline([a], plan((0, 60, 0)))
     assert muted.decide(at(10), ok(a)).volume == 0  # 0 is a volume, not "no plan"
-    assert Timeline([a], []).decide(at(10), ok(a)).volume == 80  # no plan: the item's own
+    assert PlayoutTimeline([a], []).decide(at(10), ok(a)).volume == 80  # no plan: the item's own
 
 
 def test_higher_layers_preempt_then_hand_back_by_the_clock() -> None:
     bulletin = entry("bulletin", 0, 600)
     priority = entry("priority", 100, 60, layer=Layer.priority, volume=90)
     storm = entry("storm", 120, 30, layer=Layer.emergency, volume=100)
-    timeline = Timeline([bulletin, priority, storm], plan((0, 1800, 70)))
+    timeline = PlayoutTimeline([bulletin, priority, storm], plan((0, 1800, 70)))
     verified = ok(bulletin, priority, storm)
     assert timeline.decide(at(99), verified).next_change == at(100)
     interrupted = timeline.decide(at(100), verified)
@@ -132,5 +132,5 @@ def test_higher_layers_preempt_then_hand_back_by_the_clock() -> None:
 
 def test_an_emergency_plays_even_when_nothing_is_scheduled() -> None:
     storm = entry("storm", 0, 30, layer=Layer.emergency, volume=100)
-    decision = Timeline([storm], []).decide(at(1), ok(storm))
+    decision = PlayoutTimeline([storm], []).decide(at(1), ok(storm))
     assert decision.entry == storm and decision.volume == 100 and decision.preempted == ()

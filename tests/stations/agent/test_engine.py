@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stations.agent.decision import Entry, Layer, Timeline
+from stations.agent.decision import Entry, Layer, PlayoutTimeline
 from stations.agent.engine import PlayoutEngine
 from stations.agent.outbox import Outbox
 from stations.protocol import AsRunRecord
@@ -30,7 +30,7 @@ class Rig:
         self.player = FakePlayer()
         self.clock = at(0)  # what the engine's clock says when the player reports
         self.outbox = Outbox(tmp_path / "outbox.sqlite3")
-        self.timeline = Timeline(entries, volume_plan or [])
+        self.timeline = PlayoutTimeline(entries, volume_plan or [])
         self.verified = ok(*entries) if verified is None else verified
         self.engine = PlayoutEngine(
             player=self.player,

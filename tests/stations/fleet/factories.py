@@ -28,7 +28,7 @@ def enrol(world: World, station_id: int) -> str:
     """Enrol an agent for the station; returns its token."""
     code = enrollment_code(world, station_id)
     with world.database.session(write=True) as session:
-        enrolled = enrolment.enroll(
+        enrolled = enrolment.redeem_code(
             session=session,
             request=EnrollRequest(code=code, hardware_id="pi-test", agent_version="test"),
             now=now(),

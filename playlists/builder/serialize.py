@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from playlists.schedule.domain import BuildWarning, SessionWindow, Timeline, TimelineItem
+from playlists.builder.domain import BuildWarning, SessionWindow, Timeline, TimelineItem
 
 # Bumped whenever the builder or this format gives different bytes for the same inputs:
 # the server then rebuilds every station at once instead of at the next local midnight.

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from playlists.schedule.builder import build_day
-from playlists.schedule.domain import DayInputs
-from playlists.schedule.localtime import day_bounds
-from tests.playlists.schedule.helpers import content, hard, session, soft
+from playlists.builder.day import build_day
+from playlists.builder.domain import DayInputs
+from playlists.builder.localtime import day_bounds
+from tests.playlists.builder.helpers import content, hard, session, soft
 
 
 def _inputs(zone: str) -> DayInputs:

@@ -8,10 +8,10 @@ from enum import IntEnum, StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from playlists.schedule.recurrence import Recurrence
+from playlists.builder.recurrence import Recurrence
 
 
-class Tier(IntEnum):
+class TierRank(IntEnum):
     """Circular 39/2020: lower value plays first."""
 
     emergency = 0
@@ -32,7 +32,7 @@ class Frozen(BaseModel):
 class ContentSpec(Frozen):
     id: int
     title: str
-    tier: Tier
+    tier: TierRank
     duration_s: float | None  # None for relays: the queue entry gives the length
     sha256: str | None = None
     stream_url: str | None = None
@@ -119,7 +119,7 @@ class TimelineItem:
     start: datetime
     duration_s: float
     timing: Timing
-    tier: Tier
+    tier: TierRank
     volume: int
     content_id: int
     queue_id: int

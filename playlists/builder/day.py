@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from playlists.schedule.domain import (
+from playlists.builder.domain import (
     BuildWarning,
     ContentSpec,
     DayInputs,
@@ -22,12 +22,12 @@ from playlists.schedule.domain import (
     QueueSpec,
     SessionSpec,
     SessionWindow,
-    Tier,
+    TierRank,
     Timeline,
     TimelineItem,
     Timing,
 )
-from playlists.schedule.localtime import local_to_utc
+from playlists.builder.localtime import local_to_utc
 
 Interval = tuple[datetime, datetime]
 
@@ -238,14 +238,14 @@ def _fixed_item(
     if not content.valid_during(start, end):
         state.warn("outside_validity", "the content is not valid at that time", entry=entry)
         return None
-    if content.tier != Tier.emergency and state.day_off:
+    if content.tier != TierRank.emergency and state.day_off:
         state.warn("day_off", f"nothing but emergencies on {state.day} by policy", entry=entry)
         return None
     owner = state.owners.get(entry.owner_id) if entry.owner_id is not None else None
     if owner is not None and not owner.enabled:
         state.warn("session_disabled", f"session #{owner.id} is disabled", entry=entry)
         return None
-    if content.tier != Tier.emergency and state.in_quiet_hours(start, end):
+    if content.tier != TierRank.emergency and state.in_quiet_hours(start, end):
         state.warn("in_quiet_hours", "falls in quiet hours", entry=entry)
         return None
     clash = next((p for p in placed if start < p.end and end > p.start), None)

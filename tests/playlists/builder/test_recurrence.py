@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from playlists.schedule.recurrence import Recurrence, Repeat
+from playlists.builder.recurrence import Recurrence, Repeat
 
 MON = date(2026, 11, 30)  # a Monday
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from playlists.schedule.builder import build_day
-from playlists.schedule.domain import DayInputs, PolicySpec, QuietHours, Tier, Timing
-from playlists.schedule.serialize import timeline_bytes
-from tests.playlists.schedule.helpers import content, hard, once, session, soft
+from playlists.builder.day import build_day
+from playlists.builder.domain import DayInputs, PolicySpec, QuietHours, TierRank, Timing
+from playlists.builder.serialize import timeline_bytes
+from tests.playlists.builder.helpers import content, hard, once, session, soft
 
 DAY = date(2026, 12, 1)  # a Tuesday
 HCM = "Asia/Ho_Chi_Minh"
@@ -27,7 +27,7 @@ def _inputs(**overrides: object) -> DayInputs:
 def test_soft_items_follow_each_other_priority_first() -> None:
     inputs = _inputs(
         sessions=(session(1, "05:30", 15),),
-        content=(content(10, 120), content(11, 60, Tier.priority), content(12, 30)),
+        content=(content(10, 120), content(11, 60, TierRank.priority), content(12, 30)),
         queue=(soft(100, 10, 1, order=1), soft(101, 11, 1, order=2), soft(102, 12, 1, order=3)),
     )
     timeline = build_day(inputs, DAY)
@@ -81,7 +81,7 @@ def test_quiet_hours_allow_only_emergencies() -> None:
     inputs = _inputs(
         policy=policy,
         sessions=(session(1, "22:00", 30), session(2, "04:45", 30)),
-        content=(content(10, 60), content(11, 60, Tier.emergency)),
+        content=(content(10, 60), content(11, 60, TierRank.emergency)),
         queue=(hard(100, 10, "23:00"), hard(101, 11, "23:30"), soft(102, 10, 2)),
     )
     timeline = build_day(inputs, DAY)
@@ -136,7 +136,7 @@ def test_missing_content_is_reported() -> None:
 def test_input_order_does_not_change_a_byte() -> None:
     parts = {
         "sessions": (session(1, "05:30", 15), session(2, "17:00", 30)),
-        "content": (content(10, 100), content(11, 50, Tier.priority), content(12, 70)),
+        "content": (content(10, 100), content(11, 50, TierRank.priority), content(12, 70)),
         "queue": (soft(100, 10, 1), soft(101, 11, 1), soft(102, 12, 2), hard(103, 12, "05:35")),
     }
     forward = _inputs(**parts)
@@ -150,7 +150,7 @@ def test_fixed_items_keep_days_off_and_their_session_being_disabled() -> None:
     inputs = _inputs(
         policy=PolicySpec(days_off=frozenset({5, 6})),
         sessions=(disabled,),
-        content=(content(10, 60), content(11, 60, Tier.emergency)),
+        content=(content(10, 60), content(11, 60, TierRank.emergency)),
         queue=(
             hard(1, 10, "06:00"),
             hard(2, 11, "07:00"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from playlists.schedule.domain import ContentSpec, QueueSpec, SessionSpec, Tier
-from playlists.schedule.recurrence import Recurrence, Repeat
+from playlists.builder.domain import ContentSpec, QueueSpec, SessionSpec, TierRank
+from playlists.builder.recurrence import Recurrence, Repeat
 
 DAILY = Recurrence(repeat=Repeat.daily)
 
@@ -24,7 +24,7 @@ def session(
 
 
 def content(
-    id: int, seconds: float | None, tier: Tier = Tier.normal, **extra: object
+    id: int, seconds: float | None, tier: TierRank = TierRank.normal, **extra: object
 ) -> ContentSpec:
     return ContentSpec(
         id=id,

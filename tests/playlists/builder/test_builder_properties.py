@@ -10,19 +10,19 @@ from zoneinfo import ZoneInfo
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from playlists.schedule.builder import build_day
-from playlists.schedule.domain import (
+from playlists.builder.day import build_day
+from playlists.builder.domain import (
     ContentSpec,
     DayInputs,
     PolicySpec,
     QueueSpec,
     QuietHours,
     SessionSpec,
-    Tier,
+    TierRank,
     Timing,
 )
-from playlists.schedule.recurrence import Recurrence, Repeat
-from playlists.schedule.serialize import timeline_bytes
+from playlists.builder.recurrence import Recurrence, Repeat
+from playlists.builder.serialize import timeline_bytes
 
 DAILY = Recurrence(repeat=Repeat.daily)
 # Ordinary days and both daylight-saving changes in Berlin.
@@ -55,7 +55,7 @@ def day_inputs(draw: st.DrawFn) -> tuple[DayInputs, date]:
             ContentSpec(
                 id=i,
                 title=f"c{i}",
-                tier=draw(st.sampled_from(list(Tier))),
+                tier=draw(st.sampled_from(list(TierRank))),
                 duration_s=draw(st.integers(10, 900)),
                 valid_until=valid_until,
             )
@@ -165,7 +165,7 @@ def test_builder_properties(case: tuple[DayInputs, date]) -> None:
     # Quiet hours hold nothing but emergencies.
     for q_start, q_end in _quiet(inputs, day):
         for item in items:
-            if item.tier != Tier.emergency:
+            if item.tier != TierRank.emergency:
                 assert not (item.start < q_end and item.end > q_start)
     # Tiers are ordered within a session.
     for session_id in on_air:
