@@ -20,7 +20,7 @@ from alerts.models import (
     AlertType,
 )
 from core.areas.models import Area
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Subject, record
 from core.errors import Conflict, Invalid, NotFound
 from stations.models import Station, StationGroup
 from stations.reach import stations_reached
@@ -113,7 +113,14 @@ def create_alert(
     )
     session.add(alert)
     session.flush()
-    _audit(session, alert, actor, "alert.create", before=None, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="alert.create",
+        subject=Subject("alert", alert.id, alert.area_id),
+        now=now,
+        after=_snapshot(alert),
+    )
     return alert
 
 
@@ -141,7 +148,15 @@ def issue(
         rows = [{"alert_id": alert.id, "station_id": s} for s in stations]
         session.execute(insert(AlertDelivery), rows)
     action = "alert.issue_single_confirmation" if single else "alert.issue"
-    _audit(session, alert, actor, action, before=before, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        subject=Subject("alert", alert.id, alert.area_id),
+        now=now,
+        before=before,
+        after=_snapshot(alert),
+    )
     return stations
 
 
@@ -152,7 +167,15 @@ def reject_alert(*, session: Session, alert: Alert, actor: Actor, now: datetime)
     alert.state = AlertState.rejected.value
     alert.ended_at = now
     session.add(alert)
-    _audit(session, alert, actor, "alert.reject", before=before, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action="alert.reject",
+        subject=Subject("alert", alert.id, alert.area_id),
+        now=now,
+        before=before,
+        after=_snapshot(alert),
+    )
 
 
 def active_alerts(*, session: Session, now: datetime) -> list[Alert]:
@@ -212,30 +235,16 @@ def _end(session: Session, earlier: Alert, *, by: Alert, actor: Actor, now: date
     earlier.state = (AlertState.cancelled if cancelled else AlertState.superseded).value
     earlier.ended_at, earlier.ended_by = now, by.id
     session.add(earlier)
-    _audit(session, earlier, actor, f"alert.{earlier.state}", before=before, now=now)
+    record(
+        session=session,
+        actor=actor,
+        action=f"alert.{earlier.state}",
+        subject=Subject("alert", earlier.id, earlier.area_id),
+        now=now,
+        before=before,
+        after=_snapshot(earlier),
+    )
 
 
 def _snapshot(alert: Alert) -> dict[str, object]:
     return alert.model_dump(mode="json")
-
-
-def _audit(
-    session: Session,
-    alert: Alert,
-    actor: Actor,
-    action: str,
-    *,
-    before: dict[str, object] | None,
-    now: datetime,
-) -> None:
-    record(
-        session=session,
-        actor=actor,
-        action=action,
-        object_type="alert",
-        object_id=alert.id,
-        area_id=alert.area_id,
-        before=before,
-        after=_snapshot(alert),
-        now=now,
-    )

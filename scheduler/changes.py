@@ -2,81 +2,52 @@
 
 Every change a person makes is an audit event, written in the same transaction as the
 change, with gap-free ids (DESIGN.md). So the keeper follows the audit chain instead of
-asking every route to remember to signal it: whatever changed content, sessions, the
-queue, policy, areas, stations or groups is in the chain, and a crashed keeper resumes
-from its cursor. Events of other kinds (users, sign-ins) touch no playlist.
+asking every route to remember to signal it, and a crashed keeper resumes from its cursor.
+Each data function that changes what plays names it on purpose in the event's `affects`
+(core.audit.chain.Affects); the keeper reads that, never the changed objects' fields.
+Events of other kinds (users, sign-ins, alerts) touch no playlist.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core.audit.chain import Affects
 from core.audit.models import AuditEvent
 from core.db import chunks
 from playlists.sessions.models import QueueEntry, SessionTarget
 from stations.reach import stations_reached
 
+log = logging.getLogger(__name__)
 
-@dataclass(slots=True)
-class Scope:
-    """What a batch of changes touched, before it is resolved to stations."""
-
-    area_ids: set[int] = field(default_factory=set)  # subtrees
-    group_ids: set[int] = field(default_factory=set)
-    station_ids: set[int] = field(default_factory=set)
-    session_ids: set[int] = field(default_factory=set)
-    lineage_ids: set[int] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return any(
-            (self.area_ids, self.group_ids, self.station_ids, self.session_ids, self.lineage_ids)
-        )
+# The kinds of object whose changes decide what plays: their events must say what they
+# affect. One that does not (a bug) makes the keeper rebuild every station, never none.
+TRACKED_KINDS = frozenset(
+    {"area", "area_policy", "station", "station_group", "content", "session", "queue"}
+)
 
 
-def _sides(event: AuditEvent) -> list[dict[str, Any]]:
-    sides = (json.loads(event.before_json), json.loads(event.after_json))
-    return [side for side in sides if isinstance(side, dict)]
-
-
-def _ints(sides: list[dict[str, Any]], key: str) -> set[int]:
-    found: set[int] = set()
-    for side in sides:
-        value = side.get(key)
-        if isinstance(value, list):
-            found.update(v for v in value if isinstance(v, int))
-        elif isinstance(value, int):
-            found.add(value)
-    return found
-
-
-def scope_of(events: Iterable[AuditEvent]) -> Scope:
-    scope = Scope()
+def scope_of(events: Iterable[AuditEvent]) -> Affects | None:
+    """What the events affect together; None when one of a tracked kind does not say,
+    which means every station."""
+    scope = Affects()
     for event in events:
-        sides = _sides(event)
-        kind = event.object_type
-        if kind == "session":
-            scope.session_ids.add(int(event.object_id))
-            scope.area_ids |= _ints(sides, "target_area_ids")
-            scope.group_ids |= _ints(sides, "target_group_ids")
-        elif kind == "queue":
-            scope.session_ids |= _ints(sides, "session_id")
-        elif kind == "content":
-            scope.lineage_ids |= _ints(sides, "lineage_id")
-        elif kind in ("area", "area_policy"):
-            scope.area_ids.add(int(event.object_id))
-        elif kind == "station":
-            scope.station_ids.add(int(event.object_id))
-        elif kind == "station_group":
-            scope.station_ids |= _ints(sides, "station_ids")
+        if event.affects_json is not None:
+            scope |= Affects.from_json(event.affects_json)
+        elif event.object_type in TRACKED_KINDS:
+            log.error(
+                "audit event #%d (%s) names nothing it affects: rebuilding every station",
+                event.id,
+                event.action,
+            )
+            return None
     return scope
 
 
-def stations_in(*, session: Session, scope: Scope) -> set[int]:
+def stations_in(*, session: Session, scope: Affects) -> set[int]:
     """The stations, as they are now, that the scope touches."""
     sessions = set(scope.session_ids)
     for batch in chunks(sorted(scope.lineage_ids)):

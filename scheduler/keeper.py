@@ -67,7 +67,8 @@ class PlaylistKeeper:
                 .where(col(AuditEvent.id) > seen.audit_cursor, col(AuditEvent.id) <= head)
                 .order_by(col(AuditEvent.id))
             ).all()
-            stations = stations_in(session=read, scope=scope_of(events))
+            scope = scope_of(events)
+            stations = None if scope is None else stations_in(session=read, scope=scope)
             return self._build(read, seen, stations, None, head=head)
 
     def rebuild_all(self, progress: Progress | None = None) -> TickReport | None:

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Affects, Subject, record
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
@@ -27,28 +27,17 @@ from stations.models import (
 )
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    kind: str,
-    object_id: object,
-    area_id: int,
-    before: Any,
-    after: Any,
-    now: datetime,
-) -> None:
-    record(
-        session=session,
-        actor=actor,
-        action=action,
-        object_type=kind,
-        object_id=object_id,
-        area_id=area_id,
-        before=before,
-        after=after,
-        now=now,
-    )
+def _station_subject(station: Station) -> Subject:
+    return Subject("station", station.id, station.area_id)
+
+
+def _group_subject(group: StationGroup) -> Subject:
+    return Subject("station_group", group.id, group.area_id)
+
+
+def _members_affected(*sides: dict[str, Any] | None) -> Affects:
+    """A group's change touches the stations it held before and those it holds after."""
+    return Affects.of(stations=[s for side in sides if side for s in side["station_ids"]])
 
 
 def get_station(*, session: Session, station_id: int) -> Station:
@@ -80,16 +69,14 @@ def create_station(
     station = Station(**station_in.model_dump(), created_at=now)
     session.add(station)
     session.flush()
-    _audit(
-        session,
-        actor,
-        "station.create",
-        "station",
-        station.id,
-        station.area_id,
-        None,
-        _station_json(station),
-        now,
+    record(
+        session=session,
+        actor=actor,
+        action="station.create",
+        subject=_station_subject(station),
+        now=now,
+        after=_station_json(station),
+        affects=Affects.of(stations=[station.id]),
     )
     return station
 
@@ -107,16 +94,15 @@ def update_station(
     session.flush()
     if moved:
         _leave_groups_out_of_reach(session, station, actor, now)
-    _audit(
-        session,
-        actor,
-        "station.update",
-        "station",
-        station.id,
-        station.area_id,
-        before,
-        _station_json(station),
-        now,
+    record(
+        session=session,
+        actor=actor,
+        action="station.update",
+        subject=_station_subject(station),
+        now=now,
+        before=before,
+        after=_station_json(station),
+        affects=Affects.of(stations=[station.id]),
     )
     return station
 
@@ -145,23 +131,28 @@ def _leave_groups_out_of_reach(
         )
         session.flush()
         after = group_public(session, group).model_dump(mode="json")
-        _audit(
-            session,
-            actor,
-            "group.station_moved_out",
-            "station_group",
-            group.id,
-            group.area_id,
-            before,
-            after,
-            now,
+        record(
+            session=session,
+            actor=actor,
+            action="group.station_moved_out",
+            subject=_group_subject(group),
+            now=now,
+            before=before,
+            after=after,
+            affects=Affects.of(stations=[station.id]),
         )
 
 
 def delete_station(*, session: Session, station: Station, actor: Actor, now: datetime) -> None:
     before = _station_json(station)
-    _audit(
-        session, actor, "station.delete", "station", station.id, station.area_id, before, None, now
+    record(
+        session=session,
+        actor=actor,
+        action="station.delete",
+        subject=_station_subject(station),
+        now=now,
+        before=before,
+        affects=Affects.of(stations=[station.id]),
     )
     session.delete(station)
     session.flush()
@@ -229,16 +220,15 @@ def create_group(
     session.add(group)
     session.flush()
     _set_members(session, group, group_in.station_ids)
-    _audit(
-        session,
-        actor,
-        "group.create",
-        "station_group",
-        group.id,
-        group.area_id,
-        None,
-        group_public(session, group).model_dump(mode="json"),
-        now,
+    after = group_public(session, group).model_dump(mode="json")
+    record(
+        session=session,
+        actor=actor,
+        action="group.create",
+        subject=_group_subject(group),
+        now=now,
+        after=after,
+        affects=_members_affected(after),
     )
     return group
 
@@ -259,24 +249,30 @@ def update_group(
         _set_members(session, group, group_in.station_ids)
     session.add(group)
     session.flush()
-    _audit(
-        session,
-        actor,
-        "group.update",
-        "station_group",
-        group.id,
-        group.area_id,
-        before,
-        group_public(session, group).model_dump(mode="json"),
-        now,
+    after = group_public(session, group).model_dump(mode="json")
+    record(
+        session=session,
+        actor=actor,
+        action="group.update",
+        subject=_group_subject(group),
+        now=now,
+        before=before,
+        after=after,
+        affects=_members_affected(before, after),
     )
     return group
 
 
 def delete_group(*, session: Session, group: StationGroup, actor: Actor, now: datetime) -> None:
     before = group_public(session, group).model_dump(mode="json")
-    _audit(
-        session, actor, "group.delete", "station_group", group.id, group.area_id, before, None, now
+    record(
+        session=session,
+        actor=actor,
+        action="group.delete",
+        subject=_group_subject(group),
+        now=now,
+        before=before,
+        affects=_members_affected(before),
     )
     session.delete(group)
     session.flush()

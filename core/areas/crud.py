@@ -9,7 +9,7 @@ from sqlalchemy import String, func, literal, update
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area, AreaCreate, AreaPublic, AreaUpdate
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Affects, Subject, record
 from core.auth.models import RoleAssignment, User
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
@@ -52,32 +52,26 @@ def create_area(*, session: Session, area_in: AreaCreate, actor: Actor, now: dat
     data = area_in.model_dump(exclude={"timezone"})
     area = Area(**data, timezone=area_in.timezone or parent.timezone, created_at=now)
     _insert(session, area, parent)
-    _audit(session, actor, "area.create", area, None, _snapshot(area), now)
-    return area
-
-
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    area: Area,
-    before: dict[str, object] | None,
-    after: dict[str, object] | None,
-    now: datetime,
-) -> None:
-    # Filed under the parent, the area whose admins make these changes, so the history
-    # stays readable after the area itself is deleted.
     record(
         session=session,
         actor=actor,
-        action=action,
-        object_type="area",
-        object_id=area.id,
-        area_id=area.parent_id,
-        before=before,
-        after=after,
+        action="area.create",
+        subject=_subject(area),
         now=now,
+        after=_snapshot(area),
+        affects=_affects(area),
     )
+    return area
+
+
+def _subject(area: Area) -> Subject:
+    # Filed under the parent, the area whose admins make these changes, so the history
+    # stays readable after the area itself is deleted.
+    return Subject("area", area.id, area.parent_id)
+
+
+def _affects(area: Area) -> Affects:
+    return Affects.of(areas=[area.id])
 
 
 def create_root_area(
@@ -93,7 +87,15 @@ def create_root_area(
     _check_code_free(session, code)
     area = Area(name=name, level=level, code=code, timezone=timezone, created_at=now)
     _insert(session, area, None)
-    _audit(session, actor, "area.create", area, None, _snapshot(area), now)
+    record(
+        session=session,
+        actor=actor,
+        action="area.create",
+        subject=_subject(area),
+        now=now,
+        after=_snapshot(area),
+        affects=_affects(area),
+    )
     return area
 
 
@@ -111,7 +113,16 @@ def update_area(
         setattr(area, key, value)
     session.add(area)
     session.flush()
-    _audit(session, actor, "area.update", area, before, _snapshot(area), now)
+    record(
+        session=session,
+        actor=actor,
+        action="area.update",
+        subject=_subject(area),
+        now=now,
+        before=before,
+        after=_snapshot(area),
+        affects=_affects(area),
+    )
     return area
 
 
@@ -143,7 +154,15 @@ def delete_area(*, session: Session, area: Area, actor: Actor, now: datetime) ->
     if session.exec(held).first() is not None:
         raise Conflict(f"roles are held in area #{area.id}: remove those roles first")
     before = _snapshot(area)
-    _audit(session, actor, "area.delete", area, before, None, now)
+    record(
+        session=session,
+        actor=actor,
+        action="area.delete",
+        subject=_subject(area),
+        now=now,
+        before=before,
+        affects=_affects(area),
+    )
     session.delete(area)
     session.flush()
 

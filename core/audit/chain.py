@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,28 +28,109 @@ class Actor:
     name: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class Affects:
+    """What a change touches on the air, named on purpose by the data function that makes
+    it and filed with its audit event: the playlist keeper rebuilds the stations these
+    reach (scheduler/changes.py), whatever the changed objects' public fields are called."""
+
+    area_ids: frozenset[int] = field(default_factory=frozenset)  # area subtrees
+    group_ids: frozenset[int] = field(default_factory=frozenset)
+    station_ids: frozenset[int] = field(default_factory=frozenset)
+    session_ids: frozenset[int] = field(default_factory=frozenset)
+    lineage_ids: frozenset[int] = field(default_factory=frozenset)  # content lineages
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        areas: Iterable[int | None] = (),
+        groups: Iterable[int | None] = (),
+        stations: Iterable[int | None] = (),
+        sessions: Iterable[int | None] = (),
+        lineages: Iterable[int | None] = (),
+    ) -> Affects:
+        def ids(values: Iterable[int | None]) -> frozenset[int]:
+            return frozenset(v for v in values if v is not None)
+
+        return cls(
+            area_ids=ids(areas),
+            group_ids=ids(groups),
+            station_ids=ids(stations),
+            session_ids=ids(sessions),
+            lineage_ids=ids(lineages),
+        )
+
+    def __or__(self, other: Affects) -> Affects:
+        return Affects(
+            area_ids=self.area_ids | other.area_ids,
+            group_ids=self.group_ids | other.group_ids,
+            station_ids=self.station_ids | other.station_ids,
+            session_ids=self.session_ids | other.session_ids,
+            lineage_ids=self.lineage_ids | other.lineage_ids,
+        )
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.area_ids, self.group_ids, self.station_ids, self.session_ids, self.lineage_ids)
+        )
+
+    def to_json(self) -> str:
+        return canonical_json(
+            {
+                "areas": sorted(self.area_ids),
+                "groups": sorted(self.group_ids),
+                "stations": sorted(self.station_ids),
+                "sessions": sorted(self.session_ids),
+                "lineages": sorted(self.lineage_ids),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Affects:
+        data = json.loads(text)
+        return cls.of(
+            areas=data.get("areas", ()),
+            groups=data.get("groups", ()),
+            stations=data.get("stations", ()),
+            sessions=data.get("sessions", ()),
+            lineages=data.get("lineages", ()),
+        )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a change was made to: its kind, its id, and the area its history is filed under
+    (read in that area's scope)."""
+
+    kind: str
+    id: object
+    area_id: int | None
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def event_hash(event: AuditEvent) -> str:
-    material = canonical_json(
-        {
-            "id": event.id,
-            "occurred_at": event.occurred_at.isoformat(),
-            "actor_id": event.actor_id,
-            "actor_name": event.actor_name,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "area_id": event.area_id,
-            "area_path": event.area_path,
-            "before": event.before_json,
-            "after": event.after_json,
-            "prev_hash": event.prev_hash,
-        }
-    )
-    return hashlib.sha256(material.encode()).hexdigest()
+    fields: dict[str, Any] = {
+        "id": event.id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "area_id": event.area_id,
+        "area_path": event.area_path,
+        "before": event.before_json,
+        "after": event.after_json,
+        "prev_hash": event.prev_hash,
+    }
+    # Only when present, so events written before the change feed existed verify as before.
+    if event.affects_json is not None:
+        fields["affects"] = event.affects_json
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
 def record(
@@ -57,14 +138,16 @@ def record(
     session: Session,
     actor: Actor,
     action: str,
-    object_type: str,
-    object_id: object,
-    area_id: int | None,
-    before: Any,
-    after: Any,
+    subject: Subject,
     now: datetime,
+    before: Any = None,
+    after: Any = None,
+    affects: Affects | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; it commits or rolls back with the change."""
+    """Append one event in the caller's transaction; it commits or rolls back with the change.
+
+    The one way to record a change a person made. `affects` names what the change touches
+    on the air (nothing, for users, sign-ins and alerts)."""
     head = _locked_head(session)
     event = AuditEvent(
         id=head.last_event_id + 1,
@@ -73,12 +156,13 @@ def record(
         actor_id=actor.id,
         actor_name=actor.name,
         action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        area_id=area_id,
-        area_path=_area_path(session, area_id),
+        object_type=subject.kind,
+        object_id=str(subject.id),
+        area_id=subject.area_id,
+        area_path=_area_path(session, subject.area_id),
         before_json=canonical_json(before),
         after_json=canonical_json(after),
+        affects_json=affects.to_json() if affects is not None else None,
         prev_hash=head.last_hash,
         hash="",
     )

@@ -39,6 +39,9 @@ class AuditEvent(SQLModel, table=True):
     # Canonical JSON (sorted keys), stored exactly as hashed.
     before_json: str = Field(sa_column=Column(Text, nullable=False))
     after_json: str = Field(sa_column=Column(Text, nullable=False))
+    # What the change touches on the air, put there on purpose by the data function that
+    # made it (core.audit.chain.Affects); null for changes that touch no playlist.
+    affects_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
 

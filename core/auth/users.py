@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Subject, record
 from core.auth.models import (
     Role,
     RoleAssignment,
@@ -52,29 +52,6 @@ def _snapshot(session: Session, user: User) -> dict[str, object]:
     return to_public(session, user).model_dump(mode="json", exclude={"created_at"})
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    user_id: object,
-    area_id: int | None,
-    before: object,
-    after: object,
-    now: datetime,
-) -> None:
-    record(
-        session=session,
-        actor=actor,
-        action=action,
-        object_type="user",
-        object_id=user_id,
-        area_id=area_id,
-        before=before,
-        after=after,
-        now=now,
-    )
-
-
 def _require_area(session: Session, area_id: int, field: str) -> None:
     if session.get(Area, area_id) is None:
         raise Invalid(f"area #{area_id} does not exist", field=field)
@@ -100,7 +77,14 @@ def create_user(*, session: Session, user_in: UserCreate, actor: Actor, now: dat
         session.add(RoleAssignment(user_id=user.id, role=role, area_id=area_id, created_at=now))
     session.flush()
     after = _snapshot(session, user)
-    _audit(session, actor, "user.create", user.id, user.area_id, None, after, now)
+    record(
+        session=session,
+        actor=actor,
+        action="user.create",
+        subject=Subject("user", user.id, user.area_id),
+        now=now,
+        after=after,
+    )
     return user
 
 
@@ -124,7 +108,15 @@ def update_user(
     session.add(user)
     session.flush()
     after = _snapshot(session, user) | ({"password": "changed"} if password else {})
-    _audit(session, actor, "user.update", user.id, user.area_id, before, after, now)
+    record(
+        session=session,
+        actor=actor,
+        action="user.update",
+        subject=Subject("user", user.id, user.area_id),
+        now=now,
+        before=before,
+        after=after,
+    )
     return user
 
 
@@ -153,15 +145,13 @@ def grant_role(
     )
     session.add(assignment)
     session.flush()
-    _audit(
-        session,
-        actor,
-        "role.grant",
-        user.id,
-        grant.area_id,
-        None,
-        RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json"),
-        now,
+    record(
+        session=session,
+        actor=actor,
+        action="role.grant",
+        subject=Subject("user", user.id, grant.area_id),
+        now=now,
+        after=RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json"),
     )
     return assignment
 
@@ -181,7 +171,14 @@ def revoke_role(
     before = RoleAssignmentPublic.model_validate(assignment).model_dump(mode="json")
     session.delete(assignment)
     session.flush()
-    _audit(session, actor, "role.revoke", assignment.user_id, assignment.area_id, before, None, now)
+    record(
+        session=session,
+        actor=actor,
+        action="role.revoke",
+        subject=Subject("user", assignment.user_id, assignment.area_id),
+        now=now,
+        before=before,
+    )
 
 
 def list_users(

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from audio.ingest import IngestResult
 from core.areas.models import Area
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Affects, Subject, record
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
@@ -48,25 +48,13 @@ def get_item(*, session: Session, item_id: int, for_update: bool = False) -> Con
     return item
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    item: ContentItem,
-    before: dict[str, Any] | None,
-    now: datetime,
-) -> None:
-    record(
-        session=session,
-        actor=actor,
-        action=action,
-        object_type="content",
-        object_id=item.id,
-        area_id=item.area_id,
-        before=before,
-        after=snapshot(item),
-        now=now,
-    )
+def _subject(item: ContentItem) -> Subject:
+    return Subject("content", item.id, item.area_id)
+
+
+def _affects(item: ContentItem) -> Affects:
+    # Queue entries name a lineage: every version of the item plays through it.
+    return Affects.of(lineages=[item.lineage_id])
 
 
 def _require_area(session: Session, area_id: int) -> None:
@@ -124,7 +112,15 @@ def create_item(*, session: Session, new: NewItem, actor: Actor, now: datetime) 
     item.lineage_id = item.id
     session.add(item)
     session.flush()
-    _audit(session, actor, "content.create", item, None, now)
+    record(
+        session=session,
+        actor=actor,
+        action="content.create",
+        subject=_subject(item),
+        now=now,
+        after=snapshot(item),
+        affects=_affects(item),
+    )
     return item
 
 
@@ -179,7 +175,16 @@ def update_item(
     item.updated_at = now
     session.add(item)
     session.flush()
-    _audit(session, actor, "content.update", item, before, now)
+    record(
+        session=session,
+        actor=actor,
+        action="content.update",
+        subject=_subject(item),
+        now=now,
+        before=before,
+        after=snapshot(item),
+        affects=_affects(item),
+    )
     return item
 
 
@@ -224,7 +229,16 @@ def _new_version(
     _check_item_window(version)
     session.add(version)
     session.flush()
-    _audit(session, actor, "content.new_version", version, snapshot(item), now)
+    record(
+        session=session,
+        actor=actor,
+        action="content.new_version",
+        subject=_subject(version),
+        now=now,
+        before=snapshot(item),
+        after=snapshot(version),
+        affects=_affects(version),
+    )
     return version
 
 
@@ -260,7 +274,16 @@ def apply_step(
     item.updated_at = now
     session.add(item)
     session.flush()
-    _audit(session, actor, f"content.{step.value}", item, before, now)
+    record(
+        session=session,
+        actor=actor,
+        action=f"content.{step.value}",
+        subject=_subject(item),
+        now=now,
+        before=before,
+        after=snapshot(item),
+        affects=_affects(item),
+    )
     return item
 
 
@@ -285,7 +308,16 @@ def _retire_previous(session: Session, item: ContentItem, actor: Actor, now: dat
         previous.updated_at = now
         session.add(previous)
         session.flush()
-        _audit(session, actor, "content.supersede", previous, before, now)
+        record(
+            session=session,
+            actor=actor,
+            action="content.supersede",
+            subject=_subject(previous),
+            now=now,
+            before=before,
+            after=snapshot(previous),
+            affects=_affects(previous),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Affects, Subject, record
 from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
 from core.paging import Page, paginate
@@ -29,6 +29,10 @@ def get_broadcast_session(*, session: Session, session_id: int) -> BroadcastSess
     if found is None:
         raise NotFound(f"no session #{session_id}")
     return found
+
+
+def _affects(found: BroadcastSession, areas: Iterable[int], groups: Iterable[int]) -> Affects:
+    return Affects.of(sessions=[found.id], areas=areas, groups=groups)
 
 
 def targets(session: Session, session_id: int) -> tuple[list[int], list[int]]:
@@ -109,12 +113,10 @@ def create_session(
         session=session,
         actor=actor,
         action="session.create",
-        object_type="session",
-        object_id=found.id,
-        area_id=found.area_id,
-        before=None,
-        after=_json(session, found),
+        subject=Subject("session", found.id, found.area_id),
         now=now,
+        after=_json(session, found),
+        affects=_affects(found, session_in.target_area_ids, session_in.target_group_ids),
     )
     return found
 
@@ -150,12 +152,12 @@ def update_session(
         session=session,
         actor=actor,
         action="session.update",
-        object_type="session",
-        object_id=found.id,
-        area_id=found.area_id,
+        subject=Subject("session", found.id, found.area_id),
+        now=now,
         before=before,
         after=_json(session, found),
-        now=now,
+        # What it reached before and what it reaches now: both sides need a rebuild.
+        affects=_affects(found, [*areas, *new_areas], [*groups, *new_groups]),
     )
     return found
 
@@ -163,16 +165,15 @@ def update_session(
 def delete_session(
     *, session: Session, found: BroadcastSession, actor: Actor, now: datetime
 ) -> None:
+    assert found.id is not None
     record(
         session=session,
         actor=actor,
         action="session.delete",
-        object_type="session",
-        object_id=found.id,
-        area_id=found.area_id,
-        before=_json(session, found),
-        after=None,
+        subject=Subject("session", found.id, found.area_id),
         now=now,
+        before=_json(session, found),
+        affects=_affects(found, *targets(session, found.id)),
     )
     session.delete(found)
     session.flush()

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Affects, Subject, record
 from playlists.builder.domain import PolicySpec, QuietHours
 from playlists.sessions.models import AreaPolicy, PolicyIn
 
@@ -41,9 +41,8 @@ def set_policy(
         session=session,
         actor=actor,
         action="policy.set",
-        object_type="area_policy",
-        object_id=area_id,
-        area_id=area_id,
+        subject=Subject("area_policy", area_id, area_id),
+        affects=Affects.of(areas=[area_id]),
         before=before,
         after=policy_in.model_dump(mode="json"),
         now=now,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Affects, Subject, record
 from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
 from core.paging import Page, paginate
@@ -90,9 +90,8 @@ def create_entry(
         session=session,
         actor=actor,
         action="queue.create",
-        object_type="queue",
-        object_id=entry.id,
-        area_id=owner.area_id,
+        subject=Subject("queue", entry.id, owner.area_id),
+        affects=Affects.of(sessions=[entry.session_id]),
         before=None,
         after=_json(entry),
         now=now,
@@ -124,9 +123,8 @@ def update_entry(
         session=session,
         actor=actor,
         action="queue.update",
-        object_type="queue",
-        object_id=entry.id,
-        area_id=area_id,
+        subject=Subject("queue", entry.id, area_id),
+        affects=Affects.of(sessions=[entry.session_id]),
         before=before,
         after=_json(entry),
         now=now,
@@ -141,9 +139,8 @@ def delete_entry(
         session=session,
         actor=actor,
         action="queue.delete",
-        object_type="queue",
-        object_id=entry.id,
-        area_id=area_id,
+        subject=Subject("queue", entry.id, area_id),
+        affects=Affects.of(sessions=[entry.session_id]),
         before=_json(entry),
         after=None,
         now=now,

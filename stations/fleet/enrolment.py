@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
-from core.audit.chain import Actor, record
+from core.audit.chain import Actor, Affects, Subject, record
 from core.errors import Conflict
 from stations.fleet.models import StationAgent, StationEnrollment
 from stations.models import Station
@@ -59,7 +59,15 @@ def create_code(
     )
     session.add(row)
     session.flush()
-    _audit(session, actor, "station.enrollment_code", station, {"expires_at": row.expires_at}, now)
+    record(
+        session=session,
+        actor=actor,
+        action="station.enrollment_code",
+        subject=_subject(station),
+        now=now,
+        after={"expires_at": row.expires_at},
+        affects=_affects(station),
+    )
     return code, row
 
 
@@ -101,7 +109,15 @@ def redeem_code(*, session: Session, request: EnrollRequest, now: datetime) -> E
     station = session.get(Station, station_id)
     assert station is not None  # codes go with their station (ON DELETE CASCADE)
     actor = Actor(id=None, name=f"agent {request.hardware_id}")
-    _audit(session, actor, "station.enroll", station, {"hardware_id": request.hardware_id}, now)
+    record(
+        session=session,
+        actor=actor,
+        action="station.enroll",
+        subject=_subject(station),
+        now=now,
+        after={"hardware_id": request.hardware_id},
+        affects=_affects(station),
+    )
     return Enrolled(station_id=station_id, token=token)
 
 
@@ -115,7 +131,15 @@ def revoke(*, session: Session, station: Station, actor: Actor, now: datetime) -
     agent.revoked_at = now
     session.add(agent)
     _drop_unused_codes(session, station.id)
-    _audit(session, actor, "station.revoke", station, {"hardware_id": agent.hardware_id}, now)
+    record(
+        session=session,
+        actor=actor,
+        action="station.revoke",
+        subject=_subject(station),
+        now=now,
+        after={"hardware_id": agent.hardware_id},
+        affects=_affects(station),
+    )
 
 
 def _drop_unused_codes(session: Session, station_id: int) -> None:
@@ -127,22 +151,9 @@ def _drop_unused_codes(session: Session, station_id: int) -> None:
     )
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    station: Station,
-    after: dict[str, object],
-    now: datetime,
-) -> None:
-    record(
-        session=session,
-        actor=actor,
-        action=action,
-        object_type="station",
-        object_id=station.id,
-        area_id=station.area_id,
-        before=None,
-        after=after,
-        now=now,
-    )
+def _subject(station: Station) -> Subject:
+    return Subject("station", station.id, station.area_id)
+
+
+def _affects(station: Station) -> Affects:
+    return Affects.of(stations=[station.id])

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from core.audit.chain import Actor, record, verify
+from core.audit.chain import Actor, Subject, record, verify
 from core.audit.models import AuditEvent
 from core.db import Database
 
@@ -33,9 +33,7 @@ def test_concurrent_audited_writes_keep_one_unbroken_chain(database: Database) -
                 session=session,
                 actor=Actor(id=None, name=f"w{n}"),
                 action="t.write",
-                object_type="t",
-                object_id=n,
-                area_id=None,
+                subject=Subject("t", n, None),
                 before=None,
                 after={"n": n},
                 now=datetime.now(UTC),

@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 from sqlmodel import col, select
 
-from core.audit.chain import Actor, record, verify
+from core.audit.chain import Actor, Affects, Subject, event_hash, record, verify
 from core.audit.models import GENESIS_HASH, AuditEvent
 from core.db import Database
 
@@ -22,9 +22,7 @@ def _append(database: Database, n: int) -> None:
                 session=session,
                 actor=ACTOR,
                 action="thing.update",
-                object_type="thing",
-                object_id=i,
-                area_id=None,
+                subject=Subject("thing", i, None),
                 before={"n": i},
                 after={"n": i + 1},
                 now=datetime(2026, 11, 28, 5, 30, i, tzinfo=UTC),
@@ -60,9 +58,7 @@ def test_rolled_back_change_leaves_no_event(database: Database) -> None:
             session=session,
             actor=ACTOR,
             action="x",
-            object_type="thing",
-            object_id=9,
-            area_id=None,
+            subject=Subject("thing", 9, None),
             before=None,
             after=None,
             now=datetime.now(UTC),
@@ -102,7 +98,6 @@ def test_verify_names_the_tampered_event(
 
 
 def test_verify_names_an_event_rewritten_and_rehashed(database: Database) -> None:
-    from core.audit.chain import event_hash
 
     _append(database, 4)
     with database.session(write=True) as session:
@@ -123,12 +118,54 @@ def test_events_recorded_with_a_local_time_verify(database: Database) -> None:
             session=session,
             actor=ACTOR,
             action="t",
-            object_type="t",
-            object_id=1,
-            area_id=None,
+            subject=Subject("t", 1, None),
             before=None,
             after=None,
             now=datetime(2026, 11, 28, 12, 0, tzinfo=hanoi),
         )
         session.commit()
     assert _verify(database).ok
+
+
+def test_what_a_change_affects_is_kept_and_covered_by_the_hash(database: Database) -> None:
+    affects = Affects.of(areas=[3], stations=[7, 8], lineages=[None, 5])
+    with database.session(write=True) as session:
+        record(
+            session=session,
+            actor=ACTOR,
+            action="thing.update",
+            subject=Subject("thing", 1, None),
+            now=datetime(2026, 12, 1, 5, 30, tzinfo=UTC),
+            affects=affects,
+        )
+        session.commit()
+    with database.session(write=True) as session:
+        event = session.get(AuditEvent, 1)
+        assert event is not None and event.affects_json is not None
+        assert Affects.from_json(event.affects_json) == affects
+        event.affects_json = Affects.of(areas=[1]).to_json()  # widened after the fact
+        session.add(event)
+        session.commit()
+    result = _verify(database)
+    assert result.problem is not None and result.problem.event_id == 1
+
+
+def test_events_without_affects_hash_as_before_the_change_feed() -> None:
+    """Chains written before affects_json existed still verify: the hash leaves it out."""
+    event = AuditEvent(
+        id=1,
+        occurred_at=datetime(2026, 11, 28, 5, 30, tzinfo=UTC),
+        actor_id=None,
+        actor_name="tester",
+        action="thing.update",
+        object_type="thing",
+        object_id="1",
+        area_id=None,
+        area_path=None,
+        before_json="null",
+        after_json="null",
+        prev_hash=GENESIS_HASH,
+        hash="",
+    )
+    # The hash of this event as the chain computed it before the change feed existed.
+    assert event_hash(event) == "c436309240b99ee93e1f0b84625cb82aacb421977df1b72fde101bc9c0a1d6bb"

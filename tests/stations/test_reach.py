@@ -1,0 +1,60 @@
+"""What targets reach: a station moved to another commune leaves the reach of the groups
+of the commune it left (issue 14: it stayed reachable from there)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from core.audit.models import AuditEvent
+from stations import crud
+from stations.models import StationGroupMember, StationUpdate
+from stations.reach import stations_reached
+from tests.stations.factories import SETUP, make_group, make_station
+from tests.world import World, now
+
+
+def _move(world: World, station_id: int, area: str) -> None:
+    with world.database.session(write=True) as session:
+        crud.update_station(
+            session=session,
+            station=crud.get_station(session=session, station_id=station_id),
+            station_in=StationUpdate(area_id=world.areas[area]),
+            actor=SETUP,
+            now=now(),
+        )
+        session.commit()
+
+
+def test_a_station_moved_out_of_a_groups_area_leaves_the_group_audited(world: World) -> None:
+    moved, stays = make_station(world, "A1"), make_station(world, "A")
+    group = make_group(world, "A", [moved, stays])
+    _move(world, moved, "B")
+    with world.database.session() as session:
+        assert crud.group_station_ids(session, group) == [stays]
+        assert stations_reached(session=session, group_ids=[group]) == {stays}
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "group.station_moved_out")
+        ).one()
+    assert event.object_id == str(group)
+    assert event.area_id == world.areas["A"]
+
+
+def test_a_move_inside_the_groups_area_keeps_the_station_in_it(world: World) -> None:
+    station = make_station(world, "A")
+    group = make_group(world, "A", [station])
+    _move(world, station, "A1")
+    with world.database.session() as session:
+        assert stations_reached(session=session, group_ids=[group]) == {station}
+
+
+def test_a_membership_outside_the_groups_area_reaches_nothing(world: World) -> None:
+    """Rows left from before the fix (or written around the data functions) still do not
+    let a group reach a station outside its area."""
+    inside, outside = make_station(world, "A"), make_station(world, "B")
+    group = make_group(world, "A", [inside])
+    with world.database.session(write=True) as session:
+        session.add(StationGroupMember(group_id=group, station_id=outside))
+        session.commit()
+    with world.database.session() as session:
+        assert stations_reached(session=session, group_ids=[group]) == {inside}
+        assert stations_reached(session=session, area_ids=[world.areas["B"]]) >= {outside}
