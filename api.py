@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, status
-from fastapi.concurrency import run_in_threadpool
 
-from alerts.acks import AckBuffer, flush_acks
+from alerts.acks import AckBuffer
 from alerts.board import AlertBoard
 from alerts.cap_routes import router as cap_router
-from alerts.chime import ensure_chime
-from alerts.notify import Listener, notifier
+from alerts.notify import notifier
 from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
 from core.areas.routes import router as areas_router
@@ -24,6 +20,7 @@ from core.audit.routes import router as audit_router
 from core.auth.routes import router as auth_router
 from core.auth.users_routes import router as users_router
 from core.clock import Clock, SystemClock
+from core.collector import hold_collector
 from core.config import Settings, load_settings
 from core.db import Database
 from core.errors import install_error_handlers, plain_handler
@@ -42,9 +39,10 @@ from stations.fleet.agent_events import router as agent_events_router
 from stations.fleet.agent_routes import router as agent_router
 from stations.fleet.enrolment import EnrollmentRefused
 from stations.fleet.events import EventHub
-from stations.fleet.health import HeartbeatBuffer, flush_heartbeats
+from stations.fleet.health import HeartbeatBuffer
 from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
+from workers import ServerWorkers
 
 log = logging.getLogger(__name__)
 
@@ -95,46 +93,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
             upgrade(settings.database_url)
-        # Made (or checked) before anything starts: a configured chime that is missing
-        # stops the server with its path named, rather than alerts going out without it.
-        chime = await run_in_threadpool(
-            ensure_chime, setting=settings.alert_chime, services=app.state.content
-        )
-        board.use_chime(chime)
-        await run_in_threadpool(board.start)
-        listener = None if database.is_sqlite else Listener(settings.database_url, board.kick)
-        if listener is not None:
-            listener.start()
-        events.bind(asyncio.get_running_loop())
-        flusher = asyncio.create_task(flush_heartbeats(heartbeats))
-        ack_flusher = asyncio.create_task(flush_acks(acks))
-        if settings.gc_freeze:
-            # What startup made lives as long as the process: out of every later collection,
-            # so the collector's pauses (during an alert's fan-out too) are that much shorter.
-            gc.collect()
-            gc.freeze()
-        scheduler = build_scheduler(
-            settings, database, app.state.clock, on_new_versions=events.publish_manifests
-        )
-        if settings.scheduler_enabled:
-            scheduler.start()
-        app.state.scheduler = scheduler
+        await workers.start()
         try:
             yield
         finally:
-            flusher.cancel()
-            ack_flusher.cancel()
-            await asyncio.gather(flusher, ack_flusher, return_exceptions=True)
-            # Each step whatever the others did: a database gone at shutdown must not
-            # leave the threads running.
-            steps = [heartbeats.flush, acks.flush, board.stop]
-            steps += [listener.stop] if listener is not None else []
-            steps += [scheduler.stop] if settings.scheduler_enabled else []
-            for step in [*steps, database.dispose]:
-                try:
-                    step()
-                except Exception:
-                    log.exception("shutdown: %s failed", getattr(step, "__qualname__", step))
+            await workers.stop()
 
     app = FastAPI(title="Loaxa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -151,6 +114,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         clock=app.state.clock,
         interval_s=settings.alert_refresh_s,
         notify=notifier(database),
+        before_push=hold_collector,
+    )
+    app.state.scheduler = build_scheduler(
+        settings, database, app.state.clock, on_new_versions=events.publish_manifests
+    )
+    workers = ServerWorkers(
+        settings=settings,
+        database=database,
+        content=app.state.content,
+        events=events,
+        heartbeats=heartbeats,
+        acks=acks,
+        board=board,
+        scheduler=app.state.scheduler,
     )
     install_error_handlers(app)
     app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))

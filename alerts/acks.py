@@ -10,12 +10,10 @@ reconnects.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from datetime import datetime
 
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 
@@ -101,13 +99,3 @@ def _statement(column: str):  # type: ignore[no-untyped-def]
         .where(table.c.station_id == bindparam("b_station"))
         .values({column: func.coalesce(target, bindparam("b_at", type_=target.type))})
     )
-
-
-async def flush_acks(buffer: AckBuffer, every_s: float = FLUSH_EVERY_S) -> None:
-    """The app's background task: write the buffered acks once a second."""
-    while True:
-        await asyncio.sleep(every_s)
-        try:
-            await run_in_threadpool(buffer.flush)
-        except Exception:
-            log.exception("alerts: writing acknowledgements failed; trying again shortly")

@@ -13,7 +13,6 @@ is the fast path.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -79,6 +78,7 @@ class AlertBoard:
         clock: Clock,
         interval_s: float = 1.0,
         notify: Callable[[], None] = lambda: None,
+        before_push: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._events = events
@@ -87,6 +87,8 @@ class AlertBoard:
         self._chime_file: ManifestFile | None = None
         self._interval_s = interval_s
         self._notify = notify
+        # The process's choice (core/collector.py): the board only says when a push starts.
+        self._before_push = before_push
         self._snapshot = Snapshot()
         self._views: dict[tuple[str, ...], StationAlerts] = {}
         self._refreshing = threading.Lock()
@@ -211,7 +213,7 @@ class AlertBoard:
         endings: dict[str, tuple[str, str]],
     ) -> None:
         if current.on_air.keys() != previous.on_air.keys():
-            hold_collector()
+            self._before_push()
         for identifier in current.on_air.keys() - previous.on_air.keys():
             one = current.on_air[identifier]
             kind = "Update" if one.alert.replaces else "Alert"
@@ -264,32 +266,6 @@ class AlertBoard:
             self.refresh(force=force)
         except Exception:
             log.exception("alerts: reloading the alerts on the air failed; again shortly")
-
-
-# The push to every station allocates enough to set off a full garbage collection, which
-# with ten thousand connections open pauses the whole process for over a second: the
-# collector waits this long, until the push is out (it then catches up at once).
-COLLECTOR_HOLD_S = 5.0
-_hold_lock = threading.Lock()
-_holds = 0  # pushes whose hold has not ended yet
-
-
-def hold_collector(seconds: float = COLLECTOR_HOLD_S) -> None:
-    global _holds
-    with _hold_lock:
-        _holds += 1
-        gc.disable()
-    timer = threading.Timer(seconds, _release_collector)
-    timer.daemon = True
-    timer.start()
-
-
-def _release_collector() -> None:
-    global _holds
-    with _hold_lock:
-        _holds -= 1
-        if _holds == 0:
-            gc.enable()
 
 
 # Changes whenever an alert is issued or ended, by any process.

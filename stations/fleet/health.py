@@ -8,7 +8,6 @@ writer). What a crash can lose is at most a second of "last seen".
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
@@ -16,7 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
@@ -61,16 +59,6 @@ class HeartbeatBuffer:
                 self._pending = {**pending, **self._pending}
             raise
         return len(rows)
-
-
-async def flush_heartbeats(buffer: HeartbeatBuffer, every_s: float = 1.0) -> None:
-    """The app's background task: write the buffered heartbeats every second."""
-    while True:
-        await asyncio.sleep(every_s)
-        try:
-            await run_in_threadpool(buffer.flush)
-        except Exception:
-            log.exception("heartbeats: writing them failed; trying again in %.0f s", every_s)
 
 
 _COLUMNS = (

@@ -1,4 +1,4 @@
-"""The alert board's hold on the garbage collector: off while a push goes out, back on by
+"""The hold on the garbage collector while a push goes out: off, then back on by
 itself afterwards, and not back early when a second push extends the hold."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import gc
 import time
 
-from alerts.board import COLLECTOR_HOLD_S, hold_collector
+from core.collector import HOLD_S as COLLECTOR_HOLD_S
+from core.collector import hold_collector
 
 
 def _enabled_within(seconds: float) -> bool:

@@ -1,0 +1,92 @@
+"""The server's background workers, started and stopped as one unit, in a fixed order.
+
+Start: the attention chime is made (or checked) first, so a missing chime file stops the
+server before anything runs; then the alert board loads and its listener follows other
+processes' changes; the event hub binds to the loop; the flushers write buffered heartbeats
+and acknowledgements every second; the keeper's scheduler starts last, once everything it
+pushes through is up. Stop runs every step in the reverse order whatever the others do,
+so a database gone at shutdown leaves no thread running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi.concurrency import run_in_threadpool
+
+from alerts.acks import AckBuffer
+from alerts.board import AlertBoard
+from alerts.chime import ensure_chime
+from alerts.notify import Listener
+from core import collector
+from core.config import Settings
+from core.db import Database
+from playlists.content.services import ContentServices
+from scheduler.service import SchedulerService
+from stations.fleet.events import EventHub
+from stations.fleet.health import HeartbeatBuffer
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY_S = 1.0
+
+
+async def every(seconds: float, name: str, action: Callable[[], object]) -> None:
+    """Run `action` in a thread every `seconds` until cancelled; a failure is logged and
+    tried again at the next turn (what it buffers stays buffered)."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await run_in_threadpool(action)
+        except Exception:
+            log.exception("%s failed; trying again in %.0f s", name, seconds)
+
+
+@dataclass(kw_only=True)
+class ServerWorkers:
+    settings: Settings
+    database: Database
+    content: ContentServices
+    events: EventHub
+    heartbeats: HeartbeatBuffer
+    acks: AckBuffer
+    board: AlertBoard
+    scheduler: SchedulerService
+    _listener: Listener | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        chime = await run_in_threadpool(
+            ensure_chime, setting=self.settings.alert_chime, services=self.content
+        )
+        self.board.use_chime(chime)
+        await run_in_threadpool(self.board.start)
+        if not self.database.is_sqlite:
+            self._listener = Listener(self.settings.database_url, self.board.kick)
+            self._listener.start()
+        self.events.bind(asyncio.get_running_loop())
+        self._tasks = [
+            asyncio.create_task(every(FLUSH_EVERY_S, "heartbeats: writing", self.heartbeats.flush)),
+            asyncio.create_task(every(FLUSH_EVERY_S, "alerts: writing acks", self.acks.flush)),
+        ]
+        if self.settings.gc_freeze:
+            collector.freeze_startup()
+        if self.settings.scheduler_enabled:
+            self.scheduler.start()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        steps: list[Callable[[], object]] = [self.heartbeats.flush, self.acks.flush]
+        steps += [self.board.stop]
+        steps += [self._listener.stop] if self._listener is not None else []
+        steps += [self.scheduler.stop] if self.settings.scheduler_enabled else []
+        for step in [*steps, self.database.dispose]:
+            try:
+                step()
+            except Exception:
+                log.exception("shutdown: %s failed", getattr(step, "__qualname__", step))
