@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlmodel import Session, select
 
 from alerts.crud import AlertAudio
-from alerts.models import AlertCreate, AlertType
-from audio.ingest import ingest_file
-from audio.tts.engine import pick_voice
-from audio.tts.render import render_speech
+from alerts.models import Alert, AlertCreate, AlertType
+from audio.ingest import IngestResult
 from core.auth.deps import AccessControl
 from core.errors import Invalid
+from playlists.content.audio_service import Speech, content_references, make_audio
 from playlists.content.crud import get_item
 from playlists.content.models import ContentStatus
 from playlists.content.services import ContentServices
@@ -19,19 +21,37 @@ from playlists.content.services import ContentServices
 NO_AUDIO = AlertAudio(sha256=None, duration_s=0.0, size_bytes=0)
 
 
+@contextmanager
 def alert_audio(
     *,
     session: Session,
     access: AccessControl,
     services: ContentServices,
     alert_in: AlertCreate,
-) -> AlertAudio:
+) -> Iterator[tuple[AlertAudio, IngestResult | None]]:
+    """What the alert plays, and the file just made for it (None for library audio): store
+    it with commit_with_audio(referenced=alert_references) inside the block."""
     if alert_in.msg_type == AlertType.cancel:
-        return NO_AUDIO
-    if alert_in.content_id is not None:
-        return _approved(session, access, alert_in.content_id)
-    assert alert_in.text is not None  # AlertCreate asks for one of the two
-    return _spoken(services, alert_in.text, alert_in.language)
+        yield NO_AUDIO, None
+    elif alert_in.content_id is not None:
+        yield _approved(session, access, alert_in.content_id), None
+    else:
+        assert alert_in.text is not None  # AlertCreate asks for one of the two
+        speech = Speech(text=alert_in.text, language=alert_in.language)
+        with make_audio(services, speech) as made:
+            audio = made.result
+            yield (
+                AlertAudio(
+                    sha256=audio.sha256, duration_s=audio.duration_s, size_bytes=audio.size_bytes
+                ),
+                audio,
+            )
+
+
+def alert_references(session: Session, sha256: str) -> bool:
+    """A stored file is still needed by an alert or a content item."""
+    query = select(Alert.id).where(Alert.sha256 == sha256).limit(1)
+    return session.exec(query).first() is not None or content_references(session, sha256)
 
 
 def _approved(session: Session, access: AccessControl, content_id: int) -> AlertAudio:
@@ -49,13 +69,3 @@ def _approved(session: Session, access: AccessControl, content_id: int) -> Alert
         size_bytes=item.size_bytes or 0,
         content_id=content_id,
     )
-
-
-def _spoken(services: ContentServices, text: str, language: str) -> AlertAudio:
-    engine, voice = pick_voice(list(services.tts_engines), language=language, voice=None)
-    with services.work_dir() as work_dir:
-        speech = render_speech(text=text, engine=engine, voice=voice, work_dir=work_dir)
-        audio = ingest_file(source=speech, work_dir=work_dir, settings=services.ingest)
-        # Stored before the alert is committed: agents fetch it the moment it is issued.
-        services.storage.put(audio.output, audio.sha256)
-    return AlertAudio(sha256=audio.sha256, duration_s=audio.duration_s, size_bytes=audio.size_bytes)

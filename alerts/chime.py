@@ -15,7 +15,8 @@ from pathlib import Path
 
 from audio.errors import AudioRejected
 from audio.ffmpeg import run_ffmpeg
-from audio.ingest import SAMPLE_RATE, IngestSettings, ingest_file
+from audio.ingest import SAMPLE_RATE, IngestSettings
+from playlists.content.audio_service import AudioPath, make_audio, store_audio
 from playlists.content.services import ContentServices
 
 SETTING = "alert_chime"
@@ -70,12 +71,13 @@ def _make(setting: str, services: ContentServices) -> Chime:
     with services.work_dir() as work_dir:
         source = _generated(work_dir) if setting == DEFAULT else _configured(setting)
         try:
-            audio = ingest_file(source=source, work_dir=work_dir, settings=services.ingest)
+            with make_audio(services, AudioPath(source)) as made:
+                audio = made.result
+                store_audio(storage=services.storage, audio=audio)
         except AudioRejected as exc:
             if setting == DEFAULT:
                 raise  # our own chime refused: a fault here, not in the configuration
             raise ChimeError(f"{SETTING}: {source} cannot be used as the chime: {exc}") from exc
-        services.storage.put(audio.output, audio.sha256)
     return Chime(sha256=audio.sha256, duration_s=audio.duration_s, size_bytes=audio.size_bytes)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from alerts import crud
-from alerts.audio import alert_audio
+from alerts.audio import alert_audio, alert_references
 from alerts.board import AlertBoard
 from alerts.models import Alert, AlertCreate, AlertSummary
 from alerts.views import alert_summary
@@ -16,6 +16,7 @@ from core.auth.permissions import Action
 from core.clock import Clock
 from core.config import Settings
 from core.errors import Conflict, Forbidden, Invalid
+from playlists.content.audio_service import commit_with_audio
 from playlists.content.services import ContentServices
 
 
@@ -41,18 +42,25 @@ def create_and_maybe_issue(
         paths = _paths(access.session, [alert_in.area_id, *reach])
         _require_single_confirmation(access, paths, allowed=settings.alert_single_confirmation)
     _require_storable(session, alert_in)
-    audio = alert_audio(session=session, access=access, services=services, alert_in=alert_in)
-    alert = crud.create_alert(
-        session=session,
-        alert_in=alert_in,
-        targets=targets,
-        audio=audio,
-        actor=access.actor,
-        now=clock.now(),
-    )
-    if alert_in.issue_now:
-        crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now(), single=True)
-    session.commit()
+    spoken = alert_audio(session=session, access=access, services=services, alert_in=alert_in)
+    with spoken as (audio, made):
+        alert = crud.create_alert(
+            session=session,
+            alert_in=alert_in,
+            targets=targets,
+            audio=audio,
+            actor=access.actor,
+            now=clock.now(),
+        )
+        if alert_in.issue_now:
+            crud.issue(
+                session=session, alert=alert, actor=access.actor, now=clock.now(), single=True
+            )
+        # Stored before the alert is committed (agents fetch it the moment it is issued),
+        # and removed again if the commit fails.
+        commit_with_audio(
+            session=session, storage=services.storage, audio=made, referenced=alert_references
+        )
     if alert_in.issue_now:
         board.changed()  # on the air: pushed now, in the manifests from now
     return alert_summary(session=session, alert=alert)

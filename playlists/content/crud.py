@@ -26,7 +26,6 @@ from playlists.content.models import (
     _check_window,
     snapshot,
 )
-from playlists.content.storage import ContentStorage
 from playlists.content.workflow import (
     EDITABLE_IN_PLACE,
     Step,
@@ -360,23 +359,3 @@ def schedulable_content(
     if area_ids is not None:
         query = query.where(col(ContentItem.area_id).in_(list(area_ids)))
     return list(session.exec(query.order_by(col(ContentItem.id))).all())
-
-
-def commit_with_file(
-    *, session: Session, storage: ContentStorage, audio: IngestResult | None
-) -> None:
-    """Move the new file into storage, then commit; if the commit fails, a file this call
-    added is removed again, so neither a row nor a file is left half-made."""
-    added = storage.put(audio.output, audio.sha256) if audio is not None else False
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        if added and audio is not None and not _referenced(session, audio.sha256):
-            storage.delete(audio.sha256)
-        raise
-
-
-def _referenced(session: Session, sha256: str) -> bool:
-    query = select(ContentItem.id).where(ContentItem.sha256 == sha256).limit(1)
-    return session.exec(query).first() is not None

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+from contextlib import nullcontext
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import (
@@ -22,9 +21,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 from sqlmodel import Session
 
-from audio.ingest import CANONICAL_MIME, IngestResult, ingest_file
-from audio.tts.engine import pick_voice
-from audio.tts.render import render_speech
+from audio.ingest import CANONICAL_MIME
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
@@ -32,6 +29,7 @@ from core.errors import NotFound
 from core.models import MAX_ID, PathId
 from core.paging import PageDep
 from playlists.content import crud
+from playlists.content.audio_service import Speech, Upload, commit_with_audio, make_audio
 from playlists.content.background import check_relay_later
 from playlists.content.models import (
     ContentItem,
@@ -114,13 +112,6 @@ def list_voices(_access: Read, services: ContentServicesDep) -> list[VoicePublic
     ]
 
 
-def _ingest_upload(file: UploadFile, services: ContentServices, work_dir: Path) -> IngestResult:
-    source = work_dir / "upload"
-    with source.open("wb") as out:
-        shutil.copyfileobj(file.file, out, 1 << 20)
-    return ingest_file(source=source, work_dir=work_dir, settings=services.ingest)
-
-
 @router.post(
     "/upload",
     response_model=ContentPublic,
@@ -137,11 +128,10 @@ def upload_content(
     meta, file = ContentMeta.model_validate(form.model_dump(exclude={"file"})), form.file
     access.require_area(meta.area_id, what="new content", field="area_id")
     _release(session)
-    with services.work_dir() as work_dir:
-        audio = _ingest_upload(file, services, work_dir)
+    with make_audio(services, Upload(file.file)) as made:
         filename = (file.filename or "")[:255] or None
         new = crud.NewItem(
-            kind=ContentKind.audio, meta=meta, audio=audio, original_filename=filename
+            kind=ContentKind.audio, meta=meta, audio=made.result, original_filename=filename
         )
         return _create(session, access, services, new, clock.now())
 
@@ -160,12 +150,10 @@ def create_tts(
     body: TtsCreate,
 ) -> ContentPublic:
     access.require_area(body.area_id, what="new content", field="area_id")
-    engine, voice = pick_voice(list(services.tts_engines), language=body.language, voice=body.voice)
+    speech = Speech(text=body.text, language=body.language, voice=body.voice)
     _release(session)
-    with services.work_dir() as work_dir:
-        speech = render_speech(text=body.text, engine=engine, voice=voice, work_dir=work_dir)
-        audio = ingest_file(source=speech, work_dir=work_dir, settings=services.ingest)
-        new = crud.NewItem(kind=ContentKind.tts, meta=body, audio=audio, voice=voice.name)
+    with make_audio(services, speech) as made:
+        new = crud.NewItem(kind=ContentKind.tts, meta=body, audio=made.result, voice=made.voice)
         return _create(session, access, services, new, clock.now())
 
 
@@ -220,12 +208,13 @@ def update_content(
     if changes.area_id is not None:
         access.require_area(changes.area_id, what=f"moving content #{item_id}", field="area_id")
     rerender = item.kind == ContentKind.tts and {"text", "language"} & changes.model_fields_set
-    with services.work_dir() as work_dir:
-        audio, voice = None, None
-        if rerender:
-            _release(session)
-            audio, voice = _rerender(item, changes, services, work_dir)
+    speech = _speech_again(item, changes) if rerender else None
+    if speech is not None:
+        _release(session)
+    with make_audio(services, speech) if speech is not None else nullcontext() as made:
+        if made is not None:
             item = _reload(session, access, item_id)
+        audio = made.result if made is not None else None
         updated = crud.update_item(
             session=session,
             item=item,
@@ -234,25 +223,23 @@ def update_content(
             now=clock.now(),
             audio=audio,
         )
-        if voice is not None:
-            updated.voice = voice
-        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
+        if made is not None and made.voice is not None:
+            updated.voice = made.voice
+        commit_with_audio(session=session, storage=services.storage, audio=audio)
     if "stream_url" in changes.model_fields_set and updated.stream_url and updated.id:
         check_relay_later(background, request.app, updated.id, updated.stream_url)
     return _public(updated)
 
 
-def _rerender(
-    item: ContentItem, changes: ContentUpdate, services: ContentServices, work_dir: Path
-) -> tuple[IngestResult, str]:
+def _speech_again(item: ContentItem, changes: ContentUpdate) -> Speech:
     """A TTS item whose text or language changes is spoken again (same voice if the
     language stays)."""
-    text = changes.text if changes.text is not None else item.text or ""
     language = changes.language or item.language
-    same_voice = item.voice if language == item.language else None
-    engine, voice = pick_voice(list(services.tts_engines), language=language, voice=same_voice)
-    speech = render_speech(text=text, engine=engine, voice=voice, work_dir=work_dir)
-    return ingest_file(source=speech, work_dir=work_dir, settings=services.ingest), voice.name
+    return Speech(
+        text=changes.text if changes.text is not None else item.text or "",
+        language=language,
+        voice=item.voice if language == item.language else None,
+    )
 
 
 def _create(
@@ -263,7 +250,7 @@ def _create(
     now: datetime,
 ) -> ContentPublic:
     item = crud.create_item(session=session, new=new, actor=access.actor, now=now)
-    crud.commit_with_file(session=session, storage=services.storage, audio=new.audio)
+    commit_with_audio(session=session, storage=services.storage, audio=new.audio)
     return _public(item)
 
 
@@ -300,8 +287,7 @@ def replace_audio(
             f"content #{item_id} is a {item.kind.value} item: only uploads take new audio"
         )
     _release(session)
-    with services.work_dir() as work_dir:
-        audio = _ingest_upload(file, services, work_dir)
+    with make_audio(services, Upload(file.file)) as made:
         item = _reload(session, access, item_id)
         updated = crud.update_item(
             session=session,
@@ -309,10 +295,10 @@ def replace_audio(
             changes=ContentUpdate(),
             actor=access.actor,
             now=clock.now(),
-            audio=audio,
+            audio=made.result,
         )
         updated.original_filename = (file.filename or "")[:255] or None
-        crud.commit_with_file(session=session, storage=services.storage, audio=audio)
+        commit_with_audio(session=session, storage=services.storage, audio=made.result)
     return _public(updated)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from alerts.cap import CAP_NAMESPACE, MAX_BYTES
 from alerts.models import Alert
@@ -241,3 +241,28 @@ def test_the_caller_may_name_the_managing_area(client: TestClient, coded: World)
     alert = imported(client, coded, cap_alert(codes=(CODES["A1"],)), area_id=coded.areas["A"])
     assert alert["area_id"] == coded.areas["A"]
     assert alert["target_area_ids"] == [coded.areas["A1"]]
+
+
+def test_an_alert_whose_commit_fails_leaves_no_audio_behind(
+    client: TestClient, coded: World, storage: ContentStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its text is read aloud and stored before the commit (agents fetch it at once): a
+    commit that fails takes the file away again (it stayed, before issue 14)."""
+    from alerts import issuing
+    from core.areas.models import Area
+    from tests.world import now
+
+    real_create = issuing.crud.create_alert
+
+    def create_then_clash(**kwargs: Any) -> Alert:
+        alert = real_create(**kwargs)
+        session = kwargs["session"]
+        taken = session.exec(select(Area.code).where(col(Area.code).is_not(None))).first()
+        # A second area with a code already taken: the commit fails on it.
+        session.add(Area(name="x", level="commune", code=taken, timezone="UTC", created_at=now()))
+        return alert
+
+    monkeypatch.setattr(issuing.crud, "create_alert", create_then_clash)
+    answer = post(client, coded, cap_alert())
+    assert answer.status_code == 409, answer.text
+    assert_nothing_stored(coded, storage)

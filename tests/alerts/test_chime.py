@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from alerts import chime as chime_module
 from alerts.chime import Chime, ChimeError, ensure_chime
 from core.config import load_settings
+from playlists.content import audio_service
 from playlists.content.services import ContentServices, build_content_services
 from tests.audio.sounds import tone
 
@@ -31,13 +31,13 @@ def services(tmp_path: Path) -> ContentServices:
 def ingests(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The real ingest, counted."""
     sources: list[Path] = []
-    real = chime_module.ingest_file
+    real = audio_service.ingest_file
 
     def counted(**kwargs: Any) -> Any:
         sources.append(kwargs["source"])
         return real(**kwargs)
 
-    monkeypatch.setattr(chime_module, "ingest_file", counted)
+    monkeypatch.setattr(audio_service, "ingest_file", counted)
     return sources
 
 

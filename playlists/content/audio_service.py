@@ -1,0 +1,113 @@
+"""The one way audio becomes stored content.
+
+An upload, a typed text read by TTS, a TTS item read again, an alert's text and the
+attention chime all go through `make_audio` (probe, decode, loudness, Opus, in a private
+work folder removed afterwards) and into storage with `commit_with_audio`, which stores
+the file, commits, and removes a file it added when the commit fails: neither a row nor a
+file is left half-made. Routes call these; none assembles the pipeline itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlmodel import Session, select
+
+from audio.ingest import IngestResult, ingest_file
+from audio.tts.engine import pick_voice
+from audio.tts.render import render_speech
+from playlists.content.models import ContentItem
+from playlists.content.services import ContentServices
+from playlists.content.storage import ContentStorage
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Bytes a person sent (read in 1 MiB pieces, never whole into memory)."""
+
+    stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class AudioPath:
+    """An audio file already on this machine (a configured chime)."""
+
+    path: Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class Speech:
+    """Text to be read by TTS; `voice` None takes the language's first voice."""
+
+    text: str
+    language: str
+    voice: str | None = None
+
+
+AudioSource = Upload | AudioPath | Speech
+
+
+@dataclass(frozen=True)
+class MadeAudio:
+    result: IngestResult
+    voice: str | None  # the TTS voice that spoke it, for Speech
+
+
+@contextmanager
+def make_audio(services: ContentServices, source: AudioSource) -> Iterator[MadeAudio]:
+    """The canonical file made from `source`; it lives until the block ends, so store it
+    (commit_with_audio or store_audio) inside the block. Refusals are AudioRejected with
+    an operator's explanation, and nothing is left behind."""
+    voice: str | None = None
+    with services.work_dir() as work_dir:
+        if isinstance(source, Upload):
+            path = work_dir / "upload"
+            with path.open("wb") as out:
+                shutil.copyfileobj(source.stream, out, 1 << 20)
+        elif isinstance(source, AudioPath):
+            path = source.path
+        else:
+            engines = list(services.tts_engines)
+            engine, picked = pick_voice(engines, language=source.language, voice=source.voice)
+            path = render_speech(text=source.text, engine=engine, voice=picked, work_dir=work_dir)
+            voice = picked.name
+        yield MadeAudio(
+            ingest_file(source=path, work_dir=work_dir, settings=services.ingest), voice
+        )
+
+
+def content_references(session: Session, sha256: str) -> bool:
+    query = select(ContentItem.id).where(ContentItem.sha256 == sha256).limit(1)
+    return session.exec(query).first() is not None
+
+
+References = Callable[[Session, str], bool]
+
+
+def commit_with_audio(
+    *,
+    session: Session,
+    storage: ContentStorage,
+    audio: IngestResult | None,
+    referenced: References = content_references,
+) -> None:
+    """Move the new file into storage, then commit; if the commit fails, a file this call
+    added is removed again unless something committed meanwhile refers to it."""
+    added = storage.put(audio.output, audio.sha256) if audio is not None else False
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if added and audio is not None and not referenced(session, audio.sha256):
+            storage.delete(audio.sha256)
+        raise
+
+
+def store_audio(*, storage: ContentStorage, audio: IngestResult) -> None:
+    """Into storage with no row to commit (the chime, which every process makes alike)."""
+    storage.put(audio.output, audio.sha256)
