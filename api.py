@@ -30,7 +30,7 @@ from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
-from playlists.content.workflow import FourEyesViolation, WorkflowError
+from playlists.content.workflow import WorkflowError
 from playlists.sessions.routes import router as sessions_router
 from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.routes import router as timelines_router
@@ -133,7 +133,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(AudioToolError, plain_handler(status.HTTP_503_SERVICE_UNAVAILABLE))
     app.add_exception_handler(WorkflowError, plain_handler(status.HTTP_409_CONFLICT))
-    app.add_exception_handler(FourEyesViolation, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_exception_handler(EnrollmentRefused, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
     for router in ROUTERS:

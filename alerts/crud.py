@@ -126,10 +126,11 @@ def create_alert(
 
 def issue(
     *, session: Session, alert: Alert, actor: Actor, now: datetime, single: bool = False
-) -> list[int]:
-    """Put the alert on the air; returns the stations it reaches. An Update or Cancel ends
-    the alerts it references first. `single`: issued by its author alone, under the policy
-    that lets an emergency skip the second pair of eyes (its own audit action)."""
+) -> None:
+    """Put the alert on the air, with a delivery row for each station it reaches. An Update
+    or Cancel ends the alerts it references first. `single`: issued by its author alone,
+    under the policy that lets an emergency skip the second pair of eyes (its own audit
+    action)."""
     if alert.state != AlertState.pending.value:
         raise Conflict(f"alert #{alert.id} is {alert.state}, not pending: it cannot be issued")
     before = _snapshot(alert)
@@ -157,7 +158,6 @@ def issue(
         before=before,
         after=_snapshot(alert),
     )
-    return stations
 
 
 def reject_alert(*, session: Session, alert: Alert, actor: Actor, now: datetime) -> None:

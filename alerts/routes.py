@@ -15,9 +15,9 @@ from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic, A
 from alerts.views import alert_detail, alert_public, alert_summary
 from core.areas.models import Area
 from core.auth.deps import AccessControl, Permission
+from core.auth.four_eyes import require_four_eyes
 from core.auth.permissions import Action, in_scope
 from core.deps import ClockDep, SessionDep, SettingsDep
-from core.errors import Forbidden
 from core.models import PathId
 from core.paging import PageDep
 from playlists.content.services import ContentServicesDep
@@ -72,11 +72,13 @@ def approve_alert(
         session=session, targets=alert.target_ids(), references=alert.reference_list()
     )
     require_scope(access, alert.area_id, reach, what=f"alert #{alert_id}")
-    if alert.created_by == access.principal.user_id:
-        raise Forbidden(
-            "four eyes: an alert is approved by someone other than its author "
-            "(or issued at once with issue_now, where the policy allows it)"
-        )
+    require_four_eyes(
+        authors=[alert.created_by],
+        reviewer_id=access.principal.user_id,
+        what=f"alert #{alert_id}",
+        instead="another approver must approve it (or it is issued at once with issue_now, "
+        "where the policy allows it)",
+    )
     crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now())
     session.commit()
     board.changed()  # on the air: pushed now, in the manifests from now

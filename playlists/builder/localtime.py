@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -16,10 +16,3 @@ def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     # zoneinfo reads fold=0 with the offset in force before the change: for a skipped
     # time that lands after the gap, for a repeated time it is the first occurrence.
     return datetime.combine(day, at).replace(tzinfo=zone, fold=0).astimezone(UTC)
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """UTC start and end of the local day (23, 24 or 25 hours long)."""
-    start = local_to_utc(day, time(0, 0), zone)
-    end = local_to_utc(day + timedelta(days=1), time(0, 0), zone)
-    return start, end

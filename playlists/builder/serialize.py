@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -58,7 +57,3 @@ def timeline_bytes(timeline: Timeline) -> bytes:
         "warnings": [warning_json(w) for w in timeline.warnings],
     }
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def timeline_digest(timeline: Timeline) -> str:
-    return hashlib.sha256(timeline_bytes(timeline)).hexdigest()

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from audio.ingest import IngestResult
 from core.areas.models import Area
 from core.audit.chain import Actor, Affects, Subject, record
+from core.auth.four_eyes import require_four_eyes
 from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
@@ -30,7 +31,7 @@ from playlists.content.workflow import (
     EDITABLE_IN_PLACE,
     Step,
     WorkflowError,
-    check_four_eyes,
+    contributor_ids,
     next_status,
     with_contributor,
 )
@@ -259,7 +260,12 @@ def apply_step(
     target = next_status(item.status, step)
     if step in (Step.approve, Step.reject):
         assert actor.id is not None
-        check_four_eyes(contributors=item.contributors, reviewer_id=actor.id)
+        require_four_eyes(
+            authors=contributor_ids(item.contributors),
+            reviewer_id=actor.id,
+            what="this version",
+            instead="another approver must review it",
+        )
         item.reviewed_by, item.reviewed_at = actor.id, now
     if step == Step.submit:
         item.submitted_at = now
@@ -345,17 +351,3 @@ def list_items(
     if filters.q:
         query = query.where(col(ContentItem.title).ilike(f"%{filters.q}%", escape="\\"))
     return paginate(session, query, page, col(ContentItem.id).desc())
-
-
-def schedulable_content(
-    *, session: Session, at: datetime, area_ids: Sequence[int] | None = None
-) -> list[ContentItem]:
-    """The one query the scheduler uses: approved items whose validity window holds `at`."""
-    query = select(ContentItem).where(
-        ContentItem.status == ContentStatus.approved,
-        or_(col(ContentItem.valid_from).is_(None), col(ContentItem.valid_from) <= at),
-        or_(col(ContentItem.valid_until).is_(None), col(ContentItem.valid_until) > at),
-    )
-    if area_ids is not None:
-        query = query.where(col(ContentItem.area_id).in_(list(area_ids)))
-    return list(session.exec(query.order_by(col(ContentItem.id))).all())

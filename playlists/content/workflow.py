@@ -39,10 +39,6 @@ def next_status(current: S, step: Step) -> S:
     return target
 
 
-class FourEyesViolation(WorkflowError):
-    """The reviewer wrote or changed this version."""
-
-
 def with_contributor(contributors: str, user_id: int) -> str:
     """The ",3,7," list of everyone who wrote or changed a version, with `user_id` added."""
     ids = contributor_ids(contributors) | {user_id}
@@ -51,10 +47,3 @@ def with_contributor(contributors: str, user_id: int) -> str:
 
 def contributor_ids(contributors: str) -> set[int]:
     return {int(part) for part in contributors.split(",") if part.strip().isdigit()}
-
-
-def check_four_eyes(*, contributors: str, reviewer_id: int) -> None:
-    if reviewer_id in contributor_ids(contributors):
-        raise FourEyesViolation(
-            "you created or changed this version: another approver must review it (four eyes)"
-        )

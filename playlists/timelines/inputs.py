@@ -69,9 +69,6 @@ class Plan:
             policy=rule.policy,
         )
 
-    def station_rules(self) -> dict[int, Rule]:
-        return {station: rule for rule, stations in self.rules.items() for station in stations}
-
 
 @dataclass(frozen=True, slots=True)
 class _Area:

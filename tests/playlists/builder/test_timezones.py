@@ -4,13 +4,11 @@ changes, Hanoi beside it."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from playlists.builder.day import build_day
 from playlists.builder.domain import DayInputs
-from playlists.builder.localtime import day_bounds
 from tests.playlists.builder.helpers import content, hard, session, soft
 
 
@@ -52,12 +50,3 @@ def test_local_times_become_the_right_instants(
     assert hm(by_queue[101]) == night_utc
     assert hm(by_queue[102]) == two_thirty_utc
     assert timeline.warnings == ()
-
-
-def test_day_lengths() -> None:
-    lengths = {
-        day: day_bounds(day, ZoneInfo("Europe/Berlin"))
-        for day in (date(2026, 3, 29), date(2026, 10, 25), date(2026, 12, 1))
-    }
-    hours = {day: (end - start).total_seconds() / 3600 for day, (start, end) in lengths.items()}
-    assert hours == {date(2026, 3, 29): 23, date(2026, 10, 25): 25, date(2026, 12, 1): 24}

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from core.auth.four_eyes import FourEyesViolation, require_four_eyes
 from playlists.content.models import ContentStatus as S
 from playlists.content.workflow import (
-    FourEyesViolation,
     Step,
     WorkflowError,
-    check_four_eyes,
+    contributor_ids,
     next_status,
     with_contributor,
 )
@@ -47,7 +47,8 @@ def test_refused_steps_say_from_where(current: S, step: Step) -> None:
 def test_four_eyes_covers_everyone_who_touched_the_version() -> None:
     contributors = with_contributor(with_contributor("", 3), 7)
     assert contributors == ",3,7,"
-    check_four_eyes(contributors=contributors, reviewer_id=2)
+    authors = contributor_ids(contributors)
+    require_four_eyes(authors=authors, reviewer_id=2, what="it", instead="ask another")
     for author in (3, 7):
         with pytest.raises(FourEyesViolation):
-            check_four_eyes(contributors=contributors, reviewer_id=author)
+            require_four_eyes(authors=authors, reviewer_id=author, what="it", instead="ask another")

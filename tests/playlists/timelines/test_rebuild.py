@@ -11,7 +11,7 @@ from playlists.builder.domain import QuietHours
 from playlists.content.models import ContentStatus
 from playlists.sessions.models import PolicyIn
 from playlists.sessions.policy import set_policy
-from playlists.timelines.inputs import load_plan
+from playlists.timelines.inputs import Plan, Rule, load_plan
 from playlists.timelines.models import StationBuild, TimelineBody
 from playlists.timelines.rebuild import build_horizons
 from playlists.timelines.store import save_bodies, save_horizons
@@ -62,7 +62,7 @@ def test_stations_play_sessions_of_their_areas_and_groups(world: World) -> None:
         session.add(SessionTarget(session_id=grouped, group_id=group))
         session.commit()
     with world.database.session() as session:
-        rules = load_plan(session=session).station_rules()
+        rules = _station_rules(load_plan(session=session))
     assert rules[a1].session_ids == {commune, province, grouped}
     assert rules[a1_grouped].session_ids == {commune, province, grouped}
     assert rules[b1].session_ids == {province, other}
@@ -88,7 +88,7 @@ def test_stations_with_the_same_rules_share_one_build(world: World) -> None:
     assert list(builds[stations[0]].days) == ["2026-12-01", "2026-12-02", "2026-12-03"]
     with world.database.session() as session:
         assert len(session.exec(select(TimelineBody)).all()) == report.new_bodies == 6
-        rules = load_plan(session=session).station_rules()
+        rules = _station_rules(load_plan(session=session))
     assert rules[stations[3]].policy.quiet_hours == (QuietHours(start=time(16), end=time(18)),)
 
 
@@ -126,3 +126,7 @@ def test_queue_follows_the_lineage_and_reports_what_is_not_approved(world: World
     assert inputs.content == ()
     assert [q.id for q in inputs.queue] == [entry]
     assert make_item(world, "A", status=ContentStatus.draft)  # drafts change nothing
+
+
+def _station_rules(plan: Plan) -> dict[int, Rule]:
+    return {station: rule for rule, stations in plan.rules.items() for station in stations}
