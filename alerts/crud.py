@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from alerts.models import (
@@ -19,9 +20,10 @@ from alerts.models import (
     AlertState,
     AlertType,
 )
-from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.audit.chain import Actor, Subject, record
 from core.errors import Conflict, Invalid, NotFound
+from core.paging import Page, paginate
 from stations.models import Station, StationGroup
 from stations.reach import stations_reached
 
@@ -189,17 +191,10 @@ def active_alerts(*, session: Session, now: datetime) -> list[Alert]:
 
 
 def list_alerts(
-    *, session: Session, scope: ColumnElement[bool], offset: int, limit: int
-) -> list[Alert]:
-    query = (
-        select(Alert)
-        .join(Area, col(Area.id) == Alert.area_id)
-        .where(scope)
-        .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(session.exec(query).all())
+    *, session: Session, prefixes: Sequence[str], page: Page
+) -> tuple[list[Alert], int]:
+    query = within_areas(select(Alert), area_id=col(Alert.area_id), prefixes=prefixes)
+    return paginate(session, query, page, col(Alert.created_at).desc(), col(Alert.id).desc())
 
 
 def count_deliveries(*, session: Session, alert_id: int) -> int:

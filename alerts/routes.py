@@ -6,17 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from sqlmodel import col
 
 from alerts import crud
 from alerts.board import AlertBoardDep
 from alerts.issuing import create_and_maybe_issue, require_scope
 from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic, AlertSummary
 from alerts.views import alert_detail, alert_public, alert_summary
-from core.areas.models import Area
 from core.auth.deps import AccessControl, Permission
 from core.auth.four_eyes import require_four_eyes
-from core.auth.permissions import Action, in_scope
+from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.models import PathId
 from core.paging import PageDep
@@ -98,13 +96,8 @@ def reject_alert(
 
 @router.get("", response_model=AlertsPublic, summary="Alerts in your scope, newest first")
 def list_alerts(session: SessionDep, access: Read, page: PageDep) -> AlertsPublic:
-    alerts = crud.list_alerts(
-        session=session,
-        scope=in_scope(col(Area.path), access.principal.scope_prefixes(Action.alert_read)),
-        offset=page.offset,
-        limit=page.limit,
-    )
-    return AlertsPublic(data=[alert_public(a) for a in alerts], count=len(alerts))
+    rows, total = crud.list_alerts(session=session, prefixes=access.scope_prefixes(), page=page)
+    return AlertsPublic(data=[alert_public(a) for a in rows], count=total)
 
 
 @router.get(

@@ -4,16 +4,54 @@ values are validated before anything reaches the database."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Path
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
 # Ids are 32-bit integers in the database (PostgreSQL INTEGER).
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+# A moment as ISO 8601 text with its offset: 2026-11-29T05:30:00+07:00, or ...Z for UTC.
+# Pydantic alone also takes numbers ("-1", "1700000000") as Unix times; only text of this
+# shape goes on to it, which checks the values (no 30 February) and makes the datetime.
+_ISO_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})", re.ASCII
+)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _iso_moment(value: object) -> object:
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "iso_datetime",
+        "expected an ISO 8601 date and time with its offset (time zone), e.g. "
+        "2026-11-29T05:30:00+07:00 or 2026-11-28T22:30:00Z (in a URL, + is written %2B)",
+    )
+
+
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    raise PydanticCustomError("iso_date", "expected a day as YYYY-MM-DD, e.g. 2026-11-29")
+
+
+# For query parameters: text only, so the OpenAPI schema still says string/date-time.
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_moment)]
+IsoDate = Annotated[date, BeforeValidator(_iso_day)]
 
 # Control characters other than tab and newlines have no business in names or text, and
 # PostgreSQL refuses NUL outright.

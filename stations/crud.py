@@ -10,8 +10,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.audit.chain import Actor, Affects, Subject, record
-from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
 from stations.models import (
@@ -161,11 +161,7 @@ def delete_station(*, session: Session, station: Station, actor: Actor, now: dat
 def list_stations(
     *, session: Session, prefixes: Sequence[str], page: Page, area_id: int | None = None
 ) -> tuple[list[Station], int]:
-    query = (
-        select(Station)
-        .join(Area, col(Area.id) == Station.area_id)
-        .where(in_scope(col(Area.path), prefixes))
-    )
+    query = within_areas(select(Station), area_id=col(Station.area_id), prefixes=prefixes)
     if area_id is not None:
         query = query.where(Station.area_id == area_id)
     return paginate(session, query, page, col(Station.id))
@@ -281,9 +277,5 @@ def delete_group(*, session: Session, group: StationGroup, actor: Actor, now: da
 def list_groups(
     *, session: Session, prefixes: Sequence[str], page: Page
 ) -> tuple[list[StationGroup], int]:
-    query = (
-        select(StationGroup)
-        .join(Area, col(Area.id) == StationGroup.area_id)
-        .where(in_scope(col(Area.path), prefixes))
-    )
+    query = within_areas(select(StationGroup), area_id=col(StationGroup.area_id), prefixes=prefixes)
     return paginate(session, query, page, col(StationGroup.id))

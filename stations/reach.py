@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from core.areas.models import Area
-from core.auth.permissions import in_scope
+from core.areas.scope import within_areas
 from core.db import chunks
 from stations.models import Station, StationGroup, StationGroupMember
 
@@ -66,9 +66,9 @@ def _stations_below(session: Session, area_ids: set[int]) -> set[int]:
     # A subtree inside another adds nothing: keep only the outermost paths.
     outermost = [p for p in sorted(paths) if not any(p != q and p.startswith(q) for q in paths)]
     found: set[int] = set()
-    query = select(Station.id).join(Area, col(Area.id) == Station.area_id)
     for prefixes in chunks(outermost, 200):
-        found.update(
-            s for s in session.exec(query.where(in_scope(col(Area.path), prefixes))).all() if s
+        query = within_areas(
+            select(col(Station.id)), area_id=col(Station.area_id), prefixes=prefixes
         )
+        found.update(s for s in session.exec(query).all() if s)
     return found

@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 from sqlalchemy import false, or_
 from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
@@ -15,7 +14,7 @@ from core.audit.models import AuditEvent, AuditEventPublic, AuditEventsPublic
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action, in_scope
 from core.deps import SessionDep
-from core.models import MAX_ID
+from core.models import MAX_ID, IsoDateTime
 from core.paging import PageDep, paginate
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit (nhật ký)"])
@@ -43,8 +42,10 @@ def list_events(
     object_type: Annotated[str | None, Query(max_length=40)] = None,
     object_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    since: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="ISO 8601 with offset")] = None,
+    until: Annotated[
+        IsoDateTime | None, Query(description="ISO 8601 with offset, excluded")
+    ] = None,
 ) -> AuditEventsPublic:
     prefixes = access.scope_prefixes()
     # Events of no area (the top of the tree) are national: shown to roles held at a root.

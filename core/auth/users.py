@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.audit.chain import Actor, Subject, record
 from core.auth.models import (
     Role,
@@ -20,7 +21,6 @@ from core.auth.models import (
     UserUpdate,
 )
 from core.auth.passwords import hash_password
-from core.auth.permissions import in_scope
 from core.auth.tokens import revoke_user_tokens
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
@@ -188,11 +188,7 @@ def list_users(
     page: Page,
     area_id: int | None = None,
 ) -> tuple[list[User], int]:
-    query = (
-        select(User)
-        .join(Area, col(Area.id) == User.area_id)
-        .where(in_scope(col(Area.path), prefixes))
-    )
+    query = within_areas(select(User), area_id=col(User.area_id), prefixes=prefixes)
     if area_id is not None:
         query = query.where(User.area_id == area_id)
     return paginate(session, query, page, col(User.username))

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 
 from audio.ingest import IngestResult
 from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.audit.chain import Actor, Affects, Subject, record
 from core.auth.four_eyes import require_four_eyes
-from core.auth.permissions import in_scope
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
 from playlists.content.models import (
@@ -339,15 +339,12 @@ class ContentFilter:
 def list_items(
     *, session: Session, prefixes: Sequence[str], page: Page, filters: ContentFilter
 ) -> tuple[list[ContentItem], int]:
-    query = (
-        select(ContentItem)
-        .join(Area, col(Area.id) == ContentItem.area_id)
-        .where(in_scope(col(Area.path), prefixes))
-    )
+    query = within_areas(select(ContentItem), area_id=col(ContentItem.area_id), prefixes=prefixes)
     for name in ("status", "kind", "tier", "language", "area_id", "lineage_id"):
         value = getattr(filters, name)
         if value is not None:
             query = query.where(getattr(ContentItem, name) == value)
     if filters.q:
-        query = query.where(col(ContentItem.title).ilike(f"%{filters.q}%", escape="\\"))
+        # Literally: % and _ in what the user typed are characters, not wildcards.
+        query = query.where(col(ContentItem.title).icontains(filters.q, autoescape=True))
     return paginate(session, query, page, col(ContentItem.id).desc())

@@ -10,8 +10,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.audit.chain import Actor, Affects, Subject, record
-from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
 from core.paging import Page, paginate
 from playlists.sessions.models import (
@@ -182,10 +182,8 @@ def delete_session(
 def list_sessions(
     *, session: Session, prefixes: Sequence[str], page: Page, area_id: int | None = None
 ) -> tuple[list[BroadcastSession], int]:
-    query = (
-        select(BroadcastSession)
-        .join(Area, col(Area.id) == BroadcastSession.area_id)
-        .where(in_scope(col(Area.path), prefixes))
+    query = within_areas(
+        select(BroadcastSession), area_id=col(BroadcastSession.area_id), prefixes=prefixes
     )
     if area_id is not None:
         query = query.where(BroadcastSession.area_id == area_id)

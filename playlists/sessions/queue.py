@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.audit.chain import Actor, Affects, Subject, record
-from core.auth.permissions import in_scope
 from core.errors import Invalid, NotFound
 from core.paging import Page, paginate
 from playlists.builder.localtime import local_to_utc
@@ -152,12 +152,10 @@ def delete_entry(
 def list_entries(
     *, session: Session, prefixes: Sequence[str], page: Page, session_id: int | None = None
 ) -> tuple[list[QueueEntry], int]:
-    query = (
-        select(QueueEntry)
-        .join(BroadcastSession, col(BroadcastSession.id) == QueueEntry.session_id)
-        .join(Area, col(Area.id) == BroadcastSession.area_id)
-        .where(in_scope(col(Area.path), prefixes))
+    in_session = select(QueueEntry).join(
+        BroadcastSession, col(BroadcastSession.id) == QueueEntry.session_id
     )
+    query = within_areas(in_session, area_id=col(BroadcastSession.area_id), prefixes=prefixes)
     if session_id is not None:
         query = query.where(QueueEntry.session_id == session_id)
     return paginate(session, query, page, col(QueueEntry.id))

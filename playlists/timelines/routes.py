@@ -11,11 +11,12 @@ from sqlmodel import col, select
 
 from core.areas.crud import get_area
 from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.auth.deps import AccessControl, Permission
-from core.auth.permissions import Action, in_scope
+from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
 from core.errors import Invalid, NotFound
-from core.models import PathId
+from core.models import IsoDate, PathId
 from playlists.timelines.models import (
     AreaPlaylistsPublic,
     StationBuild,
@@ -31,7 +32,7 @@ Read = Annotated[AccessControl, Depends(Permission(Action.schedule_read))]
 # A preview reaches a year either way: far enough for planning, and it bounds the work.
 REACH = timedelta(days=366)
 DayQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(alias="date", description="Local day, YYYY-MM-DD; today (local) when left out"),
 ]
 
@@ -81,10 +82,10 @@ def area_playlist(
     area = get_area(session=session, area_id=area_id)
     access.require_area(area_id, what=f"area #{area_id}")
     wanted = _day(day, clock.now(), area)
-    query = select(Station.id).join(Area, col(Area.id) == Station.area_id)
-    station_ids = [
-        s for s in session.exec(query.where(in_scope(col(Area.path), [area.path]))).all() if s
-    ]
+    query = within_areas(
+        select(col(Station.id)), area_id=col(Station.area_id), prefixes=[area.path]
+    )
+    station_ids = [s for s in session.exec(query).all() if s]
     timelines = timelines_for(session=session, station_ids=station_ids, day=wanted)
     return AreaPlaylistsPublic(
         area_id=area_id,

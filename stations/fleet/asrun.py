@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
+from core.areas.scope import within_areas
 from core.auth.permissions import in_scope
 from core.paging import Page, paginate
 from stations.fleet.auth import StationIdentity
@@ -63,11 +64,7 @@ def list_records(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> tuple[list[AsRun], int]:
-    query = (
-        select(AsRun)
-        .join(Area, col(Area.id) == AsRun.area_id)
-        .where(in_scope(col(Area.path), prefixes))
-    )
+    query = within_areas(select(AsRun), area_id=col(AsRun.area_id), prefixes=prefixes)
     if area_path is not None:
         query = query.where(in_scope(col(Area.path), [area_path]))
     if station_id is not None:

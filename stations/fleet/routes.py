@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
@@ -11,8 +11,7 @@ from core.areas.crud import get_area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep, SettingsDep
-from core.errors import Invalid
-from core.models import MAX_ID, PathId
+from core.models import MAX_ID, IsoDateTime, PathId
 from core.paging import PageDep
 from stations.crud import get_station
 from stations.fleet import asrun, enrolment
@@ -81,13 +80,12 @@ def list_asrun(
     content_id: OptionalId = None,
     result: Literal["played", "partial", "failed", "preempted", "skipped"] | None = None,
     since: Annotated[
-        datetime | None, Query(alias="from", description="ISO 8601, with zone")
+        IsoDateTime | None, Query(alias="from", description="ISO 8601 with offset")
     ] = None,
-    until: Annotated[datetime | None, Query(alias="to", description="ISO 8601, excluded")] = None,
+    until: Annotated[
+        IsoDateTime | None, Query(alias="to", description="ISO 8601 with offset, excluded")
+    ] = None,
 ) -> AsRunsPublic:
-    for name, moment in (("from", since), ("to", until)):
-        if moment is not None and moment.utcoffset() is None:
-            raise Invalid(f"{name} needs a time zone, e.g. 2026-11-29T05:30:00+07:00", field=name)
     area_path = get_area(session=session, area_id=area_id).path if area_id else None
     rows, total = asrun.list_records(
         session=session,

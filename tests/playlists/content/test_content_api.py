@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.auth.models import Role
+from tests.playlists.content.factories import make_item
 from tests.playlists.content.streams import stream_server
 from tests.world import World
 
@@ -281,3 +282,30 @@ def test_far_future_dates_are_refused_by_name(client: TestClient, world: World) 
     response = _tts(client, world, valid_until="9999-12-31T23:00:00-05:00")
     assert response.status_code == 422
     assert "valid_until" in response.json()["detail"]
+
+
+TITLES = ("Giảm 50% học phí", "Mã_số 7", "Mã số 7", r"Tệp C:\tin", "Tin 1/12", "Bản tin sáng")
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("%", {"Giảm 50% học phí"}),
+        ("_", {"Mã_số 7"}),
+        ("Mã_số", {"Mã_số 7"}),
+        ("50%", {"Giảm 50% học phí"}),
+        ("\\", {r"Tệp C:\tin"}),
+        ("1/12", {"Tin 1/12"}),
+        ("/", {"Tin 1/12"}),
+        ("TIN", {r"Tệp C:\tin", "Tin 1/12", "Bản tin sáng"}),
+    ],
+)
+def test_search_matches_wildcards_literally(
+    client: TestClient, world: World, q: str, found: set[str]
+) -> None:
+    for title in TITLES:
+        make_item(world, "A", title=title)
+    response = client.get(CONTENT, params={"q": q}, headers=world.headers("operator_a"))
+    assert response.status_code == 200, response.text
+    assert {item["title"] for item in response.json()["data"]} == found
+    assert response.json()["count"] == len(found)

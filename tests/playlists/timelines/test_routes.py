@@ -14,6 +14,7 @@ from core.areas.models import AreaCreate
 from core.config import Settings
 from scheduler.keeper import PlaylistKeeper
 from tests.clock import SettableClock
+from tests.core.times import assert_refused_by_name
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
 from tests.stations.factories import SETUP, make_station
@@ -113,3 +114,28 @@ def test_a_zone_with_daylight_saving_keeps_local_times(
         "2026-10-24": ("2026-10-24T05:30:00+02:00", "2026-10-24T03:30:00Z"),
         "2026-10-25": ("2026-10-25T05:30:00+01:00", "2026-10-25T04:30:00Z"),
     }
+
+
+# 2026-12-01 as a Unix time, at 00:00 UTC, and spellings of it that are not a plain day.
+NOT_A_DAY = (
+    str(int(datetime(2026, 12, 1, tzinfo=UTC).timestamp())),
+    "2026-12-01T00:00:00",
+    "2026-12-01T00:00:00+07:00",
+    "today",
+)
+
+
+@pytest.mark.parametrize("value", NOT_A_DAY)
+@pytest.mark.parametrize("where", ["station", "area"])
+def test_the_day_is_yyyy_mm_dd_and_nothing_else(
+    client: TestClient, world: World, where: str, value: str
+) -> None:
+    url = (
+        f"/api/v1/stations/{make_station(world, 'A1')}/playlist"
+        if where == "station"
+        else f"/api/v1/areas/{world.areas['A']}/playlist"
+    )
+    headers = world.headers("operator_a", NOW)
+    response = client.get(url, params={"date": value}, headers=headers)
+    assert_refused_by_name(response, "date")
+    assert client.get(url, params={"date": "2026-12-01"}, headers=headers).status_code == 200
