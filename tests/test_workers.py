@@ -1,0 +1,36 @@
+"""The server's background workers start and stop as one unit: every stop step runs even
+when one fails, and nothing the workers started is left running."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from core.config import Settings
+
+
+def _worker_threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.name == "alert-board" and t.is_alive()}
+
+
+def test_stop_runs_every_step_when_one_fails(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings.model_copy(update={"scheduler_enabled": True}))
+    before = _worker_threads()
+    with TestClient(app):
+        assert app.state.scheduler._scheduler.running
+        assert _worker_threads() - before, "the alert board's thread runs"
+
+        def broken() -> int:
+            raise RuntimeError("database gone")
+
+        monkeypatch.setattr(app.state.heartbeats, "flush", broken)
+    assert "shutdown: test_stop_runs_every_step_when_one_fails.<locals>.broken failed" in (
+        caplog.text
+    )
+    assert not app.state.scheduler._scheduler.running  # stopped after the failed step
+    assert _worker_threads() - before == set()
