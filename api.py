@@ -26,6 +26,7 @@ from core.db import Database
 from core.errors import install_error_handlers, plain_handler
 from core.health import router as health_router
 from core.limits import BodySizeLimit
+from core.openapi import declare_errors
 from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         scheduler=app.state.scheduler,
     )
     install_error_handlers(app)
+    declare_errors(app)
     app.add_exception_handler(AudioRejected, plain_handler(status.HTTP_422_UNPROCESSABLE_CONTENT))
     app.add_exception_handler(AudioToolError, plain_handler(status.HTTP_503_SERVICE_UNAVAILABLE))
     app.add_exception_handler(WorkflowError, plain_handler(status.HTTP_409_CONFLICT))

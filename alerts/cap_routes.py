@@ -66,6 +66,7 @@ def _too_large() -> HTTPException:
     status_code=status.HTTP_201_CREATED,
     summary="Draft an alert from a CAP 1.2 document; with issue_now, issue it at once",
     openapi_extra=_XML_BODY,
+    responses={415: {"description": "the body is not sent as one of the XML media types"}},
 )
 def import_cap(
     session: SessionDep,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException
 
 from core.limits import BodyTooLarge
 
@@ -103,6 +106,31 @@ async def _on_unstorable(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        # Starlette names the methods of the first route on the path only: Allow names them all.
+        allowed = _methods_at(request.app.openapi(), request.url.path)
+        if allowed:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+    return await http_exception_handler(request, exc)
+
+
+def _methods_at(schema: dict[str, Any], path: str) -> list[str]:
+    """The methods the schema documents for a concrete path (HEAD with GET)."""
+    # The most literal templates that match: /content/voices, not /content/{item_id}.
+    matches: dict[int, set[str]] = {}
+    for template, operations in schema.get("paths", {}).items():
+        pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))
+        if re.fullmatch(pattern, path):
+            found = matches.setdefault(template.count("{"), set())
+            found.update(method.upper() for method in operations)
+    methods = matches[min(matches)] if matches else set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse(
@@ -113,6 +141,7 @@ async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(Forbidden, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_exception_handler(NotFound, plain_handler(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(Conflict, plain_handler(status.HTTP_409_CONFLICT))

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import model_validator
+from pydantic import AfterValidator, model_validator
 from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from core.models import Id, InputModel, OutputModel
 from core.sqltypes import UTCDateTime
 from playlists.builder.recurrence import Recurrence
+
+
+def _local(value: time) -> time:
+    # A number (seconds) or a time with an offset reads as an aware time, which the builder
+    # cannot compare with the area's wall clock.
+    if value.tzinfo is not None:
+        raise ValueError("a local time has no offset: HH:MM or HH:MM:SS in the area's zone")
+    return value
+
+
+LocalTime = Annotated[time, AfterValidator(_local)]
 
 
 class SessionIn(InputModel):
@@ -21,7 +32,7 @@ class SessionIn(InputModel):
         default_factory=list, max_length=200, description="Area subtrees whose stations play it"
     )
     target_group_ids: list[Id] = Field(default_factory=list, max_length=200)
-    start: time = Field(description="Local start time, e.g. 05:30")
+    start: LocalTime = Field(description="Local start time, e.g. 05:30")
     max_length_s: int = Field(gt=0, le=24 * 3600)
     recurrence: Recurrence
     volume: int = Field(default=80, ge=0, le=100)
@@ -51,7 +62,7 @@ class SessionUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     target_area_ids: list[Id] | None = Field(default=None, max_length=200)
     target_group_ids: list[Id] | None = Field(default=None, max_length=200)
-    start: time | None = None
+    start: LocalTime | None = None
     max_length_s: int | None = Field(default=None, gt=0, le=24 * 3600)
     recurrence: Recurrence | None = None
     volume: int | None = Field(default=None, ge=0, le=100)
@@ -130,8 +141,8 @@ class SessionsPublic(OutputModel):
 
 
 class QuietHoursIn(InputModel):
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class PolicyIn(InputModel):
@@ -177,7 +188,7 @@ class QueueIn(InputModel):
     content_id: Id = Field(description="An approved item; later approved versions follow")
     session_id: Id = Field(description="The session whose stations play it")
     recurrence: Recurrence = Field(description="When: once on a date, or recurring")
-    at: time | None = Field(default=None, description="A fixed local time (hard item)")
+    at: LocalTime | None = Field(default=None, description="A fixed local time (hard item)")
     relay_length_s: int | None = Field(default=None, gt=0, le=24 * 3600)
     repeat: int = Field(default=1, ge=1, le=50)
     order: int = Field(default=0, ge=-1000, le=1000)
@@ -193,7 +204,7 @@ class QueueUpdate(InputModel):
     not_null_fields: ClassVar[frozenset[str]] = frozenset({"recurrence", "repeat", "order"})
 
     recurrence: Recurrence | None = None
-    at: time | None = None
+    at: LocalTime | None = None
     relay_length_s: int | None = Field(default=None, gt=0, le=24 * 3600)
     repeat: int | None = Field(default=None, ge=1, le=50)
     order: int | None = Field(default=None, ge=-1000, le=1000)

@@ -63,6 +63,7 @@ def _parts(request: Request) -> Parts:
     response_model=EnrollReply,
     status_code=status.HTTP_201_CREATED,
     summary="Trade a one-time enrolment code for a station token",
+    responses={403: {"description": "the code is unknown, already used or expired"}},
 )
 def enroll(session: SessionDep, clock: ClockDep, request: EnrollRequest) -> EnrollReply:
     enrolled = enrolment.redeem_code(session=session, request=request, now=clock.now())
