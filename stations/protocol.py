@@ -12,7 +12,16 @@ from datetime import datetime, time
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 PREFIX = "/agent/v1"
 ENROLL_PATH = f"{PREFIX}/enroll"
@@ -277,6 +286,21 @@ class AlertEvent(ServerMessage):
     files: list[ManifestFile] = Field(default_factory=list)
 
 
+class RevokedEvent(ServerMessage):
+    """The station's token was revoked: the server closes the channel after this, and every
+    agent route refuses the token from now on. The agent stops using the token (it sets its
+    credentials aside) and needs a new enrolment code."""
+
+    type: Literal["revoked"]
+
+
+# Every message the server sends on the event channel, told apart by "type".
+ServerEvent = ManifestEvent | AlertEvent | RevokedEvent
+SERVER_EVENTS: TypeAdapter[ServerEvent] = TypeAdapter(
+    Annotated[ServerEvent, Field(discriminator="type")]
+)
+
+
 class AckEvent(AgentMessage):
     """How far an alert got on the station. `at`: when, by the agent's corrected clock (an
     ack sent again after a reconnection keeps its time); the server keeps each stage's
@@ -286,6 +310,28 @@ class AckEvent(AgentMessage):
     alert_id: str = Field(min_length=1, max_length=200)
     stage: Stage
     at: AwareDatetime | None = None
+
+
+# Every message the agent sends on the event channel (one kind so far).
+AgentEvent = AckEvent
+
+
+def encode_event(event: ServerEvent | AgentEvent) -> str:
+    """An event channel message as sent: JSON text, without the optional fields left unset
+    (every event model reads a missing optional field as None)."""
+    return event.model_dump_json(by_alias=True, exclude_none=True)
+
+
+def read_server_event(message: str | bytes) -> ServerEvent | None:
+    """A server's event channel message, or None when its type is one this side does not
+    know (a newer server's: ignored, so older agents keep working). A message that is not
+    an event, or a known type that does not validate, raises ValidationError."""
+    try:
+        return SERVER_EVENTS.validate_json(message)
+    except ValidationError as exc:
+        if [error["type"] for error in exc.errors()] == ["union_tag_invalid"]:
+            return None
+        raise
 
 
 def etag(version: int, build_id: str, alerts_digest: str = "") -> str:

@@ -2,6 +2,10 @@
 
 Everything in a manifest but its two timestamps follows from the station's build version,
 so the version can be its ETag: the same version always lists the same items and files.
+
+Each day's part (its items and volume windows as the protocol's models) is made once, when
+its stored timeline is read, and kept: a manifest is those parts put together and checked
+as a whole (Manifest's own validator), nothing validated a second time.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,16 +26,36 @@ from sqlmodel import Session, col, select
 from core.db import Database, chunks
 from playlists.content.models import ContentItem
 from playlists.content.storage import ContentStorage
-from playlists.timelines.models import StationBuild, TimelineBody
+from playlists.timelines.models import StationBuild, StoredItem, StoredTimeline, TimelineBody
 from stations.fleet.auth import StationIdentity
 from stations.fleet.enrolment import token_digest
 from stations.fleet.models import StationAgent
 from stations.fleet.sources import BuildRef, Caller
 from stations.models import Station
-from stations.protocol import FILES_PATH, Manifest
+from stations.protocol import FILES_PATH, Manifest, ManifestFile, ManifestItem, VolumeWindow
 
-# Parsed day documents kept in memory: stations of a commune share them.
+# Days' parts kept in memory: stations of a commune share them.
 DOCUMENT_CACHE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class DayPart:
+    """One stored day as it goes into manifests: made once per timeline body."""
+
+    items: tuple[ManifestItem, ...]
+    windows: tuple[VolumeWindow, ...]
+    files: frozenset[str]  # the sha256 its items name
+
+    @classmethod
+    def of(cls, timeline: StoredTimeline) -> DayPart:
+        items = tuple(_item(i) for i in timeline.items)
+        return cls(
+            items=items,
+            windows=tuple(
+                VolumeWindow(from_=w.start, to=w.end, volume=w.volume) for w in timeline.sessions
+            ),
+            files=frozenset(i.sha256 for i in items if i.sha256 is not None),
+        )
 
 
 class TimelineManifests:
@@ -38,7 +63,7 @@ class TimelineManifests:
 
     def __init__(self, storage: ContentStorage) -> None:
         self._storage = storage
-        self._documents: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._documents: OrderedDict[str, DayPart] = OrderedDict()
         # By build digest: the same build names the same files, whichever station has it.
         self._files: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._lock = threading.Lock()  # routes run in a thread pool
@@ -66,32 +91,29 @@ class TimelineManifests:
         build = session.get(StationBuild, station_id)
         if build is None:
             return None
-        documents = self._load(session, build.days.values())
-        if len(documents) < len(set(build.days.values())):
+        by_day = build.days
+        parts = self._load(session, by_day.values())
+        if len(parts) < len(set(by_day.values())):
             return None  # pruned by a newer build since this one was read: ask again
-        days = sorted(build.days)
-        items = [_item(i) for day in days for i in documents[build.days[day]]["items"]]
-        windows = [w for day in days for w in documents[build.days[day]]["sessions"]]
-        shas = sorted({i["sha256"] for i in items if i["sha256"]})
-        return Manifest.model_validate(
-            {
-                "station_id": station_id,
-                "version": build.version,
-                "build_id": build.digest,
-                "generated_at": build.built_at,
-                "server_time": now,
-                "timezone": build.timezone,
-                "horizon_until": _day_end(date.fromisoformat(days[-1]), build.timezone),
-                "volume_plan": [
-                    {"from": w["start"], "to": w["end"], "volume": w["volume"]} for w in windows
-                ],
-                "items": items,
-                "alerts": [],
-                "files": [
-                    {"sha256": sha, "size": size, "url": f"{FILES_PATH}/{sha}"}
-                    for sha, size in self._sizes(session, shas).items()
-                ],
-            }
+        days = [parts[by_day[day]] for day in sorted(by_day)]
+        shas = sorted(frozenset().union(*(part.files for part in days)))
+        # The parts are validated models already: Manifest keeps them as they are and
+        # checks only what spans them (order, ids, files listed).
+        return Manifest(
+            station_id=station_id,
+            version=build.version,
+            build_id=build.digest,
+            generated_at=build.built_at,
+            server_time=now,
+            timezone=build.timezone,
+            horizon_until=_day_end(date.fromisoformat(max(by_day)), build.timezone),
+            volume_plan=[window for part in days for window in part.windows],
+            items=[item for part in days for item in part.items],
+            alerts=[],
+            files=[
+                ManifestFile(sha256=sha, size=size, url=f"{FILES_PATH}/{sha}")
+                for sha, size in self._sizes(session, shas).items()
+            ],
         )
 
     def station_files(
@@ -106,8 +128,8 @@ class TimelineManifests:
         stored = session.get(StationBuild, station_id)
         if stored is None or stored.digest != build.build_id:
             return frozenset()
-        documents = self._load(session, stored.days.values())
-        shas = frozenset(i["sha256"] for d in documents.values() for i in d["items"] if i["sha256"])
+        parts = self._load(session, stored.days.values())
+        shas = frozenset().union(*(part.files for part in parts.values()))
         with self._lock:
             _remember(self._files, key, shas, DOCUMENT_CACHE)
         return shas
@@ -116,14 +138,14 @@ class TimelineManifests:
         path = self._storage.path(sha256)
         return path if path.exists() else None
 
-    def _load(self, session: Session, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def _load(self, session: Session, digests: Iterable[str]) -> dict[str, DayPart]:
         wanted = set(digests)
         with self._lock:
             found = {d: self._documents[d] for d in wanted if d in self._documents}
         for batch in chunks(sorted(wanted - found.keys())):
             query = select(TimelineBody).where(col(TimelineBody.digest).in_(batch))
             for body in session.exec(query).all():
-                found[body.digest] = body.document()
+                found[body.digest] = DayPart.of(body.timeline())
                 with self._lock:
                     _remember(self._documents, body.digest, found[body.digest], DOCUMENT_CACHE)
         return found
@@ -159,24 +181,23 @@ _IDENTIFY = (
 )
 
 
-def _item(item: dict[str, Any]) -> dict[str, Any]:
-    start = datetime.fromisoformat(item["start"])
-    relay = item["timing"] == "relay"
-    return {
+def _item(item: StoredItem) -> ManifestItem:
+    relay = item.timing == "relay"
+    return ManifestItem(
         # Stable across rebuilds: the same queue entry at the same time is the same item.
-        "id": f"{item['queue_id']}@{start.strftime('%Y%m%dT%H%M%SZ')}",
-        "kind": "relay" if relay else "file",
-        "content_id": item["content_id"],
-        "sha256": item["sha256"],
-        "url": item["stream_url"] if relay else f"{FILES_PATH}/{item['sha256']}",
-        "start": start,
-        "duration_s": item["duration_s"],
-        "timing": "hard" if relay else item["timing"],
-        "tier": item["tier"],
-        "volume": item["volume"],
-        "title": item["title"],
-        "session_id": item["session_id"],
-    }
+        id=f"{item.queue_id}@{item.start.strftime('%Y%m%dT%H%M%SZ')}",
+        kind="relay" if relay else "file",
+        content_id=item.content_id,
+        sha256=item.sha256,
+        url=(item.stream_url or "") if relay else f"{FILES_PATH}/{item.sha256}",
+        start=item.start,
+        duration_s=item.duration_s,
+        timing="hard" if item.timing == "relay" else item.timing,
+        tier=item.tier,
+        volume=item.volume,
+        title=item.title,
+        session_id=item.session_id,
+    )
 
 
 def _day_end(day: date, timezone: str) -> datetime:

@@ -3,6 +3,9 @@
 Stations of one commune usually share every day's timeline, so a body is stored once under
 its digest and each station keeps only the digests of its days. A station's version moves
 only when one of those digests does: it is the manifest version (ETag) agents will see.
+
+A body reads back as a StoredTimeline (typed, frozen): the one reading of the format
+playlists/builder/serialize.py writes.
 """
 
 from __future__ import annotations
@@ -10,12 +13,71 @@ from __future__ import annotations
 import json
 import zlib
 from datetime import date, datetime
+from typing import Literal
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from core.models import OutputModel
 from core.sqltypes import UTCDateTime
+
+
+class _Stored(BaseModel):
+    # Fields a later timeline format adds are ignored by this one's reader.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class StoredItem(_Stored):
+    """One item of a built day (serialize.item_json)."""
+
+    start: AwareDatetime
+    duration_s: float
+    timing: Literal["hard", "soft", "relay"]
+    tier: Literal["emergency", "priority", "normal"]
+    volume: int
+    content_id: int
+    queue_id: int
+    session_id: int | None
+    title: str
+    sha256: str | None
+    stream_url: str | None
+
+
+class StoredWindow(_Stored):
+    """A session's window on that day, with its volume (serialize.window_json)."""
+
+    session_id: int
+    name: str
+    start: AwareDatetime
+    end: AwareDatetime
+    volume: int
+
+
+class StoredWarning(_Stored):
+    """What did not fit, and why (serialize.warning_json)."""
+
+    code: str
+    queue_id: int | None
+    content_id: int | None
+    session_id: int | None
+    message: str
+
+
+class StoredTimeline(_Stored):
+    """One local day's built timeline, as stored (serialize.timeline_bytes)."""
+
+    day: date
+    timezone: str
+    sessions: tuple[StoredWindow, ...]
+    items: tuple[StoredItem, ...]
+    warnings: tuple[StoredWarning, ...]
+
+
+def read_days(days_json: str) -> dict[str, str]:
+    """A station's horizon as stored: ISO date -> the digest of that day's timeline."""
+    loaded: dict[str, str] = json.loads(days_json)
+    return loaded
 
 
 class TimelineBody(SQLModel, table=True):
@@ -28,7 +90,12 @@ class TimelineBody(SQLModel, table=True):
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
 
+    def timeline(self) -> StoredTimeline:
+        return StoredTimeline.model_validate_json(zlib.decompress(self.body))
+
     def document(self) -> dict[str, object]:
+        """The body as plain JSON, for the preview (playlists/timelines/preview.py), which
+        does not read timeline() yet."""
         loaded: dict[str, object] = json.loads(zlib.decompress(self.body))
         return loaded
 
@@ -51,8 +118,7 @@ class StationBuild(SQLModel, table=True):
 
     @property
     def days(self) -> dict[str, str]:
-        loaded: dict[str, str] = json.loads(self.days_json)
-        return loaded
+        return read_days(self.days_json)
 
 
 class BuildState(SQLModel, table=True):

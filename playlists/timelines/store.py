@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from core.db import chunks
-from playlists.timelines.models import StationBuild, TimelineBody
+from playlists.timelines.models import StationBuild, TimelineBody, read_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def prune_bodies(*, session: Session) -> int:
     """Delete bodies no station's horizon refers to any more; returns how many."""
     referenced: set[str] = set()
     for (days_json,) in session.execute(select(StationBuild.days_json)).all():
-        referenced.update(json.loads(days_json).values())
+        referenced.update(read_days(days_json).values())
     stored = set(session.exec(select(TimelineBody.digest)).all())
     unused = sorted(stored - referenced)
     for batch in chunks(unused):

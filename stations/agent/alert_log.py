@@ -62,9 +62,6 @@ class AlertLog:
         except ValueError:  # a damaged file: the manifest brings the alerts back
             return {}
 
-    def set_acknowledge(self, acknowledge: Acknowledge) -> None:
-        self._acknowledge = acknowledge
-
     # what happens --------------------------------------------------------------------
 
     def received(

@@ -3,6 +3,7 @@ feeds the clock's offset estimate."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ class TokenRefused(Exception):
     """The server refused the station token (401): revoked, or the station was deleted."""
 
 
+class TokenRevoked(Exception):
+    """The server said the token is revoked: this link sends nothing more."""
+
+
 class UploadRefused(Exception):
     """The server refused an as-run batch as too large (413) or invalid (422)."""
 
@@ -38,7 +43,6 @@ class UploadRefused(Exception):
 class ManifestAnswer:
     changed: bool
     body: bytes
-    etag: str | None
 
 
 async def enroll(config: AgentConfig, request: EnrollRequest) -> EnrollReply:
@@ -52,25 +56,41 @@ async def enroll(config: AgentConfig, request: EnrollRequest) -> EnrollReply:
 
 
 class ServerLink:
-    def __init__(self, config: AgentConfig, token: str, estimator: OffsetEstimator) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        token: str,
+        estimator: OffsetEstimator,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.client = httpx.AsyncClient(
             base_url=config.base_url,
             timeout=config.request_timeout_s,
             headers={"Authorization": f"Bearer {token}"},
+            event_hooks={"request": [self._guard]},
+            transport=transport,
         )
         self._estimator = estimator
+        self.revoked = False
 
     async def close(self) -> None:
         await self.client.aclose()
 
+    def forget_token(self) -> None:
+        """The token was revoked: no request leaves from now on (any already on its way
+        is cancelled with the agent's loops), and none would carry the token."""
+        self.revoked = True
+        self.client.headers.pop("Authorization", None)
+
+    async def _guard(self, request: httpx.Request) -> None:
+        # Every request of this client passes here, the cache's downloads included.
+        if self.revoked:
+            raise TokenRevoked(f"not sent, the token is revoked: {request.method} {request.url}")
+
     async def manifest(self, etag: str | None) -> ManifestAnswer:
         headers = {"If-None-Match": etag} if etag else {}
         response = _checked(await self.client.get(MANIFEST_PATH, headers=headers), 200, 304)
-        return ManifestAnswer(
-            changed=response.status_code == 200,
-            body=response.content,
-            etag=response.headers.get("etag"),
-        )
+        return ManifestAnswer(changed=response.status_code == 200, body=response.content)
 
     async def heartbeat(self, beat: Heartbeat) -> HeartbeatReply:
         epoch, sent, started = clock_epoch(), wall_now(), time.monotonic()
@@ -110,7 +130,13 @@ def _checked(response: httpx.Response, *expected: int) -> httpx.Response:
 
 
 def _detail(response: httpx.Response) -> str:
+    return detail_of(response.content)
+
+
+def detail_of(body: bytes | bytearray) -> str:
+    """What a refusal says: its JSON "detail", else its text."""
+    text = body.decode(errors="replace")
     try:
-        return str(response.json().get("detail", response.text))
-    except ValueError:
-        return response.text[:500]
+        return str(json.loads(text).get("detail", text))[:500]
+    except (ValueError, AttributeError):
+        return text[:500]

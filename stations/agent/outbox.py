@@ -111,11 +111,6 @@ class Outbox:
                 (reason[:2000], str(record_id)),
             )
 
-    def set_aside_ids(self) -> list[str]:
-        with self._lock:
-            rows = self._db.execute("SELECT id FROM record WHERE open = 2 ORDER BY seq").fetchall()
-        return [row[0] for row in rows]
-
     def count(self) -> int:
         """Records still to upload (open ones included, set-aside ones not)."""
         with self._lock:

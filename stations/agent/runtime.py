@@ -10,6 +10,18 @@ The playout engine plays what the saved manifest says from the verified cache, b
 corrected clock, whatever the network does. Each loop backs off on errors by itself; none
 stops the others. Without a server the agent goes on from its saved manifest and cached
 files, and its outbox keeps every record.
+
+One thing stops it all: the server's "revoked" event (an admin revoked this station's
+token). The agent then sends nothing more with the token, sets its credentials aside so no
+restart uses them, stops playing, says loudly to enrol again with a new code, and returns.
+Playout stops too: from then on the server can neither correct nor cancel what the station
+plays (a Cancel of an alert on the air would never reach it, a changed schedule would play
+as it was for up to a week), and a revoked Pi is usually a stolen, replaced or moved one, so
+playing on is wrong more often than it is right; and after any restart it could not run
+anyway, so playing on would last only until the next power cut. The saved manifest, the
+cache and the outbox stay on disk: once enrolled again the station is on the air as soon
+as it syncs, and reports what it played. A plain 401 does not stop the agent: it may be a
+proxy or a restored database, not a revocation, and retrying costs nothing.
 """
 
 from __future__ import annotations
@@ -24,10 +36,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
 
 import websockets
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 
 from audio.player import Player
@@ -36,8 +47,8 @@ from stations.agent.backoff import Backoff, jittered
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock, OffsetEstimator
 from stations.agent.config import AgentConfig
-from stations.agent.credentials import Credentials
-from stations.agent.link import ServerLink, TokenRefused, UploadRefused
+from stations.agent.credentials import Credentials, set_aside
+from stations.agent.link import ServerLink, TokenRefused, UploadRefused, detail_of
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
 from stations.agent.playout import Playout
@@ -48,8 +59,10 @@ from stations.protocol import (
     AlertEvent,
     AsRunRecord,
     Heartbeat,
-    ManifestEvent,
     ManifestFile,
+    RevokedEvent,
+    encode_event,
+    read_server_event,
 )
 
 log = logging.getLogger("loaxa.agent")
@@ -61,10 +74,6 @@ ALIVE_INTERVAL_S = 30.0
 PUSH_MARGIN = timedelta(seconds=5)
 PUSH_FETCH_TRIES = 4
 PUSH_FETCH_RETRY_S = 0.5
-# What the server sends on the event channel, told apart by "type".
-EVENTS: TypeAdapter[ManifestEvent | AlertEvent] = TypeAdapter(
-    Annotated[ManifestEvent | AlertEvent, Field(discriminator="type")]
-)
 
 
 def agent_version() -> str:
@@ -92,6 +101,7 @@ class Agent:
         self.alerts = AlertLog(config.data_dir, acknowledge=self._acks.put_nowait)
         self.last_error: str | None = None
         self._pull_now = asyncio.Event()
+        self.revoked = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._rng = random.Random()
         self._started = time.monotonic()
@@ -125,11 +135,21 @@ class Agent:
         ]
         if self.playout is not None:
             loops.append(self.playout.run())
+        # Every loop runs until cancelled; the revocation is what ends them all.
+        tasks = [asyncio.ensure_future(loop) for loop in [*loops, self._until_revoked()]]
         try:
-            await asyncio.gather(*loops)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a loop ends only by an error: raise it
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.link.close()
             self.outbox.close()
+
+    async def _until_revoked(self) -> None:
+        await self.revoked.wait()
 
     # sync ------------------------------------------------------------------------------
 
@@ -236,6 +256,12 @@ class Agent:
                     backoff.succeeded()
                     await self._converse(socket)
                 reason = "closed by the server"
+            except websockets.InvalidStatus as exc:
+                if exc.response.status_code != 401:
+                    reason = str(exc)
+                else:
+                    self._failed("events", TokenRefused(detail_of(exc.response.body)), 0)
+                    reason = "the handshake was refused (401)"
             except (OSError, websockets.WebSocketException, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
             # Also after a clean close: a server that accepts and hangs up at once must not
@@ -248,7 +274,7 @@ class Agent:
         """Read the server's messages while sending acks: every ack known first (one lost
         with the last connection is not lost for good), then each as it comes."""
         for ack in self.alerts.acks():
-            await socket.send(ack.model_dump_json(exclude_none=True))
+            await socket.send(encode_event(ack))
         sender = asyncio.create_task(self._send_acks(socket))
         try:
             async for message in socket:
@@ -261,19 +287,56 @@ class Agent:
     async def _send_acks(self, socket: ClientConnection) -> None:
         while True:
             ack = await self._acks.get()
-            await socket.send(ack.model_dump_json(exclude_none=True))
+            await socket.send(encode_event(ack))
 
     def _on_event(self, message: str | bytes) -> None:
         try:
-            event = EVENTS.validate_json(message)
-        except ValidationError:
-            log.debug("events: not a message this agent knows: %.200r", message)
+            event = read_server_event(message)
+        except ValidationError as exc:
+            log.warning(
+                "events: ignoring a malformed message (%s): %.200r",
+                exc.errors()[0]["msg"],
+                message,
+            )
             return
-        if isinstance(event, AlertEvent):
+        if event is None:
+            log.info(
+                "events: ignoring a message of a type this agent does not know: %.200r", message
+            )
+        elif isinstance(event, RevokedEvent):
+            self._on_revoked()
+        elif isinstance(event, AlertEvent):
             self._on_alert(event)
         elif self._is_new(event.version, event.build_id, event.alerts_digest):
             log.info("events: manifest version %d is out; pulling it now", event.version)
             self._pull_now.set()
+
+    def _on_revoked(self) -> None:
+        """The server revoked this station's token: stop using it, for good (the module's
+        docstring says why playout stops too)."""
+        if self.revoked.is_set():
+            return
+        self.link.forget_token()
+        self.revoked.set()  # run() stops every loop and the playout
+        try:
+            where = set_aside(self.config.data_dir, self.clock.now())
+            kept = f"set aside as {where}" if where else "already gone from the data directory"
+        except OSError as exc:  # a read-only or failing card: say so, and stop all the same
+            kept = f"NOT set aside ({exc}: delete station.json by hand)"
+        log.critical(
+            "REVOKED: the server revoked the token of station #%d. The agent stops: it "
+            "plays nothing more and sends nothing more with that token, which is %s so that "
+            "no restart uses it. Its saved playlist, audio cache and as-run records stay in "
+            "%s. To put the station back on the air, ask an admin for a new enrolment code "
+            "(mã đăng ký: POST /api/v1/stations/%d/enrollment-code) and enrol again: "
+            "loaxa agent --server %s --data-dir %s --enroll NEW-CODE",
+            self.credentials.station_id,
+            kept,
+            self.config.data_dir,
+            self.credentials.station_id,
+            self.config.base_url,
+            self.config.data_dir,
+        )
 
     def _on_alert(self, event: AlertEvent) -> None:
         """Stop what it ends at once; start what it carries as soon as its files are here;
@@ -396,6 +459,8 @@ class Agent:
             await asyncio.sleep(ALIVE_INTERVAL_S)
 
     def _failed(self, what: str, exc: Exception, delay: float) -> None:
+        if self.revoked.is_set():
+            return  # stopping: the loops are being cancelled, and the reason was logged
         self.last_error = f"{what}: {exc}"[:2000]
         if isinstance(exc, TokenRefused):
             log.error(

@@ -1,7 +1,11 @@
 """Agent protocol v1: the event channel (WebSocket). Server → agent: hints that a new
 manifest is out (at once on connecting, then on each change), alerts as they go on and off
 the air, and "revoked" before it closes a revoked station's channel. Agent → server: alert
-acknowledgements."""
+acknowledgements. Every message is one of stations/protocol.py's event models.
+
+A handshake without a valid station token is refused with HTTP 401, as every agent route
+answers (the ASGI WebSocket denial response, which uvicorn and Starlette's test client
+support); a server without that extension closes before accepting (its 403)."""
 
 from __future__ import annotations
 
@@ -13,12 +17,14 @@ from functools import partial
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from core.clock import Clock
+from stations.fleet.auth import BAD_TOKEN, NO_TOKEN
 from stations.fleet.events import REVOKED, EventHub
 from stations.fleet.sources import AckSink, AlertSource, Caller, ManifestSource
-from stations.protocol import PREFIX, AckEvent, ManifestEvent
+from stations.protocol import PREFIX, AckEvent, ManifestEvent, encode_event
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +36,9 @@ async def events(websocket: WebSocket) -> None:
     """Server → agent: {"type": "manifest", ...} at once on connecting and on each change;
     {"type": "alert", ...} as alerts go on and off the air. Agent → server: {"type": "ack",
     "alert_id", "stage", "at"} as an alert is received, started and finished."""
-    caller = await run_in_threadpool(_authenticate, websocket)
+    caller, refusal = await run_in_threadpool(_authenticate, websocket)
     if caller is None:
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+        await _refuse(websocket, refusal)
         return
     state = websocket.app.state
     hub: EventHub = state.events
@@ -49,7 +55,7 @@ async def events(websocket: WebSocket) -> None:
                 build_id=caller.build.build_id,
                 alerts_digest=view.tag(plays_test_alerts=caller.plays_test_alerts),
             )
-            await websocket.send_text(hint.model_dump_json())
+            await websocket.send_text(encode_event(hint))
         await _serve(websocket, queue, partial(_acknowledged, state.acks, state.clock, station_id))
     except WebSocketDisconnect:
         pass
@@ -111,9 +117,28 @@ def _acknowledged(acks: AckSink, clock: Clock, station_id: int, ack: AckEvent) -
     )
 
 
-def _authenticate(websocket: WebSocket) -> Caller | None:
+WEBSOCKET_DENIAL = "websocket.http.response"
+
+
+def _authenticate(websocket: WebSocket) -> tuple[Caller | None, str]:
+    """The caller, or None and why not."""
     scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, NO_TOKEN
     manifests: ManifestSource = websocket.app.state.manifests
-    return manifests.identify(database=websocket.app.state.database, token=token.strip())
+    caller = manifests.identify(database=websocket.app.state.database, token=token.strip())
+    return caller, BAD_TOKEN
+
+
+async def _refuse(websocket: WebSocket, detail: str) -> None:
+    """401 to the handshake, with the same body and header as the HTTP routes' 401."""
+    if WEBSOCKET_DENIAL in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(
+            JSONResponse(
+                {"detail": detail},
+                status_code=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        )
+    else:  # the server answers 403 to a handshake closed before it is accepted
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)

@@ -19,7 +19,7 @@ from core.db import Database
 from core.deps import ClockDep, SessionDep
 from core.errors import NotFound
 from stations.fleet import asrun, enrolment
-from stations.fleet.auth import StationToken, unauthorized
+from stations.fleet.auth import BAD_TOKEN, StationToken, unauthorized
 from stations.fleet.health import HeartbeatBuffer
 from stations.fleet.sources import AlertSource, Caller, ManifestSource, StationAlerts
 from stations.protocol import (
@@ -47,9 +47,7 @@ class Parts:
     def identify(self, token: str) -> Caller:
         caller = self.manifests.identify(database=self.database, token=token)
         if caller is None:
-            raise unauthorized(
-                "the station token is unknown or revoked: enrol the agent again with a new code"
-            )
+            raise unauthorized(BAD_TOKEN)
         return caller
 
 
@@ -110,13 +108,15 @@ def _manifest(parts: Parts, token: str, if_none_match: str | None) -> Response:
 
 
 def with_alerts(manifest: Manifest, alerts: StationAlerts, *, plays_test_alerts: bool) -> Manifest:
-    """The manifest with the station's alerts on the air and the files they need."""
+    """The manifest with the station's alerts on the air and the files they need. Nothing
+    is validated again: the manifest was when it was built, the alerts and their files when
+    the alert board made them, and what spans both (every alert's files listed) holds by
+    construction, as the files are the union of the two."""
     files = {f.sha256: f for f in manifest.files} | {f.sha256: f for f in alerts.files}
-    return Manifest.model_validate(
-        {
-            **manifest.model_dump(by_alias=True),
-            "alerts": [a.model_dump(by_alias=True) for a in alerts.alerts],
-            "files": [files[sha].model_dump() for sha in sorted(files)],
+    return manifest.model_copy(
+        update={
+            "alerts": list(alerts.alerts),
+            "files": [files[sha] for sha in sorted(files)],
             "plays_test_alerts": plays_test_alerts,
             "alerts_digest": alerts.tag(plays_test_alerts=plays_test_alerts),
         }

@@ -7,11 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import Session, col, select
-
-from stations.fleet.enrolment import token_digest
-from stations.fleet.models import StationAgent
-from stations.models import Station
 
 station_bearer = HTTPBearer(
     auto_error=False, description="The station token from POST /agent/v1/enroll"
@@ -24,6 +19,11 @@ class StationIdentity:
     area_id: int
 
 
+# What a 401 says, on every agent route and the event channel's handshake alike.
+NO_TOKEN = "no station token: send Authorization: Bearer <station token>"
+BAD_TOKEN = "the station token is unknown or revoked: enrol the agent again with a new code"
+
+
 def unauthorized(message: str) -> HTTPException:
     return HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
@@ -32,23 +32,13 @@ def unauthorized(message: str) -> HTTPException:
     )
 
 
-def station_for_token(*, session: Session, token: str) -> StationIdentity | None:
-    """The station an unrevoked token belongs to (revoking clears the hash), else None."""
-    row = session.exec(
-        select(StationAgent.station_id, Station.area_id)
-        .join(Station, col(Station.id) == StationAgent.station_id)
-        .where(StationAgent.token_hash == token_digest(token))
-    ).first()
-    return StationIdentity(station_id=row[0], area_id=row[1]) if row else None
-
-
 async def station_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(station_bearer)],
 ) -> str:
     """The bearer token, taken on the event loop: the routes check it against the database
     in the same thread-pool call as the rest of their work."""
     if credentials is None:
-        raise unauthorized("no station token: send Authorization: Bearer <station token>")
+        raise unauthorized(NO_TOKEN)
     return credentials.credentials
 
 

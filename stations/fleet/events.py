@@ -8,12 +8,13 @@ scheduler's): delivery happens on the event loop that serves the WebSockets.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+
+from stations.protocol import SERVER_EVENTS, ManifestEvent, RevokedEvent, ServerEvent, encode_event
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +24,13 @@ QUEUE_SIZE = 64
 
 
 # What a revoked station's channel is told before it closes.
-REVOKED = json.dumps({"type": "revoked"})
+REVOKED = encode_event(RevokedEvent(type="revoked"))
 
 
 class EventHub:
-    """Messages go out as JSON text encoded once, however many agents they reach: an alert
-    to ten thousand stations is one encoding and one hop onto the event loop."""
+    """Messages are the protocol's event models (stations/protocol.py), encoded once as
+    JSON text however many agents they reach: an alert to ten thousand stations is one
+    encoding and one hop onto the event loop."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -54,19 +56,28 @@ class EventHub:
     def publish_manifests(self, builds: Mapping[int, tuple[int, str]]) -> None:
         """Tell each station's connected agents that its manifest has a new build."""
         for station_id, (version, build_id) in builds.items():
-            self.publish(station_id, {"type": "manifest", "version": version, "build_id": build_id})
+            self.publish(
+                station_id, ManifestEvent(type="manifest", version=version, build_id=build_id)
+            )
 
     def revoke(self, station_id: int) -> None:
         """Close the station's connections: its token no longer opens the channel."""
         self._send([station_id], REVOKED)
 
-    def publish(self, station_id: int, message: dict[str, Any]) -> None:
-        self._send([station_id], json.dumps(message))
+    def publish(self, station_id: int, event: ServerEvent) -> None:
+        self._send([station_id], encode_event(event))
 
-    def publish_many(self, station_ids: Sequence[int], message: dict[str, Any]) -> None:
-        """The same message to many stations."""
-        if station_ids:
-            self._send(station_ids, json.dumps(message))
+    def publish_many(
+        self, station_ids: Sequence[int], event: ServerEvent | Mapping[str, Any]
+    ) -> None:
+        """The same event to many stations. A mapping (alerts/board.py still hands over its
+        AlertEvent dumped) is read as one of the protocol's events first, so nothing that
+        is not one goes out: ValidationError."""
+        if not station_ids:
+            return
+        if isinstance(event, Mapping):
+            event = SERVER_EVENTS.validate_python(event)
+        self._send(station_ids, encode_event(event))
 
     def _send(self, station_ids: Sequence[int], text: str) -> None:
         if self._loop is None or self._loop.is_closed():

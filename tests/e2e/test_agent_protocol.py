@@ -1,21 +1,27 @@
 """A real server and a real agent process over loopback: enrolment, the manifest 200 then
-304, a change pushed through the event channel, a download resumed after a cut, and as-run
-uploads retried until exactly one record is stored."""
+304, a change pushed through the event channel, a download resumed after a cut, as-run
+uploads retried until exactly one record is stored, the event channel's 401 to a bad token,
+and a revocation that stops the agent until it is enrolled again."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import websockets
+from websockets.asyncio.client import connect
 
+from stations.agent import credentials
 from stations.agent.outbox import Outbox
-from stations.protocol import AsRunRecord
+from stations.protocol import EVENTS_PATH, AsRunRecord
 from tests.e2e.agent_site import FAST, Site, saved_version, token_of, verified
-from tests.e2e.processes import wait_for
+from tests.e2e.processes import Agent, wait_for
 from tests.e2e.proxy import Proxy
+from tests.stations.fleet.factories import enrollment_code
 from tests.stations.fleet.scenario import schedule, stored_audio
 
 # The real processes run on SQLite; the protocol's storage is tested on both backends
@@ -151,3 +157,110 @@ def test_asrun_retried_after_lost_acknowledgements_is_stored_once(site: Site) ->
     assert proxy.statuses_for("/agent/v1/asrun") == [200, 200, 200]  # the server got all three
     assert sorted(site.asrun_ids()) == sorted(str(r.id) for r in written)
     assert token_of(agent.data_dir)
+
+
+def _handshake(url: str, headers: dict[str, str]) -> websockets.InvalidStatus:
+    async def dial() -> websockets.InvalidStatus:
+        try:
+            async with connect(url, additional_headers=headers, open_timeout=5):
+                pass
+        except websockets.InvalidStatus as refused:
+            return refused
+        pytest.fail("the handshake was accepted")
+
+    return asyncio.run(dial())
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"], ids=["none", "forged"])
+def test_the_event_channel_answers_401_to_a_bad_token_like_every_agent_route(
+    site: Site, token: str | None
+) -> None:
+    """uvicorn sends the denial response as HTTP: a 401 with the routes' body and header."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = site.server.url.replace("http://", "ws://") + EVENTS_PATH
+    refused = _handshake(url, headers).response
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+    route = httpx.get(f"{site.server.url}/agent/v1/manifest", headers=headers)
+    assert route.status_code == 401 and refused.body == route.content
+
+
+def test_an_agent_whose_token_is_refused_says_so_and_keeps_trying(site: Site) -> None:
+    """Revoked while it was off (no event reached it): every route and the event channel
+    answer 401; the agent says why, keeps its token and goes on retrying (a 401 alone may
+    be a proxy's or a restored database's)."""
+    data_dir = site.tmp / "pi"
+    data_dir.mkdir(mode=0o700)
+    credentials.save(data_dir, credentials.Credentials(station_id=site.station_id, token="old"))
+    agent = Agent(site.server.url, data_dir, site.tmp, "--no-playout", *FAST).start()
+    try:
+        wait_for(
+            lambda: (
+                "events: the server refused this station's token" in agent.text()
+                and "sync: the server refused this station's token" in agent.text()
+            ),
+            timeout=20,
+            what="the refusals logged",
+            log=agent.log,
+        )
+        assert agent.alive()
+    finally:
+        agent.stop()
+    assert "events: the server refused this station's token (the station token is unknown" in (
+        agent.text()
+    )  # the words of the 401 to the handshake
+    assert credentials.load(data_dir) == credentials.Credentials(site.station_id, "old")
+
+
+def test_a_revoked_agent_stops_and_plays_again_only_once_enrolled_anew(site: Site) -> None:
+    agent = site.agent("pi", "--poll-interval", "0.3", *FAST)
+    agent.start()
+    try:
+        wait_for(
+            lambda: (
+                saved_version(agent.data_dir) == site.version()
+                and "events: connected" in agent.text()
+            ),
+            timeout=20,
+            what="synced, event channel open",
+            log=agent.log,
+        )
+        token = token_of(agent.data_dir)
+        admin = {"Authorization": f"Bearer {site.world.token('admin_a')}"}
+        revoked = httpx.post(
+            f"{site.server.url}/api/v1/stations/{site.station_id}/revoke", headers=admin
+        )
+        assert revoked.status_code == 204
+        wait_for(lambda: not agent.alive(), timeout=10, what="agent stopped", log=agent.log)
+    finally:
+        agent.stop()
+    log = agent.text()
+    assert "REVOKED" in log and "--enroll NEW-CODE" in log
+    assert credentials.load(agent.data_dir) is None
+    (aside,) = agent.data_dir.glob("station.revoked-*.json")
+    assert token in aside.read_text()
+    # Restarted as systemd would: it will not run without a token, and says what to do.
+    # (The three processes share one log file.)
+    before = len(log)
+    restarted = Agent(site.server.url, agent.data_dir, site.tmp, "--no-playout", *FAST).start()
+    wait_for(lambda: not restarted.alive(), timeout=20, what="restart refused", log=restarted.log)
+    assert restarted.popen is not None and restarted.popen.returncode == 2
+    assert "this agent is not enrolled" in restarted.text()[before:]
+    # A new code from the admin puts it back.
+    before = len(restarted.text())
+    code = enrollment_code(site.world, site.station_id)
+    again = Agent(site.server.url, agent.data_dir, site.tmp, "--enroll", code, "--no-playout")
+    again.start()
+    try:
+        wait_for(
+            lambda: (
+                "manifest: version" in again.text()[before:]
+                and "events: connected" in again.text()[before:]
+            ),
+            timeout=20,
+            what="synced once enrolled again",
+            log=again.log,
+        )
+        assert token_of(agent.data_dir) != token
+    finally:
+        again.stop()

@@ -7,8 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlmodel import select
+
 from playlists.content.storage import LocalStorage
 from playlists.timelines.manifest import TimelineManifests
+from playlists.timelines.models import StoredItem, StoredTimeline, TimelineBody
+from stations.fleet.agent_routes import with_alerts
+from stations.fleet.sources import StationAlerts
+from stations.protocol import Manifest, ManifestAlert, ManifestFile
 from tests.playlists.sessions.factories import make_entry, make_session
 from tests.playlists.timelines.factories import queue_into
 from tests.stations.factories import make_station
@@ -53,3 +59,47 @@ def test_a_session_with_audio_and_a_relay(world: World, tmp_path: Path) -> None:
     assert manifest.horizon_until > manifest.items[-1].start
     assert source.file_path(audio.sha256) == storage.path(audio.sha256)
     assert source.file_path("0" * 64) is None
+
+
+def test_a_stored_day_reads_back_typed_and_is_made_into_items_once(
+    world: World, tmp_path: Path
+) -> None:
+    """The body reads back as a StoredTimeline; its manifest items are made once and shared
+    by every manifest built from it, and adding the alerts validates nothing again."""
+    storage = LocalStorage(tmp_path / "content")
+    audio = stored_audio(world, "A", storage, size=5000)
+    queue_into(world, make_session(world, "A"), audio.content_id)
+    station = make_station(world, "A")
+    keeper_for(world).tick()
+    with world.database.session() as session:
+        body = session.exec(select(TimelineBody)).first()
+    assert body is not None
+    stored = body.timeline()
+    assert isinstance(stored, StoredTimeline) and stored.timezone == "Asia/Ho_Chi_Minh"
+    (item,) = stored.items
+    assert isinstance(item, StoredItem) and item.sha256 == audio.sha256
+    assert item.start.tzinfo is not None and item.timing == "soft"
+    source = TimelineManifests(storage)
+    now = datetime.now(UTC)
+    with world.database.session() as session:
+        first = source.manifest(session=session, station_id=station, now=now)
+        second = source.manifest(session=session, station_id=station, now=now)
+    assert first is not None and second is not None
+    assert all(a is b for a, b in zip(first.items, second.items, strict=True))
+    alert = ManifestAlert(
+        id="storm",
+        status="Actual",
+        starts=now,
+        expires=now + timedelta(hours=1),
+        sha256="ab" * 32,
+        duration_s=12.0,
+    )
+    alert_file = ManifestFile(sha256="ab" * 32, size=1000, url=f"/agent/v1/files/{'ab' * 32}")
+    held = StationAlerts(alerts=(alert,), files=(alert_file,), digest="d1")
+    joined = with_alerts(first, held, plays_test_alerts=True)
+    assert joined.alerts == [alert] and joined.alerts[0] is alert
+    assert [f.sha256 for f in joined.files] == sorted([audio.sha256, alert_file.sha256])
+    assert all(a is b for a, b in zip(first.items, joined.items, strict=True))
+    assert (joined.alerts_digest, joined.plays_test_alerts) == ("d1t", True)
+    # What an agent reads is the same manifest.
+    assert Manifest.model_validate_json(joined.model_dump_json(by_alias=True)) == joined

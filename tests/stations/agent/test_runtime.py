@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,7 @@ from sqlmodel import select
 from api import create_app
 from stations.agent.config import AgentConfig
 from stations.agent.credentials import Credentials
-from stations.agent.runtime import Agent
+from stations.agent.runtime import OUTBOX_FILE, Agent
 from stations.fleet.models import AsRun
 from stations.protocol import AsRunRecord
 from tests.alerts.factories import make_alert
@@ -73,7 +75,11 @@ def test_refused_batches_are_split_and_a_refused_record_set_aside(
 
     assert asyncio.run(upload()) == 7
     assert agent.outbox.count() == 0
-    assert agent.outbox.set_aside_ids() == [str(too_big.id)]
+    with sqlite3.connect(agent.config.data_dir / OUTBOX_FILE) as outbox:
+        kept = outbox.execute("SELECT id, refused FROM record WHERE open = 2").fetchall()
+    assert [(record_id, "413" in refused) for record_id, refused in kept] == [
+        (str(too_big.id), True)
+    ]
     with world.database.session() as session:
         stored = set(session.exec(select(AsRun.id)).all())
     assert stored == {str(r.id) for r in good}
@@ -95,6 +101,31 @@ def test_a_malformed_push_is_ignored(world: World, tmp_path: Path, message: str)
     agent = _agent(tmp_path, station_id, token)
     agent._on_event(message)
     assert not agent._pull_now.is_set()
+    agent._on_event('{"type":"manifest","version":3,"build_id":"abc"}')
+    assert agent._pull_now.is_set()
+    asyncio.run(agent.link.close())
+
+
+def test_a_malformed_push_is_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    agent = _agent(tmp_path, 7, "token")
+    with caplog.at_level(logging.INFO, logger="loaxa.agent"):
+        agent._on_event('{"type":"manifest","version":"x"}')
+    (warned,) = caplog.records
+    assert warned.levelno == logging.WARNING and "malformed" in warned.getMessage()
+    asyncio.run(agent.link.close())
+
+
+def test_an_event_of_a_type_this_agent_does_not_know_is_logged_and_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A newer server's event (here a made-up "order") neither crashes the agent nor
+    stops it from reading the next one."""
+    agent = _agent(tmp_path, 7, "token")
+    with caplog.at_level(logging.INFO, logger="loaxa.agent"):
+        agent._on_event('{"type":"order","order_id":"o1","title":"Phát ngay"}')
+    (logged,) = caplog.records
+    assert "does not know" in logged.getMessage() and '"order"' in logged.getMessage()
+    assert not agent._pull_now.is_set() and not agent.revoked.is_set()
     agent._on_event('{"type":"manifest","version":3,"build_id":"abc"}')
     assert agent._pull_now.is_set()
     asyncio.run(agent.link.close())

@@ -1,13 +1,25 @@
 """Agent routes refuse: no token, a forged token, a revoked token, a user's token, and
-another station's files; the event channel refuses the same."""
+another station's files; the event channel refuses the same, with the same 401."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
-from stations.protocol import ASRUN_PATH, EVENTS_PATH, FILES_PATH, HEARTBEAT_PATH, MANIFEST_PATH
+from stations.protocol import (
+    ASRUN_PATH,
+    EVENTS_PATH,
+    FILES_PATH,
+    HEARTBEAT_PATH,
+    MANIFEST_PATH,
+    ManifestEvent,
+    RevokedEvent,
+    read_server_event,
+)
 from tests.stations.fleet.factories import enrolled_station, record
 from tests.stations.fleet.scenario import keeper_for, schedule, stored_audio
 from tests.world import World
@@ -100,13 +112,27 @@ def test_another_stations_files_are_refused(
     assert client.get(f"{FILES_PATH}/{'A' * 64}", headers=headers).status_code == 422
 
 
-@pytest.mark.parametrize("token", [None, "forged-token"], ids=["none", "forged"])
-def test_the_event_channel_refuses_without_a_station_token(
-    client: TestClient, synced: tuple[str, str], token: str | None
+@pytest.mark.parametrize(
+    ("token", "detail"),
+    [(None, "no station token"), ("forged-token", "unknown or revoked"), ("", "no station token")],
+    ids=["none", "forged", "empty"],
+)
+def test_the_event_channel_refuses_without_a_station_token_with_401(
+    client: TestClient, synced: tuple[str, str], token: str | None, detail: str
 ) -> None:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    with pytest.raises(WebSocketDisconnect), client.websocket_connect(EVENTS_PATH, headers=headers):
+    """As every agent route answers (README): 401, the same words and WWW-Authenticate."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect(EVENTS_PATH, headers=headers),
+    ):
         pass
+    answer = refused.value
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == "Bearer"
+    assert detail in answer.json()["detail"]
+    http = client.get(MANIFEST_PATH, headers=headers)
+    assert (http.status_code, http.json()) == (401, answer.json())
 
 
 def test_the_event_channel_greets_with_the_current_version(
@@ -115,9 +141,9 @@ def test_the_event_channel_greets_with_the_current_version(
     token, _ = synced
     headers = {"Authorization": f"Bearer {token}"}
     with client.websocket_connect(EVENTS_PATH, headers=headers) as socket:
-        greeting = socket.receive_json()
-    assert greeting["type"] == "manifest" and greeting["version"] == 1
-    assert len(greeting["build_id"]) == 64
+        greeting = read_server_event(socket.receive_text())
+    assert isinstance(greeting, ManifestEvent) and greeting.version == 1
+    assert greeting.build_id is not None and len(greeting.build_id) == 64
 
 
 def test_revoking_closes_the_open_event_channel(
@@ -134,7 +160,9 @@ def test_revoking_closes_the_open_event_channel(
             f"/api/v1/stations/{station_id}/revoke", headers=world.headers("admin_a")
         )
         assert revoked.status_code == 204
-        assert socket.receive_json() == {"type": "revoked"}
+        told = socket.receive_text()
+        assert read_server_event(told) == RevokedEvent(type="revoked")
+        assert json.loads(told) == {"type": "revoked"}  # what agents before the model read
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
     assert closed.value.code == 1008
