@@ -225,7 +225,7 @@ class AlertBoard:
                 alert=one.alert,
                 files=list(one.files),
             )
-            self._events.publish_many(sorted(one.stations), _message(event))
+            self._events.publish_many(sorted(one.stations), event)
         for ended in gone:
             ending = endings.get(ended.alert.id)
             if ending is None:
@@ -238,7 +238,7 @@ class AlertBoard:
                 msg_type="Cancel" if kind == AlertType.cancel.value else "Update",
                 references=[ended.alert.id],
             )
-            self._events.publish_many(sorted(ended.stations - told), _message(event))
+            self._events.publish_many(sorted(ended.stations - told), event)
 
     # the background loop ---------------------------------------------------------------
 
@@ -305,7 +305,3 @@ AlertBoardDep = Annotated[AlertBoard, Depends(get_board)]
 
 def _file(sha256: str, size: int) -> ManifestFile:
     return ManifestFile(sha256=sha256, size=size, url=f"{FILES_PATH}/{sha256}")
-
-
-def _message(event: AlertEvent) -> dict[str, Any]:
-    return event.model_dump(mode="json", exclude_none=True)

@@ -80,8 +80,6 @@ def test_the_hub_sends_the_protocols_models() -> None:
         hub.publish_manifests({1: (4, "c" * 64), 2: (9, "d" * 64)})
         hub.publish(1, SERVER_EVENTS[0])
         hub.publish_many([1, 2], ALERT)
-        # alerts/board.py's way for now: the event dumped to a dict, read again first.
-        hub.publish_many([1], ALERT.model_dump(mode="json", exclude_none=True))
         hub.revoke(1)
         await asyncio.sleep(0)  # delivery is on the loop
         return [queue.get_nowait() for _ in range(queue.qsize())]
@@ -91,13 +89,6 @@ def test_the_hub_sends_the_protocols_models() -> None:
         ManifestEvent(type="manifest", version=4, build_id="c" * 64),
         SERVER_EVENTS[0],
         ALERT,
-        ALERT,
         RevokedEvent(type="revoked"),
     ]
     assert sent[-1] == REVOKED and json.loads(REVOKED) == {"type": "revoked"}
-
-
-def test_the_hub_refuses_a_dict_that_is_no_event() -> None:
-    hub = EventHub()
-    with pytest.raises(ValidationError):
-        hub.publish_many([1], {"type": "alert", "alert_id": "storm"})  # no msg_type
