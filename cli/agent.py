@@ -138,9 +138,11 @@ def _credentials(
             )
         return saved
     if not code:
+        revoked = sorted(config.data_dir.glob(credentials.REVOKED_FILE.format(at="*")))
+        why = f"its token was revoked by the server ({revoked[-1].name})" if revoked else ""
         _fail(
-            "this agent is not enrolled: ask an admin for an enrolment code "
-            "(POST /api/v1/stations/{id}/enrollment-code) and pass --enroll CODE"
+            f"this agent is not enrolled{': ' + why if why else ''}: ask an admin for an "
+            "enrolment code (POST /api/v1/stations/{id}/enrollment-code) and pass --enroll CODE"
         )
     request = EnrollRequest(code=code, hardware_id=hardware_id, agent_version=agent_version())
     try:

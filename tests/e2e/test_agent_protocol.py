@@ -245,7 +245,7 @@ def test_a_revoked_agent_stops_and_plays_again_only_once_enrolled_anew(site: Sit
     restarted = Agent(site.server.url, agent.data_dir, site.tmp, "--no-playout", *FAST).start()
     wait_for(lambda: not restarted.alive(), timeout=20, what="restart refused", log=restarted.log)
     assert restarted.popen is not None and restarted.popen.returncode == 2
-    assert "this agent is not enrolled" in restarted.text()[before:]
+    assert "this agent is not enrolled: its token was revoked" in restarted.text()[before:]
     # A new code from the admin puts it back.
     before = len(restarted.text())
     code = enrollment_code(site.world, site.station_id)
