@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, status
 
 from alerts.acks import AckBuffer
+from alerts.audio import alert_uses_file
 from alerts.board import AlertBoard
 from alerts.cap_routes import router as cap_router
 from alerts.notify import notifier
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock or SystemClock()
-    app.state.content = build_content_services(settings)
+    app.state.content = build_content_services(settings, file_users=[alert_uses_file])
     app.state.manifests = TimelineManifests(app.state.content.storage)
     events = app.state.events = EventHub()
     heartbeats = app.state.heartbeats = HeartbeatBuffer(database)

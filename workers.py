@@ -4,8 +4,9 @@ Start: the attention chime is made (or checked) first, so a missing chime file s
 server before anything runs; then the alert board loads and its listener follows other
 processes' changes; the event hub binds to the loop; the flushers write buffered heartbeats
 and acknowledgements every second; the keeper's scheduler starts last, once everything it
-pushes through is up. Stop runs every step in the reverse order whatever the others do,
-so a database gone at shutdown leaves no thread running.
+pushes through is up. Stop cancels the flushers, writes what they still hold, then stops the
+board, the listener and the scheduler, and disposes of the database, running every step
+whatever the others do, so a database gone at shutdown leaves no thread running.
 """
 
 from __future__ import annotations

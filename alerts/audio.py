@@ -13,7 +13,7 @@ from alerts.models import Alert, AlertCreate, AlertType
 from audio.ingest import IngestResult
 from core.auth.deps import AccessControl
 from core.errors import Invalid
-from playlists.content.audio_service import Speech, content_references, make_audio
+from playlists.content.audio_service import Speech, make_audio
 from playlists.content.crud import get_item
 from playlists.content.models import ContentStatus
 from playlists.content.services import ContentServices
@@ -30,7 +30,7 @@ def alert_audio(
     alert_in: AlertCreate,
 ) -> Iterator[tuple[AlertAudio, IngestResult | None]]:
     """What the alert plays, and the file just made for it (None for library audio): store
-    it with commit_with_audio(referenced=alert_references) inside the block."""
+    it with commit_with_audio inside the block."""
     if alert_in.msg_type == AlertType.cancel:
         yield NO_AUDIO, None
     elif alert_in.content_id is not None:
@@ -48,10 +48,10 @@ def alert_audio(
             )
 
 
-def alert_references(session: Session, sha256: str) -> bool:
-    """A stored file is still needed by an alert or a content item."""
+def alert_uses_file(session: Session, sha256: str) -> bool:
+    """An alert refers to the stored file: the content library must not remove it."""
     query = select(Alert.id).where(Alert.sha256 == sha256).limit(1)
-    return session.exec(query).first() is not None or content_references(session, sha256)
+    return session.exec(query).first() is not None
 
 
 def _approved(session: Session, access: AccessControl, content_id: int) -> AlertAudio:

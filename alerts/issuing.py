@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from alerts import crud
-from alerts.audio import alert_audio, alert_references
+from alerts.audio import alert_audio
 from alerts.board import AlertBoard
 from alerts.models import Alert, AlertCreate, AlertSummary
 from alerts.views import alert_summary
@@ -58,9 +58,7 @@ def create_and_maybe_issue(
             )
         # Stored before the alert is committed (agents fetch it the moment it is issued),
         # and removed again if the commit fails.
-        commit_with_audio(
-            session=session, storage=services.storage, audio=made, referenced=alert_references
-        )
+        commit_with_audio(session=session, services=services, audio=made)
     if alert_in.issue_now:
         board.changed()  # on the air: pushed now, in the manifests from now
     return alert_summary(session=session, alert=alert)

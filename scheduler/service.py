@@ -60,6 +60,9 @@ class SchedulerService:
         self._retry_at = 0.0
 
     def start(self) -> None:
+        # A scheduler once shut down cannot run jobs again (its thread pool is gone): each
+        # start has a new one, so an app started a second time keeps its playlists built.
+        self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
             self._keep_playlists,
             IntervalTrigger(seconds=self._interval_s, timezone=UTC),

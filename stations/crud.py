@@ -179,6 +179,20 @@ def stations_by_id(*, session: Session, station_ids: Sequence[int]) -> list[Stat
     return [found[i] for i in dict.fromkeys(station_ids)]
 
 
+def _require_inside_group_area(session: Session, area_id: int, station_ids: Sequence[int]) -> None:
+    """A group reaches only stations in its own area's subtree (stations/reach.py): a
+    member outside it is refused, not kept and silently never reached."""
+    group_path = session.exec(select(Area.path).where(Area.id == area_id)).one()
+    for station in stations_by_id(session=session, station_ids=station_ids):
+        path = session.exec(select(Area.path).where(Area.id == station.area_id)).one()
+        if not path.startswith(group_path):
+            raise Invalid(
+                f"station #{station.id} lies outside the group's area #{area_id}: a group "
+                "holds only stations of its own area and the areas below it",
+                field="station_ids",
+            )
+
+
 def get_group(*, session: Session, group_id: int) -> StationGroup:
     group = session.get(StationGroup, group_id)
     if group is None:
@@ -211,7 +225,7 @@ def create_group(
 ) -> StationGroup:
     if session.get(Area, group_in.area_id) is None:
         raise Invalid(f"area #{group_in.area_id} does not exist", field="area_id")
-    stations_by_id(session=session, station_ids=group_in.station_ids)
+    _require_inside_group_area(session, group_in.area_id, group_in.station_ids)
     group = StationGroup(name=group_in.name, area_id=group_in.area_id, created_at=now)
     session.add(group)
     session.flush()
@@ -241,7 +255,7 @@ def update_group(
     if group_in.name is not None:
         group.name = group_in.name
     if group_in.station_ids is not None:
-        stations_by_id(session=session, station_ids=group_in.station_ids)
+        _require_inside_group_area(session, group.area_id, group_in.station_ids)
         _set_members(session, group, group_in.station_ids)
     session.add(group)
     session.flush()

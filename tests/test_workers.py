@@ -34,3 +34,13 @@ def test_stop_runs_every_step_when_one_fails(
     )
     assert not app.state.scheduler._scheduler.running  # stopped after the failed step
     assert _worker_threads() - before == set()
+
+
+def test_an_app_started_twice_keeps_its_scheduler_running(settings: Settings) -> None:
+    """A scheduler once shut down runs no job again: each start must make a new one."""
+    app = create_app(settings.model_copy(update={"scheduler_enabled": True}))
+    runs = threading.Semaphore(0)
+    app.state.scheduler._keep_playlists = runs.release  # the job, counted
+    for start in (1, 2):
+        with TestClient(app):
+            assert runs.acquire(timeout=10), f"start {start}: the keeper's job never ran"

@@ -10,7 +10,7 @@ file is left half-made. Routes call these; none assembles the pipeline itself.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,29 +81,31 @@ def make_audio(services: ContentServices, source: AudioSource) -> Iterator[MadeA
         )
 
 
-def content_references(session: Session, sha256: str) -> bool:
+def in_use(*, session: Session, services: ContentServices, sha256: str) -> bool:
+    """Whether a committed row (a content item, or what services.file_users know of) still
+    refers to the file."""
     query = select(ContentItem.id).where(ContentItem.sha256 == sha256).limit(1)
-    return session.exec(query).first() is not None
-
-
-References = Callable[[Session, str], bool]
+    if session.exec(query).first() is not None:
+        return True
+    return any(uses(session, sha256) for uses in services.file_users)
 
 
 def commit_with_audio(
-    *,
-    session: Session,
-    storage: ContentStorage,
-    audio: IngestResult | None,
-    referenced: References = content_references,
+    *, session: Session, services: ContentServices, audio: IngestResult | None
 ) -> None:
     """Move the new file into storage, then commit; if the commit fails, a file this call
     added is removed again unless something committed meanwhile refers to it."""
+    storage = services.storage
     added = storage.put(audio.output, audio.sha256) if audio is not None else False
     try:
         session.commit()
     except BaseException:
         session.rollback()
-        if added and audio is not None and not referenced(session, audio.sha256):
+        if (
+            added
+            and audio is not None
+            and not in_use(session=session, services=services, sha256=audio.sha256)
+        ):
             storage.delete(audio.sha256)
         raise
 

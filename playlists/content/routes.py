@@ -225,7 +225,7 @@ def update_content(
         )
         if made is not None and made.voice is not None:
             updated.voice = made.voice
-        commit_with_audio(session=session, storage=services.storage, audio=audio)
+        commit_with_audio(session=session, services=services, audio=audio)
     if "stream_url" in changes.model_fields_set and updated.stream_url and updated.id:
         check_relay_later(background, request.app, updated.id, updated.stream_url)
     return _public(updated)
@@ -250,7 +250,7 @@ def _create(
     now: datetime,
 ) -> ContentPublic:
     item = crud.create_item(session=session, new=new, actor=access.actor, now=now)
-    commit_with_audio(session=session, storage=services.storage, audio=new.audio)
+    commit_with_audio(session=session, services=services, audio=new.audio)
     return _public(item)
 
 
@@ -298,7 +298,7 @@ def replace_audio(
             audio=made.result,
         )
         updated.original_filename = (file.filename or "")[:255] or None
-        commit_with_audio(session=session, storage=services.storage, audio=made.result)
+        commit_with_audio(session=session, services=services, audio=made.result)
     return _public(updated)
 
 

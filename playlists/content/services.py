@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlmodel import Session
 
 from audio.ingest import IngestSettings
 from audio.loudness import LoudnessTarget
@@ -21,6 +22,9 @@ from core.config import Settings
 from playlists.content.relay_check import StreamChecker, check_stream
 from playlists.content.storage import ContentStorage, LocalStorage
 
+# Whether something stored (an alert, ...) still refers to a file, by its sha256.
+FileInUse = Callable[[Session, str], bool]
+
 
 @dataclass(frozen=True, kw_only=True)
 class ContentServices:
@@ -29,6 +33,9 @@ class ContentServices:
     ingest: IngestSettings
     tts_engines: tuple[TtsEngine, ...]
     check_stream: StreamChecker
+    # Who besides the content library keeps files in its storage (emergency alerts): a
+    # file made for a commit that failed is removed only when none of them refers to it.
+    file_users: tuple[FileInUse, ...] = ()
 
     @contextmanager
     def work_dir(self) -> Iterator[Path]:
@@ -41,8 +48,11 @@ class ContentServices:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def build_content_services(settings: Settings) -> ContentServices:
+def build_content_services(
+    settings: Settings, *, file_users: Sequence[FileInUse] = ()
+) -> ContentServices:
     return ContentServices(
+        file_users=tuple(file_users),
         storage=LocalStorage(settings.data_dir / "content"),
         work_root=settings.data_dir / "tmp",
         ingest=IngestSettings(

@@ -104,3 +104,22 @@ def test_the_commune_a_station_left_no_longer_reaches_it_through_its_group(
     )
     assert alert.status_code == 201, alert.text
     assert alert.json()["stations"] == 0
+
+
+def test_a_group_takes_no_station_outside_its_area(client: TestClient, world: World) -> None:
+    """Refused by name rather than kept and silently never reached."""
+    inside, outside = make_station(world, "A1"), make_station(world, "B")
+    admin = world.headers("admin_p")  # whose scope holds both communes
+    body = {"name": "Nhóm xã A", "area_id": world.areas["A"], "station_ids": [inside, outside]}
+    refused = client.post("/api/v1/station-groups", headers=admin, json=body)
+    assert refused.status_code == 422, refused.text
+    assert f"station #{outside} lies outside the group's area" in refused.json()["detail"]
+    body["station_ids"] = [inside]
+    group = client.post("/api/v1/station-groups", headers=admin, json=body).json()
+    changed = client.patch(
+        f"/api/v1/station-groups/{group['id']}", headers=admin, json={"station_ids": [outside]}
+    )
+    assert changed.status_code == 422, changed.text
+    assert client.get(f"/api/v1/station-groups/{group['id']}", headers=admin).json()[
+        "station_ids"
+    ] == [inside]
