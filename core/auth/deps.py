@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
@@ -37,9 +38,17 @@ def get_principal(
         raise _unauthorized(
             "not signed in: send Authorization: Bearer <token> from /api/v1/auth/login"
         )
-    user = user_for_token(session=session, token=credentials.credentials, now=clock.now())
-    if user is None or user.id is None:
+    principal = principal_for_token(session=session, token=credentials.credentials, now=clock.now())
+    if principal is None:
         raise _unauthorized("the token is invalid, expired or revoked: sign in again")
+    return principal
+
+
+def principal_for_token(*, session: Session, token: str, now: datetime) -> Principal | None:
+    """Who holds a valid token (a bearer's or a web page's cookie), with their roles."""
+    user = user_for_token(session=session, token=token, now=now)
+    if user is None or user.id is None:
+        return None
     return Principal(user_id=user.id, username=user.username, grants=load_grants(session, user.id))
 
 

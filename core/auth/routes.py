@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from core.auth import throttle
 from core.auth.deps import AccessControl, Permission, bearer_scheme
 from core.auth.models import LoginRequest, TokenPublic, UserPublic
-from core.auth.passwords import verify_password
-from core.auth.tokens import issue_token, revoke_token
-from core.auth.users import get_user, get_user_by_name, to_public
-from core.config import Settings
+from core.auth.signin import SignInLocked, SignInRefused, sign_in
+from core.auth.tokens import revoke_token
+from core.auth.users import get_user, to_public
 from core.deps import ClockDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth (đăng nhập)"])
 
 SignedIn = Annotated[AccessControl, Depends(Permission(None))]
 BAD_LOGIN = "wrong username or password"
-
-
-def _policy(settings: Settings) -> throttle.ThrottlePolicy:
-    return throttle.ThrottlePolicy(
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_window_minutes),
-        lockout=timedelta(minutes=settings.login_lockout_minutes),
-    )
 
 
 @router.post(
@@ -45,34 +33,26 @@ def login(
     settings: SettingsDep,
     body: LoginRequest,
 ) -> TokenPublic:
-    now = clock.now()
     address = request.client.host if request.client else "unknown"
-    until = throttle.locked_until(session=session, username=body.username, address=address, now=now)
-    if until is not None:
-        wait = math.ceil((until - now).total_seconds())
-        raise HTTPException(
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"too many failed sign-ins: try again in {math.ceil(wait / 60)} minute(s)",
-            headers={"Retry-After": str(wait)},
-        )
-    user = get_user_by_name(session=session, username=body.username)
-    valid = verify_password(body.password, user.password_hash if user else None)
-    if user is None or not valid or not user.is_active:
-        throttle.record_failure(
+    try:
+        signed = sign_in(
             session=session,
             username=body.username,
+            password=body.password,
             address=address,
-            now=now,
-            policy=_policy(settings),
+            now=clock.now(),
+            settings=settings,
         )
-        session.commit()
-        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=BAD_LOGIN)
-    throttle.record_success(session=session, username=body.username, address=address)
-    token, row = issue_token(
-        session=session, user=user, now=now, ttl=timedelta(minutes=settings.token_ttl_minutes)
-    )
+    except SignInLocked as locked:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"too many failed sign-ins: try again in {locked.minutes} minute(s)",
+            headers={"Retry-After": str(locked.seconds)},
+        ) from None
+    except SignInRefused:
+        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=BAD_LOGIN) from None
     session.commit()
-    return TokenPublic(access_token=token, expires_at=row.expires_at)
+    return TokenPublic(access_token=signed.token, expires_at=signed.row.expires_at)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke this token")
