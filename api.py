@@ -44,6 +44,10 @@ from stations.fleet.events import EventHub
 from stations.fleet.health import HeartbeatBuffer
 from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
+from web.assets import StaticAssets
+from web.assets import router as assets_router
+from web.errors import install_page_handlers
+from web.routes import router as pages_router
 from workers import ServerWorkers
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,9 @@ ROUTERS = (
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
     cap_router,
 )
+
+# The web pages: not in the API's schema, signed in by cookie (web/session.py).
+WEB_ROUTERS = (assets_router, pages_router)
 
 DESCRIPTION = """
 Loaxa schedules what commune radio stations (đài truyền thanh cấp xã) play over their
@@ -139,5 +146,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(EnrollmentRefused, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
     for router in ROUTERS:
+        app.include_router(router)
+    app.state.web_assets = StaticAssets()
+    install_page_handlers(app)
+    for router in WEB_ROUTERS:
         app.include_router(router)
     return app

@@ -14,8 +14,9 @@ EXTRAS="[server]"
 # ffmpeg: audio ingest; libvlc5 + vlc-plugin-base: playout; espeak-ng: text-to-speech;
 # sox: test audio; python3-venv: the virtual environment.
 SYSTEM_PACKAGES=(ffmpeg libvlc5 vlc-plugin-base espeak-ng sox python3-venv)
-# shellcheck: the tests lint the Raspberry Pi install script with it.
-[[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck)
+# shellcheck: the tests lint the Raspberry Pi install script with it; chromium: the web
+# pages' tests drive it through Playwright (never `playwright install`: it downloads).
+[[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck chromium)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

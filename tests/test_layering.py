@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 FOUNDATION = {"core"}
 DOMAINS = {"playlists", "stations", "alerts", "audio"}
-ABOVE_THE_DOMAINS = {"api", "workers", "cli", "demo", "scheduler", "migrations"}
+ABOVE_THE_DOMAINS = {"api", "workers", "web", "cli", "demo", "scheduler", "migrations"}
 SINGLE_FILES = {"api", "workers"}
 PACKAGES = FOUNDATION | DOMAINS | ABOVE_THE_DOMAINS
 

@@ -117,9 +117,15 @@ class Permission:
         self.action = action
 
     def __call__(self, principal: PrincipalDep, session: SessionDep) -> AccessControl:
-        if self.action is not None and not principal.roles_for(self.action):
-            raise Forbidden(f"none of your roles allows {self.action.value}")
-        return AccessControl(principal=principal, action=self.action, session=session)
+        return access_for(principal=principal, action=self.action, session=session)
 
     def __repr__(self) -> str:
         return f"Permission({self.action})"
+
+
+def access_for(*, principal: Principal, action: Action | None, session: Session) -> AccessControl:
+    """The access control of a caller for an action: the API's routes (Permission) and the
+    web pages both get theirs here. Refuses at once a caller who holds the action nowhere."""
+    if action is not None and not principal.roles_for(action):
+        raise Forbidden(f"none of your roles allows {action.value}")
+    return AccessControl(principal=principal, action=action, session=session)

@@ -333,6 +333,7 @@ class ContentFilter:
     language: str | None = None
     area_id: int | None = None
     lineage_id: int | None = None
+    created_by: int | None = None
     q: str | None = None
 
 
@@ -340,7 +341,7 @@ def list_items(
     *, session: Session, prefixes: Sequence[str], page: Page, filters: ContentFilter
 ) -> tuple[list[ContentItem], int]:
     query = within_areas(select(ContentItem), area_id=col(ContentItem.area_id), prefixes=prefixes)
-    for name in ("status", "kind", "tier", "language", "area_id", "lineage_id"):
+    for name in ("status", "kind", "tier", "language", "area_id", "lineage_id", "created_by"):
         value = getattr(filters, name)
         if value is not None:
             query = query.where(getattr(ContentItem, name) == value)

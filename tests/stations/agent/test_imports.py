@@ -22,8 +22,10 @@ SERVER_ONLY = [
 ]
 SERVER_PACKAGES = [
     "api",
+    "workers",
+    "web",
+    "migrations",
     "core",
-    "audit",
     "playlists",
     "scheduler",
     "stations.fleet",

@@ -1,0 +1,106 @@
+"""Real-browser tests: Debian's chromium through Playwright, against the real `loaxa server`
+on loopback. One server and one browser per module; a page that asks anything of another
+host fails its test (no CDN, nothing from outside)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+
+from core.db import Database
+from migrations.upgrade import upgrade
+from tests.e2e.processes import Server
+from tests.world import PASSWORD, World, build_world
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
+# A zone far from Vietnam's: a time shown in the browser's zone instead of the area's shows.
+BROWSER_ZONE = "America/New_York"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@dataclass
+class UiSite:
+    server: Server
+    world: World
+    browser: Browser
+    foreign: list[str] = field(default_factory=list)
+
+    def context(self, *, size: dict[str, int] = PHONE, locale: str = "vi-VN") -> BrowserContext:
+        context = self.browser.new_context(
+            viewport=size,  # type: ignore[arg-type]
+            locale=locale,
+            timezone_id=BROWSER_ZONE,
+            base_url=self.server.url,
+        )
+        context.route("**/*", self._only_ours)
+        return context
+
+    def _only_ours(self, route: Route) -> None:
+        url = urlsplit(route.request.url)
+        if f"{url.scheme}://{url.netloc}" != self.server.url:
+            self.foreign.append(route.request.url)
+            route.abort()
+            return
+        route.continue_()
+
+    def sign_in(self, page: Page, username: str) -> None:
+        page.goto("/login")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(f"{self.server.url}/")
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is needed: apt-get install chromium (scripts/setup.sh)"
+    launched = playwright.chromium.launch(
+        executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="module")
+def ui(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiSite]:
+    tmp = tmp_path_factory.mktemp("ui")
+    url = f"sqlite:///{tmp / 'loaxa.db'}"
+    upgrade(url)
+    database = Database(url)
+    world = build_world(database)
+    server = Server(url, tmp / "data", tmp).start()
+    site = UiSite(server, world, browser)
+    try:
+        yield site
+    finally:
+        server.stop()
+        database.dispose()
+    assert site.foreign == [], "pages asked for files from outside our server"
+
+
+@pytest.fixture
+def phone(ui: UiSite) -> Iterator[Page]:
+    context = ui.context(size=PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
