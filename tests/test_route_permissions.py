@@ -25,6 +25,7 @@ from stations.fleet.auth import station_token
 from stations.protocol import PREFIX
 from tests.alerts.cap_documents import MEDIA_TYPE, cap_alert, give_code
 from tests.alerts.factories import make_alert
+from tests.dependencies import depends_on
 from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
 from tests.playlists.sessions.factories import make_entry, make_session
 from tests.playlists.timelines.factories import approved_audio
@@ -477,13 +478,8 @@ def _route_table() -> set[tuple[str, str]]:
 
 
 def _declared_permission(route: APIRoute) -> Permission | None:
-    pending = list(route.dependant.dependencies)
-    while pending:
-        dependant = pending.pop()
-        if isinstance(dependant.call, Permission):
-            return dependant.call
-        pending.extend(dependant.dependencies)
-    return None
+    found = depends_on(route, lambda call: isinstance(call, Permission))
+    return found if isinstance(found, Permission) else None
 
 
 def _is_agent_route(path: str) -> bool:
@@ -498,13 +494,7 @@ def test_every_route_has_a_case() -> None:
 
 
 def _declares(route: APIRoute, call: object) -> bool:
-    pending = list(route.dependant.dependencies)
-    while pending:
-        dependant = pending.pop()
-        if dependant.call is call:
-            return True
-        pending.extend(dependant.dependencies)
-    return False
+    return depends_on(route, lambda found: found is call) is not None
 
 
 def test_every_non_public_route_declares_a_permission() -> None:

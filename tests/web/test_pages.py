@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api import WEB_ROUTERS
+from tests.dependencies import depends_on
 from web.session import require_user
 
 PUBLIC_PAGES = {("GET", "/login"), ("POST", "/login"), ("POST", "/language")}
@@ -16,13 +17,7 @@ PUBLIC_PREFIXES = ("/static/",)
 
 
 def _needs_user(route: APIRoute) -> bool:
-    pending = list(route.dependant.dependencies)
-    while pending:
-        dependant = pending.pop()
-        if dependant.call is require_user:
-            return True
-        pending.extend(dependant.dependencies)
-    return False
+    return depends_on(route, lambda call: call is require_user) is not None
 
 
 def test_every_page_but_the_sign_in_needs_a_signed_in_user() -> None:
