@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from core.areas.models import Area
 from core.areas.scope import within_areas
 from core.audit.chain import Actor, Affects, Subject, record
+from core.db import chunks
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
 from stations.models import (
@@ -183,9 +184,15 @@ def _require_inside_group_area(session: Session, area_id: int, station_ids: Sequ
     """A group reaches only stations in its own area's subtree (stations/reach.py): a
     member outside it is refused, not kept and silently never reached."""
     group_path = session.exec(select(Area.path).where(Area.id == area_id)).one()
-    for station in stations_by_id(session=session, station_ids=station_ids):
-        path = session.exec(select(Area.path).where(Area.id == station.area_id)).one()
-        if not path.startswith(group_path):
+    stations = stations_by_id(session=session, station_ids=station_ids)
+    # One read of the members' areas, not one a station (a group may hold thousands).
+    area_ids = sorted({s.area_id for s in stations})
+    paths: dict[int, str] = {}
+    for batch in chunks(area_ids):
+        rows = session.exec(select(Area.id, Area.path).where(col(Area.id).in_(batch))).all()
+        paths.update((i, path) for i, path in rows if i is not None)
+    for station in stations:
+        if not paths[station.area_id].startswith(group_path):
             raise Invalid(
                 f"station #{station.id} lies outside the group's area #{area_id}: a group "
                 "holds only stations of its own area and the areas below it",
