@@ -44,7 +44,7 @@ from stations.fleet.events import EventHub
 from stations.fleet.health import HeartbeatBuffer
 from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
-from web.assets import StaticAssets
+from web.assets import packaged_assets
 from web.assets import router as assets_router
 from web.errors import install_page_handlers
 from web.routes import router as pages_router
@@ -147,7 +147,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
     for router in ROUTERS:
         app.include_router(router)
-    app.state.web_assets = StaticAssets()
+    app.state.web_assets = packaged_assets()
     install_page_handlers(app)
     for router in WEB_ROUTERS:
         app.include_router(router)

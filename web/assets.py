@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -53,6 +54,12 @@ class StaticAssets:
             headers["Content-Encoding"] = "gzip"
             return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
         return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
+@cache
+def packaged_assets() -> StaticAssets:
+    """web/static as shipped: read, hashed and gzip'd once a process, however many apps."""
+    return StaticAssets()
 
 
 router = APIRouter(include_in_schema=False)
