@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from web.context import DEFAULT_ZONE, locale_of
 from web.i18n import gettext as _
-from web.routes import DEFAULT_ZONE, locale_of
 from web.session import CsrfRefused, SignInRequired
 from web.templating import render
 

@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from core.areas.crud import get_area
 from core.auth.signin import SignInLocked, SignInRefused, sign_in
 from core.auth.tokens import revoke_token
-from core.auth.users import get_user
 from core.deps import ClockDep, SessionDep, SettingsDep
 from web import i18n
+from web.context import PageDep, locale_of
 from web.home import home_for
 from web.i18n import gettext as _
 from web.session import (
@@ -23,8 +22,6 @@ from web.session import (
     SESSION_COOKIE,
     CsrfUserDep,
     MaybeUserDep,
-    UserDep,
-    WebUser,
     new_login_secret,
     safe_next,
     same,
@@ -34,21 +31,6 @@ from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 YEAR_S = 365 * 24 * 3600
-DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
-
-
-def locale_of(request: Request) -> str:
-    return i18n.choose_locale(
-        chosen=request.cookies.get(LANGUAGE_COOKIE),
-        accept_language=request.headers.get("accept-language"),
-    )
-
-
-def _zone(session: SessionDep, user: WebUser | None, default: str) -> str:
-    if user is None:
-        return default
-    home = get_user(session=session, user_id=user.principal.user_id)
-    return get_area(session=session, area_id=home.area_id).timezone
 
 
 def _sign_in_page(
@@ -149,18 +131,12 @@ def choose_language(
 
 
 @router.get("/")
-def home(
-    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, user: UserDep
-) -> Response:
-    zone = _zone(session, user, settings.default_timezone)
-    now = clock.now()
+def home(session: SessionDep, settings: SettingsDep, view: PageDep) -> Response:
     data = home_for(
-        session=session, principal=user.principal, settings=settings, zone=zone, now=now
+        session=session,
+        principal=view.user.principal,
+        settings=settings,
+        zone=view.zone,
+        now=view.now,
     )
-    return render(
-        request,
-        "home.html",
-        {"user": user, "home": data, "now": now},
-        locale=locale_of(request),
-        zone=zone,
-    )
+    return view.render("home.html", {"home": data})

@@ -1,0 +1,81 @@
+"""What every signed-in page needs to answer: who asks, in which language and zone, and
+when. Routes take a `PageDep` (or `CsrfPageDep` for a change) and call `view.render`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+
+from core.areas.crud import get_area
+from core.auth.users import get_user
+from core.deps import ClockDep, SessionDep
+from web import i18n
+from web.session import LANGUAGE_COOKIE, CsrfUserDep, UserDep, WebUser
+from web.templating import render
+
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def locale_of(request: Request) -> str:
+    return i18n.choose_locale(
+        chosen=request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
+@dataclass(frozen=True)
+class PageView:
+    request: Request
+    user: WebUser
+    locale: str
+    zone: str  # the user's home area's zone: every time on the page is shown in it
+    now: datetime
+
+    @property
+    def is_fragment(self) -> bool:
+        """An htmx request for part of a page (not a boosted whole page)."""
+        headers = self.request.headers
+        return headers.get("hx-request") == "true" and headers.get("hx-boosted") != "true"
+
+    def render(
+        self,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        return render(
+            self.request,
+            template,
+            {"user": self.user, "now": self.now, **(context or {})},
+            locale=self.locale,
+            zone=self.zone,
+            status_code=status_code,
+            headers=headers,
+        )
+
+
+def _view(request: Request, session: SessionDep, clock: ClockDep, user: WebUser) -> PageView:
+    home = get_user(session=session, user_id=user.principal.user_id)
+    zone = get_area(session=session, area_id=home.area_id).timezone
+    return PageView(request, user, locale_of(request), zone, clock.now())
+
+
+def page_view(request: Request, session: SessionDep, clock: ClockDep, user: UserDep) -> PageView:
+    return _view(request, session, clock, user)
+
+
+def changing_page_view(
+    request: Request, session: SessionDep, clock: ClockDep, user: CsrfUserDep
+) -> PageView:
+    """For a request that changes something: the CSRF token is checked first."""
+    return _view(request, session, clock, user)
+
+
+PageDep = Annotated[PageView, Depends(page_view)]
+CsrfPageDep = Annotated[PageView, Depends(changing_page_view)]
