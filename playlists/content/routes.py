@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import (
@@ -28,7 +27,7 @@ from core.deps import ClockDep, SessionDep
 from core.errors import NotFound
 from core.models import MAX_ID, PathId
 from core.paging import PageDep
-from playlists.content import crud
+from playlists.content import actions, crud
 from playlists.content.audio_service import Speech, Upload, commit_with_audio, make_audio
 from playlists.content.background import check_relay_later
 from playlists.content.models import (
@@ -40,13 +39,12 @@ from playlists.content.models import (
     ContentStatus,
     ContentUpdate,
     RejectRequest,
-    RelayCheck,
     RelayCreate,
     Tier,
     TtsCreate,
     VoicePublic,
 )
-from playlists.content.services import ContentServices, ContentServicesDep
+from playlists.content.services import ContentServicesDep
 from playlists.content.workflow import Step
 
 PREFIX = "/api/v1/content"
@@ -126,14 +124,16 @@ def upload_content(
     form: Annotated[UploadForm, Form(media_type="multipart/form-data")],
 ) -> ContentPublic:
     meta, file = ContentMeta.model_validate(form.model_dump(exclude={"file"})), form.file
-    access.require_area(meta.area_id, what="new content", field="area_id")
-    _release(session)
-    with make_audio(services, Upload(file.file)) as made:
-        filename = (file.filename or "")[:255] or None
-        new = crud.NewItem(
-            kind=ContentKind.audio, meta=meta, audio=made.result, original_filename=filename
-        )
-        return _create(session, access, services, new, clock.now())
+    item = actions.create_uploaded(
+        session=session,
+        access=access,
+        services=services,
+        meta=meta,
+        stream=file.file,
+        filename=file.filename,
+        now=clock.now(),
+    )
+    return _public(item)
 
 
 @router.post(
@@ -149,12 +149,10 @@ def create_tts(
     services: ContentServicesDep,
     body: TtsCreate,
 ) -> ContentPublic:
-    access.require_area(body.area_id, what="new content", field="area_id")
-    speech = Speech(text=body.text, language=body.language, voice=body.voice)
-    _release(session)
-    with make_audio(services, speech) as made:
-        new = crud.NewItem(kind=ContentKind.tts, meta=body, audio=made.result, voice=made.voice)
-        return _create(session, access, services, new, clock.now())
+    item = actions.create_spoken(
+        session=session, access=access, services=services, tts_in=body, now=clock.now()
+    )
+    return _public(item)
 
 
 @router.post(
@@ -172,11 +170,7 @@ def create_relay(
     background: BackgroundTasks,
     body: RelayCreate,
 ) -> ContentPublic:
-    access.require_area(body.area_id, what="new content", field="area_id")
-    new = crud.NewItem(kind=ContentKind.relay, meta=body, stream_url=str(body.stream_url))
-    item = crud.create_item(session=session, new=new, actor=access.actor, now=clock.now())
-    item.relay_check = RelayCheck.pending
-    session.commit()
+    item = actions.create_relay(session=session, access=access, relay_in=body, now=clock.now())
     assert item.id is not None and item.stream_url is not None
     check_relay_later(background, request.app, item.id, item.stream_url)
     return _public(item)
@@ -184,8 +178,7 @@ def create_relay(
 
 @router.get("/{item_id}", response_model=ContentPublic, summary="Read one item")
 def read_content(session: SessionDep, access: Read, item_id: PathId) -> ContentPublic:
-    item = crud.get_item(session=session, item_id=item_id)
-    access.require_area(item.area_id, what=f"content #{item_id}")
+    item = actions.item_in_scope(session=session, access=access, item_id=item_id)
     return _public(item)
 
 
@@ -210,7 +203,7 @@ def update_content(
     rerender = item.kind == ContentKind.tts and {"text", "language"} & changes.model_fields_set
     speech = _speech_again(item, changes) if rerender else None
     if speech is not None:
-        _release(session)
+        actions.release(session)
     with make_audio(services, speech) if speech is not None else nullcontext() as made:
         if made is not None:
             item = _reload(session, access, item_id)
@@ -242,29 +235,9 @@ def _speech_again(item: ContentItem, changes: ContentUpdate) -> Speech:
     )
 
 
-def _create(
-    session: Session,
-    access: AccessControl,
-    services: ContentServices,
-    new: crud.NewItem,
-    now: datetime,
-) -> ContentPublic:
-    item = crud.create_item(session=session, new=new, actor=access.actor, now=now)
-    commit_with_audio(session=session, services=services, audio=new.audio)
-    return _public(item)
-
-
-def _release(session: Session) -> None:
-    """End the transaction before minutes of ffmpeg or TTS: no database lock is held
-    while the audio is made."""
-    session.commit()
-
-
 def _reload(session: Session, access: AccessControl, item_id: int) -> ContentItem:
     """The item as it is now, locked for the change, still in the caller's scope."""
-    item = crud.get_item(session=session, item_id=item_id, for_update=True)
-    access.require_area(item.area_id, what=f"content #{item_id}")
-    return item
+    return actions.item_in_scope(session=session, access=access, item_id=item_id, for_update=True)
 
 
 @router.put(
@@ -280,13 +253,12 @@ def replace_audio(
     item_id: PathId,
     file: AudioFile,
 ) -> ContentPublic:
-    item = crud.get_item(session=session, item_id=item_id)
-    access.require_area(item.area_id, what=f"content #{item_id}")
+    item = actions.item_in_scope(session=session, access=access, item_id=item_id)
     if item.kind != ContentKind.audio:
         raise NotFound(
             f"content #{item_id} is a {item.kind.value} item: only uploads take new audio"
         )
-    _release(session)
+    actions.release(session)
     with make_audio(services, Upload(file.file)) as made:
         item = _reload(session, access, item_id)
         updated = crud.update_item(
@@ -310,15 +282,9 @@ def _step(
     step: Step,
     reason: str | None = None,
 ) -> ContentPublic:
-    item = _reload(session, access, item_id)
-    if step == Step.approve:
-        # Approving retires the version on air: that one must be in scope too.
-        for previous in crud.versions_to_retire(session=session, item=item):
-            access.require_area(previous.area_id, what=f"content #{previous.id}")
-    item = crud.apply_step(
-        session=session, item=item, step=step, actor=access.actor, now=clock.now(), reason=reason
+    item = actions.review(
+        session=session, access=access, item_id=item_id, step=step, now=clock.now(), reason=reason
     )
-    session.commit()
     return _public(item)
 
 
@@ -367,13 +333,8 @@ def archive(
 def read_audio(
     session: SessionDep, access: Read, services: ContentServicesDep, item_id: PathId
 ) -> FileResponse:
-    item = crud.get_item(session=session, item_id=item_id)
-    access.require_area(item.area_id, what=f"content #{item_id}")
-    if item.sha256 is None:
-        raise NotFound(f"content #{item_id} is a relay: it has no stored audio")
-    path = services.storage.path(item.sha256)
-    if not path.exists():
-        raise NotFound(f"the audio of content #{item_id} is missing from storage")
+    item = actions.item_in_scope(session=session, access=access, item_id=item_id)
+    path = actions.audio_path(services=services, item=item)
     return FileResponse(
         path,
         media_type=CANONICAL_MIME,
