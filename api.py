@@ -46,7 +46,10 @@ from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
 from web.assets import packaged_assets
 from web.assets import router as assets_router
+from web.content_new import router as new_content_pages_router
+from web.content_pages import router as library_pages_router
 from web.errors import install_page_handlers
+from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from workers import ServerWorkers
 
@@ -73,7 +76,14 @@ ROUTERS = (
 )
 
 # The web pages: not in the API's schema, signed in by cookie (web/session.py).
-WEB_ROUTERS = (assets_router, pages_router)
+# /content/new... before /content/{item_id}: a path matches the first route that fits it.
+WEB_ROUTERS = (
+    assets_router,
+    pages_router,
+    new_content_pages_router,
+    library_pages_router,
+    review_pages_router,
+)
 
 DESCRIPTION = """
 Loaxa schedules what commune radio stations (đài truyền thanh cấp xã) play over their

@@ -1,15 +1,23 @@
 """How the pages answer when they cannot go on: to the sign-in page, or a refusal page in
-the user's language that says what to do."""
+the user's language that says what to do. The API's paths keep their JSON errors."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, status
 from fastapi.responses import RedirectResponse, Response
 
+from audio.errors import AudioRejected
+from core.errors import Conflict, Forbidden, Invalid, NotFound, plain_handler
+from web import i18n
 from web.context import DEFAULT_ZONE, locale_of
 from web.i18n import gettext as _
+from web.problems import translate_refusal
 from web.session import CsrfRefused, SignInRequired
 from web.templating import render
+
+API_PREFIX = "/api/"
 
 
 async def _to_sign_in(_request: Request, exc: Exception) -> Response:
@@ -17,22 +25,51 @@ async def _to_sign_in(_request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
 
 
-async def _csrf_refused(request: Request, _exc: Exception) -> Response:
-    locale = locale_of(request)
-    message = _(
-        "This form is out of date (it was opened before you signed in again). "
-        "Go back, reload the page and try once more."
-    )
+def _refused(request: Request, message: str, status_code: int) -> Response:
     return render(
         request,
         "refused.html",
         {"message": message, "user": None},
-        locale=locale,
+        locale=locale_of(request),
         zone=DEFAULT_ZONE,
-        status_code=403,
+        status_code=status_code,
     )
 
 
+async def _csrf_refused(request: Request, _exc: Exception) -> Response:
+    i18n.use(locale_of(request))
+    message = _(
+        "This form is out of date (it was opened before you signed in again). "
+        "Go back, reload the page and try once more."
+    )
+    return _refused(request, message, 403)
+
+
+def _page_or_json(status_code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    json_handler = plain_handler(status_code)
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(API_PREFIX):
+            return await json_handler(request, exc)
+        i18n.use(locale_of(request))
+        if isinstance(exc, NotFound):
+            message = _("This does not exist (any more), or the address is wrong.")
+        else:
+            message = translate_refusal(str(exc))
+        return _refused(request, message, status_code)
+
+    return handler
+
+
 def install_page_handlers(app: FastAPI) -> None:
+    """After the API's handlers: a refusal on a page path becomes a page."""
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
+    for exc_type, code in (
+        (Forbidden, status.HTTP_403_FORBIDDEN),
+        (NotFound, status.HTTP_404_NOT_FOUND),
+        (Conflict, status.HTTP_409_CONFLICT),
+        (Invalid, status.HTTP_422_UNPROCESSABLE_CONTENT),
+        (AudioRejected, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    ):
+        app.add_exception_handler(exc_type, _page_or_json(code))

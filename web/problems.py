@@ -133,8 +133,13 @@ def translate_refusal(message: str) -> str:
     return _("The server refused this: %(detail)s") % {"detail": message}
 
 
-def _validation_message(error: Mapping[str, Any]) -> str:
-    shown = _VALIDATION.get(str(error.get("type", "")))
+def _validation_message(error: Mapping[str, Any], name: str | None) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
+        kind = "missing"  # an empty title is a missing one
+    if name and name.endswith("_id") and kind in ("missing", "int_type", "int_parsing"):
+        return _("Choose one from the list.")
+    shown = _VALIDATION.get(kind)
     if shown is None:
         return _("This value is not accepted: %(detail)s") % {"detail": error.get("msg", "")}
     context = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | str)}
@@ -153,7 +158,7 @@ def problems_of(exc: Exception, *, fields: Mapping[str, str] | None = None) -> F
         for error in exc.errors():
             loc = [str(part) for part in error.get("loc", ())]
             name = loc[0] if loc else None
-            problems.add(renamed.get(name or "", name), _validation_message(error))
+            problems.add(renamed.get(name or "", name), _validation_message(error, name))
     elif isinstance(exc, Invalid):
         name = exc.field
         problems.add(renamed.get(name or "", name), translate_refusal(str(exc)))
@@ -165,3 +170,14 @@ def problems_of(exc: Exception, *, fields: Mapping[str, str] | None = None) -> F
 
 
 REFUSALS = (ValidationError, Invalid, Forbidden, Conflict, NotFound, AudioRejected)
+
+
+def status_of(exc: Exception) -> int:
+    """The status a page answers a refusal with: the API's for the same error."""
+    if isinstance(exc, Forbidden):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    return 422

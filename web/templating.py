@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from web import i18n
 from web.formatting import local_datetime, local_time, zone_name
+from web.labels import action_label, label
 
 TEMPLATES_DIR = i18n.LOCALE_DIR.parent / "templates"
 GZIP_FROM_BYTES = 1024
@@ -23,6 +24,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+environment.globals.update(label=label, action_label=action_label)
 environment.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
 )
