@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from core.db import Database
@@ -69,7 +70,14 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = shutil.which("chromium")
     assert executable, "Debian's chromium is needed: apt-get install chromium (scripts/setup.sh)"
     launched = playwright.chromium.launch(
-        executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        executable_path=executable,
+        args=[
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            # A microphone that plays a tone, allowed without asking: recording is tested.
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+        ],
     )
     yield launched
     launched.close()
@@ -104,3 +112,31 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE = Axe()
+SERIOUS = ("serious", "critical")
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core (bundled with axe-playwright-python) finds nothing serious or critical."""
+    results = AXE.run(page)
+    found = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    details = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+    ]
+    assert not found, f"{page.url}: " + "; ".join(details)
+
+
+def tab_to(page: Page, name: str, *, presses: int = 60) -> None:
+    """Moves the focus with the Tab key alone until it is on the control named `name`."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement; return e ? "
+            "(e.getAttribute('aria-label') || e.innerText || e.value || '').trim() : ''; }"
+        )
+        if focused == name:
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
