@@ -49,6 +49,7 @@ from web.assets import router as assets_router
 from web.content_new import router as new_content_pages_router
 from web.content_pages import router as library_pages_router
 from web.errors import install_page_handlers
+from web.help_pages import router as help_pages_router
 from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from workers import ServerWorkers
@@ -83,6 +84,7 @@ WEB_ROUTERS = (
     new_content_pages_router,
     library_pages_router,
     review_pages_router,
+    help_pages_router,
 )
 
 DESCRIPTION = """

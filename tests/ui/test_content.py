@@ -127,3 +127,13 @@ def test_another_communes_operator_sees_none_of_it(ui: UiSite, phone: Page) -> N
     assert answer is not None and answer.status == 403
     expect(phone.get_by_role("alert")).to_contain_text("ngoài địa bàn của bạn")
     assert_accessible(phone)
+
+
+def test_help_is_in_the_menu_and_starts_with_the_readers_role(ui: UiSite, phone: Page) -> None:
+    ui.sign_in(phone, "approver_a")
+    phone.get_by_role("link", name="Hướng dẫn").click()
+    sections = phone.locator("section.help h2")
+    expect(sections.first).to_contain_text("Người duyệt")
+    expect(phone.get_by_text("Nguyên tắc bốn mắt:")).to_be_visible()
+    assert_accessible(phone)
+    screenshot(phone, "help-phone")

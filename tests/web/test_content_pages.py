@@ -153,3 +153,10 @@ def test_a_relay_with_a_wrong_address_says_so_beside_it(client: TestClient, worl
     answer = client.post("/content/new/relay", data=form)
     assert answer.status_code == 422
     assert re.search(r'id="stream_url-error">', answer.text) and 'value="vov1"' in answer.text
+
+
+def test_help_speaks_the_chosen_language(client: TestClient, world: World) -> None:
+    sign_in(client, world, "operator_a")
+    assert "Cán bộ vận hành" in client.get("/help").text
+    client.cookies.set("loaxa_lang", "en")
+    assert "Operator: write bulletins" in client.get("/help").text
