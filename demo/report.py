@@ -34,15 +34,18 @@ def where_to_look(where: Where) -> list[str]:
     lines = [
         "",
         f"Loaxa demo: the station of {seeded.commune_name} is on the air (đài truyền thanh xã)",
-        f"  API docs (tài liệu API)          {url}/docs   (Authorize with a sign-in below)",
-        f"  stations' status (trạng thái)    {url}/api/v1/stations",
-        f"  as-run log (nhật ký phát sóng)   {url}/api/v1/asrun",
-        f"  playlist preview (lịch phát)     {url}/api/v1/stations/{first}/playlist?date={day}",
-        '  sign in: POST /api/v1/auth/login with {"username": …, "password": …}',
+        f"  open in a browser (giao diện web)  {url}/   and sign in (đăng nhập) as:",
     ]
     lines += [
         f"    {p.username:<8} password {p.password:<14} {ROLE_NAMES.get(p.role, p.role)}"
         for p in seeded.people
+    ]
+    lines += [
+        f"  API docs (tài liệu API)          {url}/docs   (Authorize with a sign-in above)",
+        f"  stations' status (trạng thái)    {url}/api/v1/stations",
+        f"  as-run log (nhật ký phát sóng)   {url}/api/v1/asrun",
+        f"  playlist preview (lịch phát)     {url}/api/v1/stations/{first}/playlist?date={day}",
+        '  API sign-in: POST /api/v1/auth/login with {"username": …, "password": …}',
     ]
     lines += _outputs(where)
     lines.append(f"  logs: {layout.server_log}")

@@ -100,6 +100,7 @@ def _start(options: DemoOptions, layout: Layout, running: Running, out: Out) -> 
     children.append(start_server(layout=layout, port=options.port))
     wait_until_ready(server=children[0], url=url)
     out(f"server ready on {url} (SQLite: {layout.database_url})")
+    out(f"  the web pages are at {url}/ ; the sign-ins follow once the demo data is in")
     plan = SeedPlan(
         base_url=url,
         admin=admin,

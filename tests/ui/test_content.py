@@ -105,9 +105,7 @@ def test_a_recording_from_the_microphone_becomes_an_item(ui: UiSite, phone: Page
     expect(phone.get_by_text("tệp âm thanh")).to_be_visible()
 
 
-def test_without_a_microphone_the_page_says_what_recording_needs(
-    ui: UiSite, phone: Page
-) -> None:
+def test_without_a_microphone_the_page_says_what_recording_needs(ui: UiSite, phone: Page) -> None:
     # As on a plain http:// address of the LAN: the browser hides the microphone API.
     phone.add_init_script("delete Navigator.prototype.mediaDevices")
     ui.sign_in(phone, "operator_a")
