@@ -56,9 +56,10 @@ def library(
     kind: Annotated[str, Query(max_length=20)] = "",
     tier: Annotated[str, Query(max_length=20)] = "",
     language: Annotated[str, Query(max_length=35)] = "",
-    area_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    area_id: Annotated[str, Query(max_length=12)] = "",
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
+    area = int(area_id) if area_id.isdigit() and 0 < int(area_id) <= MAX_ID else None
     reader = access(session, view, Action.content_read)
     filters = crud.ContentFilter(
         q=q.strip() or None,
@@ -66,7 +67,7 @@ def library(
         kind=_member(ContentKind, kind),
         tier=_member(Tier, tier),
         language=language.strip() or None,
-        area_id=area_id,
+        area_id=area,
     )
     rows, total = crud.list_items(
         session=session,
@@ -80,7 +81,7 @@ def library(
         "kind": kind,
         "tier": tier,
         "language": language,
-        "area_id": area_id or "",
+        "area_id": area or "",
     }
     areas = area_choices(session=session, principal=view.user.principal, action=Action.content_read)
     context = {

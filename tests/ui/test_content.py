@@ -10,7 +10,15 @@ from playwright.sync_api import Page, expect
 from core.auth.models import Role
 from playlists.content.models import ContentStatus
 from tests.playlists.content.factories import make_item
-from tests.ui.conftest import PASSWORD, UiSite, assert_accessible, screenshot, tab_to
+from tests.ui.conftest import (
+    LAPTOP,
+    PASSWORD,
+    PHONE,
+    UiSite,
+    assert_accessible,
+    screenshot,
+    tab_to,
+)
 
 TITLE = "Lịch tiêm phòng dại tháng 12"
 
@@ -135,3 +143,26 @@ def test_help_is_in_the_menu_and_starts_with_the_readers_role(ui: UiSite, phone:
     expect(phone.get_by_text("Nguyên tắc bốn mắt:")).to_be_visible()
     assert_accessible(phone)
     screenshot(phone, "help-phone")
+
+
+def test_the_library_filters_in_place_and_is_a_table_on_a_laptop(ui: UiSite) -> None:
+    world = ui.world
+    make_item(world, "A", title="Loa phường: nhắc nộp thuế", status=ContentStatus.approved)
+    make_item(world, "A1", title="Họp thôn A1 tối nay")
+    context = ui.context(size=LAPTOP)
+    page = context.new_page()
+    ui.sign_in(page, "operator_a")
+    page.goto("/content")
+    rows = page.locator("#results tbody tr")
+    expect(rows.filter(has_text="Họp thôn A1 tối nay")).to_have_count(1)
+    page.get_by_label("Trạng thái").select_option(label="đã duyệt")
+    expect(rows.filter(has_text="Họp thôn A1 tối nay")).to_have_count(0)
+    expect(rows.filter(has_text="Loa phường: nhắc nộp thuế")).to_have_count(1)
+    assert "status=approved" in page.url  # the filtered list is a link one can keep
+    page.get_by_label("Tìm trong tiêu đề").fill("thuế")
+    expect(rows).to_have_count(1)
+    assert_accessible(page)
+    screenshot(page, "content-library-laptop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "content-library-phone")
+    context.close()
