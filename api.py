@@ -160,7 +160,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in ROUTERS:
         app.include_router(router)
     app.state.web_assets = packaged_assets()
-    install_page_handlers(app)
+    install_page_handlers(app, WEB_ROUTERS)
     for router in WEB_ROUTERS:
         app.include_router(router)
     return app

@@ -3,9 +3,9 @@ the user's language that says what to do. The API's paths keep their JSON errors
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
-from fastapi import FastAPI, Request, status
+from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from audio.errors import AudioRejected
@@ -16,8 +16,6 @@ from web.i18n import gettext as _
 from web.problems import translate_refusal
 from web.session import CsrfRefused, SignInRequired
 from web.templating import render
-
-API_PREFIX = "/api/"
 
 
 async def _to_sign_in(_request: Request, exc: Exception) -> Response:
@@ -45,11 +43,15 @@ async def _csrf_refused(request: Request, _exc: Exception) -> Response:
     return _refused(request, message, 403)
 
 
-def _page_or_json(status_code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+def _page_or_json(
+    status_code: int, page_paths: frozenset[str]
+) -> Callable[[Request, Exception], Awaitable[Response]]:
     json_handler = plain_handler(status_code)
 
     async def handler(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith(API_PREFIX):
+        # The route that raised (Starlette keeps it in the scope): a page's, or the API's.
+        route = request.scope.get("route")
+        if getattr(route, "path", None) not in page_paths:
             return await json_handler(request, exc)
         i18n.use(locale_of(request))
         if isinstance(exc, NotFound):
@@ -61,8 +63,11 @@ def _page_or_json(status_code: int) -> Callable[[Request, Exception], Awaitable[
     return handler
 
 
-def install_page_handlers(app: FastAPI) -> None:
-    """After the API's handlers: a refusal on a page path becomes a page."""
+def install_page_handlers(app: FastAPI, pages: Iterable[APIRouter]) -> None:
+    """After the API's handlers: a refusal raised by one of the `pages` becomes a page."""
+    page_paths = frozenset(
+        getattr(route, "path", "") for router in pages for route in router.routes
+    )
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for exc_type, code in (
@@ -72,4 +77,4 @@ def install_page_handlers(app: FastAPI) -> None:
         (Invalid, status.HTTP_422_UNPROCESSABLE_CONTENT),
         (AudioRejected, status.HTTP_422_UNPROCESSABLE_CONTENT),
     ):
-        app.add_exception_handler(exc_type, _page_or_json(code))
+        app.add_exception_handler(exc_type, _page_or_json(code, page_paths))
