@@ -49,6 +49,7 @@ from playlists.timelines.models import (
 from playlists.timelines.routes import area_playlist, station_playlist
 from stations import crud as stations_crud
 from stations.models import Station
+from web import i18n
 from web.context import PageDep, PageView
 from web.formatting import WEEKDAYS_EN, WEEKDAYS_VI
 from web.i18n import gettext as _
@@ -416,6 +417,8 @@ _STATUS = {Forbidden: 403, NotFound: 404, Invalid: 422}
 
 
 def _refused(view: PageView, exc: Forbidden | NotFound | Invalid) -> Response:
+    """The API's refusal as a page (the menu kept), in the page's language."""
+    i18n.use(view.locale)  # the message is translated before the page renders
     if isinstance(exc, Invalid) and exc.field == "date" and str(exc).startswith("not a day"):
         message = _("Enter a date as DD/MM/YYYY.")
     else:
