@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -441,14 +441,38 @@ def _in_zone(view: PageView, zone: str) -> PageView:
     return replace(view, zone=zone)
 
 
-def _fragment(
-    view: PageView, request: Request, etag: str, template: str, context: dict[str, object]
+@dataclass(frozen=True)
+class _Shown:
+    """What a page shows, ready to render: in the area's zone, with its fragment's ETag."""
+
+    view: PageView
+    context: dict[str, object]
+    etag: str = ""
+
+
+FRAGMENT = "schedule/timeline.html"
+
+
+def _answer(
+    view: PageView,
+    load: Callable[[], _Shown],
+    template: str,
+    *,
+    request: Request | None = None,
 ) -> Response:
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding, Cookie"}
-    if etag in _tags(request.headers.get("if-none-match")):
+    """The page, or (with `request`) the timeline fragment, conditional on its ETag; or
+    the API's refusal as a page."""
+    try:
+        shown = load()
+    except (Forbidden, NotFound, Invalid) as exc:
+        return _refused(view, exc)
+    if request is None:
+        return shown.view.render(template, shown.context)
+    headers = {"ETag": shown.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding, Cookie"}
+    if shown.etag in _tags(request.headers.get("if-none-match")):
         # Nothing changed: htmx keeps what it shows (HX-Reswap: none) and asks again later.
         return Response(status_code=304, headers={**headers, "HX-Reswap": "none"})
-    return view.render(template, context, headers=headers)
+    return shown.view.render(template, shown.context, headers=headers)
 
 
 def _tags(header: str | None) -> Iterable[str]:
@@ -487,42 +511,54 @@ def schedule_index(
     return view.render("schedule/index.html", {"choices": found, "today": today})
 
 
-def _station_page(
+def _station_shown(
     session: Session, view: PageView, clock: Clock, station_id: int, day_text: str | None
-) -> tuple[PageView, StationDay] | Response:
-    try:
-        day = station_day(
-            session=session,
-            view=view,
-            clock=clock,
-            station_id=station_id,
-            day=parse_day(day_text),
-        )
-    except (Forbidden, NotFound, Invalid) as exc:
-        return _refused(view, exc)
-    return _in_zone(view, day.area.timezone), day
+) -> _Shown:
+    day = station_day(
+        session=session, view=view, clock=clock, station_id=station_id, day=parse_day(day_text)
+    )
+    zoned = _in_zone(view, day.area.timezone)
+    links = _day_links(f"/schedule/stations/{station_id}", day.plan.playlist.date)
+    context = {**_helpers(zoned), "day": day, "plans": [day.plan], "etag": day.etag}
+    return _Shown(zoned, {**context, "links": links}, day.etag)
 
 
-def _station_context(view: PageView, day: StationDay) -> dict[str, object]:
-    base = f"/schedule/stations/{day.station.id}"
-    return {
-        **_helpers(view),
-        "day": day,
-        "plans": [day.plan],
-        "etag": day.etag,
-        "links": _day_links(base, day.plan.playlist.date),
+def _area_shown(
+    session: Session, view: PageView, clock: Clock, area_id: int, day_text: str | None
+) -> _Shown:
+    day = area_day(
+        session=session, view=view, clock=clock, area_id=area_id, day=parse_day(day_text)
+    )
+    zoned = _in_zone(view, day.area.timezone)
+    links = _day_links(f"/schedule/areas/{area_id}", day.day)
+    del links["week"]  # a week is a station's
+    context = {**_helpers(zoned), "area_day": day, "plans": day.plans, "etag": day.etag}
+    return _Shown(zoned, {**context, "links": links}, day.etag)
+
+
+def _week_shown(
+    session: Session, view: PageView, clock: Clock, station_id: int, day_text: str | None
+) -> _Shown:
+    week = station_week(
+        session=session, view=view, clock=clock, station_id=station_id, first=parse_day(day_text)
+    )
+    first = week.days[0].day
+    base = f"/schedule/stations/{station_id}"
+    links = {
+        "previous": f"{base}/week?date={first - timedelta(days=WEEK_DAYS)}",
+        "next": f"{base}/week?date={first + timedelta(days=WEEK_DAYS)}",
+        "day": f"{base}?date={first}",
     }
+    zoned = _in_zone(view, week.area.timezone)
+    return _Shown(zoned, {**_helpers(zoned), "week": week, "links": links, "base": base})
 
 
 @router.get("/schedule/stations/{station_id}")
 def station_page(
     session: SessionDep, clock: ClockDep, view: PageDep, station_id: PathId, day: DayText = None
 ) -> Response:
-    shown = _station_page(session, view, clock, station_id, day)
-    if isinstance(shown, Response):
-        return shown
-    zoned, found = shown
-    return zoned.render("schedule/station.html", _station_context(zoned, found))
+    load = partial(_station_shown, session, view, clock, station_id, day)
+    return _answer(view, load, "schedule/station.html")
 
 
 @router.get("/schedule/stations/{station_id}/timeline")
@@ -535,70 +571,25 @@ def station_timeline(
     day: DayText = None,
 ) -> Response:
     """The station's timeline alone, for htmx: 304 while nothing changed."""
-    shown = _station_page(session, view, clock, station_id, day)
-    if isinstance(shown, Response):
-        return shown
-    zoned, found = shown
-    context = _station_context(zoned, found)
-    return _fragment(zoned, request, found.etag, "schedule/timeline.html", context)
+    load = partial(_station_shown, session, view, clock, station_id, day)
+    return _answer(view, load, FRAGMENT, request=request)
 
 
 @router.get("/schedule/stations/{station_id}/week")
 def station_week_page(
     session: SessionDep, clock: ClockDep, view: PageDep, station_id: PathId, day: DayText = None
 ) -> Response:
-    try:
-        week = station_week(
-            session=session, view=view, clock=clock, station_id=station_id, first=parse_day(day)
-        )
-    except (Forbidden, NotFound, Invalid) as exc:
-        return _refused(view, exc)
-    first = week.days[0].day
-    base = f"/schedule/stations/{station_id}"
-    links = {
-        "previous": f"{base}/week?date={first - timedelta(days=WEEK_DAYS)}",
-        "next": f"{base}/week?date={first + timedelta(days=WEEK_DAYS)}",
-        "day": f"{base}?date={first}",
-    }
-    zoned = _in_zone(view, week.area.timezone)
-    return zoned.render(
-        "schedule/week.html", {**_helpers(zoned), "week": week, "links": links, "base": base}
-    )
-
-
-def _area_page(
-    session: Session, view: PageView, clock: Clock, area_id: int, day_text: str | None
-) -> tuple[PageView, AreaDay] | Response:
-    try:
-        day = area_day(
-            session=session, view=view, clock=clock, area_id=area_id, day=parse_day(day_text)
-        )
-    except (Forbidden, NotFound, Invalid) as exc:
-        return _refused(view, exc)
-    return _in_zone(view, day.area.timezone), day
-
-
-def _area_context(view: PageView, day: AreaDay) -> dict[str, object]:
-    links = _day_links(f"/schedule/areas/{day.area.id}", day.day)
-    del links["week"]  # a week is a station's
-    return {
-        **_helpers(view),
-        "area_day": day,
-        "plans": day.plans,
-        "etag": day.etag,
-        "links": links,
-    }
+    load = partial(_week_shown, session, view, clock, station_id, day)
+    return _answer(view, load, "schedule/week.html")
 
 
 @router.get("/schedule/areas/{area_id}")
 def area_page(
     session: SessionDep, clock: ClockDep, view: PageDep, area_id: PathId, day: DayText = None
 ) -> Response:
-    shown = _area_page(session, view, clock, area_id, day)
-    if isinstance(shown, Response):
-        return shown
-    zoned, found = shown
-    return zoned.render("schedule/area.html", _area_context(zoned, found))
+    return _answer(
+        view, partial(_area_shown, session, view, clock, area_id, day), "schedule/area.html"
+    )
 
 
 @router.get("/schedule/areas/{area_id}/timeline")
@@ -611,9 +602,5 @@ def area_timeline(
     day: DayText = None,
 ) -> Response:
     """The area's timelines alone, for htmx: 304 while nothing changed."""
-    shown = _area_page(session, view, clock, area_id, day)
-    if isinstance(shown, Response):
-        return shown
-    zoned, found = shown
-    context = _area_context(zoned, found)
-    return _fragment(zoned, request, found.etag, "schedule/timeline.html", context)
+    load = partial(_area_shown, session, view, clock, area_id, day)
+    return _answer(view, load, FRAGMENT, request=request)

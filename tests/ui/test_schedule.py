@@ -14,17 +14,13 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from core.auth.models import Role
-from playlists.builder.recurrence import Recurrence, Repeat
-from playlists.sessions import crud as sessions_crud
-from playlists.sessions.models import SessionIn
 from playlists.timelines.models import StationBuild
 from tests.e2e.processes import wait_for
-from tests.playlists.content.factories import actor
-from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
-from tests.stations.factories import make_station
 from tests.ui.conftest import LAPTOP, UiSite, screenshot
-from tests.world import World, now
+from tests.web.schedule_factories import LATE_TITLE, weekday_session
+from tests.web.schedule_factories import evening as make_evening
+from tests.world import World
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 REBUILT_WITHIN_S = 20  # the test server's scheduler ticks every 0.2 s
@@ -36,16 +32,12 @@ class Evening:
     session_id: int
 
 
-@pytest.fixture(scope="module")
-def evening(ui: UiSite) -> Evening:
+@pytest.fixture(scope="module", name="evening")
+def the_evening(ui: UiSite) -> Evening:
     """Commune A: an evening session of 5 minutes on two clusters of village A1, with a
     3-minute bulletin and, after it, one of 3:05 that does not fit."""
     world = ui.world
-    stations = [make_station(world, "A1"), make_station(world, "A1")]
-    session_id = make_session(world, "A", start=time(17, 0), minutes=5)
-    queue_into(world, session_id, approved_audio(world, "A", seconds=180, title="Tin chiều"))
-    late = approved_audio(world, "A", seconds=185, title="Thông báo họp dân")
-    queue_into(world, session_id, late, order=1)
+    stations, session_id = make_evening(world)
     _wait_built(world, stations[0], lambda version: version >= 1)
     return Evening(stations, session_id)
 
@@ -95,7 +87,7 @@ def test_the_day_shows_each_bulletin_at_its_time_with_what_did_not_fit(
     expect(played).to_contain_text("thông thường")
     expect(played).to_contain_text("nối tiếp")
     expect(timeline.get_by_role("heading", level=3).first).to_contain_text("17:00–17:05")
-    warned = timeline.get_by_role("row").filter(has_text="Thông báo họp dân")
+    warned = timeline.get_by_role("row").filter(has_text=LATE_TITLE)
     expect(warned).to_contain_text("Không vừa: dài 3:05, quá phần còn lại của phiên phát.")
     expect(phone.locator("footer")).to_contain_text("giờ Việt Nam")
     screenshot(phone, "schedule-day-phone")
@@ -134,23 +126,7 @@ def test_the_area_shows_its_two_clusters_together(
 def test_the_week_shows_a_session_on_its_weekdays(
     ui: UiSite, phone: Page, evening: Evening
 ) -> None:
-    world = ui.world
-    session_in = SessionIn(
-        name="Phiên sáng thứ Hai, Tư, Sáu",
-        area_id=world.areas["A"],
-        start=time(6, 0),
-        max_length_s=900,
-        recurrence=Recurrence(repeat=Repeat.weekdays, weekdays=frozenset({0, 2, 4})),
-        target_area_ids=[world.areas["A1"]],
-    )
-    with world.database.session(write=True) as session:
-        created = sessions_crud.create_session(
-            session=session, session_in=session_in, actor=actor(world, "operator_a"), now=now()
-        )
-        session.commit()
-    assert created.id is not None
-    queue_into(world, created.id, approved_audio(world, "A", seconds=120, title="Tin sáng"))
-
+    weekday_session(ui.world, "Phiên sáng thứ Hai, Tư, Sáu", {0, 2, 4}, at=time(6, 0))
     ui.sign_in(phone, "operator_a")
     phone.goto(f"/schedule/stations/{evening.stations[1]}")
     phone.get_by_role("link", name="Cả tuần").click()

@@ -15,16 +15,14 @@ from fastapi.testclient import TestClient
 from api import create_app
 from core.auth.models import Role
 from core.config import Settings
-from playlists.builder.recurrence import Recurrence, Repeat
 from playlists.sessions import crud as sessions_crud
-from playlists.sessions.models import SessionIn
 from playlists.timelines.models import PlaylistWarningPublic
 from scheduler.keeper import PlaylistKeeper
 from tests.clock import SettableClock
-from tests.playlists.content.factories import actor
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
 from tests.stations.factories import make_station
+from tests.web.schedule_factories import evening, weekday_session
 from tests.world import World
 from web import i18n
 from web.schedule_pages import _WARNINGS, Problem, length
@@ -58,17 +56,6 @@ def _build(world: World, clock: SettableClock) -> None:
     ).tick()
 
 
-def _evening(world: World) -> tuple[list[int], int]:
-    """Two clusters of village A1; an evening session of 5 minutes with two 3-minute
-    bulletins: the second does not fit."""
-    stations = [make_station(world, "A1"), make_station(world, "A1")]
-    session_id = make_session(world, "A", start=time(17, 0), minutes=5)
-    queue_into(world, session_id, approved_audio(world, "A", seconds=180, title="Tin chiều"))
-    late = approved_audio(world, "A", seconds=185, title="Tin dài")
-    queue_into(world, session_id, late, order=1)
-    return stations, session_id
-
-
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
@@ -76,14 +63,14 @@ def _text(html: str) -> str:
 def test_a_station_day_shows_each_bulletin_at_its_local_time_and_what_did_not_fit(
     client: TestClient, world: World, clock: SettableClock
 ) -> None:
-    (station, _), _session_id = _evening(world)
+    (station, _), _session_id = evening(world)
     _build(world, clock)
     _sign_in(client, world, "operator_a")
     page = client.get(f"/schedule/stations/{station}?date={DAY}")
     assert page.status_code == 200, page.text
     text = _text(page.text)
     assert "17:00–17:05" in text and "17:00 3:00 Tin chiều thông thường nối tiếp" in text
-    assert "Tin dài : Không vừa: dài 3:05, quá phần còn lại của phiên phát." in text
+    assert "Thông báo họp dân : Không vừa: dài 3:05, quá phần còn lại của phiên phát." in text
     assert "does not fit" not in page.text  # the builder's English stays out
     assert "Thứ Ba 01/12/2026" in text and "giờ Việt Nam" in text
     assert "phiên bản 1" in text
@@ -93,7 +80,7 @@ def test_a_station_day_shows_each_bulletin_at_its_local_time_and_what_did_not_fi
 def test_the_pages_refuse_as_the_api_does(
     client: TestClient, world: World, clock: SettableClock
 ) -> None:
-    (station, _), _session_id = _evening(world)
+    (station, _), _session_id = evening(world)
     world.add_user("operator_b", area="B", roles={Role.operator: "B"})
     api = client.get(
         f"/api/v1/stations/{station}/playlist", headers=world.headers("operator_b", NOW)
@@ -132,7 +119,7 @@ def test_the_pages_refuse_as_the_api_does(
 def test_the_timeline_answers_304_until_the_scheduler_rebuilds(
     client: TestClient, world: World, clock: SettableClock
 ) -> None:
-    (station, _), session_id = _evening(world)
+    (station, _), session_id = evening(world)
     _build(world, clock)
     _sign_in(client, world, "operator_a")
     url = f"/schedule/stations/{station}/timeline?date={DAY}"
@@ -194,7 +181,7 @@ def test_a_full_day_timeline_stays_under_20_kb(
 def test_an_area_shows_its_clusters_grouped_by_their_playlist(
     client: TestClient, world: World, clock: SettableClock
 ) -> None:
-    (a_first, a_second), _session_id = _evening(world)
+    (a_first, a_second), _session_id = evening(world)
     b_station = make_station(world, "B1")
     _sign_in(client, world, "admin_p")
     page = client.get(f"/schedule/areas/{world.areas['P']}?date={DAY}")
@@ -215,21 +202,7 @@ def test_the_week_shows_a_session_on_its_weekdays_only(
     client: TestClient, world: World, clock: SettableClock
 ) -> None:
     station = make_station(world, "A1")
-    session_in = SessionIn(
-        name="Phiên thứ Hai, Tư, Sáu",
-        area_id=world.areas["A"],
-        start=time(6, 0),
-        max_length_s=900,
-        recurrence=Recurrence(repeat=Repeat.weekdays, weekdays=frozenset({0, 2, 4})),
-        target_area_ids=[world.areas["A"]],
-    )
-    with world.database.session(write=True) as session:
-        created = sessions_crud.create_session(
-            session=session, session_in=session_in, actor=actor(world, "operator_a"), now=NOW
-        )
-        session.commit()
-    assert created.id is not None
-    queue_into(world, created.id, approved_audio(world, "A", seconds=120, title="Tin sáng"))
+    weekday_session(world, "Phiên thứ Hai, Tư, Sáu", {0, 2, 4}, at=time(6, 0))
     _sign_in(client, world, "operator_a")
     page = client.get(f"/schedule/stations/{station}/week?date=2026-11-30")
     assert page.status_code == 200
