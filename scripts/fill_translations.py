@@ -21,8 +21,14 @@ def main(source: str) -> int:
         catalog = read_po(handle, locale="vi")
     unknown = []
     for msgid, text in wanted.items():
-        found = next((m for m in catalog if m.id and (m.id == msgid or (
-            isinstance(m.id, tuple) and m.id[0] == msgid))), None)
+        found = next(
+            (
+                m
+                for m in catalog
+                if m.id and (m.id == msgid or (isinstance(m.id, tuple) and m.id[0] == msgid))
+            ),
+            None,
+        )
         if found is None:
             unknown.append(msgid)
             continue
@@ -30,7 +36,7 @@ def main(source: str) -> int:
     with PO.open("wb") as handle:
         write_po(handle, catalog, width=76)
     for msgid in unknown:
-        print("not in the catalog (extract first):", msgid, file=sys.stderr)
+        sys.stderr.write(f"not in the catalog (extract first): {msgid}\n")
     return 1 if unknown else 0
 
 
