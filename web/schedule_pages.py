@@ -51,7 +51,7 @@ from stations import crud as stations_crud
 from stations.models import Station
 from web import i18n
 from web.context import PageDep, PageView
-from web.formatting import WEEKDAYS_EN, WEEKDAYS_VI
+from web.formatting import WEEKDAYS_EN, WEEKDAYS_VI, local_time, zone_name
 from web.i18n import gettext as _
 from web.problems import N_, translate_refusal
 from web.templating import TEMPLATES_DIR
@@ -390,6 +390,10 @@ def choices(*, session: Session, view: PageView) -> Choices:
     return Choices(areas, stations, max(area_total, station_total) > LISTED)
 
 
+class NotADay(Invalid):
+    """The `date` asked for is not a day: the page says how to write one."""
+
+
 def parse_day(text: str | None) -> date | None:
     """The `date` a page was asked for (YYYY-MM-DD, as a date field sends it)."""
     if not text:
@@ -399,7 +403,7 @@ def parse_day(text: str | None) -> date | None:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise Invalid(f"not a day: {text!r}", field="date")
+    raise NotADay(f"not a day: {text!r}", field="date")
 
 
 def day_name(day: date, locale: str) -> str:
@@ -413,17 +417,16 @@ def local_day(moment: datetime, zone: str) -> date:
 
 # --- the pages --------------------------------------------------------------------------
 
-_STATUS = {Forbidden: 403, NotFound: 404, Invalid: 422}
-
 
 def _refused(view: PageView, exc: Forbidden | NotFound | Invalid) -> Response:
-    """The API's refusal as a page (the menu kept), in the page's language."""
+    """The API's refusal as a page (the menu kept), in the page's language, with the
+    API's status."""
     i18n.use(view.locale)  # the message is translated before the page renders
-    if isinstance(exc, Invalid) and exc.field == "date" and str(exc).startswith("not a day"):
+    message = translate_refusal(str(exc))
+    status_code = 403 if isinstance(exc, Forbidden) else 404 if isinstance(exc, NotFound) else 422
+    if isinstance(exc, NotADay):
         message = _("Enter a date as DD/MM/YYYY.")
-    else:
-        message = translate_refusal(str(exc))
-    return view.render("refused.html", {"message": message}, status_code=_STATUS[type(exc)])
+    return view.render("refused.html", {"message": message}, status_code=status_code)
 
 
 def _helpers(view: PageView) -> dict[str, object]:
@@ -433,6 +436,10 @@ def _helpers(view: PageView) -> dict[str, object]:
         "length": length,
         "day_name": lambda day: day_name(day, view.locale),
         "poll": POLL,
+        # a timeline's own zone where it differs from the page's (a village of another
+        # zone in an area's view)
+        "hhmm_in": lambda zone: lambda moment: local_time(moment, zone),
+        "zone_name_of": zone_name,
     }
 
 

@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from core.areas.crud import create_area
+from core.areas.models import AreaCreate
 from core.auth.models import Role
 from core.config import Settings
 from playlists.sessions import crud as sessions_crud
@@ -21,7 +23,7 @@ from scheduler.keeper import PlaylistKeeper
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
-from tests.stations.factories import make_station
+from tests.stations.factories import SETUP, make_station
 from tests.web.schedule_factories import evening, weekday_session
 from tests.world import World
 from web import i18n
@@ -196,6 +198,31 @@ def test_an_area_shows_its_clusters_grouped_by_their_playlist(
     assert f"/schedule/stations/{a_first}?" in commune.text
     assert f"/schedule/stations/{a_second}?" in commune.text
     assert f"/schedule/stations/{b_station}?" not in commune.text
+
+
+def test_a_village_in_another_zone_keeps_its_own_times(
+    client: TestClient, world: World, clock: SettableClock
+) -> None:
+    """An area's view is in the area's zone; a group of clusters in another zone is shown
+    in theirs, and says so. A station's page is in its own area's zone."""
+    with world.database.session(write=True) as session:
+        area_in = AreaCreate(
+            parent_id=world.areas["A"], name="Berlin", level="village", timezone="Europe/Berlin"
+        )
+        berlin = create_area(session=session, area_in=area_in, actor=SETUP, now=NOW)
+        session.commit()
+    assert berlin.id is not None
+    world.areas["Berlin"] = berlin.id
+    station = make_station(world, "Berlin")
+    session_id = make_session(world, "A", start=time(5, 30), targets=["Berlin"])
+    queue_into(world, session_id, approved_audio(world, "A", seconds=60, title="Tin Berlin"))
+    _sign_in(client, world, "operator_a")
+    area = _text(client.get(f"/schedule/areas/{world.areas['A']}?date={DAY}").text)
+    assert "Giờ của các cụm loa này theo giờ Europe/Berlin." in area
+    assert "05:30 1:00 Tin Berlin" in area and "Thời gian tính theo giờ Việt Nam" in area
+    page = _text(client.get(f"/schedule/stations/{station}?date={DAY}").text)
+    assert "05:30 1:00 Tin Berlin" in page and "Thời gian tính theo giờ Europe/Berlin" in page
+    assert "Giờ của các cụm loa này" not in page
 
 
 def test_the_week_shows_a_session_on_its_weekdays_only(
