@@ -52,6 +52,7 @@ from web.errors import install_page_handlers
 from web.help_pages import router as help_pages_router
 from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
+from web.schedule_pages import router as schedule_router
 from workers import ServerWorkers
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ WEB_ROUTERS = (
     library_pages_router,
     review_pages_router,
     help_pages_router,
+    schedule_router,
 )
 
 DESCRIPTION = """
