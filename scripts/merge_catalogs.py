@@ -32,9 +32,7 @@ def main() -> int:
             if not message.id:
                 continue
             mine = ours.get(message.id)
-            translated = message.string if isinstance(message.string, str) else all(
-                message.string
-            )
+            translated = message.string if isinstance(message.string, str) else all(message.string)
             if mine is None:
                 ours[message.id] = message
             elif translated and not (
