@@ -104,3 +104,13 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def operator_b(ui: UiSite) -> str:
+    """An operator of commune B, who must see nothing of commune A's."""
+    from core.auth.models import Role
+
+    if "operator_b" not in ui.world.users:
+        ui.world.add_user("operator_b", area="B", roles={Role.operator: "B"})
+    return "operator_b"

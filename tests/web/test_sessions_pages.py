@@ -242,9 +242,7 @@ def test_the_queue_takes_approved_content_reorders_and_removes(
     assert _queue_titles(page.text) == ["Tin thời tiết", "Lịch tiêm chủng", "Tiếp sóng VOV"]
     assert "Tiếp sóng lúc 05:40 trong 10 phút" in page.text
     with world.database.session() as session:
-        entries = session.exec(
-            select(QueueEntry).where(QueueEntry.session_id == session_id)
-        ).all()
+        entries = session.exec(select(QueueEntry).where(QueueEntry.session_id == session_id)).all()
         by_lineage = {e.lineage_id: e.id for e in entries}
     moved = _post(client, f"{url}/{by_lineage[second]}/move", csrf, {"direction": "up"})
     assert moved.status_code == 303
