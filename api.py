@@ -47,6 +47,7 @@ from stations.routes import router as stations_router
 from web.assets import packaged_assets
 from web.assets import router as assets_router
 from web.errors import install_page_handlers
+from web.queue_pages import router as queue_pages_router
 from web.routes import router as pages_router
 from web.sessions_pages import router as sessions_pages_router
 from workers import ServerWorkers
@@ -74,7 +75,7 @@ ROUTERS = (
 )
 
 # The web pages: not in the API's schema, signed in by cookie (web/session.py).
-WEB_ROUTERS = (assets_router, pages_router, sessions_pages_router)
+WEB_ROUTERS = (assets_router, pages_router, sessions_pages_router, queue_pages_router)
 
 DESCRIPTION = """
 Loaxa schedules what commune radio stations (đài truyền thanh cấp xã) play over their

@@ -65,7 +65,7 @@ def fields_of(found: SessionPublic) -> SessionFields:
         name=found.name,
         area_id=str(found.area_id),
         start=f"{found.start:%H:%M}",
-        length_min=str(found.max_length_s // 60) if found.max_length_s % 60 == 0 else "",
+        length_min=f"{found.max_length_s / 60:g}",  # not whole minutes: asked again
         repeat=rec.repeat.value,
         weekdays=[str(d) for d in sorted(rec.weekdays)],
         day_of_month=str(rec.day_of_month or ""),
@@ -164,11 +164,11 @@ SESSION_FIELDS = {
 
 def _session_data(f: SessionFields) -> tuple[dict[str, Any], FormProblems]:
     problems = FormProblems()
-    recurrence: Recurrence | None = None
     try:
         recurrence = Recurrence.model_validate(_recurrence_data(f))
     except ValidationError as exc:
         problems = _problems(exc, {}, lambda m: _first_named(m, RECURRENCE_FIELDS, "repeat"))
+        recurrence = Recurrence(repeat=Repeat.daily)  # a stand-in: its problems are known
     data = {
         "name": f.name.strip(),
         "start": local_time(f.start),
@@ -195,16 +195,12 @@ def _checked(model: type[M], data: dict[str, Any], problems: FormProblems) -> M 
 def session_in(f: SessionFields) -> SessionIn | FormProblems:
     data, problems = _session_data(f)
     data["area_id"] = f.area_id
-    if data["recurrence"] is None:
-        data["recurrence"] = Recurrence(repeat=Repeat.daily)  # its problems are known
     return _checked(SessionIn, data, problems)
 
 
 def session_update(f: SessionFields) -> SessionUpdate | FormProblems:
     # Every field is sent: none ticked is "no targets", which the data function refuses.
     data, problems = _session_data(f)
-    if data["recurrence"] is None:
-        data["recurrence"] = Recurrence(repeat=Repeat.daily)
     return _checked(SessionUpdate, data, problems)
 
 

@@ -23,7 +23,6 @@ from playlists.sessions.routes import _require_targets, _session_in_scope
 from web import i18n, sessions_data
 from web.context import CsrfPageDep, PageDep, PageView
 from web.problems import REFUSALS, FormProblems, problems_of
-from web.queue_pages import router as queue_router
 from web.sessions_forms import (
     SESSION_FIELDS,
     SessionFields,
@@ -42,7 +41,6 @@ from web.sessions_view import (
 )
 
 router = APIRouter(include_in_schema=False)
-router.include_router(queue_router)
 LISTED = 20
 
 

@@ -279,3 +279,23 @@ def test_a_session_is_changed_and_deleted_from_its_page(client: TestClient, worl
     assert gone.status_code == 303 and gone.headers["location"] == "/sessions?deleted=1"
     with world.database.session() as session:
         assert session.get(BroadcastSession, session_id) is None
+
+
+def test_a_supervisor_reads_and_someone_without_a_role_is_told_so(
+    client: TestClient, world: World
+) -> None:
+    session_id = make_session(world, "A")
+    csrf = _sign_in(client, world, "supervisor_a")
+    page = client.get(f"/sessions/{session_id}")
+    assert page.status_code == 200 and '<fieldset class="plain" disabled>' in page.text
+    assert "Phiên phát mới" not in client.get("/sessions").text
+    refused = _post(client, f"/sessions/{session_id}", csrf, _typed(world))
+    assert (
+        refused.status_code == 403
+        and "Không vai trò nào của bạn cho phép việc này." in refused.text
+    )
+    _sign_in(client, world, "plain_a")
+    nobody = client.get("/sessions")
+    assert (
+        nobody.status_code == 403 and "Không vai trò nào của bạn cho phép việc này." in nobody.text
+    )
