@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from core.auth.deps import AccessControl, access_for
+from core.auth.deps import AccessControl
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
 from core.errors import Forbidden, NotFound
@@ -24,13 +24,13 @@ from web import i18n, sessions_data
 from web.context import CsrfPageDep, PageView
 from web.problems import REFUSALS, FormProblems, problems_of
 from web.sessions_forms import QUEUE_FIELDS, QueueFields, fields_of, queue_in
-from web.sessions_view import QueueForm, refused, session_page, status_of
+from web.sessions_view import QueueForm, page_access, refused, session_page, status_of
 
 router = APIRouter(include_in_schema=False)
 
 
 def _write(view: PageView, session: Session) -> AccessControl:
-    return access_for(principal=view.user.principal, action=Action.schedule_write, session=session)
+    return page_access(view, session, Action.schedule_write)
 
 
 def _back(session_id: int) -> RedirectResponse:

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from core.areas.crud import get_area
-from core.auth.deps import AccessControl, access_for
+from core.auth.deps import AccessControl
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
 from core.errors import Forbidden, NotFound
@@ -33,6 +33,7 @@ from web.sessions_forms import (
 )
 from web.sessions_view import (
     QueueForm,
+    page_access,
     refused,
     session_page,
     status_of,
@@ -45,7 +46,7 @@ LISTED = 20
 
 
 def _read(view: PageView, session: Session) -> AccessControl:
-    return access_for(principal=view.user.principal, action=Action.schedule_read, session=session)
+    return page_access(view, session, Action.schedule_read)
 
 
 @router.get("/sessions")
@@ -98,9 +99,7 @@ def create_session(
     if isinstance(built, FormProblems):
         return session_page(view, session, fields=fields, problems=built, status_code=422)
     try:
-        access = access_for(
-            principal=view.user.principal, action=Action.schedule_write, session=session
-        )
+        access = page_access(view, session, Action.schedule_write)
         access.require_area(built.area_id, what="a new session", field="area_id")
         _require_targets(access, session, built.target_area_ids, built.target_group_ids)
         found = crud.create_session(
@@ -170,9 +169,7 @@ def update_session(
             view, session, fields=fields, problems=built, found=public, status_code=422
         )
     try:
-        access = access_for(
-            principal=view.user.principal, action=Action.schedule_write, session=session
-        )
+        access = page_access(view, session, Action.schedule_write)
         found = _session_in_scope(session, access, session_id)
         _require_targets(access, session, built.target_area_ids, built.target_group_ids)
         crud.update_session(
@@ -199,9 +196,7 @@ def delete_session(
 ) -> Response:
     i18n.use(view.locale)
     try:
-        access = access_for(
-            principal=view.user.principal, action=Action.schedule_write, session=session
-        )
+        access = page_access(view, session, Action.schedule_write)
         found = _session_in_scope(session, access, session_id)
         crud.delete_session(session=session, found=found, actor=access.actor, now=clock.now())
     except (Forbidden, NotFound) as exc:

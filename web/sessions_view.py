@@ -38,12 +38,15 @@ def status_of(exc: Exception) -> int:
     return 404 if isinstance(exc, NotFound) else 422
 
 
+def page_access(view: PageView, session: Session, action: Action) -> AccessControl:
+    """The caller's access for an action, as the API's Permission gives it (or Forbidden)."""
+    return access_for(principal=view.user.principal, action=action, session=session)
+
+
 def writer(view: PageView, session: Session) -> AccessControl | None:
     """The caller's access to change schedules, or None when no role of theirs allows it."""
     try:
-        return access_for(
-            principal=view.user.principal, action=Action.schedule_write, session=session
-        )
+        return page_access(view, session, Action.schedule_write)
     except Forbidden:
         return None
 
@@ -106,9 +109,7 @@ def session_page(
         "area": get_area(session=session, area_id=found.area_id) if found else None,
     }
     if found is not None:
-        read = access_for(
-            principal=view.user.principal, action=Action.schedule_read, session=session
-        )
+        read = page_access(view, session, Action.schedule_read)
         queue_form = queue_form or QueueForm()
         picker, picker_total = (
             sessions_data.queueable(session=session, access=access, q=queue_form.q)

@@ -10,22 +10,11 @@ from datetime import time
 
 from playwright.sync_api import Page, expect
 
-from playlists.content.crud import get_item
-from playlists.content.models import ContentStatus
 from playlists.sessions import policy
 from playlists.sessions.models import PolicyIn, QuietHoursIn
-from tests.playlists.content.factories import make_item
 from tests.ui.conftest import LAPTOP, SCREENSHOTS, UiSite, screenshot
+from tests.web.factories import approved_recording
 from tests.world import SYSTEM, World, now
-
-
-def _approved(world: World, title: str) -> int:
-    """An approved bulletin of a minute, as an ingested recording would be."""
-    item_id = make_item(world, "A", status=ContentStatus.approved, title=title)
-    with world.database.session(write=True) as session:
-        get_item(session=session, item_id=item_id).duration_s = 62.0
-        session.commit()
-    return item_id
 
 
 def _limits(world: World) -> None:
@@ -46,8 +35,8 @@ def test_an_operator_makes_a_session_queues_and_reorders(
     ui: UiSite, phone: Page, operator_b: str
 ) -> None:
     _limits(ui.world)
-    _approved(ui.world, "Tin thời tiết")
-    _approved(ui.world, "Lịch tiêm chủng")
+    approved_recording(ui.world, "Tin thời tiết")
+    approved_recording(ui.world, "Lịch tiêm chủng")
     ui.sign_in(phone, "operator_a")
     phone.get_by_role("link", name="Phiên phát", exact=True).click()
     expect(phone.get_by_text("Chưa có phiên phát nào trong địa bàn của bạn.")).to_be_visible()

@@ -14,11 +14,11 @@ from sqlmodel import select
 
 from core.auth.models import Role
 from playlists.builder.recurrence import Repeat
-from playlists.content.crud import get_item
 from playlists.content.models import ContentStatus
 from playlists.sessions.models import BroadcastSession, QueueEntry, SessionIn
 from tests.playlists.content.factories import make_item
 from tests.playlists.sessions.factories import make_session
+from tests.web.factories import approved_recording
 from tests.world import World
 from web import i18n
 from web.problems import FormProblems
@@ -196,14 +196,6 @@ def test_an_operator_of_another_commune_sees_none_of_it(client: TestClient, worl
         assert session.get(BroadcastSession, session_id) is not None
 
 
-def _approved_with_audio(world: World, title: str) -> int:
-    item_id = make_item(world, "A", status=ContentStatus.approved, title=title)
-    with world.database.session(write=True) as session:
-        get_item(session=session, item_id=item_id).duration_s = 65.0
-        session.commit()
-    return item_id
-
-
 def _queue_titles(page: str) -> list[str]:
     queue = page.split('id="queue"')[1].split("</section>")[0]
     return re.findall(r"<strong>([^<]*)</strong>", queue)
@@ -213,8 +205,8 @@ def test_the_queue_takes_approved_content_reorders_and_removes(
     client: TestClient, world: World
 ) -> None:
     session_id = make_session(world, "A")
-    first = _approved_with_audio(world, "Tin thời tiết")
-    second = _approved_with_audio(world, "Lịch tiêm chủng")
+    first = approved_recording(world, "Tin thời tiết")
+    second = approved_recording(world, "Lịch tiêm chủng")
     relay = make_item(world, "A", status=ContentStatus.approved, title="Tiếp sóng VOV")
     draft = make_item(world, "A", title="Bản nháp")
     csrf = _sign_in(client, world, "operator_a")
