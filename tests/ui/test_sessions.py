@@ -111,6 +111,7 @@ def test_an_operator_makes_a_session_queues_and_reorders(
         "Việc này nằm ngoài địa bàn của bạn: vai trò của bạn không cho phép ở đó."
     )
     expect(phone.get_by_text("Tin thời tiết")).to_have_count(0)
+    screenshot(phone, "sessions-refused-phone")
 
 
 def test_the_session_form_at_laptop_size(ui: UiSite) -> None:
