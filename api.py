@@ -50,9 +50,11 @@ from web.content_new import router as new_content_pages_router
 from web.content_pages import router as library_pages_router
 from web.errors import install_page_handlers
 from web.help_pages import router as help_pages_router
+from web.queue_pages import router as queue_pages_router
 from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from web.schedule_pages import router as schedule_router
+from web.sessions_pages import router as sessions_pages_router
 from workers import ServerWorkers
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,8 @@ WEB_ROUTERS = (
     review_pages_router,
     help_pages_router,
     schedule_router,
+    sessions_pages_router,
+    queue_pages_router,
 )
 
 DESCRIPTION = """

@@ -121,6 +121,28 @@ _DOMAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^date \S+ is more than a year from today",
             N_("Choose a date within a year from today."),
         ),
+        (
+            r"^a session needs at least one target",
+            N_("Tick at least one area or station group to play it."),
+        ),
+        (
+            r"^a (once|range) recurrence needs start_date",
+            N_("Choose the first day (for “once”, the day itself)."),
+        ),
+        (r"^a range recurrence needs end_date", N_("Choose the last day of the range.")),
+        (r"^a weekdays recurrence needs at least one", N_("Tick at least one weekday.")),
+        (r"^weekdays run from 0", N_("Choose weekdays from the list.")),
+        (r"^a monthly recurrence needs day_of_month", N_("Enter the day of the month, 1 to 31.")),
+        (r"^end_date is before start_date", N_("The last day is before the first day.")),
+        (r"^a local time has no offset", N_("Enter a time as HH:MM, for example 06:30.")),
+        (
+            r"^content #\d+ is \w+: only approved content can be queued",
+            N_("Only approved content can be queued: this one is not approved (any more)."),
+        ),
+        (
+            r"^no (session|queue entry|content item) #\d+$",
+            N_("This no longer exists (it may have been deleted): go back and reload the page."),
+        ),
     )
 )
 

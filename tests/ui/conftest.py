@@ -140,3 +140,13 @@ def tab_to(page: Page, name: str, *, presses: int = 60) -> None:
         if focused == name:
             return
     raise AssertionError(f"Tab never reached {name!r}")
+
+
+@pytest.fixture
+def operator_b(ui: UiSite) -> str:
+    """An operator of commune B, who must see nothing of commune A's."""
+    from core.auth.models import Role
+
+    if "operator_b" not in ui.world.users:
+        ui.world.add_user("operator_b", area="B", roles={Role.operator: "B"})
+    return "operator_b"
