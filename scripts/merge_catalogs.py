@@ -10,7 +10,7 @@ import io
 import subprocess
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +24,11 @@ def _side(stage: int, path: str, locale: str) -> Catalog:
     return read_po(io.BytesIO(text), locale=locale)
 
 
+def _translated(message: Message) -> bool:
+    text = message.string
+    return bool(text) if isinstance(text, str) else bool(text) and all(text or ())
+
+
 def main() -> int:
     for path in CATALOGS:
         locale = path.split("/")[2]
@@ -32,12 +37,9 @@ def main() -> int:
             if not message.id:
                 continue
             mine = ours.get(message.id)
-            translated = message.string if isinstance(message.string, str) else all(message.string)
             if mine is None:
                 ours[message.id] = message
-            elif translated and not (
-                mine.string if isinstance(mine.string, str) else all(mine.string)
-            ):
+            elif _translated(message) and not _translated(mine):
                 mine.string = message.string
         with (ROOT / path).open("wb") as handle:
             write_po(handle, ours, width=76)
