@@ -86,7 +86,8 @@ def test_each_problem_lands_beside_its_field_in_vietnamese() -> None:
     assert isinstance(bad_day, FormProblems) and bad_day.get("exceptions")
     unnamed = session_in(_fields(name="", area_id=""))
     assert isinstance(unnamed, FormProblems)
-    assert unnamed.get("name") == unnamed.get("area_id") == "Ô này bắt buộc."
+    assert unnamed.get("name") == "Ô này bắt buộc."
+    assert unnamed.get("area_id") == "Hãy chọn một mục trong danh sách."
     changed = session_update(_fields(target_area_ids=[]))  # the data function refuses it
     assert not isinstance(changed, FormProblems) and changed.target_area_ids == []
 
