@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from core.auth.models import Role
 from playlists.content.models import ContentStatus
 from tests.playlists.content.factories import make_item
-from tests.ui.conftest import UiSite, screenshot
+from tests.ui.conftest import UiSite, assert_accessible, screenshot
 
 
 def test_the_approver_sees_what_waits_and_the_operator_what_came_back(
@@ -26,6 +26,7 @@ def test_the_approver_sees_what_waits_and_the_operator_what_came_back(
     own = waiting.locator("li", has_text="Tin của trực ban")
     expect(own).to_contain_text("cần một người duyệt khác duyệt (nguyên tắc bốn mắt)")
     expect(phone.get_by_text("Tin xã B")).to_have_count(0)  # commune B: outside duty_a's area
+    assert_accessible(phone)
     screenshot(phone, "home-approver-phone")
 
     phone.get_by_role("button", name="Đăng xuất").click()

@@ -17,7 +17,7 @@ from core.auth.models import Role
 from playlists.timelines.models import StationBuild
 from tests.e2e.processes import wait_for
 from tests.playlists.timelines.factories import approved_audio, queue_into
-from tests.ui.conftest import LAPTOP, UiSite, screenshot
+from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, screenshot
 from tests.web.schedule_factories import LATE_TITLE, weekday_session
 from tests.web.schedule_factories import evening as make_evening
 from tests.world import World
@@ -74,6 +74,7 @@ def test_the_day_shows_each_bulletin_at_its_time_with_what_did_not_fit(
     phone.get_by_role("navigation", name="Trình đơn chính").get_by_role(
         "link", name="Lịch phát"
     ).click()
+    assert_accessible(phone)
     screenshot(phone, "schedule-picker-phone")
     phone.get_by_label("Cụm loa").select_option(str(evening.stations[0]))
     phone.get_by_role("button", name="Xem lịch phát").click()
@@ -90,6 +91,7 @@ def test_the_day_shows_each_bulletin_at_its_time_with_what_did_not_fit(
     warned = timeline.get_by_role("row").filter(has_text=LATE_TITLE)
     expect(warned).to_contain_text("Không vừa: dài 3:05, quá phần còn lại của phiên phát.")
     expect(phone.locator("footer")).to_contain_text("giờ Việt Nam")
+    assert_accessible(phone)
     screenshot(phone, "schedule-day-phone")
 
     # Nothing rebuilt: the timeline's question costs a 304 and the page stays as it is.
@@ -120,6 +122,7 @@ def test_the_area_shows_its_two_clusters_together(
     expect(plan).to_contain_text("Tin chiều")
     plan.get_by_text("2 cụm loa phát lịch này").click()
     expect(plan.get_by_role("link")).to_have_count(2)
+    assert_accessible(phone)
     screenshot(phone, "schedule-area-phone")
 
 
@@ -144,6 +147,7 @@ def test_the_week_shows_a_session_on_its_weekdays(
             expect(day).to_contain_text("06:00 Tin sáng")
         else:
             expect(day).not_to_contain_text("Phiên sáng")
+    assert_accessible(phone)
     screenshot(phone, "schedule-week-phone")
     # A day without the morning session says why its bulletin is not on the air.
     off = next(o for o in range(7) if (first + timedelta(days=o)).weekday() not in (0, 2, 4))
@@ -155,12 +159,14 @@ def test_the_week_shows_a_session_on_its_weekdays(
     expect(timeline.get_by_role("row").filter(has_text="Tin sáng")).to_contain_text(
         "Phiên phát của bản tin này không phát ngày đó."
     )
+    assert_accessible(phone)
     screenshot(phone, "schedule-day-off-air-phone")
     laptop = ui.context(size=LAPTOP)
     wide = laptop.new_page()
     ui.sign_in(wide, "operator_a")
     wide.goto(f"/schedule/stations/{evening.stations[1]}/week")
     expect(wide.locator("section.wday")).to_have_count(7)
+    assert_accessible(wide)
     screenshot(wide, "schedule-week-laptop")
     laptop.close()
 
@@ -174,4 +180,5 @@ def test_an_operator_of_commune_b_is_refused(ui: UiSite, phone: Page, evening: E
     assert answer is not None and answer.status == 403
     expect(phone.get_by_role("alert")).to_contain_text("Việc này nằm ngoài địa bàn của bạn")
     expect(phone.get_by_text("Tin chiều")).to_have_count(0)
+    assert_accessible(phone)
     screenshot(phone, "schedule-refused-phone")

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from playlists.sessions import policy
 from playlists.sessions.models import PolicyIn, QuietHoursIn
-from tests.ui.conftest import LAPTOP, SCREENSHOTS, UiSite, screenshot
+from tests.ui.conftest import LAPTOP, SCREENSHOTS, UiSite, assert_accessible, screenshot
 from tests.web.factories import approved_recording
 from tests.world import SYSTEM, World, now
 
@@ -40,6 +40,7 @@ def test_an_operator_makes_a_session_queues_and_reorders(
     ui.sign_in(phone, "operator_a")
     phone.get_by_role("link", name="Phiên phát", exact=True).click()
     expect(phone.get_by_text("Chưa có phiên phát nào trong địa bàn của bạn.")).to_be_visible()
+    assert_accessible(phone)
     screenshot(phone, "sessions-empty-phone")
 
     phone.get_by_role("link", name="Phiên phát mới").click()
@@ -66,6 +67,7 @@ def test_an_operator_makes_a_session_queues_and_reorders(
     expect(phone.get_by_role("checkbox", name="Thứ Tư", exact=True)).to_be_checked()
     expect(phone.get_by_role("checkbox", name="Thứ Ba", exact=True)).not_to_be_checked()
     expect(phone.get_by_role("checkbox", name="A1", exact=True)).to_be_checked()
+    assert_accessible(phone)
     screenshot(phone, "sessions-start-error-phone")
     form = phone.locator("form.session-form")
     form.screenshot(path=str(SCREENSHOTS / "sessions-form-close-phone.png"))
@@ -90,6 +92,7 @@ def test_an_operator_makes_a_session_queues_and_reorders(
     phone.get_by_role("button", name="Chuyển “Lịch tiêm chủng” lên").click()
     expect(phone.locator("#queue li strong")).to_have_text(["Lịch tiêm chủng", "Tin thời tiết"])
     assert phone.evaluate("window.samePage === true"), "htmx swaps the queue, not the page"
+    assert_accessible(phone)
     screenshot(phone, "sessions-queue-phone")
     phone.locator("#queue").screenshot(path=str(SCREENSHOTS / "sessions-queue-close-phone.png"))
     phone.locator("#add").screenshot(path=str(SCREENSHOTS / "sessions-add-close-phone.png"))
@@ -100,6 +103,7 @@ def test_an_operator_makes_a_session_queues_and_reorders(
     row = phone.locator("table.list tr", has_text="Bản tin sáng")
     expect(row).to_contain_text("05:30")
     expect(row).to_contain_text("Thứ Hai, Thứ Tư, Thứ Sáu")
+    assert_accessible(phone)
     screenshot(phone, "sessions-list-phone")
 
     phone.get_by_role("button", name="Đăng xuất").click()
@@ -111,6 +115,7 @@ def test_an_operator_makes_a_session_queues_and_reorders(
         "Việc này nằm ngoài địa bàn của bạn: vai trò của bạn không cho phép ở đó."
     )
     expect(phone.get_by_text("Tin thời tiết")).to_have_count(0)
+    assert_accessible(phone)
     screenshot(phone, "sessions-refused-phone")
 
 
@@ -120,5 +125,6 @@ def test_the_session_form_at_laptop_size(ui: UiSite) -> None:
     ui.sign_in(page, "operator_a")
     page.goto("/sessions/new")
     expect(page.get_by_role("group", name="Nơi phát")).to_be_visible()
+    assert_accessible(page)
     screenshot(page, "sessions-new-laptop")
     context.close()
