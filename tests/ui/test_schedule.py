@@ -4,6 +4,7 @@ timeline refreshed after a rebuild, the week, and commune B refused."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -16,6 +17,7 @@ from sqlmodel import select
 from core.auth.models import Role
 from playlists.timelines.models import StationBuild
 from tests.e2e.processes import wait_for
+from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
 from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, screenshot
 from tests.web.schedule_factories import LATE_TITLE, weekday_session
@@ -182,3 +184,46 @@ def test_an_operator_of_commune_b_is_refused(ui: UiSite, phone: Page, evening: E
     expect(phone.get_by_text("Tin chiều")).to_have_count(0)
     assert_accessible(phone)
     screenshot(phone, "schedule-refused-phone")
+
+
+def test_the_day_of_an_operator_typed_approved_queued_and_previewed(
+    ui: UiSite, phone: Page, evening: Evening
+) -> None:
+    """The issue's journey end to end: typed and sent by the operator, approved by the
+    approver, queued into a session on its page, seen in the preview at its time with a
+    warning for what no longer fits."""
+    world = ui.world
+    session_id = make_session(world, "A", start=time(19, 30), minutes=1)
+    ui.sign_in(phone, "operator_a")
+    phone.goto("/content/new/tts")
+    phone.get_by_label("Tiêu đề").fill("Tin tối: lịch cắt điện")
+    phone.get_by_label("Văn bản cần đọc").fill("Ngày mai thôn A1 cắt điện từ bảy giờ sáng.")
+    phone.get_by_role("button", name="Lưu bản nháp").click()
+    phone.get_by_role("button", name="Gửi duyệt").click()
+    expect(phone.get_by_role("status")).to_contain_text("đã được gửi duyệt")
+    phone.get_by_role("button", name="Đăng xuất").click()
+
+    ui.sign_in(phone, "approver_a")
+    phone.goto("/approvals")
+    phone.get_by_role("article", name="Tin tối: lịch cắt điện").get_by_role(
+        "button", name="Duyệt"
+    ).click()
+    expect(phone.get_by_role("status")).to_contain_text("đã được duyệt")
+    phone.get_by_role("button", name="Đăng xuất").click()
+
+    approved_audio(world, "A", seconds=75, title="Tin dài không vừa")
+    ui.sign_in(phone, "operator_a")
+    version = _version(world, evening.stations[0])
+    phone.goto(f"/sessions/{session_id}")
+    for title in ("Tin tối: lịch cắt điện", "Tin dài không vừa"):
+        phone.get_by_role("radio", name=re.compile(re.escape(title))).check()
+        phone.get_by_role("button", name="Đưa vào hàng đợi").click()
+        expect(phone.locator("#queue li strong").filter(has_text=title)).to_have_count(1)
+    _wait_built(world, evening.stations[0], lambda v: v > version)
+
+    phone.goto(f"/schedule/stations/{evening.stations[0]}")
+    timeline = phone.locator("#timeline")
+    typed = timeline.get_by_role("row").filter(has_text="Tin tối: lịch cắt điện")
+    expect(typed).to_contain_text("19:30")  # Vietnam's evening, whatever the browser's zone
+    late = timeline.get_by_role("row").filter(has_text="Tin dài không vừa")
+    expect(late).to_contain_text("Không vừa")
