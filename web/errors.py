@@ -4,6 +4,7 @@ the user's language that says what to do. The API's paths keep their JSON errors
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import RedirectResponse, Response
@@ -18,9 +19,16 @@ from web.session import CsrfRefused, SignInRequired
 from web.templating import render
 
 
-async def _to_sign_in(_request: Request, exc: Exception) -> Response:
+async def _to_sign_in(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
-    return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+    target = f"/login?next={exc.next_url}"
+    if request.headers.get("hx-request") == "true":
+        # An htmx request (a timeline polling after the sign-in ran out) would swap the
+        # sign-in page into a part of the page: htmx loads it whole instead.
+        page = request.headers.get("hx-current-url", "")
+        target = "/login?next=" + quote(urlsplit(page).path or "/", safe="/") if page else target
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _refused(request: Request, message: str, status_code: int) -> Response:

@@ -19,7 +19,7 @@ from core.models import PathId
 from playlists.content.crud import get_item
 from playlists.sessions import crud, queue
 from playlists.sessions.models import BroadcastSession, QueueEntry, QueueUpdate
-from playlists.sessions.routes import _entry_in_scope, _session_in_scope
+from playlists.sessions.scope import entry_in_scope, session_in_scope
 from web import i18n, sessions_data
 from web.context import CsrfPageDep, PageView
 from web.problems import REFUSALS, FormProblems, problems_of
@@ -68,7 +68,7 @@ def add_entry(
     i18n.use(view.locale)
     try:
         access = _write(view, session)
-        owner = _session_in_scope(session, access, session_id)
+        owner = session_in_scope(session, access, session_id)
     except (Forbidden, NotFound) as exc:
         return refused(view, exc)
     rows = sessions_data.queue_of(session=session, access=access, session_id=session_id)
@@ -92,7 +92,7 @@ def add_entry(
 def _entry_of(
     session: Session, access: AccessControl, session_id: int, entry_id: int
 ) -> QueueEntry:
-    entry, _area = _entry_in_scope(session, access, entry_id)
+    entry, _area = entry_in_scope(session, access, entry_id)
     if entry.session_id != session_id:
         raise NotFound(f"no queue entry #{entry_id}")
     return entry
@@ -111,7 +111,7 @@ def move_entry(
     try:
         access = _write(view, session)
         entry = _entry_of(session, access, session_id, entry_id)
-        owner = _session_in_scope(session, access, entry.session_id)
+        owner = session_in_scope(session, access, entry.session_id)
         rows = sessions_data.queue_of(session=session, access=access, session_id=session_id)
         order = sessions_data.moved(rows, entry_id, -1 if direction == "up" else 1)
         for row in rows:
@@ -139,7 +139,7 @@ def remove_entry(
     try:
         access = _write(view, session)
         entry = _entry_of(session, access, session_id, entry_id)
-        owner = _session_in_scope(session, access, session_id)
+        owner = session_in_scope(session, access, session_id)
         queue.delete_entry(
             session=session, entry=entry, actor=access.actor, now=clock.now(), area_id=owner.area_id
         )

@@ -19,7 +19,7 @@ from core.errors import Forbidden, NotFound
 from core.models import MAX_ID, PathId
 from core.paging import Page
 from playlists.sessions import crud
-from playlists.sessions.routes import _require_targets, _session_in_scope
+from playlists.sessions.scope import require_targets, session_in_scope
 from web import i18n, sessions_data
 from web.context import CsrfPageDep, PageDep, PageView
 from web.problems import REFUSALS, FormProblems, problems_of
@@ -101,7 +101,7 @@ def create_session(
     try:
         access = page_access(view, session, Action.schedule_write)
         access.require_area(built.area_id, what="a new session", field="area_id")
-        _require_targets(access, session, built.target_area_ids, built.target_group_ids)
+        require_targets(access, session, built.target_area_ids, built.target_group_ids)
         found = crud.create_session(
             session=session, session_in=built, actor=access.actor, now=clock.now()
         )
@@ -139,7 +139,7 @@ def show_session(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     try:
-        found = _session_in_scope(session, _read(view, session), session_id)
+        found = session_in_scope(session, _read(view, session), session_id)
     except (Forbidden, NotFound) as exc:
         return refused(view, exc)
     public = crud.session_public(session, found)
@@ -158,7 +158,7 @@ def update_session(
 ) -> Response:
     i18n.use(view.locale)
     try:
-        found = _session_in_scope(session, _read(view, session), session_id)
+        found = session_in_scope(session, _read(view, session), session_id)
     except (Forbidden, NotFound) as exc:
         return refused(view, exc)
     public = crud.session_public(session, found)
@@ -170,8 +170,8 @@ def update_session(
         )
     try:
         access = page_access(view, session, Action.schedule_write)
-        found = _session_in_scope(session, access, session_id)
-        _require_targets(access, session, built.target_area_ids, built.target_group_ids)
+        found = session_in_scope(session, access, session_id)
+        require_targets(access, session, built.target_area_ids, built.target_group_ids)
         crud.update_session(
             session=session, found=found, session_in=built, actor=access.actor, now=clock.now()
         )
@@ -197,7 +197,7 @@ def delete_session(
     i18n.use(view.locale)
     try:
         access = page_access(view, session, Action.schedule_write)
-        found = _session_in_scope(session, access, session_id)
+        found = session_in_scope(session, access, session_id)
         crud.delete_session(session=session, found=found, actor=access.actor, now=clock.now())
     except (Forbidden, NotFound) as exc:
         session.rollback()

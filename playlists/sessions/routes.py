@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlmodel import Session
 
 from core.areas.crud import get_area
 from core.auth.deps import AccessControl, Permission
@@ -17,10 +16,8 @@ from core.paging import PageDep
 from playlists.content.crud import get_item
 from playlists.sessions import crud, policy, queue
 from playlists.sessions.models import (
-    BroadcastSession,
     PolicyIn,
     PolicyPublic,
-    QueueEntry,
     QueueIn,
     QueuePublic,
     QueuesPublic,
@@ -30,6 +27,7 @@ from playlists.sessions.models import (
     SessionsPublic,
     SessionUpdate,
 )
+from playlists.sessions.scope import entry_in_scope, require_targets, session_in_scope
 
 router = APIRouter(prefix="/api/v1", tags=["schedule (lịch phát)"])
 
@@ -37,15 +35,6 @@ Read = Annotated[AccessControl, Depends(Permission(Action.schedule_read))]
 Write = Annotated[AccessControl, Depends(Permission(Action.schedule_write))]
 PolicyWrite = Annotated[AccessControl, Depends(Permission(Action.policy_write))]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
-
-def _require_targets(
-    access: AccessControl, session: Session, area_ids: list[int] | None, group_ids: list[int] | None
-) -> None:
-    for area_id in area_ids or []:
-        access.require_area(area_id, what="a session target", field="target_area_ids")
-    for group in crud.target_groups(session, group_ids or []):
-        access.require_area(group.area_id, what=f"station group #{group.id}")
 
 
 @router.get("/sessions", response_model=SessionsPublic, summary="Sessions of areas in your scope")
@@ -68,7 +57,7 @@ def create_session(
     session: SessionDep, access: Write, clock: ClockDep, session_in: SessionIn
 ) -> SessionPublic:
     access.require_area(session_in.area_id, what="a new session", field="area_id")
-    _require_targets(access, session, session_in.target_area_ids, session_in.target_group_ids)
+    require_targets(access, session, session_in.target_area_ids, session_in.target_group_ids)
     found = crud.create_session(
         session=session, session_in=session_in, actor=access.actor, now=clock.now()
     )
@@ -76,15 +65,9 @@ def create_session(
     return crud.session_public(session, found)
 
 
-def _session_in_scope(session: Session, access: AccessControl, session_id: int) -> BroadcastSession:
-    found = crud.get_broadcast_session(session=session, session_id=session_id)
-    access.require_area(found.area_id, what=f"session #{session_id}")
-    return found
-
-
 @router.get("/sessions/{session_id}", response_model=SessionPublic, summary="Read one session")
 def read_session(session: SessionDep, access: Read, session_id: PathId) -> SessionPublic:
-    return crud.session_public(session, _session_in_scope(session, access, session_id))
+    return crud.session_public(session, session_in_scope(session, access, session_id))
 
 
 @router.patch("/sessions/{session_id}", response_model=SessionPublic, summary="Change a session")
@@ -95,8 +78,8 @@ def update_session(
     session_id: PathId,
     session_in: SessionUpdate,
 ) -> SessionPublic:
-    found = _session_in_scope(session, access, session_id)
-    _require_targets(access, session, session_in.target_area_ids, session_in.target_group_ids)
+    found = session_in_scope(session, access, session_id)
+    require_targets(access, session, session_in.target_area_ids, session_in.target_group_ids)
     found = crud.update_session(
         session=session, found=found, session_in=session_in, actor=access.actor, now=clock.now()
     )
@@ -110,7 +93,7 @@ def update_session(
     summary="Delete a session and its queue",
 )
 def delete_session(session: SessionDep, access: Write, clock: ClockDep, session_id: PathId) -> None:
-    found = _session_in_scope(session, access, session_id)
+    found = session_in_scope(session, access, session_id)
     crud.delete_session(session=session, found=found, actor=access.actor, now=clock.now())
     session.commit()
 
@@ -177,18 +160,9 @@ def create_entry(
     return queue.entry_public(entry)
 
 
-def _entry_in_scope(
-    session: Session, access: AccessControl, entry_id: int
-) -> tuple[QueueEntry, int]:
-    entry = queue.get_entry(session=session, entry_id=entry_id)
-    owner = crud.get_broadcast_session(session=session, session_id=entry.session_id)
-    access.require_area(owner.area_id, what=f"queue entry #{entry_id}")
-    return entry, owner.area_id
-
-
 @router.get("/queue/{entry_id}", response_model=QueuePublic, summary="Read one queue entry")
 def read_entry(session: SessionDep, access: Read, entry_id: PathId) -> QueuePublic:
-    return queue.entry_public(_entry_in_scope(session, access, entry_id)[0])
+    return queue.entry_public(entry_in_scope(session, access, entry_id)[0])
 
 
 @router.patch(
@@ -199,7 +173,7 @@ def read_entry(session: SessionDep, access: Read, entry_id: PathId) -> QueuePubl
 def update_entry(
     session: SessionDep, access: Write, clock: ClockDep, entry_id: PathId, entry_in: QueueUpdate
 ) -> QueuePublic:
-    entry, area_id = _entry_in_scope(session, access, entry_id)
+    entry, area_id = entry_in_scope(session, access, entry_id)
     entry = queue.update_entry(
         session=session,
         entry=entry,
@@ -218,7 +192,7 @@ def update_entry(
     summary="Take an entry out of the queue",
 )
 def delete_entry(session: SessionDep, access: Write, clock: ClockDep, entry_id: PathId) -> None:
-    entry, area_id = _entry_in_scope(session, access, entry_id)
+    entry, area_id = entry_in_scope(session, access, entry_id)
     queue.delete_entry(
         session=session, entry=entry, actor=access.actor, now=clock.now(), area_id=area_id
     )

@@ -51,3 +51,13 @@ def test_the_sign_in_never_sends_elsewhere(client: TestClient) -> None:
 
     assert safe_next("//evil.example/x") == "/" and safe_next("https://evil.example") == "/"
     assert safe_next("/content?q=1") == "/content?q=1"
+
+
+def test_an_htmx_request_signed_out_loads_the_sign_in_whole(client: TestClient) -> None:
+    answer = client.get(
+        "/content",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/schedule/stations/4"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 200
+    assert answer.headers["hx-redirect"] == "/login?next=/schedule/stations/4"
