@@ -110,3 +110,30 @@ def test_alert_fanout_benchmark_runs() -> None:
     (loaxa,) = found["runs"]["loaxa"]
     assert math.isfinite(loaxa.stored_ms), loaxa  # every "received" stored
     assert math.isfinite(loaxa.real_gap_ms), loaxa  # the real agent started it
+
+
+def test_pages_benchmark_runs() -> None:
+    """A tiny library through the real server and Chromium (no emulated link, so it is
+    quick): every page on main is measured, the pages still to come are "not present", and
+    each page's JSON is fetched beside it."""
+    from benchmarks import pages
+
+    tiny = ["--items", "30", "--stations", "3", "--runs", "1", "--requests", "3"]
+    found = pages.main([*tiny, "--audio-seconds", "1", "--link-kbit", "0"])
+    measured = {r.name: r for r in found["pages"] if not r.absent}
+    assert {"sign-in", "home", "library", "item", "approvals", "new bulletin"} <= set(measured)
+    for result in measured.values():
+        (run,) = result.runs
+        assert not result.notes, result.notes
+        assert run.first.status == run.server.status == 200, result.name
+        assert run.first.bytes > run.repeat.bytes > 0, result.name  # the static files cached
+        assert run.server.p95_ms >= run.server.p50_ms > 0
+        assert run.server.raw_bytes > 0
+        if result.name != "sign-in":
+            assert run.json is not None and run.json.status == 200, result.name
+            assert run.json_server is not None and run.json_server.status == 200, result.name
+    assert measured["item"].runs[0].first.media_bytes > 0  # its player preloads
+    for fragment in found["fragments"]:
+        assert not fragment.absent and not fragment.notes, fragment.name
+        ((own, json),) = fragment.timings
+        assert own.status == 200 and own.wire_bytes > 0 and json is not None, fragment.name
