@@ -32,6 +32,7 @@ from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
+from playlists.content.uploads import UploadJobs
 from playlists.content.workflow import WorkflowError
 from playlists.sessions.routes import router as sessions_router
 from playlists.timelines.manifest import TimelineManifests
@@ -132,6 +133,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     app.state.content = build_content_services(settings, file_users=[alert_uses_file])
     app.state.manifests = TimelineManifests(app.state.content.storage)
+    uploads = app.state.uploads = UploadJobs(
+        database=database,
+        services=app.state.content,
+        clock=app.state.clock,
+        sole_runner=database.is_sqlite,
+    )
     events = app.state.events = EventHub()
     heartbeats = app.state.heartbeats = HeartbeatBuffer(database)
     acks = app.state.acks = AckBuffer(database)
@@ -150,6 +157,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         settings=settings,
         database=database,
         content=app.state.content,
+        uploads=uploads,
         events=events,
         heartbeats=heartbeats,
         acks=acks,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.audit.chain import Actor
 from core.auth.models import User
-from playlists.content import crud
+from playlists.content import crud, jobs
 from playlists.content.models import ContentKind, ContentMeta, ContentStatus
 from playlists.content.storage import ContentStorage
 from playlists.content.workflow import Step
@@ -86,3 +86,22 @@ def user_id(world: World, username: str) -> int:
         user = session.get(User, world.users[username])
         assert user is not None and user.id is not None
         return user.id
+
+
+def make_job(world: World, area: str, *, by: str = "operator_a") -> int:
+    """An upload job, finished with nothing made (for reading, not running)."""
+    now = datetime.now(UTC)
+    meta = ContentMeta(title="Bản tin tải lên", area_id=world.areas[area])
+    with world.database.session(write=True) as session:
+        job = jobs.create_job(
+            session=session,
+            meta=meta,
+            actor=actor(world, by),
+            filename="tone.wav",
+            size_bytes=1000,
+            now=now,
+        )
+        jobs.finish(session=session, job=job, now=now, item_id=None, message="refused")
+        session.commit()
+        assert job.id is not None
+        return job.id
