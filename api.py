@@ -56,6 +56,8 @@ from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from web.schedule_pages import router as schedule_router
 from web.sessions_pages import router as sessions_pages_router
+from web.upload_pages import UPLOAD_PAGE_PATHS
+from web.upload_pages import router as upload_pages_router
 from workers import ServerWorkers
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,7 @@ WEB_ROUTERS = (
     assets_router,
     pages_router,
     new_content_pages_router,
+    upload_pages_router,
     library_pages_router,
     review_pages_router,
     help_pages_router,
@@ -103,7 +106,8 @@ with their station token.
 
 
 def _body_limits(settings: Settings):  # type: ignore[no-untyped-def]
-    uploads = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in UPLOAD_PATHS]
+    paths = (*UPLOAD_PATHS, *UPLOAD_PAGE_PATHS)
+    uploads = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in paths]
 
     def limit_for(path: str) -> int:
         if any(pattern.match(path) for pattern in uploads):

@@ -46,7 +46,7 @@ from playlists.content.models import (
     VoicePublic,
 )
 from playlists.content.services import ContentServicesDep
-from playlists.content.uploads import UploadJobs, read_job
+from playlists.content.uploads import UploadJobsDep, read_job
 from playlists.content.workflow import Step
 
 PREFIX = "/api/v1/content"
@@ -65,14 +65,6 @@ class UploadForm(ContentMeta):
     """The item's description and its audio, as multipart form fields."""
 
     file: UploadFile = Field(description="Any format ffmpeg decodes")
-
-
-def get_upload_jobs(request: Request) -> UploadJobs:
-    uploads: UploadJobs = request.app.state.uploads
-    return uploads
-
-
-UploadJobsDep = Annotated[UploadJobs, Depends(get_upload_jobs)]
 
 
 def _public(item: ContentItem) -> ContentPublic:

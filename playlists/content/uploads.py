@@ -14,8 +14,9 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Annotated, BinaryIO
 
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from audio.errors import AudioRejected
@@ -245,3 +246,11 @@ def read_job(
     job = jobs.get_job(session=session, job_id=job_id)
     access.require_area(job.area_id, what=f"upload #{job_id}")
     return uploads.check(session=session, job=job)
+
+
+def get_upload_jobs(request: Request) -> UploadJobs:
+    uploads: UploadJobs = request.app.state.uploads
+    return uploads
+
+
+UploadJobsDep = Annotated[UploadJobs, Depends(get_upload_jobs)]
