@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 FORM_PATH = "/content/new/upload"
 # The page's form takes files as large as the API's uploads (api.py's body limits).
 UPLOAD_PAGE_PATHS = (FORM_PATH,)
+MIB = 1024 * 1024
 REFRESH_S = 2  # the job's page without JavaScript reloads itself this often
 STEPS = (
     (JobStep.probe, N_("Reading the file")),
@@ -62,7 +63,7 @@ def _form(
     )
     context.update(
         max_bytes=settings.upload_max_bytes,
-        max_mb=settings.upload_max_bytes // 1_000_000,
+        max_mb=settings.upload_max_bytes // MIB,
         max_minutes=round(settings.max_audio_duration_s / 60),
         **extra,
     )

@@ -13,16 +13,20 @@
   var send = document.getElementById("upload-send");
   var POLL_MS = 700;
 
-  function mb(bytes) {
-    return (bytes / 1000000).toLocaleString(document.documentElement.lang || "vi",
-      { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  function size(bytes, total) {
+    // In MB as the page's limit is (MiB), or kB for a small file.
+    var big = total >= 102400;
+    var value = big ? bytes / 1048576 : bytes / 1024;
+    return value.toLocaleString(document.documentElement.lang || "vi",
+      { minimumFractionDigits: big ? 1 : 0, maximumFractionDigits: big ? 1 : 0 }) +
+      (big ? " MB" : " kB");
   }
 
   function showSent(loaded, total) {
     var percent = total > 0 ? Math.min(100, Math.floor((loaded * 100) / total)) : 0;
     bar.value = percent;
     said.textContent = said.dataset.template
-      .replace("{p}", percent).replace("{s}", mb(loaded)).replace("{t}", mb(total));
+      .replace("{p}", percent).replace("{s}", size(loaded, total)).replace("{t}", size(total, total));
   }
 
   function clearProblems() {

@@ -17,10 +17,10 @@ from api import create_app
 from core.auth.models import Role
 from core.config import Settings
 from core.db import Database
-from playlists.content.jobs import RESTARTED, STALE_AFTER, IngestJob, JobState, JobStep
-from playlists.content.models import ContentMeta, Tier
+from playlists.content.jobs import RESTARTED, STALE_AFTER, IngestJob, JobState
 from tests.audio.sounds import tone
-from tests.world import World, now
+from tests.playlists.content.factories import unfinished_job
+from tests.world import World
 
 WAIT_S = 120
 
@@ -132,27 +132,6 @@ def test_uploads_stay_in_their_area(client: TestClient, world: World, tmp_path: 
     assert missing.status_code == 404
 
 
-def _job(world: World, *, state: JobState, beat_ago: timedelta) -> int:
-    moment = now()
-    meta = ContentMeta(title="Treo", area_id=world.areas["A"], tier=Tier.normal)
-    with world.database.session(write=True) as session:
-        job = IngestJob(
-            state=state,
-            step=JobStep.encoding,
-            fraction=0.4,
-            area_id=world.areas["A"],
-            created_by=world.users["operator_a"],
-            meta_json=meta.model_dump_json(),
-            created_at=moment - beat_ago,
-            updated_at=moment - beat_ago,
-            heartbeat_at=moment - beat_ago,
-        )
-        session.add(job)
-        session.commit()
-        assert job.id is not None
-        return job.id
-
-
 def _state(world: World, job_id: int) -> tuple[JobState, str | None]:
     with world.database.session() as session:
         job = session.get(IngestJob, job_id)
@@ -163,10 +142,10 @@ def _state(world: World, job_id: int) -> tuple[JobState, str | None]:
 def test_a_restart_fails_the_jobs_it_cut_short_and_removes_their_files(
     settings: Settings, world: World
 ) -> None:
-    stale = _job(world, state=JobState.running, beat_ago=STALE_AFTER * 2)
-    queued = _job(world, state=JobState.queued, beat_ago=STALE_AFTER * 3)
+    stale = unfinished_job(world, state=JobState.running, beat_ago=STALE_AFTER * 2)
+    queued = unfinished_job(world, state=JobState.queued, beat_ago=STALE_AFTER * 3)
     # A job another process is running right now (PostgreSQL; SQLite has one process).
-    alive = _job(world, state=JobState.running, beat_ago=timedelta(seconds=1))
+    alive = unfinished_job(world, state=JobState.running, beat_ago=timedelta(seconds=1))
     folder = settings.data_dir / "tmp" / "uploads"
     folder.mkdir(parents=True)
     for job_id in (stale, queued, alive, 424242):  # 424242: a file no job holds
@@ -188,7 +167,7 @@ def test_a_restart_fails_the_jobs_it_cut_short_and_removes_their_files(
 
 
 def test_a_job_whose_process_died_is_failed_when_read(client: TestClient, world: World) -> None:
-    job_id = _job(world, state=JobState.running, beat_ago=STALE_AFTER * 2)
+    job_id = unfinished_job(world, state=JobState.running, beat_ago=STALE_AFTER * 2)
     answer = client.get(f"/api/v1/content/uploads/{job_id}", headers=world.headers("operator_a"))
     assert answer.status_code == 200, answer.text
     assert answer.json()["state"] == "failed" and answer.json()["message"] == RESTARTED
