@@ -22,7 +22,9 @@ from core.models import PathId
 from playlists.content.jobs import IngestJob, JobState, JobStep
 from playlists.content.models import ContentMeta
 from playlists.content.uploads import UploadJobsDep, read_job
-from web.content_forms import LOCAL_MINUTE, MetaForm, meta_context, meta_form
+from web import i18n
+from web.content_forms import LOCAL_MINUTE, MetaForm, meta_form
+from web.content_new import _form_page as form_page
 from web.content_pages import access
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
@@ -43,6 +45,12 @@ STEPS = (
 MetaFormDep = Annotated[MetaForm, Depends(meta_form)]
 
 
+def _speak(view: PageView) -> None:
+    """Messages and labels made before the template (problems, the tiers' names) in the
+    page's language, not the one a previous request left on this thread."""
+    i18n.use(view.locale)
+
+
 def _wants_json(request: Request) -> bool:
     """The page's own script, which shows the answer in place."""
     return request.headers.get("accept", "").startswith("application/json")
@@ -57,21 +65,20 @@ def _form(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    access(session, view, Action.content_write)  # refused at once without the role
-    context = meta_context(
-        session=session, view=view, values=values, problems=problems or FormProblems()
-    )
-    context.update(
-        max_bytes=settings.upload_max_bytes,
-        max_mb=settings.upload_max_bytes // MIB,
-        max_minutes=round(settings.max_audio_duration_s / 60),
-        **extra,
-    )
-    return view.render("upload/form.html", context, status_code=status_code)
+    """The form with the limits it states (the fields every new item has, as the other new
+    content pages show them)."""
+    limits = {
+        "max_bytes": settings.upload_max_bytes,
+        "max_mb": settings.upload_max_bytes // MIB,
+        "max_minutes": round(settings.max_audio_duration_s / 60),
+    }
+    template = "upload/form.html"
+    return form_page(session, view, template, values, problems, status_code, **limits, **extra)
 
 
 @router.get(FORM_PATH)
 def upload_form(session: SessionDep, view: PageDep, settings: SettingsDep) -> Response:
+    _speak(view)
     return _form(session, view, settings, MetaForm().values())
 
 
@@ -85,6 +92,7 @@ def upload_submit(
     meta: MetaFormDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    _speak(view)
     writer = access(session, view, Action.content_write)
     problems = FormProblems()
     if file is None or not file.filename:
@@ -129,6 +137,7 @@ def upload_status(
     uploads: UploadJobsDep,
     job_id: PathId,
 ) -> Response:
+    _speak(view)
     reader = access(session, view, Action.content_read)
     job = read_job(session=session, access=reader, uploads=uploads, job_id=job_id)
     context = _job_context(job)

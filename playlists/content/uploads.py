@@ -50,9 +50,7 @@ class UploadJobs:
     # Only this process runs jobs on its database (SQLite): at start, every unfinished job
     # is dead; with PostgreSQL other processes may be running theirs.
     sole_runner: bool = False
-    _pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(WORKERS, thread_name_prefix="ingest")
-    )
+    _pool: ThreadPoolExecutor | None = None
     _held: dict[int, Future[None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -67,15 +65,20 @@ class UploadJobs:
 
     def start(self) -> None:
         self.recover()
+        self._stopping.clear()
         self._heart = threading.Thread(target=self._beat, name="ingest-heartbeat", daemon=True)
         self._heart.start()
 
     def stop(self) -> None:
         """Queued jobs are failed; running ones are finished first."""
         self._stopping.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         if self._heart is not None:
             self._heart.join()
+            self._heart = None
         self.recover_held()
 
     def recover(self) -> list[int]:
@@ -95,11 +98,14 @@ class UploadJobs:
         return failed
 
     def recover_held(self) -> None:
-        """Fail the jobs cancelled at stop (they never ran)."""
+        """Fail the jobs cancelled at stop (they never ran), and remove their files."""
         with self._lock:
             cancelled = [i for i, f in self._held.items() if f.cancelled()]
+            for job_id in cancelled:
+                del self._held[job_id]
         for job_id in cancelled:
             self._end(job_id, item_id=None, message=jobs.RESTARTED)
+            self.path_of(job_id).unlink(missing_ok=True)
 
     def begin(
         self,
@@ -138,6 +144,8 @@ class UploadJobs:
             self._end(job.id, item_id=None, message=FAILED)
             raise
         with self._lock:
+            if self._pool is None:  # made at the first upload, again after a stop
+                self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ingest")
             self._held[job.id] = self._pool.submit(self._run, job.id, meta, actor, filename)
         return job
 

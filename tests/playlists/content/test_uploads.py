@@ -171,3 +171,19 @@ def test_a_job_whose_process_died_is_failed_when_read(client: TestClient, world:
     answer = client.get(f"/api/v1/content/uploads/{job_id}", headers=world.headers("operator_a"))
     assert answer.status_code == 200, answer.text
     assert answer.json()["state"] == "failed" and answer.json()["message"] == RESTARTED
+
+
+def test_a_stop_finishes_the_running_jobs_and_fails_the_queued_ones(
+    settings: Settings, world: World, tmp_path: Path
+) -> None:
+    source = tone(tmp_path / "a.mp3", seconds=20)
+    app: FastAPI = create_app(settings)
+    with TestClient(app) as client:
+        answers = [_start(client, world, source) for _ in range(4)]
+        assert [a.status_code for a in answers] == [202] * 4, answers[0].text
+        started = [a.json()["id"] for a in answers]
+    # Two run at once: the last ones may still have been queued at the stop.
+    ends = {_state(world, job_id) for job_id in started}
+    assert ends <= {(JobState.done, None), (JobState.failed, RESTARTED)}, ends
+    assert _files(settings.data_dir / "tmp") == set()
+    app.state.database.dispose()
