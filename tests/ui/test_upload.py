@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
+from playlists.content.jobs import IngestJob
+from playlists.content.models import ContentItem
 from tests.audio.sounds import tone
-from tests.ui.conftest import UiSite, screenshot
+from tests.ui.conftest import UiSite, assert_accessible, screenshot
 
 STEP_ORDER = ["probe", "loudness", "encode", "done"]
 # Slower than a phone's 4G uplink, so the transfer is seen going, not only finished.
@@ -58,7 +61,7 @@ def _percents(sent: list[str]) -> list[int]:
 
 
 def test_an_upload_shows_the_transfer_then_the_servers_steps(
-    ui: UiSite, phone: Page, tmp_path: Path
+    ui: UiSite, phone: Page, tmp_path: Path, operator_b: str
 ) -> None:
     # Two minutes of 64 kbit/s MP3: about 1 MB to send, then a few seconds of processing.
     source = tone(tmp_path / "thong-bao-tiem-phong.mp3", seconds=120, level_db=-28)
@@ -67,6 +70,7 @@ def test_an_upload_shows_the_transfer_then_the_servers_steps(
     phone.get_by_label("Tiêu đề").fill("Thông báo lịch tiêm phòng")
     phone.get_by_label("Mức độ").select_option("priority")
     screenshot(phone, "upload-form-phone")
+    assert_accessible(phone)
     _slow_uplink(phone)
     phone.get_by_role("button", name="Tải lên và xử lý").click()
 
@@ -93,6 +97,7 @@ def test_an_upload_shows_the_transfer_then_the_servers_steps(
     expect(link).to_have_attribute("href", re.compile(r"^/content/\d+$"))
     expect(link).to_be_focused()
     screenshot(phone, "upload-done-phone")
+    assert_accessible(phone)
 
     seen: dict[str, Any] = phone.evaluate("window.__seen")
     percents = _percents(seen["sent"])
@@ -105,12 +110,17 @@ def test_an_upload_shows_the_transfer_then_the_servers_steps(
 
     item_id = int(link.get_attribute("href").rsplit("/", 1)[1])  # type: ignore[union-attr]
     with ui.world.database.session() as session:
-        from playlists.content.models import ContentItem
-
         item = session.get(ContentItem, item_id)
         assert item is not None and item.title == "Thông báo lịch tiêm phòng"
         assert item.tier.value == "priority" and item.duration_s is not None
         assert abs(item.duration_s - 120) < 1
+        job_id = session.exec(select(IngestJob.id).where(IngestJob.item_id == item_id)).one()
+    # Commune B's operator, sent the job's address, sees a refusal and nothing of it.
+    phone.get_by_role("button", name="Đăng xuất").click()
+    ui.sign_in(phone, operator_b)
+    answer = phone.goto(f"/content/uploads/{job_id}")
+    assert answer is not None and answer.status == 403
+    expect(phone.get_by_text("Thông báo lịch tiêm phòng")).to_have_count(0)
 
 
 def test_a_file_that_is_not_audio_is_refused_beside_the_file_field(
@@ -137,3 +147,4 @@ def test_a_file_that_is_not_audio_is_refused_beside_the_file_field(
     expect(phone.get_by_label("Mức độ")).to_have_value("emergency")
     expect(phone.get_by_role("button", name="Tải lên và xử lý")).to_be_enabled()
     screenshot(phone, "upload-refused-phone")
+    assert_accessible(phone)
