@@ -148,3 +148,36 @@ def test_a_file_that_is_not_audio_is_refused_beside_the_file_field(
     expect(phone.get_by_role("button", name="Tải lên và xử lý")).to_be_enabled()
     screenshot(phone, "upload-refused-phone")
     assert_accessible(phone)
+
+
+def test_without_javascript_the_form_posts_and_the_job_page_follows(
+    ui: UiSite, phone_without_js: Page, tmp_path: Path
+) -> None:
+    page = phone_without_js
+    source = tone(tmp_path / "hop-dan.mp3", seconds=30, level_db=-24)
+    ui.sign_in(page, "operator_a")
+    page.goto("/content/new/upload")
+    page.get_by_label("Tệp âm thanh").set_input_files(source)
+    page.get_by_label("Tiêu đề").fill("Mời họp dân thôn Đông")
+    page.get_by_role("button", name="Tải lên và xử lý").click()
+    page.wait_for_url(re.compile(r"/content/uploads/\d+$"))
+    job = page.get_by_role("region", name="Máy chủ đang xử lý")
+    expect(job).to_be_visible()
+    # The page reloads itself (a Refresh header, no script) until the item is made.
+    expect(job).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.get_by_role("link", name="Mở bản tin")).to_have_attribute(
+        "href", re.compile(r"^/content/\d+$")
+    )
+    screenshot(page, "upload-nojs-done-phone")
+
+    junk = tmp_path / "ghi-chu.wav"
+    junk.write_text("không phải âm thanh")
+    page.goto("/content/new/upload")
+    page.get_by_label("Tệp âm thanh").set_input_files(junk)
+    page.get_by_label("Tiêu đề").fill("Ghi chú họp")
+    page.get_by_role("button", name="Tải lên và xử lý").click()
+    page.wait_for_url(re.compile(r"/content/uploads/\d+$"))
+    error = page.locator(".field:has(#file) .field-error")
+    expect(error).to_contain_text("Đây không phải tệp âm thanh", timeout=60_000)
+    expect(page.get_by_label("Tiêu đề")).to_have_value("Ghi chú họp")
+    screenshot(page, "upload-nojs-refused-phone")
