@@ -32,6 +32,7 @@ from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services
+from playlists.content.uploads import UploadJobs
 from playlists.content.workflow import WorkflowError
 from playlists.sessions.routes import router as sessions_router
 from playlists.timelines.manifest import TimelineManifests
@@ -55,6 +56,8 @@ from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from web.schedule_pages import router as schedule_router
 from web.sessions_pages import router as sessions_pages_router
+from web.upload_pages import UPLOAD_PAGE_PATHS
+from web.upload_pages import router as upload_pages_router
 from workers import ServerWorkers
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,7 @@ WEB_ROUTERS = (
     assets_router,
     pages_router,
     new_content_pages_router,
+    upload_pages_router,
     library_pages_router,
     review_pages_router,
     help_pages_router,
@@ -102,7 +106,8 @@ with their station token.
 
 
 def _body_limits(settings: Settings):  # type: ignore[no-untyped-def]
-    uploads = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in UPLOAD_PATHS]
+    paths = (*UPLOAD_PATHS, *UPLOAD_PAGE_PATHS)
+    uploads = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in paths]
 
     def limit_for(path: str) -> int:
         if any(pattern.match(path) for pattern in uploads):
@@ -132,6 +137,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     app.state.content = build_content_services(settings, file_users=[alert_uses_file])
     app.state.manifests = TimelineManifests(app.state.content.storage)
+    uploads = app.state.uploads = UploadJobs(
+        database=database,
+        services=app.state.content,
+        clock=app.state.clock,
+        sole_runner=database.is_sqlite,
+    )
     events = app.state.events = EventHub()
     heartbeats = app.state.heartbeats = HeartbeatBuffer(database)
     acks = app.state.acks = AckBuffer(database)
@@ -150,6 +161,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         settings=settings,
         database=database,
         content=app.state.content,
+        uploads=uploads,
         events=events,
         heartbeats=heartbeats,
         acks=acks,

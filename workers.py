@@ -1,12 +1,15 @@
 """The server's background workers, started and stopped as one unit, in a fixed order.
 
 Start: the attention chime is made (or checked) first, so a missing chime file stops the
-server before anything runs; then the alert board loads and its listener follows other
-processes' changes; the event hub binds to the loop; the flushers write buffered heartbeats
-and acknowledgements every second; the keeper's scheduler starts last, once everything it
-pushes through is up. Stop cancels the flushers, writes what they still hold, then stops the
-board, the listener and the scheduler, and disposes of the database, running every step
-whatever the others do, so a database gone at shutdown leaves no thread running.
+server before anything runs; then the uploads that a stopped server left unfinished are
+failed and their files removed, and the uploads' heartbeat starts; the alert board loads
+and its listener follows other processes' changes; the event hub binds to the loop; the
+flushers write buffered heartbeats and acknowledgements every second; the keeper's
+scheduler starts last, once everything it pushes through is up. Stop cancels the flushers,
+writes what they still hold, then stops the board, the listener and the scheduler, waits
+for the uploads being made (failing the queued ones), and disposes of the database,
+running every step whatever the others do, so a database gone at shutdown leaves no
+thread running.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from core import collector
 from core.config import Settings
 from core.db import Database
 from playlists.content.services import ContentServices
+from playlists.content.uploads import UploadJobs
 from scheduler.service import SchedulerService
 from stations.fleet.events import EventHub
 from stations.fleet.health import HeartbeatBuffer
@@ -51,6 +55,7 @@ class ServerWorkers:
     settings: Settings
     database: Database
     content: ContentServices
+    uploads: UploadJobs
     events: EventHub
     heartbeats: HeartbeatBuffer
     acks: AckBuffer
@@ -64,6 +69,7 @@ class ServerWorkers:
             ensure_chime, setting=self.settings.alert_chime, services=self.content
         )
         self.board.use_chime(chime)
+        await run_in_threadpool(self.uploads.start)
         await run_in_threadpool(self.board.start)
         if not self.database.is_sqlite:
             self._listener = Listener(self.settings.database_url, self.board.kick)
@@ -86,6 +92,7 @@ class ServerWorkers:
         steps += [self.board.stop]
         steps += [self._listener.stop] if self._listener is not None else []
         steps += [self.scheduler.stop] if self.settings.scheduler_enabled else []
+        steps += [self.uploads.stop]
         for step in [*steps, self.database.dispose]:
             try:
                 step()

@@ -8,7 +8,9 @@ sha256. ffmpeg streams from disk to disk: memory stays flat whatever the length.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +44,20 @@ TRUNCATION_RATIO = 0.9
 _REPRODUCIBLE = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
 
 
+class IngestStep(StrEnum):
+    """What ingest is doing, in order: reading the file's header, measuring its loudness,
+    encoding (and checking the result)."""
+
+    probe = "probe"
+    loudness = "loudness"
+    encoding = "encode"  # not `encode`: str has a method of that name
+
+
+# Told each step as it starts (fraction None), then the fraction of the step done when
+# ffmpeg says how far it is (0.0-1.0; an encode corrected again starts again from 0).
+StepProgress = Callable[[IngestStep, float | None], None]
+
+
 class IngestSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -65,13 +81,24 @@ class IngestResult:
 
 
 def ingest_file(
-    *, source: Path, work_dir: Path, settings: IngestSettings, progress: Progress | None = None
+    *,
+    source: Path,
+    work_dir: Path,
+    settings: IngestSettings,
+    progress: Progress | None = None,
+    steps: StepProgress | None = None,
 ) -> IngestResult:
     """Turn `source` into the canonical file inside `work_dir`; raise AudioRejected with an
-    operator's explanation when it cannot be broadcast."""
+    operator's explanation when it cannot be broadcast. `progress` hears the seconds of
+    input each ffmpeg pass has processed; `steps` hears each step and its fraction done."""
+    report = _Reporter(steps, progress)
+    report.start(IngestStep.probe)
     probed = probe(source)
     _check_length(probed.duration_s, settings)
-    before, span, decoded_s = _measure_source(source, work_dir, settings.max_duration_s, progress)
+    report.start(IngestStep.loudness, expected_s=probed.duration_s)
+    before, span, decoded_s = _measure_source(
+        source, work_dir, settings.max_duration_s, report.seconds
+    )
     if before.silent:
         raise AudioRejected("the audio is silent (or nearly): nothing would be heard")
     if probed.duration_s and decoded_s < probed.duration_s * TRUNCATION_RATIO:
@@ -83,7 +110,10 @@ def ingest_file(
     if not settings.trim_silence:
         span = SpeechSpan(start_s=0.0, end_s=None)
     output = work_dir / f"canonical{CANONICAL_SUFFIX}"
-    gain, after = _encode_to_target(source, output, work_dir, settings, before, span, progress)
+    report.start(IngestStep.encoding, expected_s=(span.end_s or decoded_s) - span.start_s)
+    gain, after = _encode_to_target(
+        source, output, work_dir, settings, before, span, report.seconds
+    )
     return IngestResult(
         output=output,
         sha256=sha256_of(output),
@@ -95,6 +125,25 @@ def ingest_file(
         gain_db=gain,
         span=span,
     )
+
+
+class _Reporter:
+    """Turns ffmpeg's seconds processed into the fraction of the current step."""
+
+    def __init__(self, steps: StepProgress | None, progress: Progress | None) -> None:
+        self._steps, self._progress = steps, progress
+        self._step, self._expected_s = IngestStep.probe, 0.0
+
+    def start(self, step: IngestStep, *, expected_s: float | None = None) -> None:
+        self._step, self._expected_s = step, expected_s or 0.0
+        if self._steps is not None:
+            self._steps(step, None)
+
+    def seconds(self, done_s: float) -> None:
+        if self._progress is not None:
+            self._progress(done_s)
+        if self._steps is not None and self._expected_s > 0:
+            self._steps(self._step, min(1.0, max(0.0, done_s / self._expected_s)))
 
 
 def _check_length(seconds: float | None, settings: IngestSettings) -> None:
@@ -138,7 +187,7 @@ def _encode_to_target(
 ) -> tuple[float, Loudness]:
     gain = gain_db(before, settings.target)
     _encode(source, output, work_dir, settings, gain, span, progress)
-    after = _measure_output(output, work_dir)
+    after = _measure_output(output, work_dir, progress)
     for _ in range(MAX_CORRECTIONS):
         shortfall = settings.target.integrated_lufs - after.integrated_lufs
         if abs(shortfall) <= CORRECTION_THRESHOLD_LU:
@@ -147,7 +196,7 @@ def _encode_to_target(
         # measure what was really made and make up for it.
         gain = round(gain + shortfall, 2)
         _encode(source, output, work_dir, settings, gain, span, progress)
-        after = _measure_output(output, work_dir)
+        after = _measure_output(output, work_dir, progress)
     return gain, after
 
 
@@ -174,10 +223,10 @@ def _encode(
     run_ffmpeg([*inputs, "-af", chain, *outputs], work_dir=work_dir, progress=progress)
 
 
-def _measure_output(output: Path, work_dir: Path) -> Loudness:
+def _measure_output(output: Path, work_dir: Path, progress: Progress | None) -> Loudness:
     """Loudness of the file as stations will decode it."""
     args = ["-v", "info", "-i", str(output), "-af", "ebur128=peak=sample", "-f", "null", "-"]
-    log = run_ffmpeg(args, work_dir=work_dir)
+    log = run_ffmpeg(args, work_dir=work_dir, progress=progress)
     return parse_ebur128(log)
 
 

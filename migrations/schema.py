@@ -8,6 +8,7 @@ from alerts.models import Alert, AlertDelivery
 from core.areas.models import Area
 from core.audit.models import AuditEvent, AuditHead
 from core.auth.models import AuthToken, LoginThrottle, RoleAssignment, User
+from playlists.content.jobs import IngestJob
 from playlists.content.models import ContentItem
 from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
 from playlists.timelines.models import BuildState, StationBuild, TimelineBody
@@ -20,6 +21,7 @@ TABLES = (
     AuditHead,
     AuthToken,
     ContentItem,
+    IngestJob,
     LoginThrottle,
     RoleAssignment,
     User,

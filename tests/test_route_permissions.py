@@ -26,7 +26,7 @@ from stations.protocol import PREFIX
 from tests.alerts.cap_documents import MEDIA_TYPE, cap_alert, give_code
 from tests.alerts.factories import make_alert
 from tests.dependencies import depends_on
-from tests.playlists.content.factories import make_item, short_wav, stored_audio_item
+from tests.playlists.content.factories import make_item, make_job, short_wav, stored_audio_item
 from tests.playlists.sessions.factories import make_entry, make_session
 from tests.playlists.timelines.factories import approved_audio
 from tests.stations.factories import make_group, make_station
@@ -108,6 +108,18 @@ def _upload(world: World, where: Where) -> Call:
         data={"title": "Thông báo", "area_id": str(world.areas[_commune(where)])},
         files={"file": ("tone.wav", short_wav(), "audio/wav")},
     )
+
+
+def _start_upload(world: World, where: Where) -> Call:
+    return Call(
+        "/api/v1/content/uploads",
+        data={"title": "Thông báo", "area_id": str(world.areas[_commune(where)])},
+        files={"file": ("tone.wav", short_wav(), "audio/wav")},
+    )
+
+
+def _upload_job(world: World, where: Where) -> Call:
+    return Call(f"/api/v1/content/uploads/{make_job(world, _commune(where))}")
 
 
 def _replace_audio(world: World, where: Where) -> Call:
@@ -367,6 +379,8 @@ CASES: dict[tuple[str, str], Case] = {
         ALL_ROLES, 200, lambda w, _: Call("/api/v1/content/voices"), outside="unscoped"
     ),
     ("POST", "/api/v1/content/upload"): Case(OPERATOR, 201, _upload),
+    ("POST", "/api/v1/content/uploads"): Case(OPERATOR, 202, _start_upload),
+    ("GET", "/api/v1/content/uploads/{job_id}"): Case(ALL_ROLES, 200, _upload_job),
     ("POST", "/api/v1/content/tts"): Case(
         OPERATOR,
         201,

@@ -143,6 +143,33 @@ _DOMAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^no (session|queue entry|content item) #\d+$",
             N_("This no longer exists (it may have been deleted): go back and reload the page."),
         ),
+        (
+            r"^the audio lasts (?P<minutes>[\d.]+) minutes; the limit is (?P<limit>[\d.]+) ",
+            N_("The recording lasts %(minutes)s minutes; at most %(limit)s minutes are taken."),
+        ),
+        (
+            r"^the file is cut short",
+            N_("The file is cut short: part of it is missing. Send the whole file again."),
+        ),
+        (
+            r"^files of type .* are not accepted",
+            N_("Files of this type are not taken: upload MP3, WAV, OGG, M4A, AMR or FLAC."),
+        ),
+        (
+            r"^(processing took longer|the file could not be read in time)",
+            N_("Processing the file took too long: it may be damaged."),
+        ),
+        (
+            r"^the server stopped while this file was being processed",
+            N_("The server restarted while the file was being processed: upload it again."),
+        ),
+        (
+            r"^the server could not process this file",
+            N_(
+                "The server could not process this file. Try again; if it fails again, "
+                "tell your technician."
+            ),
+        ),
     )
 )
 

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, select
 
-from audio.ingest import IngestResult, ingest_file
+from audio.ingest import IngestResult, StepProgress, ingest_file
 from audio.tts.engine import pick_voice
 from audio.tts.render import render_speech
 from playlists.content.models import ContentItem
@@ -59,10 +59,12 @@ class MadeAudio:
 
 
 @contextmanager
-def make_audio(services: ContentServices, source: AudioSource) -> Iterator[MadeAudio]:
+def make_audio(
+    services: ContentServices, source: AudioSource, *, steps: StepProgress | None = None
+) -> Iterator[MadeAudio]:
     """The canonical file made from `source`; it lives until the block ends, so store it
     (commit_with_audio or store_audio) inside the block. Refusals are AudioRejected with
-    an operator's explanation, and nothing is left behind."""
+    an operator's explanation, and nothing is left behind. `steps` hears how far ingest is."""
     voice: str | None = None
     with services.work_dir() as work_dir:
         if isinstance(source, Upload):
@@ -77,7 +79,8 @@ def make_audio(services: ContentServices, source: AudioSource) -> Iterator[MadeA
             path = render_speech(text=source.text, engine=engine, voice=picked, work_dir=work_dir)
             voice = picked.name
         yield MadeAudio(
-            ingest_file(source=path, work_dir=work_dir, settings=services.ingest), voice
+            ingest_file(source=path, work_dir=work_dir, settings=services.ingest, steps=steps),
+            voice,
         )
 
 

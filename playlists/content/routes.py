@@ -30,6 +30,7 @@ from core.paging import PageDep
 from playlists.content import actions, crud
 from playlists.content.audio_service import Speech, Upload, commit_with_audio, make_audio
 from playlists.content.background import check_relay_later
+from playlists.content.jobs import IngestJobPublic, job_public
 from playlists.content.models import (
     ContentItem,
     ContentKind,
@@ -45,12 +46,13 @@ from playlists.content.models import (
     VoicePublic,
 )
 from playlists.content.services import ContentServicesDep
+from playlists.content.uploads import UploadJobsDep, read_job
 from playlists.content.workflow import Step
 
 PREFIX = "/api/v1/content"
 router = APIRouter(prefix=PREFIX, tags=["content (nội dung)"])
 # Routes whose bodies are audio files: the upload size limit applies instead of the JSON one.
-UPLOAD_PATHS = (f"{PREFIX}/upload", f"{PREFIX}/{{item_id}}/audio")
+UPLOAD_PATHS = (f"{PREFIX}/upload", f"{PREFIX}/uploads", f"{PREFIX}/{{item_id}}/audio")
 
 Read = Annotated[AccessControl, Depends(Permission(Action.content_read))]
 Write = Annotated[AccessControl, Depends(Permission(Action.content_write))]
@@ -134,6 +136,39 @@ def upload_content(
         now=clock.now(),
     )
     return _public(item)
+
+
+@router.post(
+    "/uploads",
+    response_model=IngestJobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Upload audio, made in the background: follow the job it answers",
+    description="The same as /upload, but the answer comes as soon as the file is received: "
+    "the job says its step (probe, loudness, encode, done), how far the step is, the new "
+    "item once done, or why the file was refused.",
+)
+def start_upload(
+    session: SessionDep,
+    access: Write,
+    uploads: UploadJobsDep,
+    form: Annotated[UploadForm, Form(media_type="multipart/form-data")],
+) -> IngestJobPublic:
+    meta, file = ContentMeta.model_validate(form.model_dump(exclude={"file"})), form.file
+    job = uploads.begin(
+        session=session,
+        access=access,
+        meta=meta,
+        stream=file.file,
+        filename=(file.filename or "")[:255] or None,
+    )
+    return job_public(job)
+
+
+@router.get("/uploads/{job_id}", response_model=IngestJobPublic, summary="How far an upload is")
+def read_upload(
+    session: SessionDep, access: Read, uploads: UploadJobsDep, job_id: PathId
+) -> IngestJobPublic:
+    return job_public(read_job(session=session, access=access, uploads=uploads, job_id=job_id))
 
 
 @router.post(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audio.errors import AudioRejected
-from audio.ingest import IngestSettings, ingest_file
+from audio.ingest import IngestSettings, IngestStep, ingest_file
 from tests.audio.sounds import (
     FORMATS,
     corrupted,
@@ -116,3 +116,23 @@ def test_ffmpeg_past_its_deadline_is_stopped(tmp_path: Path) -> None:
     slow = ["-re", "-f", "lavfi", "-i", "sine=d=5", "-f", "null", "-"]
     with pytest.raises(AudioRejected, match="longer than 1 s"):
         run_ffmpeg(slow, work_dir=tmp_path, timeout_s=1)
+
+
+def test_each_step_is_told_with_its_fraction(tmp_path: Path) -> None:
+    source = tone(tmp_path / "long.mp3", seconds=40, level_db=-30)
+    heard: list[tuple[IngestStep, float | None]] = []
+    seconds: list[float] = []
+    ingest_file(
+        source=source,
+        work_dir=tmp_path,
+        settings=SETTINGS,
+        progress=seconds.append,
+        steps=lambda step, fraction: heard.append((step, fraction)),
+    )
+    started = [step for step, fraction in heard if fraction is None]
+    assert started == [IngestStep.probe, IngestStep.loudness, IngestStep.encoding]
+    for step in (IngestStep.loudness, IngestStep.encoding):
+        fractions = [f for s, f in heard if s == step and f is not None]
+        assert fractions and all(0.0 <= f <= 1.0 for f in fractions), (step, fractions)
+        assert max(fractions) > 0.9, (step, fractions)
+    assert seconds and max(seconds) == pytest.approx(40, abs=1.5)

@@ -150,3 +150,18 @@ def operator_b(ui: UiSite) -> str:
     if "operator_b" not in ui.world.users:
         ui.world.add_user("operator_b", area="B", roles={Role.operator: "B"})
     return "operator_b"
+
+
+@pytest.fixture
+def phone_without_js(ui: UiSite) -> Iterator[Page]:
+    """A phone whose browser runs no JavaScript: the pages must work as plain forms."""
+    context = ui.browser.new_context(
+        viewport=PHONE,  # type: ignore[arg-type]
+        locale="vi-VN",
+        timezone_id=BROWSER_ZONE,
+        base_url=ui.server.url,
+        java_script_enabled=False,
+    )
+    context.route("**/*", ui._only_ours)
+    yield context.new_page()
+    context.close()

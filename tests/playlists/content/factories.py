@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from core.audit.chain import Actor
 from core.auth.models import User
-from playlists.content import crud
+from playlists.content import crud, jobs
+from playlists.content.jobs import IngestJob, JobState, JobStep
 from playlists.content.models import ContentKind, ContentMeta, ContentStatus
 from playlists.content.storage import ContentStorage
 from playlists.content.workflow import Step
@@ -86,3 +87,44 @@ def user_id(world: World, username: str) -> int:
         user = session.get(User, world.users[username])
         assert user is not None and user.id is not None
         return user.id
+
+
+def make_job(world: World, area: str, *, by: str = "operator_a") -> int:
+    """An upload job, finished with nothing made (for reading, not running)."""
+    now = datetime.now(UTC)
+    meta = ContentMeta(title="Bản tin tải lên", area_id=world.areas[area])
+    with world.database.session(write=True) as session:
+        job = jobs.create_job(
+            session=session,
+            meta=meta,
+            actor=actor(world, by),
+            filename="tone.wav",
+            size_bytes=1000,
+            now=now,
+        )
+        jobs.finish(session=session, job=job, now=now, item_id=None, message="refused")
+        session.commit()
+        assert job.id is not None
+        return job.id
+
+
+def unfinished_job(world: World, *, state: JobState, beat_ago: timedelta, area: str = "A") -> int:
+    """An upload job part-way through encoding, its process last heard `beat_ago`."""
+    moment = datetime.now(UTC) - beat_ago
+    meta = ContentMeta(title="Treo", area_id=world.areas[area])
+    with world.database.session(write=True) as session:
+        job = IngestJob(
+            state=state,
+            step=JobStep.encoding,
+            fraction=0.4,
+            area_id=world.areas[area],
+            created_by=world.users["operator_a"],
+            meta_json=meta.model_dump_json(),
+            created_at=moment,
+            updated_at=moment,
+            heartbeat_at=moment,
+        )
+        session.add(job)
+        session.commit()
+        assert job.id is not None
+        return job.id
