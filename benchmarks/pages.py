@@ -96,10 +96,14 @@ PAGES = (
     ),
     PageSpec("approvals", "/approvals", ("/api/v1/content?status=submitted&limit=20",)),
     PageSpec("new bulletin", "/content/new/tts", ("/api/v1/content/voices",)),
-    PageSpec("upload", "/content/new/upload"),
+    PageSpec("upload", "/content/new/upload", ("/api/v1/areas?limit=100",)),
     PageSpec("sessions", "/sessions", ("/api/v1/sessions?limit=25",)),
-    PageSpec("new session", "/sessions/new"),
-    PageSpec("schedule", "/schedule"),
+    PageSpec(
+        "new session",
+        "/sessions/new",
+        ("/api/v1/areas?limit=500", "/api/v1/station-groups?limit=200"),
+    ),
+    PageSpec("schedule", "/schedule", ("/api/v1/stations?limit={stations}",)),
     PageSpec(
         "station's day", "/schedule/stations/{station}", ("/api/v1/stations/{station}/playlist",)
     ),
@@ -118,6 +122,11 @@ FRAGMENTS = (
         "library mid-way", "/content?offset={middle}", ("/api/v1/content?offset={middle}&limit=25",)
     ),
     PageSpec("relay check", "/content/{relay}/relay-check", ("/api/v1/content/{relay}",)),
+    PageSpec(
+        "station's timeline",
+        "/schedule/stations/{station}/timeline",
+        ("/api/v1/stations/{station}/playlist",),
+    ),
 )
 
 

@@ -63,7 +63,11 @@ class PageView:
 def _view(request: Request, session: SessionDep, clock: ClockDep, user: WebUser) -> PageView:
     home = get_user(session=session, user_id=user.principal.user_id)
     zone = get_area(session=session, area_id=home.area_id).timezone
-    return PageView(request, user, locale_of(request), zone, clock.now())
+    locale = locale_of(request)
+    # What a route translates before rendering (labels, problems) speaks this page's
+    # language, not the one a previous request left on the thread.
+    i18n.use(locale)
+    return PageView(request, user, locale, zone, clock.now())
 
 
 def page_view(request: Request, session: SessionDep, clock: ClockDep, user: UserDep) -> PageView:
