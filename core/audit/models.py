@@ -22,6 +22,8 @@ class AuditEvent(SQLModel, table=True):
             "area_path",
             postgresql_ops={"area_path": "text_pattern_ops"},
         ),
+        # An item's history (playlists/content/history.py) reads its object's events.
+        Index("ix_audit_event_object", "object_type", "object_id"),
     )
 
     # Assigned by the chain, 1, 2, 3, ...: a gap means an event was removed.
