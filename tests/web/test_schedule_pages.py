@@ -27,7 +27,7 @@ from tests.stations.factories import SETUP, make_station
 from tests.web.schedule_factories import evening, weekday_session
 from tests.world import World
 from web import i18n
-from web.schedule_pages import _WARNINGS, Problem, length
+from web.schedule_plan import _WARNINGS, Problem, length
 from web.session import SESSION_COOKIE
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hanoi, a Tuesday
