@@ -29,7 +29,7 @@ MetaFormDep = Annotated[MetaForm, Depends(meta_form)]
 TEXT_CHARS = 20_000
 
 
-def _form_page(
+def form_page(
     session: SessionDep,
     view: PageView,
     template: str,
@@ -61,7 +61,7 @@ def _created(item_id: int | None) -> Response:
 @router.get("/content/new/tts")
 def tts_form(session: SessionDep, view: PageDep, services: ContentServicesDep) -> Response:
     values = {**MetaForm().values(), "text": "", "voice": "vi"}
-    return _form_page(session, view, "content/new_tts.html", values, voices=voice_options(services))
+    return form_page(session, view, "content/new_tts.html", values, voices=voice_options(services))
 
 
 @router.post("/content/new/tts")
@@ -90,7 +90,7 @@ def tts_submit(
         if not isinstance(exc, _Unfinished):
             _merge(problems, problems_of(exc, fields={"language": "voice"}), text_field="text")
         values = {**meta.values(), "text": text, "voice": voice}
-        return _form_page(
+        return form_page(
             session,
             view,
             "content/new_tts.html",
@@ -138,7 +138,7 @@ def _merge(problems: FormProblems, more: FormProblems, *, text_field: str) -> No
 
 @router.get("/content/new/record")
 def record_form(session: SessionDep, view: PageDep) -> Response:
-    return _form_page(session, view, "content/new_record.html", MetaForm().values())
+    return form_page(session, view, "content/new_record.html", MetaForm().values())
 
 
 @router.post("/content/new/record")
@@ -172,7 +172,7 @@ def record_submit(
         session.rollback()
         if not isinstance(exc, _Unfinished):
             _merge(problems, problems_of(exc), text_field="file" if _is_audio(exc) else "")
-        return _form_page(
+        return form_page(
             session,
             view,
             "content/new_record.html",
@@ -192,7 +192,7 @@ def _is_audio(exc: Exception) -> bool:
 
 @router.get("/content/new/relay")
 def relay_form(session: SessionDep, view: PageDep) -> Response:
-    return _form_page(
+    return form_page(
         session, view, "content/new_relay.html", {**MetaForm().values(), "stream_url": ""}
     )
 
@@ -220,7 +220,7 @@ def relay_submit(
         if not isinstance(exc, _Unfinished):
             _merge(problems, problems_of(exc), text_field="")
         values = {**meta.values(), "stream_url": stream_url}
-        return _form_page(
+        return form_page(
             session,
             view,
             "content/new_relay.html",

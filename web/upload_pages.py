@@ -24,7 +24,7 @@ from playlists.content.models import ContentMeta
 from playlists.content.uploads import UploadJobsDep, read_job
 from web import i18n
 from web.content_forms import LOCAL_MINUTE, MetaForm, meta_form
-from web.content_new import _form_page as form_page
+from web.content_new import form_page
 from web.content_pages import access
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
