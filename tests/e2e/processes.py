@@ -16,7 +16,7 @@ import pytest
 
 from tests.cli.helpers import LOAXA, loaxa_env
 
-READY_TIMEOUT_S = 30.0
+READY_TIMEOUT_S = 60.0  # a loaded machine takes its time; a server that never answers still fails
 T = TypeVar("T")
 
 
@@ -91,7 +91,11 @@ class Server(Process):
 
     def start(self) -> Server:
         super().start()
-        wait_for(self._ready, timeout=READY_TIMEOUT_S, what="server ready", log=self.log)
+        try:
+            wait_for(self._ready, timeout=READY_TIMEOUT_S, what="server ready", log=self.log)
+        except BaseException:
+            self.stop()  # a server that never got ready is not left running after the test
+            raise
         return self
 
     def _ready(self) -> bool:
