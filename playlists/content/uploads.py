@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from audio.errors import AudioRejected
@@ -55,6 +56,7 @@ class UploadJobs:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _heart: threading.Thread | None = None
+    _recovered: bool = False
 
     @property
     def folder(self) -> Path:
@@ -64,7 +66,9 @@ class UploadJobs:
         return self.folder / f"job-{job_id}"
 
     def start(self) -> None:
-        self.recover()
+        # The server starts without its database (readiness says so): the jobs left by a
+        # stopped process are recovered by the heartbeat once the database answers.
+        self._recovered = self._try_recover()
         self._stopping.clear()
         self._heart = threading.Thread(target=self._beat, name="ingest-heartbeat", daemon=True)
         self._heart.start()
@@ -206,8 +210,18 @@ class UploadJobs:
                 )
                 session.commit()
 
+    def _try_recover(self) -> bool:
+        try:
+            self.recover()
+        except SQLAlchemyError:
+            log.warning("uploads: the database is unreachable; unfinished jobs are recovered later")
+            return False
+        return True
+
     def _beat(self) -> None:
         while not self._stopping.wait(HEARTBEAT_S):
+            if not self._recovered:
+                self._recovered = self._try_recover()
             with self._lock:
                 held = list(self._held)
             if not held:
