@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Form
+from fastapi import Depends, Form
 from sqlmodel import Session
 
 from audio.tts.engine import Voice
@@ -78,6 +78,9 @@ def meta_form(
     valid_until: Annotated[str, Form(max_length=20)] = "",
 ) -> MetaForm:
     return MetaForm(title, category, tier, language, area_id, source, valid_from, valid_until)
+
+
+MetaFormDep = Annotated[MetaForm, Depends(meta_form)]
 
 
 def meta_context(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from audio.errors import AudioRejected
@@ -18,14 +18,13 @@ from playlists.content.audio_service import Speech, make_audio
 from playlists.content.background import check_relay_later
 from playlists.content.models import ContentMeta, RelayCreate, TtsCreate
 from playlists.content.services import ContentServicesDep
-from web.content_forms import MetaForm, meta_context, meta_form, voice_language, voice_options
+from web.content_forms import MetaForm, MetaFormDep, meta_context, voice_language, voice_options
 from web.content_pages import access
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
 from web.problems import REFUSALS, FormProblems, problems_of, status_of
 
 router = APIRouter(include_in_schema=False)
-MetaFormDep = Annotated[MetaForm, Depends(meta_form)]
 TEXT_CHARS = 20_000
 
 

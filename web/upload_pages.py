@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -22,8 +22,7 @@ from core.models import PathId
 from playlists.content.jobs import IngestJob, JobState, JobStep
 from playlists.content.models import ContentMeta
 from playlists.content.uploads import UploadJobsDep, read_job
-from web import i18n
-from web.content_forms import LOCAL_MINUTE, MetaForm, meta_form
+from web.content_forms import LOCAL_MINUTE, MetaForm, MetaFormDep
 from web.content_new import form_page
 from web.content_pages import access
 from web.context import CsrfPageDep, PageDep, PageView
@@ -42,13 +41,6 @@ STEPS = (
     (JobStep.encoding, N_("Normalising the loudness and encoding")),
     (JobStep.done, N_("Saved in the content library")),
 )
-MetaFormDep = Annotated[MetaForm, Depends(meta_form)]
-
-
-def _speak(view: PageView) -> None:
-    """Messages and labels made before the template (problems, the tiers' names) in the
-    page's language, not the one a previous request left on this thread."""
-    i18n.use(view.locale)
 
 
 def _wants_json(request: Request) -> bool:
@@ -78,7 +70,6 @@ def _form(
 
 @router.get(FORM_PATH)
 def upload_form(session: SessionDep, view: PageDep, settings: SettingsDep) -> Response:
-    _speak(view)
     return _form(session, view, settings, MetaForm().values())
 
 
@@ -92,7 +83,6 @@ def upload_submit(
     meta: MetaFormDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    _speak(view)
     writer = access(session, view, Action.content_write)
     problems = FormProblems()
     if file is None or not file.filename:
@@ -137,7 +127,6 @@ def upload_status(
     uploads: UploadJobsDep,
     job_id: PathId,
 ) -> Response:
-    _speak(view)
     reader = access(session, view, Action.content_read)
     job = read_job(session=session, access=reader, uploads=uploads, job_id=job_id)
     context = _job_context(job)

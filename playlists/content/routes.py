@@ -66,6 +66,9 @@ class UploadForm(ContentMeta):
 
     file: UploadFile = Field(description="Any format ffmpeg decodes")
 
+    def meta(self) -> ContentMeta:
+        return ContentMeta.model_validate(self.model_dump(exclude={"file"}))
+
 
 def _public(item: ContentItem) -> ContentPublic:
     return ContentPublic.model_validate(item)
@@ -125,7 +128,7 @@ def upload_content(
     services: ContentServicesDep,
     form: Annotated[UploadForm, Form(media_type="multipart/form-data")],
 ) -> ContentPublic:
-    meta, file = ContentMeta.model_validate(form.model_dump(exclude={"file"})), form.file
+    meta, file = form.meta(), form.file
     item = actions.create_uploaded(
         session=session,
         access=access,
@@ -153,7 +156,7 @@ def start_upload(
     uploads: UploadJobsDep,
     form: Annotated[UploadForm, Form(media_type="multipart/form-data")],
 ) -> IngestJobPublic:
-    meta, file = ContentMeta.model_validate(form.model_dump(exclude={"file"})), form.file
+    meta, file = form.meta(), form.file
     job = uploads.begin(
         session=session,
         access=access,
