@@ -12,6 +12,7 @@ from playlists.content.jobs import IngestJob
 from playlists.content.models import ContentItem
 from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
 from playlists.timelines.models import BuildState, StationBuild, TimelineBody
+from playlists.timelines.record import StationPlan
 from stations.fleet.models import AsRun, StationAgent, StationEnrollment
 from stations.models import Station, StationGroup, StationGroupMember
 
@@ -34,6 +35,7 @@ TABLES = (
     SessionTarget,
     TimelineBody,
     StationBuild,
+    StationPlan,
     BuildState,
     StationEnrollment,
     StationAgent,

@@ -37,7 +37,8 @@ from core.deps import ClockDep, SessionDep
 from core.errors import Forbidden, Invalid, NotFound
 from core.models import PathId
 from core.paging import Page
-from playlists.timelines.routes import area_playlist, station_playlist
+from playlists.timelines.models import StationPlaylistPublic
+from playlists.timelines.routes import NoPlanOfRecord, area_playlist, station_playlist
 from stations import crud as stations_crud
 from stations.models import Station
 from web import i18n
@@ -119,14 +120,40 @@ def station_day(
 ) -> StationDay:
     """A station's day as the API's preview gives it, laid out for the page."""
     access = _schedule_access(session, view)
-    found = station_playlist(
-        session=session, access=access, clock=clock, station_id=station_id, day=day
-    )
+    found, recorded = _station_playlist(session, access, clock, station_id, day)
     station = stations_crud.get_station(session=session, station_id=station_id)
     area = get_area(session=session, area_id=station.area_id)
     plan = lay_out(session, found)
+    plan.recorded = recorded
     etag = _etag(view.locale, found.version, found.built_at, station.name, *_plan_parts(plan))
     return StationDay(station, area, plan, found.version, found.built_at, etag)
+
+
+def _station_playlist(
+    session: Session, access: AccessControl, clock: Clock, station_id: int, day: date | None
+) -> tuple[StationPlaylistPublic, bool]:
+    """The preview, or an empty day for a past one with no plan of record (and False)."""
+    try:
+        found = station_playlist(
+            session=session, access=access, clock=clock, station_id=station_id, day=day
+        )
+    except NoPlanOfRecord:
+        assert day is not None  # today always has a plan: the build's, at worst
+        station = stations_crud.get_station(session=session, station_id=station_id)
+        empty = StationPlaylistPublic(
+            date=day,
+            timezone=get_area(session=session, area_id=station.area_id).timezone,
+            digest="",
+            station_ids=[station_id],
+            sessions=[],
+            items=[],
+            warnings=[],
+            station_id=station_id,
+            version=None,
+            built_at=None,
+        )
+        return empty, False
+    return found, True
 
 
 def area_day(
@@ -156,10 +183,10 @@ def station_week(
     days: list[WeekDay] = []
     day = first
     for _offset in range(WEEK_DAYS):
-        found = station_playlist(
-            session=session, access=access, clock=clock, station_id=station_id, day=day
-        )
-        days.append(WeekDay(found.date, lay_out(session, found)))
+        found, recorded = _station_playlist(session, access, clock, station_id, day)
+        plan = lay_out(session, found)
+        plan.recorded = recorded
+        days.append(WeekDay(found.date, plan))
         day = found.date + timedelta(days=1)
     station = stations_crud.get_station(session=session, station_id=station_id)
     return StationWeek(station, get_area(session=session, area_id=station.area_id), days)

@@ -153,6 +153,7 @@ class DayPlan:
     on_air: list[Block]
     off_air: list[Block]
     stations: list[Station] = field(default_factory=list)
+    recorded: bool = True  # False: a past day with no plan of record
 
     @property
     def empty(self) -> bool:

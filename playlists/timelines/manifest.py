@@ -184,8 +184,7 @@ _IDENTIFY = (
 def _item(item: StoredItem) -> ManifestItem:
     relay = item.timing == "relay"
     return ManifestItem(
-        # Stable across rebuilds: the same queue entry at the same time is the same item.
-        id=f"{item.queue_id}@{item.start.strftime('%Y%m%dT%H%M%SZ')}",
+        id=item.id,
         kind="relay" if relay else "file",
         content_id=item.content_id,
         sha256=item.sha256,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
@@ -42,6 +43,17 @@ class StoredItem(_Stored):
     title: str
     sha256: str | None
     stream_url: str | None
+
+    @property
+    def id(self) -> str:
+        return item_id(self.queue_id, self.start)
+
+
+def item_id(queue_id: int, start: datetime) -> str:
+    """An item's id in the preview, the manifest and the as-run log: its queue entry and
+    its start in UTC. Stable across rebuilds: the same entry at the same time is the same
+    item, so an as-run record matches its planned item by this id alone."""
+    return f"{queue_id}@{start.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 class StoredWindow(_Stored):
@@ -135,6 +147,10 @@ class BuildState(SQLModel, table=True):
 
 
 class PlaylistItemPublic(OutputModel):
+    id: str = PydanticField(
+        description="queue entry @ start in UTC (e.g. 12@20261201T000000Z): the item_id of "
+        "its as-run records and of the agent's manifest"
+    )
     start_local: datetime
     end_local: datetime
     start_utc: datetime
@@ -183,6 +199,16 @@ class StationPlaylistPublic(PlaylistPublic):
     station_id: int
     version: int | None  # None: not built yet (outside the horizon), computed for preview
     built_at: datetime | None
+    # Today and past days: every version of the day that was in force, oldest first; the
+    # items are those of the version in force at each item's start.
+    plan: list[PlanVersionPublic] = PydanticField(default_factory=list)
+
+
+class PlanVersionPublic(OutputModel):
+    version: int
+    digest: str
+    in_force_from: datetime
+    in_force_until: datetime | None  # None: still in force (or until the day ended)
 
 
 class AreaPlaylistsPublic(OutputModel):
@@ -191,4 +217,5 @@ class AreaPlaylistsPublic(OutputModel):
     # One entry per distinct timeline: stations with the same rules share it.
     data: list[PlaylistPublic]
     count: int
+    # Computed for preview (not built that far), or a past day with no plan of record.
     stations_without_build: list[int]

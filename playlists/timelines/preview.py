@@ -24,6 +24,13 @@ from playlists.timelines.models import (
     PlaylistWarningPublic,
     StationBuild,
     TimelineBody,
+    item_id,
+)
+from playlists.timelines.record import (
+    PlanVersion,
+    StationPlan,
+    effective_timeline,
+    timelines_by_digest,
 )
 
 
@@ -36,9 +43,50 @@ class DayTimeline:
 
 
 def timelines_for(
-    *, session: Session, station_ids: Collection[int], day: date
+    *, session: Session, station_ids: Collection[int], day: date, today: date
 ) -> list[DayTimeline]:
-    """The distinct timelines of these stations on `day`, each with its stations."""
+    """The distinct timelines of these stations on `day`, each with its stations. Today and
+    past days are read from the plan of record (what was in force, never recomputed); a
+    past day a station has no record of is left out. Today falls back on the build, and a
+    later day is the build, or computed for a station not built that far."""
+    if day > today:
+        return _built(session, station_ids, day)
+    found, unrecorded = _recorded(session, station_ids, day)
+    if day == today and unrecorded:
+        found += _built(session, unrecorded, day)
+    return sorted(found, key=lambda t: t.station_ids[0])
+
+
+def _recorded(
+    session: Session, station_ids: Collection[int], day: date
+) -> tuple[list[DayTimeline], list[int]]:
+    rows: dict[int, list[StationPlan]] = {}
+    for batch in chunks(sorted(station_ids)):
+        query = select(StationPlan).where(
+            col(StationPlan.station_id).in_(batch), StationPlan.day == day
+        )
+        for row in session.exec(
+            query.order_by(col(StationPlan.in_force_from), col(StationPlan.id))
+        ):
+            rows.setdefault(row.station_id, []).append(row)
+    groups: dict[tuple[tuple[str, datetime, datetime | None], ...], list[int]] = {}
+    for station_id, plan in rows.items():
+        key = tuple((r.digest, r.in_force_from, r.in_force_until) for r in plan)
+        groups.setdefault(key, []).append(station_id)
+    digests = {digest for key in groups for digest, _, _ in key}
+    stored = timelines_by_digest(session=session, digests=digests)
+    found = []
+    for key, stations in groups.items():
+        versions = [PlanVersion(0, d, f, u, stored[d]) for d, f, u in key if d in stored]
+        if versions:
+            composite = effective_timeline(versions)
+            document = json.loads(composite.model_dump_json())
+            found.append(DayTimeline(versions[-1].digest, document, stations, True))
+    unrecorded = [s for s in station_ids if s not in rows]
+    return found, unrecorded
+
+
+def _built(session: Session, station_ids: Collection[int], day: date) -> list[DayTimeline]:
     stations_by_digest: dict[str, list[int]] = {}
     missing: list[int] = []
     for batch in chunks(sorted(station_ids)):
@@ -96,6 +144,7 @@ def playlist_public(timeline: DayTimeline) -> PlaylistPublic:
         items.append(
             PlaylistItemPublic(
                 **fields,
+                id=item_id(item["queue_id"], start),
                 start_utc=start,
                 end_utc=end,
                 start_local=start.astimezone(zone),

@@ -19,10 +19,12 @@ from core.errors import Invalid, NotFound
 from core.models import IsoDate, PathId
 from playlists.timelines.models import (
     AreaPlaylistsPublic,
+    PlanVersionPublic,
     StationBuild,
     StationPlaylistPublic,
 )
 from playlists.timelines.preview import playlist_public, timelines_for
+from playlists.timelines.record import plan_rows
 from stations.crud import get_station
 from stations.models import Station
 
@@ -37,9 +39,17 @@ DayQuery = Annotated[
 ]
 
 
+class NoPlanOfRecord(NotFound):
+    """A past day the station has no plan of record of: the past is never recomputed."""
+
+
+def _today(now: datetime, area: Area) -> date:
+    return now.astimezone(ZoneInfo(area.timezone)).date()
+
+
 def _day(requested: date | None, now: datetime, area: Area) -> date:
     """The day asked for, or the area's local today; at most a year away."""
-    today = now.astimezone(ZoneInfo(area.timezone)).date()
+    today = _today(now, area)
     if requested is None:
         return today
     if abs(requested - today) > REACH:
@@ -57,17 +67,34 @@ def station_playlist(
 ) -> StationPlaylistPublic:
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
-    wanted = _day(day, clock.now(), get_area(session=session, area_id=station.area_id))
-    found = timelines_for(session=session, station_ids=[station_id], day=wanted)
-    if not found:  # deleted while this request ran
-        raise NotFound(f"no station #{station_id}")
+    area = get_area(session=session, area_id=station.area_id)
+    wanted, today = _day(day, clock.now(), area), _today(clock.now(), area)
+    found = timelines_for(session=session, station_ids=[station_id], day=wanted, today=today)
+    if not found:
+        raise NoPlanOfRecord(
+            f"station #{station_id} has no plan of record for {wanted}: it was not built "
+            "for that day, or the day is older than the reports keep"
+        )
     (timeline,) = found
+    plan = plan_rows(session=session, station_id=station_id, day=wanted)
     build = session.get(StationBuild, station_id) if timeline.stored else None
+    version, built_at = (build.version, build.built_at) if build is not None else (None, None)
+    if wanted < today and plan:  # the past: the version that was in force at its end
+        version, built_at = plan[-1].version, plan[-1].in_force_from
     return StationPlaylistPublic(
         **playlist_public(timeline).model_dump(),
         station_id=station_id,
-        version=build.version if build is not None else None,
-        built_at=build.built_at if build is not None else None,
+        version=version,
+        built_at=built_at,
+        plan=[
+            PlanVersionPublic(
+                version=r.version,
+                digest=r.digest,
+                in_force_from=r.in_force_from,
+                in_force_until=r.in_force_until,
+            )
+            for r in plan
+        ],
     )
 
 
@@ -81,16 +108,20 @@ def area_playlist(
 ) -> AreaPlaylistsPublic:
     area = get_area(session=session, area_id=area_id)
     access.require_area(area_id, what=f"area #{area_id}")
-    wanted = _day(day, clock.now(), area)
+    wanted, today = _day(day, clock.now(), area), _today(clock.now(), area)
     query = within_areas(
         select(col(Station.id)), area_id=col(Station.area_id), prefixes=[area.path]
     )
     station_ids = [s for s in session.exec(query).all() if s]
-    timelines = timelines_for(session=session, station_ids=station_ids, day=wanted)
+    timelines = timelines_for(session=session, station_ids=station_ids, day=wanted, today=today)
+    covered = {s for t in timelines for s in t.station_ids}
     return AreaPlaylistsPublic(
         area_id=area_id,
         date=wanted,
         data=[playlist_public(t) for t in timelines],
         count=len(timelines),
-        stations_without_build=sorted(s for t in timelines if not t.stored for s in t.station_ids),
+        stations_without_build=sorted(
+            {s for t in timelines if not t.stored for s in t.station_ids}
+            | (set(station_ids) - covered)
+        ),
     )

@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 
 from core.db import chunks
 from playlists.timelines.models import StationBuild, TimelineBody, read_days
+from playlists.timelines.record import NewDays, record_plans, referenced_digests
+from stations.models import Station
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ def save_horizons(*, session: Session, horizons: Mapping[int, Horizon], now: dat
     inserts: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
     changed: list[int] = []
+    versions: dict[int, int] = {}
     for station_id, horizon in sorted(horizons.items()):
         digest = horizon.digest()
         row = {
@@ -72,10 +75,11 @@ def save_horizons(*, session: Session, horizons: Mapping[int, Horizon], now: dat
         if station_id in current and current[station_id][1] == digest:
             continue
         changed.append(station_id)
+        versions[station_id] = current[station_id][0] + 1 if station_id in current else 1
         if station_id not in current:
-            inserts.append({"station_id": station_id, "version": 1, **row})
+            inserts.append({"station_id": station_id, "version": versions[station_id], **row})
         else:
-            updates.append({"sid": station_id, "version": current[station_id][0] + 1, **row})
+            updates.append({"sid": station_id, "version": versions[station_id], **row})
     for insert_batch in chunks(inserts, 1000):
         session.execute(insert(StationBuild), insert_batch)
     statement = (
@@ -85,12 +89,23 @@ def save_horizons(*, session: Session, horizons: Mapping[int, Horizon], now: dat
     )
     for update_batch in chunks(updates, 1000):
         session.connection().execute(statement, update_batch)
+    areas: dict[int, int] = {}
+    for batch in chunks(changed):
+        found = select(Station.id, Station.area_id).where(col(Station.id).in_(batch))
+        areas.update((sid, area) for sid, area in session.exec(found).all() if sid is not None)
+    builds = {
+        sid: NewDays(version=versions[sid], area_id=areas[sid], days=horizons[sid].days)
+        for sid in changed
+        if sid in areas  # a station deleted while this build ran has no plan to record
+    }
+    record_plans(session=session, builds=builds, now=now)
     return changed
 
 
 def prune_bodies(*, session: Session) -> int:
-    """Delete bodies no station's horizon refers to any more; returns how many."""
-    referenced: set[str] = set()
+    """Delete bodies no station's horizon nor the plan of record refers to; returns how
+    many."""
+    referenced = referenced_digests(session=session)
     for (days_json,) in session.execute(select(StationBuild.days_json)).all():
         referenced.update(read_days(days_json).values())
     stored = set(session.exec(select(TimelineBody.digest)).all())

@@ -70,7 +70,8 @@ log = logging.getLogger("loaxa.agent")
 OUTBOX_FILE = "outbox.sqlite3"
 # An as-run upload stays well under the server's request size limit (1 MiB by default).
 UPLOAD_MAX_BYTES = 256 * 1024
-ALIVE_INTERVAL_S = 30.0
+# An interrupted item's record ends at the last sign of life: within a second of the kill.
+ALIVE_INTERVAL_S = 1.0
 PUSH_MARGIN = timedelta(seconds=5)
 PUSH_FETCH_TRIES = 4
 PUSH_FETCH_RETRY_S = 0.5

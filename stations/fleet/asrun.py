@@ -15,6 +15,7 @@ from core.auth.permissions import in_scope
 from core.paging import Page, paginate
 from stations.fleet.auth import StationIdentity
 from stations.fleet.models import AsRun
+from stations.fleet.snapshot import snapshots
 from stations.protocol import AsRunRecord
 
 
@@ -24,7 +25,9 @@ def store_records(
     """Store the records not stored yet; returns (accepted, duplicates)."""
     unique = {str(r.id): r for r in reversed(records)}  # the first of repeated ids wins
     stored = set(session.exec(select(AsRun.id).where(col(AsRun.id).in_(list(unique)))).all())
-    rows = [_row(r, station, now) for i, r in unique.items() if i not in stored]
+    new = [r for i, r in unique.items() if i not in stored]
+    kept = snapshots(session=session, records=new, station_area_id=station.area_id)
+    rows = [_row(r, station, now) | snapshot for r, snapshot in zip(new, kept, strict=True)]
     if rows:
         # A concurrent upload of the same records may have got in first: let it.
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

@@ -81,6 +81,30 @@ class AsRun(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     clock_offset_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
     received_at: datetime = Field(sa_type=UTCDateTime)
+    # What the item was when it aired (stations/fleet/snapshot.py): "content", "alert" or
+    # "unknown" (content since deleted, or never known).
+    snapshot_kind: str | None = Field(default=None, max_length=12)
+    snapshot_title: str | None = Field(default=None, max_length=300)
+    snapshot_category: str | None = Field(default=None, max_length=200)
+    snapshot_tier: str | None = Field(default=None, max_length=12)
+    snapshot_language: str | None = Field(default=None, max_length=35)
+    snapshot_lineage_id: int | None = None
+    snapshot_version: int | None = None
+    snapshot_alert: str | None = Field(default=None, max_length=200)  # CAP identifier
+    snapshot_created_by: int | None = None
+    snapshot_created_by_name: str | None = Field(default=None, max_length=200)
+    snapshot_approved_by: int | None = None
+    snapshot_approved_by_name: str | None = Field(default=None, max_length=200)
+    owner_area_id: int | None = None
+    owner_area_code: str | None = Field(default=None, max_length=40)
+    owner_area_name: str | None = Field(default=None, max_length=200)
+    owner_area_level: str | None = Field(default=None, max_length=40)
+    owner_area_path: str | None = Field(default=None, max_length=400)
+    # The station's area as it was: roll-ups follow this path, not today's tree.
+    station_area_code: str | None = Field(default=None, max_length=40)
+    station_area_name: str | None = Field(default=None, max_length=200)
+    station_area_level: str | None = Field(default=None, max_length=40)
+    station_area_path: str | None = Field(default=None, max_length=400)
 
 
 class EnrollmentCodePublic(OutputModel):
@@ -103,6 +127,27 @@ class AsRunPublic(OutputModel):
     error: str | None
     clock_offset_ms: int
     received_at: datetime
+    snapshot_kind: str | None
+    snapshot_title: str | None
+    snapshot_category: str | None
+    snapshot_tier: str | None
+    snapshot_language: str | None
+    snapshot_lineage_id: int | None
+    snapshot_version: int | None
+    snapshot_alert: str | None
+    snapshot_created_by: int | None
+    snapshot_created_by_name: str | None
+    snapshot_approved_by: int | None
+    snapshot_approved_by_name: str | None
+    owner_area_id: int | None
+    owner_area_code: str | None
+    owner_area_name: str | None
+    owner_area_level: str | None
+    owner_area_path: str | None
+    station_area_code: str | None
+    station_area_name: str | None
+    station_area_level: str | None
+    station_area_path: str | None
 
 
 class AsRunsPublic(OutputModel):

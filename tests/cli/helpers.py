@@ -11,6 +11,8 @@ LOAXA = str(Path(sys.executable).parent / "loaxa")
 def loaxa_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The test's environment without LOAXA_* settings, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")}
+    # Wide enough that the error box never wraps a long temporary path mid-name.
+    env["COLUMNS"] = "400"
     env.update(extra or {})
     return env
 

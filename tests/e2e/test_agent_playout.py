@@ -160,6 +160,13 @@ def test_an_agent_killed_mid_item_rejoins_it_part_way_and_the_records_say_so(
         what="the item started and VLC writing it",
         log=agent.log,
     )
+    # Killed 2.5 s into the bulletin: its record must say about 2.5 s aired, not 0.
+    wait_for(
+        lambda: datetime.now(UTC) >= start + timedelta(seconds=2.5),
+        timeout=15,
+        what="2.5 s of the bulletin aired",
+        log=agent.log,
+    )
     agent.kill()
     killed_at = datetime.now(UTC)
     again = stage.restarted(agent.data_dir)
@@ -175,6 +182,9 @@ def test_an_agent_killed_mid_item_rejoins_it_part_way_and_the_records_say_so(
     interrupted, rejoined = stage.records()
     assert interrupted.item_id == rejoined.item_id and interrupted.planned_start == start
     assert interrupted.result == "partial" and "interrupted" in (interrupted.error or "")
+    assert interrupted.started_at is not None and interrupted.ended_at is not None
+    aired = interrupted.ended_at - interrupted.started_at
+    assert abs(aired - (killed_at - interrupted.started_at)) <= timedelta(seconds=2)
     assert rejoined.result == "partial" and rejoined.error == "joined part-way"
     assert rejoined.started_at is not None and rejoined.started_at > killed_at
     assert rejoined.ended_at is not None and rejoined.ended_at >= start + timedelta(seconds=12)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -164,7 +164,8 @@ def test_a_full_day_timeline_stays_under_20_kb(
         for n in range(35):
             title = f"Thông báo của Ủy ban nhân dân xã về lịch tiêm phòng số {n}"
             queue_into(world, session_id, approved_audio(world, "A", seconds=90, title=title))
-    _build(world, clock)
+    # Built the day before, as the keeper does: the morning is in today's plan of record.
+    _build(world, SettableClock(NOW - timedelta(days=1)))
     _sign_in(client, world, "operator_a")
     answer = client.get(
         f"/schedule/stations/{station}/timeline?date={DAY}",
@@ -236,7 +237,12 @@ def test_the_week_shows_a_session_on_its_weekdays_only(
     days = re.findall(r'<section class="card wday".*?</section>', page.text, re.S)
     assert len(days) == 7
     with_session = [_text(d).split(" 06:00")[0].strip() for d in days if "Phiên thứ Hai" in d]
-    assert with_session == ["Thứ Hai 30/11/2026", "Thứ Tư 02/12/2026", "Thứ Sáu 04/12/2026"]
+    # Monday 30 November has passed with no plan of record: it is never recomputed.
+    assert with_session == ["Thứ Tư 02/12/2026", "Thứ Sáu 04/12/2026"]
+    assert "Không có lịch phát đã lưu." in _text(days[0])
+    past = client.get(f"/schedule/stations/{station}?date=2026-11-30")
+    assert past.status_code == 200
+    assert "Không có lịch phát đã lưu cho ngày này" in past.text
     assert all("06:00 Tin sáng" in _text(d) for d in days if "Phiên thứ Hai" in d)
     assert "Thứ Bảy 05/12/2026" in page.text and "Chủ Nhật 06/12/2026" in page.text
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
+from core.clock import Clock
 from playlists.content.crud import get_item
 from playlists.content.models import ContentItem, ContentKind, ContentStatus
 from playlists.sessions import queue
 from playlists.sessions.models import QueueIn
+from scheduler.keeper import PlaylistKeeper
 from tests.playlists.content.factories import actor, make_item
 from tests.playlists.sessions.factories import DAILY
 from tests.world import World, now
@@ -43,3 +45,10 @@ def queue_into(world: World, session_id: int, content_id: int, *, order: int = 0
         session.commit()
         assert entry.id is not None
         return entry.id
+
+
+def build(world: World, clock: Clock) -> None:
+    """One keeper tick at the clock's time, three days ahead."""
+    PlaylistKeeper(
+        database=world.database, clock=clock, horizon_days=3, timezone="Asia/Ho_Chi_Minh"
+    ).tick()

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api import create_app
 from core.areas.crud import create_area
 from core.areas.models import AreaCreate
-from core.config import Settings
-from scheduler.keeper import PlaylistKeeper
 from tests.clock import SettableClock
 from tests.core.times import assert_refused_by_name
 from tests.playlists.sessions.factories import make_session
-from tests.playlists.timelines.factories import approved_audio, queue_into
+from tests.playlists.timelines.factories import approved_audio, build, queue_into
 from tests.stations.factories import SETUP, make_station
 from tests.world import World
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hanoi
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(NOW)
-
-
-@pytest.fixture
-def client(settings: Settings, clock: SettableClock) -> Iterator[TestClient]:
-    """The app on the test's clock, so the dates below stay "near today" every year."""
-    app = create_app(settings, clock=clock)
-    with TestClient(app) as test_client:
-        yield test_client
-    app.state.database.dispose()
-
-
-def _build(world: World, clock: SettableClock) -> None:
-    PlaylistKeeper(
-        database=world.database, clock=clock, horizon_days=3, timezone="Asia/Ho_Chi_Minh"
-    ).tick()
 
 
 def test_station_preview_shows_the_built_day_in_local_time_and_utc(
@@ -49,7 +25,7 @@ def test_station_preview_shows_the_built_day_in_local_time_and_utc(
     station = make_station(world, "A1")
     session_id = make_session(world, "A", start=time(17, 0), minutes=30)
     queue_into(world, session_id, approved_audio(world, "A", seconds=90, title="Tin chiều"))
-    _build(world, clock)
+    build(world, clock)
     headers = world.headers("operator_a", NOW)
     url = f"/api/v1/stations/{station}/playlist"
     assert client.get(url, headers=headers).json()["date"] == "2026-12-01"  # local today
@@ -80,7 +56,7 @@ def test_area_preview_groups_stations_that_share_a_timeline(
     url = f"/api/v1/areas/{world.areas['P']}/playlist?date=2026-12-02"
     before = client.get(url, headers=world.headers("admin_p", NOW)).json()
     assert before["stations_without_build"] == [*a1, b1]
-    _build(world, clock)
+    build(world, clock)
     after = client.get(url, headers=world.headers("admin_p", NOW)).json()
     assert after["stations_without_build"] == []
     assert [p["station_ids"] for p in after["data"]] == [a1, [b1]]
@@ -103,16 +79,17 @@ def test_a_zone_with_daylight_saving_keeps_local_times(
     queue_into(world, session_id, approved_audio(world, "A", seconds=60))
     headers = world.headers("operator_a", NOW)
     starts = {}
-    for day in ("2026-03-28", "2026-03-29", "2026-10-24", "2026-10-25"):
+    # Days ahead (computed for the preview: the past is the plan of record's).
+    for day in ("2027-03-27", "2027-03-28", "2027-10-30", "2027-10-31"):
         response = client.get(f"/api/v1/stations/{station}/playlist?date={day}", headers=headers)
         assert response.status_code == 200, response.text
         (item,) = response.json()["items"]
         starts[day] = (item["start_local"], item["start_utc"])
     assert starts == {
-        "2026-03-28": ("2026-03-28T05:30:00+01:00", "2026-03-28T04:30:00Z"),
-        "2026-03-29": ("2026-03-29T05:30:00+02:00", "2026-03-29T03:30:00Z"),
-        "2026-10-24": ("2026-10-24T05:30:00+02:00", "2026-10-24T03:30:00Z"),
-        "2026-10-25": ("2026-10-25T05:30:00+01:00", "2026-10-25T04:30:00Z"),
+        "2027-03-27": ("2027-03-27T05:30:00+01:00", "2027-03-27T04:30:00Z"),
+        "2027-03-28": ("2027-03-28T05:30:00+02:00", "2027-03-28T03:30:00Z"),
+        "2027-10-30": ("2027-10-30T05:30:00+02:00", "2027-10-30T03:30:00Z"),
+        "2027-10-31": ("2027-10-31T05:30:00+01:00", "2027-10-31T04:30:00Z"),
     }
 
 

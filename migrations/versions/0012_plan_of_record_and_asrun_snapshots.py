@@ -1,0 +1,119 @@
+"""plan of record (every version of a station's day in force) and as-run snapshots
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-01 16:00:00
+"""
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import core.sqltypes
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_TEXT = sqlmodel.sql.sqltypes.AutoString
+_SNAPSHOT: list[tuple[str, sa.types.TypeEngine[object]]] = [
+    ("snapshot_kind", _TEXT(length=12)),
+    ("snapshot_title", _TEXT(length=300)),
+    ("snapshot_category", _TEXT(length=200)),
+    ("snapshot_tier", _TEXT(length=12)),
+    ("snapshot_language", _TEXT(length=35)),
+    ("snapshot_lineage_id", sa.Integer()),
+    ("snapshot_version", sa.Integer()),
+    ("snapshot_alert", _TEXT(length=200)),
+    ("snapshot_created_by", sa.Integer()),
+    ("snapshot_created_by_name", _TEXT(length=200)),
+    ("snapshot_approved_by", sa.Integer()),
+    ("snapshot_approved_by_name", _TEXT(length=200)),
+    ("owner_area_id", sa.Integer()),
+    ("owner_area_code", _TEXT(length=40)),
+    ("owner_area_name", _TEXT(length=200)),
+    ("owner_area_level", _TEXT(length=40)),
+    ("owner_area_path", _TEXT(length=400)),
+    ("station_area_code", _TEXT(length=40)),
+    ("station_area_name", _TEXT(length=200)),
+    ("station_area_level", _TEXT(length=40)),
+    ("station_area_path", _TEXT(length=400)),
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "station_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("area_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("digest", _TEXT(length=64), nullable=False),
+        sa.Column("in_force_from", core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("in_force_until", core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("station_plan") as batch:
+        batch.create_index("ix_station_plan_station_day", ["station_id", "day"], unique=False)
+        batch.create_index("ix_station_plan_day", ["day"], unique=False)
+    with op.batch_alter_table("asrun") as batch:
+        for name, kind in _SNAPSHOT:
+            batch.add_column(sa.Column(name, kind, nullable=True))
+    _backfill_plans()
+
+
+def _backfill_plans() -> None:
+    """Today's builds become the first plan of record. When a build began is not known: a
+    day already under way when it was built counts from that day's start, so today's
+    morning is not lost from the record."""
+    connection = op.get_bind()
+    builds = connection.execute(
+        sa.text(
+            "SELECT b.station_id, s.area_id, b.version, b.days_json, b.timezone, b.built_at "
+            "FROM station_build b JOIN station s ON s.id = b.station_id"
+        )
+    ).all()
+    plan = sa.table(
+        "station_plan",
+        sa.column("station_id", sa.Integer()),
+        sa.column("area_id", sa.Integer()),
+        sa.column("day", sa.Date()),
+        sa.column("version", sa.Integer()),
+        sa.column("digest", sa.String()),
+        sa.column("in_force_from", core.sqltypes.UTCDateTime(timezone=True)),
+    )
+
+
+    rows = []
+    for station_id, area_id, version, days_json, timezone, built_at in builds:
+        if isinstance(built_at, str):  # SQLite hands text back to a plain text() query
+            built_at = datetime.fromisoformat(built_at)
+        built_at = built_at.replace(tzinfo=UTC) if built_at.tzinfo is None else built_at
+        for iso, digest in json.loads(days_json).items():
+            day_start = datetime.combine(date.fromisoformat(iso), time(0), ZoneInfo(timezone))
+            rows.append(
+                {
+                    "station_id": station_id,
+                    "area_id": area_id,
+                    "day": date.fromisoformat(iso),
+                    "version": version,
+                    "digest": digest,
+                    "in_force_from": min(built_at, day_start.astimezone(UTC)),
+                }
+            )
+    if rows:
+        op.bulk_insert(plan, rows)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("asrun") as batch:
+        for name, _ in reversed(_SNAPSHOT):
+            batch.drop_column(name)
+    op.drop_table("station_plan")

@@ -1,0 +1,138 @@
+"""What an as-run record's item was when it aired, kept beside the record: deleting or
+renaming the content, moving the station or merging communes never orphans history.
+
+Read once per upload batch (three queries, whatever the batch's size)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from alerts.models import Alert
+from core.areas.models import Area
+from core.auth.models import User
+from playlists.content.models import ContentItem, ContentStatus
+from stations.fleet.models import AsRun
+from stations.protocol import AsRunRecord
+
+ALERT_PREFIX = "alert:"
+# The agent shortens an alert id longer than this to a digest (stations/agent/alerts.py).
+_ALERT_DIGEST_LEN = 24
+
+
+def snapshots(
+    *, session: Session, records: Sequence[AsRunRecord], station_area_id: int
+) -> list[dict[str, Any]]:
+    """For each record, the columns of its snapshot (AsRun's snapshot_* fields)."""
+    content_ids = {r.content_id for r in records if r.content_id is not None}
+    items = {
+        i.id: i
+        for i in session.exec(select(ContentItem).where(col(ContentItem.id).in_(content_ids)))
+    }
+    alerts = _alerts(session, {_alert_key(r.item_id) for r in records} - {None})
+    area_ids = {station_area_id} | {i.area_id for i in items.values()}
+    area_ids |= {a.area_id for a in alerts.values()}
+    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))}
+    user_ids = {i.created_by for i in items.values()}
+    user_ids |= {i.reviewed_by for i in items.values() if i.reviewed_by is not None}
+    user_ids |= {u for a in alerts.values() for u in (a.created_by, a.approved_by) if u}
+    names = {
+        u.id: u.full_name or u.username
+        for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
+    }
+    station_area = areas.get(station_area_id)
+    rows = []
+    for record in records:
+        row = dict.fromkeys(SNAPSHOT_COLUMNS) | _area_columns("station_area", station_area)
+        item = items.get(record.content_id) if record.content_id is not None else None
+        key = _alert_key(record.item_id)
+        alert = alerts.get(key) if key is not None else None
+        if alert is not None:
+            row.update(_alert_columns(alert, areas.get(alert.area_id), names))
+        elif item is not None:
+            row.update(_item_columns(item, areas.get(item.area_id), names))
+        else:
+            row["snapshot_kind"] = "alert" if key is not None else "unknown"
+        rows.append(row)
+    return rows
+
+
+# Every row gets every column: a multi-row insert needs the same keys in each.
+SNAPSHOT_COLUMNS = tuple(
+    name
+    for name in AsRun.model_fields
+    if name.startswith(("snapshot_", "owner_area_", "station_area_"))
+)
+
+
+def _alert_key(item_id: str | None) -> str | None:
+    if item_id is None or not item_id.startswith(ALERT_PREFIX):
+        return None
+    return item_id[len(ALERT_PREFIX) :].split("#", 1)[0]
+
+
+def _alerts(session: Session, keys: Iterable[str | None]) -> dict[str, Alert]:
+    wanted = {k for k in keys if k}
+    if not wanted:
+        return {}
+    found: dict[str, Alert] = {}
+    for alert in session.exec(select(Alert).where(col(Alert.identifier).in_(wanted))):
+        found[alert.identifier] = alert
+    digests = {k for k in wanted - found.keys() if len(k) == _ALERT_DIGEST_LEN}
+    if digests:  # shortened ids: rare, so a scan of the recent alerts is fine
+        recent = select(Alert).order_by(col(Alert.id).desc()).limit(1000)
+        for alert in session.exec(recent):
+            digest = hashlib.sha256(alert.identifier.encode()).hexdigest()[:_ALERT_DIGEST_LEN]
+            if digest in digests:
+                found[digest] = alert
+    return found
+
+
+def _area_columns(prefix: str, area: Area | None) -> dict[str, Any]:
+    return {
+        f"{prefix}_code": area.code if area else None,
+        f"{prefix}_name": area.name if area else None,
+        f"{prefix}_level": area.level if area else None,
+        f"{prefix}_path": area.path if area else None,
+    }
+
+
+def _item_columns(item: ContentItem, owner: Area | None, names: dict[Any, str]) -> dict[str, Any]:
+    approved_states = (ContentStatus.approved, ContentStatus.archived)
+    approved = (
+        item.reviewed_by if item.status in approved_states and not item.reject_reason else None
+    )
+    return {
+        "snapshot_kind": "content",
+        "snapshot_title": item.title,
+        "snapshot_category": item.category,
+        "snapshot_tier": item.tier.value,
+        "snapshot_language": item.language,
+        "snapshot_lineage_id": item.lineage_id,
+        "snapshot_version": item.version,
+        "snapshot_created_by": item.created_by,
+        "snapshot_created_by_name": names.get(item.created_by),
+        "snapshot_approved_by": approved,
+        "snapshot_approved_by_name": names.get(approved) if approved else None,
+        "owner_area_id": item.area_id,
+        **_area_columns("owner_area", owner),
+    }
+
+
+def _alert_columns(alert: Alert, owner: Area | None, names: dict[Any, str]) -> dict[str, Any]:
+    return {
+        "snapshot_kind": "alert",
+        "snapshot_title": alert.headline,
+        "snapshot_category": alert.event,
+        "snapshot_tier": "emergency",
+        "snapshot_alert": alert.identifier,
+        "snapshot_created_by": alert.created_by,
+        "snapshot_created_by_name": names.get(alert.created_by) if alert.created_by else None,
+        "snapshot_approved_by": alert.approved_by,
+        "snapshot_approved_by_name": names.get(alert.approved_by) if alert.approved_by else None,
+        "owner_area_id": alert.area_id,
+        **_area_columns("owner_area", owner),
+    }
