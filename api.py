@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, status
 
@@ -37,6 +38,7 @@ from playlists.content.workflow import WorkflowError
 from playlists.sessions.routes import router as sessions_router
 from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.routes import router as timelines_router
+from reports.routes import router as reports_router
 from scheduler.service import build_scheduler
 from stations.fleet.agent_events import router as agent_events_router
 from stations.fleet.agent_routes import router as agent_router
@@ -80,6 +82,7 @@ ROUTERS = (
     alerts_router,
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
     cap_router,
+    reports_router,
 )
 
 # The web pages: not in the API's schema, signed in by cookie (web/session.py).
@@ -144,7 +147,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         sole_runner=database.is_sqlite,
     )
     events = app.state.events = EventHub()
-    heartbeats = app.state.heartbeats = HeartbeatBuffer(database)
+    heartbeats = app.state.heartbeats = HeartbeatBuffer(
+        database, offline_after=timedelta(seconds=settings.station_offline_after_s)
+    )
     acks = app.state.acks = AckBuffer(database)
     board = app.state.alerts = AlertBoard(
         database=database,

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     scheduler_interval_s: float = Field(default=1.0, ge=0.1, le=60)
     enrollment_code_ttl_hours: float = Field(default=24, gt=0, le=24 * 30)
     station_offline_after_s: float = Field(default=180, gt=0)
+    # Reports: an item that starts later than this after its time is "late".
+    report_late_after_s: float = Field(default=2.0, ge=0, le=3600)
     alert_single_confirmation: bool = True
     alert_ack_timeout_s: float = Field(default=30, gt=0)
     # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.

@@ -14,6 +14,7 @@ from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, 
 from playlists.timelines.models import BuildState, StationBuild, TimelineBody
 from playlists.timelines.record import StationPlan
 from stations.fleet.models import AsRun, StationAgent, StationEnrollment
+from stations.fleet.presence import StationPresence
 from stations.models import Station, StationGroup, StationGroupMember
 
 TABLES = (
@@ -39,6 +40,7 @@ TABLES = (
     BuildState,
     StationEnrollment,
     StationAgent,
+    StationPresence,
     AsRun,
     Alert,
     AlertDelivery,

@@ -257,6 +257,10 @@ class Heartbeat(AgentMessage):
     agent_version: Annotated[str, Field(min_length=1, max_length=40)]
     uptime_s: float = Field(ge=0)
     last_error: str | None = Field(default=None, max_length=2000)
+    # As-run records on the station not yet acknowledged, and the time of the oldest: the
+    # server's reports say "data incomplete since" then, instead of "missed".
+    asrun_pending: int | None = Field(default=None, ge=0)
+    asrun_pending_since: AwareDatetime | None = None
 
 
 class HeartbeatReply(ServerMessage):

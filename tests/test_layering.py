@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 FOUNDATION = {"core"}
-DOMAINS = {"playlists", "stations", "alerts", "audio"}
+DOMAINS = {"playlists", "stations", "alerts", "audio", "reports"}
 ABOVE_THE_DOMAINS = {"api", "workers", "web", "cli", "demo", "scheduler", "migrations"}
 SINGLE_FILES = {"api", "workers"}
 PACKAGES = FOUNDATION | DOMAINS | ABOVE_THE_DOMAINS

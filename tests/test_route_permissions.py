@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.routing import APIRoute
@@ -42,6 +44,7 @@ APPROVER = frozenset({Role.approver})
 ARCHIVERS = frozenset({Role.operator, Role.approver})
 GROUPERS = frozenset({Role.admin, Role.operator})
 SCHEDULERS = OPERATOR
+REPORTERS = frozenset({Role.admin, Role.supervisor, Role.operator})
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,12 @@ def _station(suffix: str = "", body: Any = None) -> Callable[[World, Where], Cal
         return Call(f"/api/v1/stations/{make_station(world, _commune(where))}{suffix}", body)
 
     return make
+
+
+def _station_day(world: World, where: Where) -> Call:
+    station = make_station(world, _commune(where))
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    return Call(f"/api/v1/reports/stations/{station}/days/{today}")
 
 
 def _enrolled(suffix: str) -> Callable[[World, Where], Call]:
@@ -460,6 +469,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/stations/{station_id}/revoke"): Case(ADMIN, 204, _enrolled("/revoke")),
     ("GET", "/api/v1/asrun"): Case(ALL_ROLES, 200, _list_asrun, outside="filtered"),
+    ("GET", "/api/v1/reports/stations/{station_id}/days/{day}"): Case(REPORTERS, 200, _station_day),
     ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
     ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),

@@ -39,6 +39,7 @@ class Action(StrEnum):
     alert_read = "alert.read"
     alert_write = "alert.write"  # draft, update and cancel emergency alerts
     alert_approve = "alert.approve"  # the second pair of eyes that issues them
+    report_read = "report.read"  # planned against aired, proof of play, periodic reports
 
 
 _READ_ALL = frozenset(
@@ -55,9 +56,10 @@ _READ_ALL = frozenset(
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.admin: _READ_ALL
     | {Action.area_write, Action.user_read, Action.user_write, Action.audit_read}
-    | {Action.station_write, Action.group_write, Action.policy_write},
-    Role.supervisor: _READ_ALL | {Action.user_read, Action.audit_read},
+    | {Action.station_write, Action.group_write, Action.policy_write, Action.report_read},
+    Role.supervisor: _READ_ALL | {Action.user_read, Action.audit_read, Action.report_read},
     Role.operator: _READ_ALL
+    | {Action.report_read}
     | {Action.content_write, Action.content_archive, Action.group_write, Action.schedule_write}
     | {Action.alert_write},
     Role.approver: _READ_ALL

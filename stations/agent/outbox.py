@@ -119,6 +119,14 @@ class Outbox:
                 (reason[:2000], str(record_id)),
             )
 
+    def oldest(self) -> datetime | None:
+        """When the oldest record still to upload happened (an open one included)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT body FROM record WHERE open < 2 ORDER BY seq LIMIT 1"
+            ).fetchone()
+        return AsRunRecord.model_validate_json(row[0]).occurred_at() if row else None
+
     def count(self) -> int:
         """Records still to upload (open ones included, set-aside ones not)."""
         with self._lock:

@@ -417,6 +417,8 @@ class Agent:
             agent_version=agent_version(),
             uptime_s=round(time.monotonic() - self._started, 1),
             last_error=self.last_error,
+            asrun_pending=self.outbox.count(),
+            asrun_pending_since=self.outbox.oldest(),
         )
 
     # upload ----------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from core.db import Database
+from core.db import Database, chunks
 from stations.fleet.models import StationAgent
+from stations.fleet.presence import record_beats
 from stations.models import Station, StationPublic, StationStatus
 from stations.protocol import Heartbeat
 
@@ -27,8 +28,9 @@ log = logging.getLogger(__name__)
 
 
 class HeartbeatBuffer:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, offline_after: timedelta) -> None:
         self._database = database
+        self._offline_after = offline_after
         self._pending: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -52,7 +54,19 @@ class HeartbeatBuffer:
         rows = [{f"b_{k}": v for k, v in row.items()} for row in pending.values()]
         try:
             with self._database.session(write=True) as session:
+                previous: dict[int, datetime | None] = {}
+                for batch in chunks(sorted(pending)):
+                    query = select(StationAgent.station_id, StationAgent.last_seen_at)
+                    query = query.where(col(StationAgent.station_id).in_(batch))
+                    previous.update(session.exec(query).all())
                 session.execute(statement, rows)
+                record_beats(
+                    session=session,
+                    # A station revoked or deleted meanwhile has no agent row: no spell.
+                    beats={s: r["last_seen_at"] for s, r in pending.items() if s in previous},
+                    previous=previous,
+                    offline_after=self._offline_after,
+                )
                 session.commit()
         except Exception:
             with self._lock:  # keep them for the next flush, unless newer ones came
@@ -72,6 +86,8 @@ _COLUMNS = (
     "agent_version",
     "uptime_s",
     "last_error",
+    "asrun_pending",
+    "asrun_pending_since",
 )
 
 
@@ -89,6 +105,8 @@ def _row(station_id: int, beat: Heartbeat, now: datetime) -> dict[str, Any]:
         "agent_version": beat.agent_version,
         "uptime_s": beat.uptime_s,
         "last_error": beat.last_error,
+        "asrun_pending": beat.asrun_pending,
+        "asrun_pending_since": beat.asrun_pending_since,
     }
 
 

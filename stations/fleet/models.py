@@ -52,6 +52,9 @@ class StationAgent(SQLModel, table=True):
     volume: int | None = None
     uptime_s: float | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+    # From the last heartbeat: as-run records still on the station, and since when.
+    asrun_pending: int | None = None
+    asrun_pending_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AsRun(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""plan of record (every version of a station's day in force) and as-run snapshots
+"""plan of record (every version of a station's day in force), as-run snapshots and
+station health history
 
 Revision ID: 0012
 Revises: 0011
@@ -66,6 +67,31 @@ def upgrade() -> None:
     with op.batch_alter_table("asrun") as batch:
         for name, kind in _SNAPSHOT:
             batch.add_column(sa.Column(name, kind, nullable=True))
+    with op.batch_alter_table("station_agent") as batch:
+        batch.add_column(sa.Column("asrun_pending", sa.Integer(), nullable=True))
+        batch.add_column(
+            sa.Column(
+                "asrun_pending_since", core.sqltypes.UTCDateTime(timezone=True), nullable=True
+            )
+        )
+    op.create_table(
+        "station_presence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("online_from", core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("station_presence") as batch:
+        batch.create_index(
+            "ix_station_presence_station_seen", ["station_id", "last_seen_at"], unique=False
+        )
+    # Each station last seen opens its history: its next heartbeat extends that spell.
+    op.execute(
+        "INSERT INTO station_presence (station_id, online_from, last_seen_at) "
+        "SELECT station_id, last_seen_at, last_seen_at FROM station_agent "
+        "WHERE last_seen_at IS NOT NULL"
+    )
     _backfill_plans()
 
 
@@ -113,6 +139,10 @@ def _backfill_plans() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("station_presence")
+    with op.batch_alter_table("station_agent") as batch:
+        batch.drop_column("asrun_pending_since")
+        batch.drop_column("asrun_pending")
     with op.batch_alter_table("asrun") as batch:
         for name, _ in reversed(_SNAPSHOT):
             batch.drop_column(name)

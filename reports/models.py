@@ -1,0 +1,109 @@
+"""What the reports answer (API models)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from core.models import OutputModel
+from playlists.timelines.models import PlanVersionPublic
+from stations.fleet.models import AsRun
+
+
+class AiredPublic(OutputModel):
+    """An as-run record with what its item was when it aired."""
+
+    id: str
+    item_id: str | None
+    result: str
+    error: str | None
+    planned_start: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    kind: str | None = Field(description="content, alert or unknown (as it was when it aired)")
+    title: str | None
+    tier: str | None
+    category: str | None
+    language: str | None
+    content_id: int | None
+    lineage_id: int | None
+    version: int | None
+    alert: str | None = Field(description="the alert's CAP identifier")
+    created_by: str | None
+    approved_by: str | None
+    owner_area: str | None
+    owner_area_code: str | None
+
+    @classmethod
+    def of(cls, row: AsRun) -> AiredPublic:
+        return cls(
+            id=row.id,
+            item_id=row.item_id,
+            result=row.result,
+            error=row.error,
+            planned_start=row.planned_start,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            kind=row.snapshot_kind,
+            title=row.snapshot_title,
+            tier=row.snapshot_tier,
+            category=row.snapshot_category,
+            language=row.snapshot_language,
+            content_id=row.content_id,
+            lineage_id=row.snapshot_lineage_id,
+            version=row.snapshot_version,
+            alert=row.snapshot_alert,
+            created_by=row.snapshot_created_by_name,
+            approved_by=row.snapshot_approved_by_name,
+            owner_area=row.owner_area_name,
+            owner_area_code=row.owner_area_code,
+        )
+
+
+class ItemOutcomePublic(OutputModel):
+    id: str = Field(description="the planned item's id (queue entry @ start, UTC)")
+    start: datetime
+    duration_s: float
+    tier: str
+    title: str
+    content_id: int | None
+    outcome: str = Field(
+        description="played, late, partial, preempted, failed, skipped, missing or upcoming"
+    )
+    reason: str | None = Field(
+        description="the agent's words (interrupted, joined part-way, ...); for a missing "
+        "item: offline, data_incomplete or no_record"
+    )
+    aired_s: float
+    start_delay_s: float | None
+    records: list[AiredPublic]
+    preempted_by: list[AiredPublic] = Field(
+        description="unplanned broadcasts (alerts, ...) on the air during the item"
+    )
+
+
+class StationDaySummary(OutputModel):
+    planned: int
+    due: int = Field(description="planned items whose time has come")
+    outcomes: dict[str, int]
+    compliance: float | None = Field(description="played or late, of the due items (0-1)")
+    planned_s: float
+    aired_s: float
+    online_s: float
+    elapsed_s: float = Field(description="how much of the day has passed")
+    incomplete_since: datetime | None = Field(
+        description="the station still holds as-run records from this moment on"
+    )
+
+
+class StationDayPublic(OutputModel):
+    station_id: int
+    date: date
+    timezone: str
+    plan: list[PlanVersionPublic]
+    items: list[ItemOutcomePublic]
+    unplanned: list[AiredPublic] = Field(
+        description="records no plan holds: alerts, broadcast now, live, unknown"
+    )
+    summary: StationDaySummary
