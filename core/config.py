@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     station_offline_after_s: float = Field(default=180, gt=0)
     # Reports: an item that starts later than this after its time is "late".
     report_late_after_s: float = Field(default=2.0, ge=0, le=3600)
+    # The scheduler sums station-days this often; today's and yesterday's are summed again
+    # once their sums are older than report_refresh_s (items fall due as the day goes on).
+    report_summary_interval_s: float = Field(default=60.0, ge=1, le=3600)
+    report_refresh_s: float = Field(default=600.0, ge=10, le=86400)
     alert_single_confirmation: bool = True
     alert_ack_timeout_s: float = Field(default=30, gt=0)
     # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.

@@ -13,6 +13,7 @@ from playlists.content.models import ContentItem
 from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
 from playlists.timelines.models import BuildState, StationBuild, TimelineBody
 from playlists.timelines.record import StationPlan
+from reports.summaries import StationDaySummaryRow
 from stations.fleet.models import AsRun, StationAgent, StationEnrollment
 from stations.fleet.presence import StationPresence
 from stations.models import Station, StationGroup, StationGroupMember
@@ -37,6 +38,7 @@ TABLES = (
     TimelineBody,
     StationBuild,
     StationPlan,
+    StationDaySummaryRow,
     BuildState,
     StationEnrollment,
     StationAgent,

@@ -34,6 +34,7 @@ class AiredPublic(OutputModel):
     approved_by: str | None
     owner_area: str | None
     owner_area_code: str | None
+    owner_area_level: str | None = Field(description="the owning area's level: origin")
 
     @classmethod
     def of(cls, row: AsRun) -> AiredPublic:
@@ -58,6 +59,7 @@ class AiredPublic(OutputModel):
             approved_by=row.snapshot_approved_by_name,
             owner_area=row.owner_area_name,
             owner_area_code=row.owner_area_code,
+            owner_area_level=row.owner_area_level,
         )
 
 
@@ -107,3 +109,59 @@ class StationDayPublic(OutputModel):
         description="records no plan holds: alerts, broadcast now, live, unknown"
     )
     summary: StationDaySummary
+
+
+class BulletinCount(OutputModel):
+    bulletins: int
+    minutes: float
+
+
+class TotalsPublic(OutputModel):
+    stations: int
+    station_days: int
+    planned: int
+    due: int
+    played: int
+    late: int
+    partial: int
+    preempted: int
+    failed: int
+    skipped: int
+    missing: int
+    missing_offline: int
+    missing_incomplete: int
+    unplanned: int
+    planned_minutes: float = Field(description="broadcast minutes planned, of the items due")
+    aired_minutes: float
+    compliance: float | None = Field(description="played or late, of the items due (0-1)")
+    uptime: float | None = Field(description="time online, of the time passed (0-1)")
+    by_tier: dict[str, BulletinCount] = Field(description="what aired, by tier")
+    by_category: dict[str, BulletinCount]
+    by_language: dict[str, BulletinCount]
+    by_origin: dict[str, BulletinCount] = Field(
+        description="what aired, by the level of the area that owned it"
+    )
+
+
+class RollupRowPublic(OutputModel):
+    area_id: int | None = Field(description="None: a sub-area since merged away")
+    name: str | None
+    code: str | None
+    level: str | None
+    path: str
+    totals: TotalsPublic
+
+
+class AreaRollupPublic(OutputModel):
+    area_id: int
+    name: str
+    code: str | None
+    level: str
+    period: str
+    first: date
+    last: date
+    totals: TotalsPublic
+    children: list[RollupRowPublic]
+    summed_at: datetime | None = Field(
+        description="when the oldest station-day summary in the range was summed"
+    )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
 from core.areas.crud import get_area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep, SettingsDep
+from core.errors import Invalid
 from core.models import IsoDate, PathId
-from reports.models import StationDayPublic
+from reports.models import AreaRollupPublic, StationDayPublic
+from reports.periods import MAX_DAYS, Period, period_bounds
+from reports.rollup import area_rollup
 from reports.station_day import station_day
 from stations.crud import get_station
 
@@ -47,3 +51,40 @@ def station_day_report(
         offline_after=timedelta(seconds=settings.station_offline_after_s),
         late_after=timedelta(seconds=settings.report_late_after_s),
     )
+
+
+@router.get(
+    "/areas/{area_id}/rollup",
+    response_model=AreaRollupPublic,
+    summary="An area's totals over a period, in all and for each sub-area",
+)
+def area_rollup_report(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    area_id: PathId,
+    period: Annotated[Period | None, Query(description="day, week, month, ...")] = None,
+    day: Annotated[
+        IsoDate | None, Query(alias="date", description="a day of the period; today if left out")
+    ] = None,
+    first: Annotated[IsoDate | None, Query(alias="from", description="or a range: from")] = None,
+    last: Annotated[IsoDate | None, Query(alias="to", description="to (included)")] = None,
+) -> AreaRollupPublic:
+    area = get_area(session=session, area_id=area_id)
+    access.require_area(area_id, what=f"area #{area_id}")
+    if period is not None and (first is not None or last is not None):
+        raise Invalid("give a period (with a date) or a range (from, to), not both", field="period")
+    if period is None and first is not None and last is not None:
+        if last < first:
+            raise Invalid(f"to ({last}) is before from ({first})", field="to")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise Invalid(f"a range holds at most {MAX_DAYS} days", field="to")
+        name = "range"
+    elif period is None and (first is not None or last is not None):
+        raise Invalid("a range needs both from and to", field="from" if first is None else "to")
+    else:
+        chosen = period or Period.month
+        today = clock.now().astimezone(ZoneInfo(area.timezone)).date()
+        first, last = period_bounds(chosen, day or today)
+        name = chosen.value
+    return area_rollup(session=session, area=area, period=name, first=first, last=last)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from core.clock import Clock
 from core.config import Settings
 from core.db import Database
+from reports.summarizer import ReportSummarizer
 from scheduler.keeper import PlaylistKeeper
 from scheduler.leader import FileLeadership, Leadership, PostgresLeadership
 
@@ -49,9 +50,13 @@ class SchedulerService:
         keeper: PlaylistKeeper,
         leadership: Leadership,
         interval_s: float,
+        summarizer: ReportSummarizer | None = None,
+        summary_interval_s: float = 60.0,
         on_new_versions: NewVersions | None = None,
     ):
         self.keeper = keeper
+        self.summarizer = summarizer
+        self._summary_interval_s = summary_interval_s
         self._on_new_versions = on_new_versions
         self.leadership = leadership
         self._interval_s = interval_s
@@ -71,6 +76,14 @@ class SchedulerService:
             coalesce=True,
             next_run_time=datetime.now(UTC),
         )
+        if self.summarizer is not None:
+            self._scheduler.add_job(
+                self._summarize_reports,
+                IntervalTrigger(seconds=self._summary_interval_s, timezone=UTC),
+                id="summarize_reports",
+                max_instances=1,
+                coalesce=True,
+            )
         self._scheduler.start()
 
     def stop(self) -> None:
@@ -97,6 +110,15 @@ class SchedulerService:
             if report and report.changed and not report.full and self._on_new_versions:
                 self._on_new_versions(self.keeper.versions(report.changed))
 
+    def _summarize_reports(self) -> None:
+        if self.summarizer is None or not self.leadership.holds():
+            return
+        try:
+            self.summarizer.tick()
+        except Exception:
+            # Summaries are sums of what is stored: the next tick simply does them again.
+            log.exception("reports: summarizing failed; trying again at the next tick")
+
 
 def build_scheduler(
     settings: Settings,
@@ -111,9 +133,19 @@ def build_scheduler(
         horizon_days=settings.horizon_days,
         timezone=settings.default_timezone,
     )
+    summarizer = ReportSummarizer(
+        database=database,
+        clock=clock,
+        timezone=settings.default_timezone,
+        offline_after=timedelta(seconds=settings.station_offline_after_s),
+        late_after=timedelta(seconds=settings.report_late_after_s),
+        refresh=timedelta(seconds=settings.report_refresh_s),
+    )
     return SchedulerService(
         keeper=keeper,
         leadership=leadership_for(database, settings.data_dir),
         interval_s=settings.scheduler_interval_s,
+        summarizer=summarizer,
+        summary_interval_s=settings.report_summary_interval_s,
         on_new_versions=on_new_versions,
     )

@@ -11,4 +11,7 @@ echo "==> ruff"
 echo "==> mypy (strict, outside tests/)"
 .venv/bin/mypy .
 echo "==> pytest"
-.venv/bin/pytest "$@"
+# Test files run in parallel, each whole in one worker (so a module's one server and one
+# browser stay shared): many tests wait on real processes and real-time playback, so three
+# workers keep two cores busy. LOAXA_TEST_WORKERS=0 runs everything in this process.
+.venv/bin/pytest -n "${LOAXA_TEST_WORKERS:-3}" --dist loadfile "$@"

@@ -144,6 +144,13 @@ def _station(suffix: str = "", body: Any = None) -> Callable[[World, Where], Cal
     return make
 
 
+def _area(suffix: str) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        return Call(f"/api/v1/reports/areas/{world.areas[_commune(where)]}{suffix}")
+
+    return make
+
+
 def _station_day(world: World, where: Where) -> Call:
     station = make_station(world, _commune(where))
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
@@ -470,6 +477,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/stations/{station_id}/revoke"): Case(ADMIN, 204, _enrolled("/revoke")),
     ("GET", "/api/v1/asrun"): Case(ALL_ROLES, 200, _list_asrun, outside="filtered"),
     ("GET", "/api/v1/reports/stations/{station_id}/days/{day}"): Case(REPORTERS, 200, _station_day),
+    ("GET", "/api/v1/reports/areas/{area_id}/rollup"): Case(REPORTERS, 200, _area("/rollup")),
     ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
     ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),

@@ -48,6 +48,24 @@ _SNAPSHOT: list[tuple[str, sa.types.TypeEngine[object]]] = [
 ]
 
 
+_COUNTS = (
+    "planned",
+    "due",
+    "played",
+    "late",
+    "partial",
+    "preempted",
+    "failed",
+    "skipped",
+    "missing",
+    "missing_offline",
+    "missing_incomplete",
+    "upcoming",
+    "unplanned",
+)
+_SECONDS = ("planned_s", "aired_s", "online_s", "elapsed_s")
+
+
 def upgrade() -> None:
     op.create_table(
         "station_plan",
@@ -67,6 +85,27 @@ def upgrade() -> None:
     with op.batch_alter_table("asrun") as batch:
         for name, kind in _SNAPSHOT:
             batch.add_column(sa.Column(name, kind, nullable=True))
+        batch.add_column(sa.Column("day", sa.Date(), nullable=True))
+        batch.create_index("ix_asrun_station_day", ["station_id", "day"], unique=False)
+        batch.create_index("ix_asrun_received", ["received_at"], unique=False)
+    _backfill_asrun_days()
+    op.create_table(
+        "station_day_summary",
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("area_id", sa.Integer(), nullable=False),
+        sa.Column("area_path", _TEXT(length=400), nullable=False),
+        sa.Column("timezone", _TEXT(length=64), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in _COUNTS),
+        *(sa.Column(name, sa.Float(), nullable=False) for name in _SECONDS),
+        sa.Column("breakdown_json", sa.Text(), nullable=False),
+        sa.Column("incomplete_since", core.sqltypes.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("computed_at", core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("station_id", "day"),
+    )
+    with op.batch_alter_table("station_day_summary") as batch:
+        batch.create_index("ix_station_day_summary_day", ["day"], unique=False)
+        batch.create_index("ix_station_day_summary_area_path", ["area_path"], unique=False)
     with op.batch_alter_table("station_agent") as batch:
         batch.add_column(sa.Column("asrun_pending", sa.Integer(), nullable=True))
         batch.add_column(
@@ -93,6 +132,26 @@ def upgrade() -> None:
         "WHERE last_seen_at IS NOT NULL"
     )
     _backfill_plans()
+
+
+def _backfill_asrun_days() -> None:
+    """Each record's local day, in its area's time zone."""
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text(
+            "SELECT r.id, r.occurred_at, a.timezone FROM asrun r JOIN area a ON a.id = r.area_id"
+        )
+    ).all()
+    update = sa.text("UPDATE asrun SET day = :day WHERE id = :id")
+    changes = []
+    for record_id, occurred_at, timezone in rows:
+        if isinstance(occurred_at, str):
+            occurred_at = datetime.fromisoformat(occurred_at)
+        if occurred_at.tzinfo is None:
+            occurred_at = occurred_at.replace(tzinfo=UTC)
+        changes.append({"id": record_id, "day": occurred_at.astimezone(ZoneInfo(timezone)).date()})
+    if changes:
+        connection.execute(update, changes)
 
 
 def _backfill_plans() -> None:
@@ -139,11 +198,15 @@ def _backfill_plans() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("station_day_summary")
     op.drop_table("station_presence")
     with op.batch_alter_table("station_agent") as batch:
         batch.drop_column("asrun_pending_since")
         batch.drop_column("asrun_pending")
     with op.batch_alter_table("asrun") as batch:
+        batch.drop_index("ix_asrun_received")
+        batch.drop_index("ix_asrun_station_day")
+        batch.drop_column("day")
         for name, _ in reversed(_SNAPSHOT):
             batch.drop_column(name)
     op.drop_table("station_plan")

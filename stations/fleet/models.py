@@ -3,7 +3,7 @@ heartbeat, and the as-run log (nhật ký phát sóng) the agents report."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
@@ -65,6 +65,8 @@ class AsRun(SQLModel, table=True):
     __table_args__ = (
         Index("ix_asrun_station_time", "station_id", "occurred_at"),
         Index("ix_asrun_area_time", "area_id", "occurred_at"),
+        Index("ix_asrun_station_day", "station_id", "day"),
+        Index("ix_asrun_received", "received_at"),
     )
 
     id: str = Field(sa_column=Column(String(36), primary_key=True))
@@ -84,6 +86,8 @@ class AsRun(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     clock_offset_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
     received_at: datetime = Field(sa_type=UTCDateTime)
+    # The station's local day of occurred_at, in its area's time zone when it arrived.
+    day: date | None = None
     # What the item was when it aired (stations/fleet/snapshot.py): "content", "alert" or
     # "unknown" (content since deleted, or never known).
     snapshot_kind: str | None = Field(default=None, max_length=12)

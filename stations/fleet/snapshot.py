@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -44,9 +46,11 @@ def snapshots(
         for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
     }
     station_area = areas.get(station_area_id)
+    zone = ZoneInfo(station_area.timezone) if station_area else UTC
     rows = []
     for record in records:
         row = dict.fromkeys(SNAPSHOT_COLUMNS) | _area_columns("station_area", station_area)
+        row["day"] = record.occurred_at().astimezone(zone).date()
         item = items.get(record.content_id) if record.content_id is not None else None
         key = _alert_key(record.item_id)
         alert = alerts.get(key) if key is not None else None
@@ -64,7 +68,7 @@ def snapshots(
 SNAPSHOT_COLUMNS = tuple(
     name
     for name in AsRun.model_fields
-    if name.startswith(("snapshot_", "owner_area_", "station_area_"))
+    if name.startswith(("snapshot_", "owner_area_", "station_area_")) or name == "day"
 )
 
 

@@ -3,16 +3,11 @@ log and the station's health, through the API, and unchanged by later edits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from api import create_app
-from core.config import Settings
 from playlists.content.models import ContentItem
 from playlists.sessions.models import QueueEntry
 from stations.fleet.health import HeartbeatBuffer
@@ -21,28 +16,11 @@ from stations.protocol import Heartbeat
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, build, queue_into
+from tests.reports.times import SIX
 from tests.stations.fleet.factories import add_asrun, enrolled_station, record
 from tests.world import World
 
 DAY = "2026-12-01"
-SIX = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 06:00 on 1 December in Hanoi
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(SIX - timedelta(days=1))
-
-
-@pytest.fixture
-def app(settings: Settings, clock: SettableClock) -> FastAPI:
-    return create_app(settings, clock=clock)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
-    app.state.database.dispose()
 
 
 def _s(seconds: float) -> datetime:
