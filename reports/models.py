@@ -165,3 +165,70 @@ class AreaRollupPublic(OutputModel):
     summed_at: datetime | None = Field(
         description="when the oldest station-day summary in the range was summed"
     )
+
+
+class LogEntryPublic(OutputModel):
+    """One line of the broadcast log book (sổ nhật ký phát sóng)."""
+
+    at: datetime = Field(description="when it aired, or was due")
+    planned_start: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    title: str
+    tier: str | None
+    category: str | None
+    planned_s: float | None = Field(description="None: not in the plan (an alert, ...)")
+    aired_s: float
+    outcome: str = Field(description="as in the station-day report, or unplanned")
+    reason: str | None
+    created_by: str | None
+    approved_by: str | None
+    owner_area: str | None
+
+
+class LogDayPublic(OutputModel):
+    date: date
+    entries: list[LogEntryPublic]
+    summary: StationDaySummary
+
+
+class LogBookPublic(OutputModel):
+    station_id: int
+    station_name: str
+    station_code: str | None
+    area_name: str
+    area_code: str | None
+    timezone: str
+    first: date
+    last: date
+    days: list[LogDayPublic]
+
+
+class ProofStationPublic(OutputModel):
+    station_id: int
+    name: str | None = Field(description="None: the station has since been deleted")
+    planned: int = Field(description="times the bulletin was in the station's plan")
+    aired: int = Field(description="times it aired (whole or in part)")
+    first_aired: datetime | None
+    last_aired: datetime | None
+    offline_since: datetime | None = Field(description="offline now, last seen then")
+    incomplete_since: datetime | None = Field(
+        description="the station still holds as-run records from then on"
+    )
+
+
+class ProofOfPlayPublic(OutputModel):
+    """E.g. "41/44 cụm loa; 3 offline since 05:10": aired_on/targeted; offline, since."""
+
+    lineage_id: int
+    title: str | None
+    first: date
+    last: date
+    targeted: int = Field(description="stations the bulletin was planned for")
+    aired_on: int = Field(description="of those, the stations it aired on")
+    aired_unplanned: int = Field(description="stations it aired on without a plan for it")
+    not_aired: int
+    offline: int = Field(description="of those it did not air on, the stations offline now")
+    offline_since: datetime | None
+    stations: list[ProofStationPublic]
+    records: list[AiredPublic]

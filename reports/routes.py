@@ -11,11 +11,15 @@ from fastapi import APIRouter, Depends, Path, Query
 from core.areas.crud import get_area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
+from core.config import Settings
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Invalid
-from core.models import IsoDate, PathId
-from reports.models import AreaRollupPublic, StationDayPublic
+from core.models import MAX_ID, IsoDate, PathId
+from playlists.content.crud import get_item
+from reports.logbook import station_week
+from reports.models import AreaRollupPublic, LogBookPublic, ProofOfPlayPublic, StationDayPublic
 from reports.periods import MAX_DAYS, Period, period_bounds
+from reports.proof import proof_of_play
 from reports.rollup import area_rollup
 from reports.station_day import station_day
 from stations.crud import get_station
@@ -48,9 +52,85 @@ def station_day_report(
         day=day,
         timezone=area.timezone,
         now=clock.now(),
-        offline_after=timedelta(seconds=settings.station_offline_after_s),
-        late_after=timedelta(seconds=settings.report_late_after_s),
+        **_thresholds(settings),
     )
+
+
+@router.get(
+    "/stations/{station_id}/logbook",
+    response_model=LogBookPublic,
+    summary="A station's weekly broadcast log book (sổ nhật ký phát sóng)",
+)
+def station_logbook(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    settings: SettingsDep,
+    station_id: PathId,
+    day: Annotated[
+        IsoDate | None,
+        Query(alias="date", description="a day of the week (Monday to Sunday); today if left out"),
+    ] = None,
+) -> LogBookPublic:
+    station = get_station(session=session, station_id=station_id)
+    access.require_area(station.area_id, what=f"station #{station_id}")
+    area = get_area(session=session, area_id=station.area_id)
+    now = clock.now()
+    anchor = day or now.astimezone(ZoneInfo(area.timezone)).date()
+    return station_week(
+        session=session,
+        station=station,
+        area=area,
+        anchor=anchor,
+        now=now,
+        **_thresholds(settings),
+    )
+
+
+@router.get(
+    "/proof-of-play",
+    response_model=ProofOfPlayPublic,
+    summary="Where and when a bulletin (every version of it) aired, of the stations planned",
+)
+def proof_of_play_report(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    settings: SettingsDep,
+    lineage_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    content_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="or any version")] = None,
+    first: Annotated[IsoDate | None, Query(alias="from", description="first day; today")] = None,
+    last: Annotated[IsoDate | None, Query(alias="to", description="last day (included)")] = None,
+) -> ProofOfPlayPublic:
+    if (lineage_id is None) == (content_id is None):
+        raise Invalid("give lineage_id or content_id, one of them", field="lineage_id")
+    if lineage_id is None:
+        assert content_id is not None
+        # Not the content's area but the stations' decides: a commune's supervisor proves
+        # a province's bulletin on the commune's clusters (proof_of_play keeps to them).
+        lineage_id = get_item(session=session, item_id=content_id).lineage_id
+    today = clock.now().astimezone(ZoneInfo(settings.default_timezone)).date()
+    first, last = first or last or today, last or first or today
+    if last < first:
+        raise Invalid(f"to ({last}) is before from ({first})", field="to")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise Invalid(f"a range holds at most {MAX_DAYS} days", field="to")
+    return proof_of_play(
+        session=session,
+        lineage_id=lineage_id,
+        prefixes=access.scope_prefixes(),
+        first=first,
+        last=last,
+        now=clock.now(),
+        offline_after=timedelta(seconds=settings.station_offline_after_s),
+    )
+
+
+def _thresholds(settings: Settings) -> dict[str, timedelta]:
+    return {
+        "offline_after": timedelta(seconds=settings.station_offline_after_s),
+        "late_after": timedelta(seconds=settings.report_late_after_s),
+    }
 
 
 @router.get(

@@ -151,10 +151,15 @@ def _area(suffix: str) -> Callable[[World, Where], Call]:
     return make
 
 
-def _station_day(world: World, where: Where) -> Call:
-    station = make_station(world, _commune(where))
-    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-    return Call(f"/api/v1/reports/stations/{station}/days/{today}")
+def _station_report(suffix: str) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        station = make_station(world, _commune(where))
+        return Call(f"/api/v1/reports/stations/{station}{suffix}")
+
+    return make
+
+
+_TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 def _enrolled(suffix: str) -> Callable[[World, Where], Call]:
@@ -476,8 +481,20 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/stations/{station_id}/revoke"): Case(ADMIN, 204, _enrolled("/revoke")),
     ("GET", "/api/v1/asrun"): Case(ALL_ROLES, 200, _list_asrun, outside="filtered"),
-    ("GET", "/api/v1/reports/stations/{station_id}/days/{day}"): Case(REPORTERS, 200, _station_day),
+    ("GET", "/api/v1/reports/stations/{station_id}/days/{day}"): Case(
+        REPORTERS, 200, _station_report(f"/days/{_TODAY}")
+    ),
     ("GET", "/api/v1/reports/areas/{area_id}/rollup"): Case(REPORTERS, 200, _area("/rollup")),
+    ("GET", "/api/v1/reports/stations/{station_id}/logbook"): Case(
+        REPORTERS, 200, _station_report("/logbook")
+    ),
+    ("GET", "/api/v1/reports/proof-of-play"): Case(
+        REPORTERS,
+        200,
+        lambda w, where: Call(
+            f"/api/v1/reports/proof-of-play?content_id={approved_audio(w, _commune(where))}"
+        ),
+    ),
     ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
     ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),
