@@ -280,6 +280,16 @@ def _list_alerts(world: World, where: Where) -> Call:
     return Call("/api/v1/alerts")
 
 
+def _alert_report(world: World, where: Where) -> Call:
+    make_station(world, _commune(where))
+    return Call(f"/api/v1/reports/alerts/{make_alert(world, _commune(where), issued=True).id}")
+
+
+def _list_alert_reports(world: World, where: Where) -> Call:
+    make_alert(world, _commune(where), issued=True)
+    return Call("/api/v1/reports/alerts")
+
+
 @dataclass(frozen=True)
 class _CapCall(Call):
     """A CAP document sent as the raw request body."""
@@ -470,6 +480,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/stations/{station_id}/revoke"): Case(ADMIN, 204, _enrolled("/revoke")),
     ("GET", "/api/v1/asrun"): Case(ALL_ROLES, 200, _list_asrun, outside="filtered"),
     ("GET", "/api/v1/reports/stations/{station_id}/days/{day}"): Case(REPORTERS, 200, _station_day),
+    ("GET", "/api/v1/reports/alerts"): Case(
+        REPORTERS, 200, _list_alert_reports, outside="filtered"
+    ),
+    ("GET", "/api/v1/reports/alerts/{alert_id}"): Case(REPORTERS, 200, _alert_report),
     ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
     ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),
