@@ -38,6 +38,7 @@ from playlists.content.workflow import WorkflowError
 from playlists.sessions.routes import router as sessions_router
 from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.routes import router as timelines_router
+from reports.alert_routes import router as alert_reports_router
 from reports.routes import router as reports_router
 from scheduler.service import build_scheduler
 from stations.fleet.agent_events import router as agent_events_router
@@ -83,6 +84,7 @@ ROUTERS = (
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
     cap_router,
     reports_router,
+    alert_reports_router,
 )
 
 # The web pages: not in the API's schema, signed in by cookie (web/session.py).

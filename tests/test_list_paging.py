@@ -49,6 +49,9 @@ CASES: dict[str, Listed] = {
     "/api/v1/queue": Listed("operator_a", _several(lambda w: make_entry(w, "A"))),
     "/api/v1/asrun": Listed("supervisor_a", _asrun),
     "/api/v1/alerts": Listed("operator_a", _several(lambda w: make_alert(w, "A"))),
+    "/api/v1/reports/alerts": Listed(
+        "supervisor_a", _several(lambda w: make_alert(w, "A", issued=True))
+    ),
 }
 
 

@@ -32,7 +32,7 @@ from tests.playlists.content.factories import make_item, make_job, short_wav, st
 from tests.playlists.sessions.factories import make_entry, make_session
 from tests.playlists.timelines.factories import approved_audio
 from tests.stations.factories import make_group, make_station
-from tests.stations.fleet.factories import add_asrun, enrolled_station
+from tests.stations.fleet.factories import add_asrun, enrolled_station, record
 from tests.world import World
 
 Where = Literal["inside", "outside"]
@@ -69,6 +69,8 @@ class Case:
     # "refused": outside the scope gets 403; "filtered": a list answers 200 without the rows;
     # "unscoped": the route acts on the caller only, so inside and outside are the same.
     outside: Literal["refused", "filtered", "unscoped"] = "refused"
+    # Where a filtered answer keeps its rows.
+    rows: str = "data"
 
 
 def _commune(where: Where) -> str:
@@ -149,6 +151,13 @@ def _area(suffix: str) -> Callable[[World, Where], Call]:
         return Call(f"/api/v1/reports/areas/{world.areas[_commune(where)]}{suffix}")
 
     return make
+
+
+def _proof_of_play(world: World, where: Where) -> Call:
+    """A bulletin of the province aired on a station of the commune (inside or outside)."""
+    content = approved_audio(world, "P")
+    add_asrun(world, make_station(world, _commune(where)), record(content_id=content))
+    return Call(f"/api/v1/reports/proof-of-play?content_id={content}")
 
 
 def _station_report(suffix: str) -> Callable[[World, Where], Call]:
@@ -290,6 +299,16 @@ def _new_alert(world: World, where: Where) -> Call:
 def _list_alerts(world: World, where: Where) -> Call:
     make_alert(world, _commune(where))
     return Call("/api/v1/alerts")
+
+
+def _alert_report(world: World, where: Where) -> Call:
+    make_station(world, _commune(where))
+    return Call(f"/api/v1/reports/alerts/{make_alert(world, _commune(where), issued=True).id}")
+
+
+def _list_alert_reports(world: World, where: Where) -> Call:
+    make_alert(world, _commune(where), issued=True)
+    return Call("/api/v1/reports/alerts")
 
 
 @dataclass(frozen=True)
@@ -489,12 +508,12 @@ CASES: dict[tuple[str, str], Case] = {
         REPORTERS, 200, _station_report("/logbook")
     ),
     ("GET", "/api/v1/reports/proof-of-play"): Case(
-        REPORTERS,
-        200,
-        lambda w, where: Call(
-            f"/api/v1/reports/proof-of-play?content_id={approved_audio(w, _commune(where))}"
-        ),
+        REPORTERS, 200, _proof_of_play, outside="filtered", rows="stations"
     ),
+    ("GET", "/api/v1/reports/alerts"): Case(
+        REPORTERS, 200, _list_alert_reports, outside="filtered"
+    ),
+    ("GET", "/api/v1/reports/alerts/{alert_id}"): Case(REPORTERS, 200, _alert_report),
     ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
     ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),
@@ -604,8 +623,8 @@ def _check(
         return None
     if status != case.ok:
         return f"{status} instead of {case.ok}: {response.text[:300]}"
-    if not in_scope and response.json()["data"] != []:
+    if not in_scope and response.json()[case.rows] != []:
         return "a list leaked rows from outside the scope"
-    if in_scope and case.outside == "filtered" and response.json()["count"] <= 0:
+    if in_scope and case.outside == "filtered" and not response.json()[case.rows]:
         return "the in-scope list should not be empty"
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alerts import crud
-from alerts.models import Alert, AlertCreate
+from alerts.models import Alert, AlertCreate, AlertType
 from core.audit.chain import Actor
 from tests.world import World, now
 
@@ -22,6 +22,23 @@ def make_alert(world: World, area: str, *, issued: bool = False) -> Alert:
         expires=now() + timedelta(hours=6),
     )
     audio = crud.AlertAudio(sha256="ab" * 32, duration_s=12.0, size_bytes=1000)
+    return _stored(world, alert_in, audio, issued=issued)
+
+
+def make_cancel(world: World, alert: Alert) -> Alert:
+    """An issued Cancel of the alert: it ends the alert and delivers nothing of its own."""
+    cancel_in = AlertCreate(
+        area_id=alert.area_id,
+        msg_type=AlertType.cancel,
+        references=[alert.identifier],
+        headline="Hết lũ",
+        expires=alert.expires,
+    )
+    no_audio = crud.AlertAudio(sha256=None, duration_s=0.0, size_bytes=0)
+    return _stored(world, cancel_in, no_audio, issued=True)
+
+
+def _stored(world: World, alert_in: AlertCreate, audio: crud.AlertAudio, *, issued: bool) -> Alert:
     with world.database.session(write=True) as session:
         targets = crud.targets_of(session=session, alert_in=alert_in)
         alert = crud.create_alert(
