@@ -66,4 +66,12 @@ def test_the_schema_still_says_date_time(client: TestClient) -> None:
         ("/api/v1/asrun", "to"): {"date-time", None},
         ("/api/v1/stations/{station_id}/playlist", "date"): {"date", None},
         ("/api/v1/areas/{area_id}/playlist", "date"): {"date", None},
+        ("/api/v1/reports/areas/{area_id}/rollup", "date"): {"date", None},
+        ("/api/v1/reports/areas/{area_id}/rollup", "from"): {"date", None},
+        ("/api/v1/reports/areas/{area_id}/rollup", "to"): {"date", None},
+        ("/api/v1/reports/stations/{station_id}/logbook", "date"): {"date", None},
+        ("/api/v1/reports/proof-of-play", "from"): {"date", None},
+        ("/api/v1/reports/proof-of-play", "to"): {"date", None},
+        ("/api/v1/reports/alerts", "from"): {"date-time", None},
+        ("/api/v1/reports/alerts", "to"): {"date-time", None},
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -60,8 +60,10 @@ def _wait_built(world: World, station_id: int, done: Callable[[int], bool]) -> i
     )
 
 
-def _today() -> str:
-    return datetime.now(VIETNAM).date().isoformat()
+def _tomorrow() -> str:
+    """The day the tests look at: built ahead, so all of it is in the plan whatever the hour
+    they run (today's plan of record starts when these stations were first built)."""
+    return (datetime.now(VIETNAM).date() + timedelta(days=1)).isoformat()
 
 
 def _refresh(phone: Page) -> None:
@@ -79,8 +81,9 @@ def test_the_day_shows_each_bulletin_at_its_time_with_what_did_not_fit(
     assert_accessible(phone)
     screenshot(phone, "schedule-picker-phone")
     phone.get_by_label("Cụm loa").select_option(str(evening.stations[0]))
+    phone.get_by_label("Ngày").fill(_tomorrow())
     phone.get_by_role("button", name="Xem lịch phát").click()
-    phone.wait_for_url(f"**/schedule/stations/{evening.stations[0]}?date={_today()}")
+    phone.wait_for_url(f"**/schedule/stations/{evening.stations[0]}?date={_tomorrow()}")
 
     timeline = phone.locator("#timeline")
     played = timeline.get_by_role("row").filter(has_text="Tin chiều")
@@ -119,7 +122,7 @@ def test_the_area_shows_its_two_clusters_together(
     ui: UiSite, phone: Page, evening: Evening
 ) -> None:
     ui.sign_in(phone, "operator_a")
-    phone.goto(f"/schedule/areas/{ui.world.areas['A']}")
+    phone.goto(f"/schedule/areas/{ui.world.areas['A']}?date={_tomorrow()}")
     plan = phone.get_by_role("region", name="2 cụm loa")
     expect(plan).to_contain_text("Tin chiều")
     plan.get_by_text("2 cụm loa phát lịch này").click()
@@ -133,9 +136,9 @@ def test_the_week_shows_a_session_on_its_weekdays(
 ) -> None:
     weekday_session(ui.world, "Phiên sáng thứ Hai, Tư, Sáu", {0, 2, 4}, at=time(6, 0))
     ui.sign_in(phone, "operator_a")
-    phone.goto(f"/schedule/stations/{evening.stations[1]}")
+    phone.goto(f"/schedule/stations/{evening.stations[1]}?date={_tomorrow()}")
     phone.get_by_role("link", name="Cả tuần").click()
-    first = datetime.now(VIETNAM).date()
+    first = date.fromisoformat(_tomorrow())
     days = phone.locator("section.wday")
     expect(days).to_have_count(7)
     for offset in range(7):
@@ -219,7 +222,7 @@ def test_the_day_of_an_operator_typed_approved_queued_and_previewed(
         phone.get_by_role("button", name="Đưa vào hàng đợi").click()
         expect(phone.locator("#queue li strong").filter(has_text=title)).to_have_count(1)
 
-    phone.goto(f"/schedule/stations/{evening.stations[0]}")
+    phone.goto(f"/schedule/stations/{evening.stations[0]}?date={_tomorrow()}")
     timeline = phone.locator("#timeline")
     # Each queued item sets off a rebuild: the page shows the one after the second.
     wait_for(
