@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # once their sums are older than report_refresh_s (items fall due as the day goes on).
     report_summary_interval_s: float = Field(default=60.0, ge=1, le=3600)
     report_refresh_s: float = Field(default=600.0, ge=10, le=86400)
+    # History kept for reports: an annual report always has its year (and never a day of a
+    # month no generated periodic report covers is let go, whatever its age).
+    report_retention_days: int = Field(default=400, ge=31, le=36500)
     alert_single_confirmation: bool = True
     alert_ack_timeout_s: float = Field(default=30, gt=0)
     # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.

@@ -13,6 +13,7 @@ from playlists.content.models import ContentItem
 from playlists.sessions.models import AreaPolicy, BroadcastSession, QueueEntry, SessionTarget
 from playlists.timelines.models import BuildState, StationBuild, TimelineBody
 from playlists.timelines.record import StationPlan
+from reports.periodic import ReportGeneration
 from reports.summaries import StationDaySummaryRow
 from stations.fleet.models import AsRun, StationAgent, StationEnrollment
 from stations.fleet.presence import StationPresence
@@ -39,6 +40,7 @@ TABLES = (
     StationBuild,
     StationPlan,
     StationDaySummaryRow,
+    ReportGeneration,
     BuildState,
     StationEnrollment,
     StationAgent,

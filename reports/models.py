@@ -232,3 +232,29 @@ class ProofOfPlayPublic(OutputModel):
     offline_since: datetime | None
     stations: list[ProofStationPublic]
     records: list[AiredPublic]
+
+
+class SignaturePublic(OutputModel):
+    role: str = Field(description="Người lập biểu, Người kiểm tra, Thủ trưởng đơn vị")
+    name: str | None = Field(description="left blank to sign by hand")
+
+
+class PeriodicReportPublic(OutputModel):
+    """The periodic report (báo cáo định kỳ) an area sends upward."""
+
+    area_id: int
+    unit: str
+    unit_code: str | None
+    unit_level: str
+    parent: str | None = Field(description="the unit it reports to")
+    period: str
+    title: str
+    first: date
+    last: date
+    rollup: AreaRollupPublic
+    signatures: list[SignaturePublic]
+    made_at: datetime
+    last_generated_at: datetime | None = Field(
+        description="when it was last generated (retention keeps the period until then)"
+    )
+    last_generated_by: str | None

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field as PydanticField
+from sqlmodel import Session
 
 from core.areas.crud import get_area
+from core.areas.models import Area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
+from core.clock import Clock
 from core.config import Settings
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Invalid
-from core.models import MAX_ID, IsoDate, PathId
+from core.models import MAX_ID, InputModel, IsoDate, PathId
 from playlists.content.crud import get_item
 from reports.logbook import station_week
-from reports.models import AreaRollupPublic, LogBookPublic, ProofOfPlayPublic, StationDayPublic
+from reports.models import (
+    AreaRollupPublic,
+    LogBookPublic,
+    PeriodicReportPublic,
+    ProofOfPlayPublic,
+    StationDayPublic,
+)
+from reports.periodic import PERIODIC, periodic_report, record_generation
 from reports.periods import MAX_DAYS, Period, period_bounds
 from reports.proof import proof_of_play
 from reports.rollup import area_rollup
@@ -123,6 +134,89 @@ def proof_of_play_report(
         last=last,
         now=clock.now(),
         offline_after=timedelta(seconds=settings.station_offline_after_s),
+    )
+
+
+PeriodQuery = Annotated[Period, Query(description="month, quarter, half (six months) or year")]
+DayQuery = Annotated[
+    IsoDate | None, Query(alias="date", description="a day of the period; today if left out")
+]
+
+
+class Signers(InputModel):
+    """Names printed under the signature blocks; any left out stays blank to sign by hand."""
+
+    prepared_by: str | None = PydanticField(default=None, max_length=200)
+    checked_by: str | None = PydanticField(default=None, max_length=200)
+    head_of_unit: str | None = PydanticField(default=None, max_length=200)
+
+
+class PeriodicRequest(Signers):
+    period: Period
+    day: IsoDate | None = PydanticField(default=None, description="a day of the period")
+
+
+def _periodic(
+    session: Session,
+    access: AccessControl,
+    clock: Clock,
+    area_id: int,
+    period: Period,
+    day: date | None,
+    signers: Signers,
+) -> tuple[Area, PeriodicReportPublic]:
+    if period not in PERIODIC:
+        raise Invalid("a periodic report is for a month, quarter, half or year", field="period")
+    area = get_area(session=session, area_id=area_id)
+    access.require_area(area_id, what=f"area #{area_id}")
+    now = clock.now()
+    report = periodic_report(
+        session=session,
+        area=area,
+        period=period,
+        anchor=day or now.astimezone(ZoneInfo(area.timezone)).date(),
+        signers=(signers.prepared_by, signers.checked_by, signers.head_of_unit),
+        now=now,
+    )
+    return area, report
+
+
+@router.get(
+    "/areas/{area_id}/periodic",
+    response_model=PeriodicReportPublic,
+    summary="Preview an area's periodic report (báo cáo định kỳ); nothing is recorded",
+)
+def preview_periodic_report(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    area_id: PathId,
+    period: PeriodQuery,
+    day: DayQuery = None,
+) -> PeriodicReportPublic:
+    return _periodic(session, access, clock, area_id, period, day, Signers())[1]
+
+
+@router.post(
+    "/areas/{area_id}/periodic",
+    response_model=PeriodicReportPublic,
+    summary="Generate an area's periodic report: recorded, audited, and its days may then "
+    "be let go by retention",
+)
+def generate_periodic_report(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    area_id: PathId,
+    request: PeriodicRequest,
+) -> PeriodicReportPublic:
+    area, report = _periodic(session, access, clock, area_id, request.period, request.day, request)
+    record_generation(
+        session=session, area=area, report=report, actor=access.actor, now=clock.now()
+    )
+    session.commit()
+    return report.model_copy(
+        update={"last_generated_at": report.made_at, "last_generated_by": access.actor.name}
     )
 
 

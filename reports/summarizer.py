@@ -1,7 +1,7 @@
 """Keeps station-day summaries current, a bounded batch per tick (the scheduler's leader
 runs it): the days whose as-run records arrived since the last tick, today's and
 yesterday's once they are older than `refresh`, then days with a plan of record and no
-summary yet, newest first."""
+summary yet, newest first. Once a day it applies retention (reports/retention.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.areas.models import Area
 from core.clock import Clock
 from core.db import Database, chunks
 from playlists.timelines.record import StationPlan
+from reports.retention import apply_retention
 from reports.summaries import StationDaySummaryRow, summarize
 from stations.fleet.models import AsRun
 from stations.models import Station
@@ -35,6 +36,7 @@ class ReportSummarizer:
         offline_after: timedelta,
         late_after: timedelta,
         refresh: timedelta,
+        retention_days: int,
         batch: int = 500,
     ) -> None:
         self._database = database
@@ -44,6 +46,8 @@ class ReportSummarizer:
         self._late_after = late_after
         self._refresh = refresh
         self._batch = batch
+        self._retention_days = retention_days
+        self._retained_on: date | None = None
         self._cursor: datetime | None = None
 
     def tick(self) -> int:
@@ -74,7 +78,21 @@ class ReportSummarizer:
         self._cursor = now
         if done:
             log.info("reports: %d station-day summaries brought up to date", done)
+        self._retain(now)
         return done
+
+    def _retain(self, now: datetime) -> None:
+        today = now.astimezone(ZoneInfo(self._timezone)).date()
+        if self._retained_on == today:
+            return
+        with self._database.session(write=True) as write:
+            removed = apply_retention(
+                session=write, today=today, retention_days=self._retention_days
+            )
+            write.commit()
+        self._retained_on = today
+        if removed.before is not None:
+            log.info("reports: history before %s let go: %s", removed.before, removed)
 
     def _due(self, session: Session, since: datetime, now: datetime) -> list[tuple[int, date]]:
         wanted: dict[tuple[int, date], None] = {}

@@ -140,6 +140,7 @@ def build_scheduler(
         offline_after=timedelta(seconds=settings.station_offline_after_s),
         late_after=timedelta(seconds=settings.report_late_after_s),
         refresh=timedelta(seconds=settings.report_refresh_s),
+        retention_days=settings.report_retention_days,
     )
     return SchedulerService(
         keeper=keeper,

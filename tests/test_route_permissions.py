@@ -146,9 +146,9 @@ def _station(suffix: str = "", body: Any = None) -> Callable[[World, Where], Cal
     return make
 
 
-def _area(suffix: str) -> Callable[[World, Where], Call]:
+def _area(suffix: str, body: Any = None) -> Callable[[World, Where], Call]:
     def make(world: World, where: Where) -> Call:
-        return Call(f"/api/v1/reports/areas/{world.areas[_commune(where)]}{suffix}")
+        return Call(f"/api/v1/reports/areas/{world.areas[_commune(where)]}{suffix}", body)
 
     return make
 
@@ -504,6 +504,12 @@ CASES: dict[tuple[str, str], Case] = {
         REPORTERS, 200, _station_report(f"/days/{_TODAY}")
     ),
     ("GET", "/api/v1/reports/areas/{area_id}/rollup"): Case(REPORTERS, 200, _area("/rollup")),
+    ("GET", "/api/v1/reports/areas/{area_id}/periodic"): Case(
+        REPORTERS, 200, _area("/periodic?period=month")
+    ),
+    ("POST", "/api/v1/reports/areas/{area_id}/periodic"): Case(
+        REPORTERS, 200, _area("/periodic", {"period": "year"})
+    ),
     ("GET", "/api/v1/reports/stations/{station_id}/logbook"): Case(
         REPORTERS, 200, _station_report("/logbook")
     ),

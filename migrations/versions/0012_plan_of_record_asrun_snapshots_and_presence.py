@@ -106,6 +106,22 @@ def upgrade() -> None:
     with op.batch_alter_table("station_day_summary") as batch:
         batch.create_index("ix_station_day_summary_day", ["day"], unique=False)
         batch.create_index("ix_station_day_summary_area_path", ["area_path"], unique=False)
+    op.create_table(
+        "report_generation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("area_id", sa.Integer(), nullable=False),
+        sa.Column("area_path", _TEXT(length=400), nullable=False),
+        sa.Column("period", _TEXT(length=12), nullable=False),
+        sa.Column("first", sa.Date(), nullable=False),
+        sa.Column("last", sa.Date(), nullable=False),
+        sa.Column("generated_at", core.sqltypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("generated_by", sa.Integer(), nullable=True),
+        sa.Column("generated_by_name", _TEXT(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("report_generation") as batch:
+        batch.create_index("ix_report_generation_area_id", ["area_id"], unique=False)
+        batch.create_index("ix_report_generation_first", ["first"], unique=False)
     with op.batch_alter_table("station_agent") as batch:
         batch.add_column(sa.Column("asrun_pending", sa.Integer(), nullable=True))
         batch.add_column(
@@ -198,6 +214,7 @@ def _backfill_plans() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("report_generation")
     op.drop_table("station_day_summary")
     op.drop_table("station_presence")
     with op.batch_alter_table("station_agent") as batch:

@@ -45,6 +45,7 @@ def _summarize(world: World, clock: SettableClock) -> int:
         offline_after=timedelta(seconds=180),
         late_after=timedelta(seconds=2),
         refresh=timedelta(minutes=10),
+        retention_days=400,
     ).tick()
 
 
