@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import Field as PydanticField
 from sqlmodel import Session
 
@@ -20,6 +20,7 @@ from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Invalid
 from core.models import MAX_ID, InputModel, IsoDate, PathId
 from playlists.content.crud import get_item
+from reports.exports import EXPORT_RESPONSES, ExportFormat, export
 from reports.logbook import station_week
 from reports.models import (
     AreaRollupPublic,
@@ -33,6 +34,13 @@ from reports.periods import MAX_DAYS, Period, period_bounds
 from reports.proof import proof_of_play
 from reports.rollup import area_rollup
 from reports.station_day import station_day
+from reports.tables import (
+    logbook_tables,
+    periodic_tables,
+    proof_tables,
+    rollup_tables,
+    station_day_tables,
+)
 from stations.crud import get_station
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports (báo cáo)"])
@@ -262,3 +270,112 @@ def area_rollup_report(
         first, last = period_bounds(chosen, day or today)
         name = chosen.value
     return area_rollup(session=session, area=area, period=name, first=first, last=last)
+
+
+# Exports: the same parameters and the same function as each report, so the file never
+# disagrees with what the page or the API shows.
+FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
+
+
+@router.get(
+    "/stations/{station_id}/days/{day}/export",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+    summary="The station-day report as CSV or XLSX",
+)
+def export_station_day(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    settings: SettingsDep,
+    station_id: PathId,
+    day: DayPath,
+    fmt: FormatQuery = ExportFormat.csv,
+) -> Response:
+    report = station_day_report(session, access, clock, settings, station_id, day)
+    return export(station_day_tables(report), fmt, f"cum-loa-{station_id}-{day}")
+
+
+@router.get(
+    "/areas/{area_id}/rollup/export",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+    summary="An area's roll-up as CSV or XLSX",
+)
+def export_area_rollup(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    area_id: PathId,
+    period: Annotated[Period | None, Query(description="day, week, month, ...")] = None,
+    day: Annotated[
+        IsoDate | None, Query(alias="date", description="a day of the period; today if left out")
+    ] = None,
+    first: Annotated[IsoDate | None, Query(alias="from", description="or a range: from")] = None,
+    last: Annotated[IsoDate | None, Query(alias="to", description="to (included)")] = None,
+    fmt: FormatQuery = ExportFormat.csv,
+) -> Response:
+    report = area_rollup_report(session, access, clock, area_id, period, day, first, last)
+    return export(rollup_tables(report), fmt, f"tong-hop-{area_id}-{report.first}-{report.last}")
+
+
+@router.get(
+    "/stations/{station_id}/logbook/export",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+    summary="A station's weekly log book as CSV or XLSX",
+)
+def export_station_logbook(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    settings: SettingsDep,
+    station_id: PathId,
+    day: DayQuery = None,
+    fmt: FormatQuery = ExportFormat.csv,
+) -> Response:
+    book = station_logbook(session, access, clock, settings, station_id, day)
+    return export(logbook_tables(book), fmt, f"so-nhat-ky-{station_id}-{book.first}")
+
+
+@router.get(
+    "/proof-of-play/export",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+    summary="Proof of play as CSV or XLSX",
+)
+def export_proof_of_play(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    settings: SettingsDep,
+    lineage_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    content_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="or any version")] = None,
+    first: Annotated[IsoDate | None, Query(alias="from", description="first day; today")] = None,
+    last: Annotated[IsoDate | None, Query(alias="to", description="last day (included)")] = None,
+    fmt: FormatQuery = ExportFormat.csv,
+) -> Response:
+    proof = proof_of_play_report(
+        session, access, clock, settings, lineage_id, content_id, first, last
+    )
+    tables = proof_tables(proof, ZoneInfo(settings.default_timezone))
+    return export(tables, fmt, f"bang-chung-phat-{proof.lineage_id}-{proof.first}")
+
+
+@router.get(
+    "/areas/{area_id}/periodic/export",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+    summary="Preview an area's periodic report as CSV or XLSX; nothing is recorded",
+)
+def export_periodic_report(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    area_id: PathId,
+    period: PeriodQuery,
+    day: DayQuery = None,
+    fmt: FormatQuery = ExportFormat.csv,
+) -> Response:
+    report = preview_periodic_report(session, access, clock, area_id, period, day)
+    return export(periodic_tables(report), fmt, f"bao-cao-{area_id}-{report.period}-{report.first}")

@@ -160,6 +160,11 @@ def _proof_of_play(world: World, where: Where) -> Call:
     return Call(f"/api/v1/reports/proof-of-play?content_id={content}")
 
 
+def _proof_of_play_export(world: World, where: Where) -> Call:
+    """The file holds only the caller's stations, as the report does (checked there)."""
+    return Call(_proof_of_play(world, where).url.replace("proof-of-play?", "proof-of-play/export?"))
+
+
 def _station_report(suffix: str) -> Callable[[World, Where], Call]:
     def make(world: World, where: Where) -> Call:
         station = make_station(world, _commune(where))
@@ -301,9 +306,13 @@ def _list_alerts(world: World, where: Where) -> Call:
     return Call("/api/v1/alerts")
 
 
-def _alert_report(world: World, where: Where) -> Call:
-    make_station(world, _commune(where))
-    return Call(f"/api/v1/reports/alerts/{make_alert(world, _commune(where), issued=True).id}")
+def _alert_report(suffix: str = "") -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        make_station(world, _commune(where))
+        alert = make_alert(world, _commune(where), issued=True)
+        return Call(f"/api/v1/reports/alerts/{alert.id}{suffix}")
+
+    return make
 
 
 def _list_alert_reports(world: World, where: Where) -> Call:
@@ -504,6 +513,18 @@ CASES: dict[tuple[str, str], Case] = {
         REPORTERS, 200, _station_report(f"/days/{_TODAY}")
     ),
     ("GET", "/api/v1/reports/areas/{area_id}/rollup"): Case(REPORTERS, 200, _area("/rollup")),
+    ("GET", "/api/v1/reports/areas/{area_id}/rollup/export"): Case(
+        REPORTERS, 200, _area("/rollup/export?format=xlsx")
+    ),
+    ("GET", "/api/v1/reports/stations/{station_id}/days/{day}/export"): Case(
+        REPORTERS, 200, _station_report(f"/days/{_TODAY}/export")
+    ),
+    ("GET", "/api/v1/reports/stations/{station_id}/logbook/export"): Case(
+        REPORTERS, 200, _station_report("/logbook/export")
+    ),
+    ("GET", "/api/v1/reports/areas/{area_id}/periodic/export"): Case(
+        REPORTERS, 200, _area("/periodic/export?period=year")
+    ),
     ("GET", "/api/v1/reports/areas/{area_id}/periodic"): Case(
         REPORTERS, 200, _area("/periodic?period=month")
     ),
@@ -516,10 +537,16 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/reports/proof-of-play"): Case(
         REPORTERS, 200, _proof_of_play, outside="filtered", rows="stations"
     ),
+    ("GET", "/api/v1/reports/proof-of-play/export"): Case(
+        REPORTERS, 200, _proof_of_play_export, outside="unscoped"
+    ),
     ("GET", "/api/v1/reports/alerts"): Case(
         REPORTERS, 200, _list_alert_reports, outside="filtered"
     ),
-    ("GET", "/api/v1/reports/alerts/{alert_id}"): Case(REPORTERS, 200, _alert_report),
+    ("GET", "/api/v1/reports/alerts/{alert_id}"): Case(REPORTERS, 200, _alert_report()),
+    ("GET", "/api/v1/reports/alerts/{alert_id}/export"): Case(
+        REPORTERS, 200, _alert_report("/export?format=xlsx")
+    ),
     ("GET", "/api/v1/alerts"): Case(ALL_ROLES, 200, _list_alerts, outside="filtered"),
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
     ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api import create_app
 from core.config import Settings
 from tests.clock import SettableClock
-from tests.reports.times import SIX
+from tests.reports.factories import SIX
 
 
 @pytest.fixture

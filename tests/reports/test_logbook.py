@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, build, queue_into
-from tests.reports.times import SIX
+from tests.reports.factories import SIX
 from tests.stations.fleet.factories import add_asrun, enrolled_station, record
 from tests.world import World
 

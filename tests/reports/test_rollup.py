@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reports.periods import Period, days_in, period_bounds
-from reports.summarizer import ReportSummarizer
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, build, queue_into
+from tests.reports.factories import summarize
 from tests.stations.fleet.factories import add_asrun, enrolled_station, record
 from tests.world import World
 
@@ -35,18 +35,6 @@ def test_a_period_holds_its_anchor_and_the_next_one_follows_it(period: Period, d
     assert first <= day <= last
     assert period_bounds(period, last + timedelta(days=1))[0] == last + timedelta(days=1)
     assert len(days_in(first, last)) <= 366
-
-
-def _summarize(world: World, clock: SettableClock) -> int:
-    return ReportSummarizer(
-        database=world.database,
-        clock=clock,
-        timezone="Asia/Ho_Chi_Minh",
-        offline_after=timedelta(seconds=180),
-        late_after=timedelta(seconds=2),
-        refresh=timedelta(minutes=10),
-        retention_days=400,
-    ).tick()
 
 
 def test_a_province_day_rolls_up_by_commune(
@@ -76,7 +64,7 @@ def test_a_province_day_rolls_up_by_commune(
 
     add_asrun(world, a1, played(first), played(second))
     add_asrun(world, a2, played(first))
-    assert _summarize(world, clock) == 6  # each station's today and yesterday
+    assert summarize(world, clock) == 6  # each station's today and yesterday
     url = f"/api/v1/reports/areas/{world.areas['P']}/rollup?period=day&date=2026-12-01"
     response = client.get(url, headers=headers)
     assert response.status_code == 200, response.text

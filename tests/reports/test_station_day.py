@@ -16,7 +16,7 @@ from stations.protocol import Heartbeat
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, build, queue_into
-from tests.reports.times import SIX
+from tests.reports.factories import SIX
 from tests.stations.fleet.factories import add_asrun, enrolled_station, record
 from tests.world import World
 

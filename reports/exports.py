@@ -1,0 +1,84 @@
+"""Reports as files: CSV (streamed, UTF-8 with a byte-order mark so spreadsheet programs
+read Vietnamese right) and XLSX (XlsxWriter, one sheet per table)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from enum import StrEnum
+from urllib.parse import quote
+
+import xlsxwriter
+from fastapi.responses import Response, StreamingResponse
+
+from reports.tables import Table
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+# The OpenAPI description of an export's 200 answer.
+EXPORT_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "The report as a file",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def csv_lines(tables: Sequence[Table]) -> Iterator[str]:
+    """Every table one after the other, each under its title, a blank line between."""
+    yield "\ufeff"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for number, table in enumerate(tables):
+        rows: list[Sequence[object]] = [(table.title,), table.header, *table.rows]
+        if number:
+            rows.insert(0, ())
+        for row in rows:
+            writer.writerow(["" if cell is None else cell for cell in row])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+
+def xlsx_bytes(tables: Sequence[Table]) -> bytes:
+    output = io.BytesIO()
+    book = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_numbers": False})
+    bold = book.add_format({"bold": True})
+    used: set[str] = set()
+    for number, table in enumerate(tables, start=1):
+        name = _SHEET_UNSAFE.sub(" ", table.title)[:28].strip() or f"Bảng {number}"
+        while name in used:
+            name = f"{name[:25]} {number}"
+        used.add(name)
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, [table.title], bold)
+        sheet.write_row(1, 0, table.header, bold)
+        for row_number, row in enumerate(table.rows, start=2):
+            sheet.write_row(row_number, 0, ["" if cell is None else cell for cell in row])
+        sheet.set_column(0, max(len(table.header) - 1, 0), 18)
+    book.close()
+    return output.getvalue()
+
+
+def export(tables: Sequence[Table], fmt: ExportFormat, filename: str) -> Response:
+    """The answer: the file, named for the person who saves it."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "report"
+    disposition = (
+        f'attachment; filename="{ascii_name}.{fmt.value}"; '
+        f"filename*=UTF-8''{quote(filename)}.{fmt.value}"
+    )
+    headers = {"Content-Disposition": disposition}
+    if fmt is ExportFormat.csv:
+        return StreamingResponse(csv_lines(tables), media_type=CSV, headers=headers)
+    return Response(xlsx_bytes(tables), media_type=XLSX, headers=headers)
