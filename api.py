@@ -39,6 +39,7 @@ from playlists.sessions.routes import router as sessions_router
 from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.routes import router as timelines_router
 from reports.alert_routes import router as alert_reports_router
+from reports.export_routes import router as report_exports_router
 from reports.routes import router as reports_router
 from scheduler.service import build_scheduler
 from stations.fleet.agent_events import router as agent_events_router
@@ -85,6 +86,7 @@ ROUTERS = (
     cap_router,
     reports_router,
     alert_reports_router,
+    report_exports_router,
 )
 
 # The web pages: not in the API's schema, signed in by cookie (web/session.py).

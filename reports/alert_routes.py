@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from alerts.crud import get_alert
 from core.auth.deps import AccessControl, Permission
@@ -17,8 +16,6 @@ from core.models import IsoDateTime, PathId
 from core.paging import PageDep
 from reports.alert_delivery import alert_deliveries, alert_delivery
 from reports.alert_models import AlertDeliveryReport, AlertDeliverySummaries
-from reports.exports import EXPORT_RESPONSES, ExportFormat, export
-from reports.tables import alert_tables
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports (báo cáo)"])
 
@@ -73,24 +70,3 @@ def alert_delivery_report(
         now=clock.now(),
         ack_timeout=timedelta(seconds=settings.alert_ack_timeout_s),
     )
-
-
-@router.get(
-    "/alerts/{alert_id}/export",
-    response_class=Response,
-    responses=EXPORT_RESPONSES,
-    summary="One alert's delivery report as CSV or XLSX",
-)
-def export_alert_delivery(
-    session: SessionDep,
-    access: Read,
-    clock: ClockDep,
-    settings: SettingsDep,
-    alert_id: PathId,
-    fmt: Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")] = (
-        ExportFormat.csv
-    ),
-) -> Response:
-    report = alert_delivery_report(session, access, clock, settings, alert_id)
-    tables = alert_tables(report, ZoneInfo(settings.default_timezone))
-    return export(tables, fmt, f"ban-tin-khan-cap-{alert_id}")
