@@ -74,13 +74,21 @@ class Process:
 
 
 class Server(Process):
-    def __init__(self, database_url: str, data_dir: Path, tmp: Path, port: int | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        data_dir: Path,
+        tmp: Path,
+        port: int | None = None,
+        settings: dict[str, str] | None = None,
+    ):
         self.port = port or free_port()
         env = loaxa_env(
             {
                 "LOAXA_DATABASE_URL": database_url,
                 "LOAXA_DATA_DIR": str(data_dir),
                 "LOAXA_SCHEDULER_INTERVAL_S": "0.2",
+                **(settings or {}),
             }
         )
         super().__init__([LOAXA, "server", "--port", str(self.port)], env, tmp / "server.log", tmp)
