@@ -28,6 +28,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, object]] = {
     }
 }
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 class ExportFormat(StrEnum):
@@ -45,15 +46,31 @@ def csv_lines(tables: Sequence[Table]) -> Iterator[str]:
         if number:
             rows.insert(0, ())
         for row in rows:
-            writer.writerow(["" if cell is None else cell for cell in row])
+            writer.writerow([_csv_cell(cell) for cell in row])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
 
 
+def _csv_cell(cell: object) -> object:
+    """A spreadsheet program runs text that starts like a formula: such text is quoted."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str) and cell[:1] in _FORMULA_STARTS:
+        return "'" + cell
+    return cell
+
+
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     output = io.BytesIO()
-    book = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_numbers": False})
+    # Text stays text: a title typed as "=HYPERLINK(...)" must not become a formula.
+    options = {
+        "in_memory": True,
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    book = xlsxwriter.Workbook(output, options)
     bold = book.add_format({"bold": True})
     used: set[str] = set()
     for number, table in enumerate(tables, start=1):

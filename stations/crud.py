@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
 from core.areas.models import Area
@@ -67,7 +67,7 @@ def create_station(
     *, session: Session, station_in: StationCreate, actor: Actor, now: datetime
 ) -> Station:
     _check_station_fields(session, station_in.code, station_in.area_id)
-    station = Station(**station_in.model_dump(), created_at=now)
+    station = Station(**station_in.model_dump(), created_at=now, id=_fresh_id(session))
     session.add(station)
     session.flush()
     record(
@@ -80,6 +80,26 @@ def create_station(
         affects=Affects.of(stations=[station.id]),
     )
     return station
+
+
+# History kept by station id after the station is deleted (no foreign key on purpose).
+_HISTORY = ("asrun", "station_plan", "station_presence", "station_day_summary")
+
+
+def _fresh_id(session: Session) -> int | None:
+    """SQLite gives a deleted highest id to the next row (the table has no AUTOINCREMENT):
+    a new station would inherit a deleted one's as-run log, plans and health, and a
+    supervisor of its area would read them. There, the id is one past every id the station
+    table or that history has held. PostgreSQL's sequence never gives an id twice."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    tables = ("station", *_HISTORY)
+    column = {"station": "id"}
+    highest = [
+        session.execute(text(f"SELECT max({column.get(t, 'station_id')}) FROM {t}")).scalar()
+        for t in tables
+    ]
+    return max((h for h in highest if h is not None), default=0) + 1
 
 
 def update_station(

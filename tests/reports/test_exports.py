@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 from fastapi.testclient import TestClient
 
-from reports.exports import XLSX
+from reports.exports import XLSX, csv_lines, xlsx_bytes
+from reports.tables import Table
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, build, queue_into
@@ -110,3 +111,12 @@ def test_the_proof_file_keeps_to_the_callers_stations(
     assert answer.status_code == 200, answer.text
     listed = [r[0] for r in _rows(answer.text)[2:]]
     assert listed == [str(mine)]
+
+
+def test_text_that_looks_like_a_formula_stays_text() -> None:
+    table = Table("T", ("Bản tin",), [('=HYPERLINK("http://x","Bấm")',), ("-1",)])
+    text = "".join(csv_lines([table]))
+    assert "'=HYPERLINK" in text and "'-1" in text
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([table]))).worksheets[0]
+    assert sheet.cell(row=3, column=1).data_type == "s"  # a string, not a formula
+    assert sheet.cell(row=3, column=1).value == '=HYPERLINK("http://x","Bấm")'

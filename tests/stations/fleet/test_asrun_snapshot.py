@@ -8,13 +8,14 @@ from sqlmodel import select
 from core.areas.models import Area
 from core.auth.models import User
 from playlists.content.models import ContentItem, ContentStatus, Tier
+from stations import crud as stations_crud
 from stations.fleet.models import AsRun
 from stations.models import Station
 from tests.alerts.factories import make_alert
 from tests.playlists.content.factories import make_item
-from tests.stations.factories import make_station
+from tests.stations.factories import SETUP, make_station
 from tests.stations.fleet.factories import add_asrun, record
-from tests.world import World
+from tests.world import World, now
 
 
 def _stored(world: World) -> list[AsRun]:
@@ -72,3 +73,16 @@ def test_an_alert_record_keeps_the_alert_and_an_unknown_item_says_so(world: Worl
     )
     kinds = {(r.snapshot_kind, r.snapshot_title, r.snapshot_tier) for r in _stored(world)}
     assert kinds == {("alert", alert.headline, "emergency"), ("unknown", None, None)}
+
+
+def test_a_new_station_never_takes_the_id_of_a_deleted_one_with_history(world: World) -> None:
+    """On SQLite the highest id of a deleted row comes back; the history kept under it
+    would then be the new station's, read by another area's supervisor."""
+    old = make_station(world, "A1")
+    add_asrun(world, old, record())
+    with world.database.session(write=True) as session:
+        station = session.get(Station, old)
+        assert station is not None
+        stations_crud.delete_station(session=session, station=station, actor=SETUP, now=now())
+        session.commit()
+    assert make_station(world, "B1") != old
