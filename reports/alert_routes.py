@@ -16,6 +16,7 @@ from core.models import IsoDateTime, PathId
 from core.paging import PageDep
 from reports.alert_delivery import alert_deliveries, alert_delivery
 from reports.alert_models import AlertDeliveryReport, AlertDeliverySummaries
+from reports.filters import check_day
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports (báo cáo)"])
 
@@ -41,6 +42,8 @@ def alert_delivery_list(
         Query(alias="to", description="Issued before, ISO 8601 with offset, excluded"),
     ] = None,
 ) -> AlertDeliverySummaries:
+    check_day(since.date() if since else None, "from")
+    check_day(until.date() if until else None, "to")
     rows, total = alert_deliveries(
         session=session,
         prefixes=access.scope_prefixes(),

@@ -13,8 +13,20 @@ from core.models import MAX_ID, IsoDate
 from reports.exports import ExportFormat
 from reports.periods import MAX_DAYS, Period, period_bounds
 
+# Days a report can be about: beyond them, date arithmetic (and the database) overflows.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def check_day(day: date | None, field: str) -> None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise Invalid(
+            f"{day} is outside the days reports cover ({EARLIEST} to {LATEST})", field=field
+        )
+
 
 def _check_range(first: date, last: date) -> None:
+    check_day(first, "from")
+    check_day(last, "to")
     if last < first:
         raise Invalid(f"to ({last}) is before from ({first})", field="to")
     if (last - first).days + 1 > MAX_DAYS:
@@ -48,6 +60,7 @@ class RangeFilter:
             raise Invalid("a range needs both from and to", field="from" if first is None else "to")
         if first is not None and last is not None:
             _check_range(first, last)
+        check_day(day, "date")
         self.period, self.day, self.first, self.last = period, day, first, last
 
     def bounds(self, today: date) -> tuple[str, date, date]:

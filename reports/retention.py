@@ -1,6 +1,7 @@
 """Retention: plans of record, as-run records, health history and summaries older than
 `report_retention_days` are deleted, but never a day of a month that no generated periodic
-report covers yet. A month counts as reported when a report of the root area covers it, or
+report covers yet. A month counts as reported when a report generated after the month
+ended covers it: one of the root area, or
 one for each top-level area that has history in it (a month without history has nothing to
 keep). Run once a day by the summarizer."""
 
@@ -50,9 +51,13 @@ def keep_from(*, session: Session, today: date, retention_days: int) -> date | N
 
 def _reported(session: Session, month: date, roots: Sequence[Area]) -> bool:
     last = period_bounds(Period.month, month)[1]
+    # Only a report made once the month was over saw all of it (a day's margin for zones).
+    over = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
     covering = session.exec(
         select(ReportGeneration.area_path).where(
-            col(ReportGeneration.first) <= month, col(ReportGeneration.last) >= last
+            col(ReportGeneration.first) <= month,
+            col(ReportGeneration.last) >= last,
+            col(ReportGeneration.generated_at) >= over,
         )
     ).all()
     paths = set(covering)

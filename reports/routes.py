@@ -20,7 +20,7 @@ from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Invalid
 from core.models import InputModel, IsoDate, PathId
 from playlists.content.crud import get_item
-from reports.filters import DayQuery, PeriodQuery, ProofDep, RangeDep
+from reports.filters import DayQuery, PeriodQuery, ProofDep, RangeDep, check_day
 from reports.logbook import station_week
 from reports.models import (
     AreaRollupPublic,
@@ -55,6 +55,7 @@ def station_day_report(
     station_id: PathId,
     day: DayPath,
 ) -> StationDayPublic:
+    check_day(day, "day")
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
     area = get_area(session=session, area_id=station.area_id)
@@ -84,6 +85,7 @@ def station_logbook(
         Query(alias="date", description="a day of the week (Monday to Sunday); today if left out"),
     ] = None,
 ) -> LogBookPublic:
+    check_day(day, "date")
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
     area = get_area(session=session, area_id=station.area_id)
@@ -153,6 +155,7 @@ def _periodic(
 ) -> tuple[Area, PeriodicReportPublic]:
     if period not in PERIODIC:
         raise Invalid("a periodic report is for a month, quarter, half or year", field="period")
+    check_day(day, "date")
     area = get_area(session=session, area_id=area_id)
     access.require_area(area_id, what=f"area #{area_id}")
     now = clock.now()

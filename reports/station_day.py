@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from core.db import chunks
 from playlists.timelines.record import effective_items, plan_versions
 from reports.models import (
     AiredPublic,
@@ -46,14 +47,8 @@ def station_day(
         Planned(i.id, i.start, i.duration_s, i.tier, i.title, i.content_id)
         for i in effective_items(versions)
     ]
-    rows = session.exec(
-        select(AsRun).where(
-            AsRun.station_id == station_id,
-            col(AsRun.occurred_at) >= start,
-            col(AsRun.occurred_at) < end,
-        )
-    ).all()
-    records = {row.id: row for row in rows}
+    records = _records(session, station_id, start, end, {p.id for p in planned})
+    rows = list(records.values())
     health = _health(session, station_id, start, end, now, offline_after)
     result = reconcile(planned, [_aired(r) for r in rows], health, now=now, late_after=late_after)
     counts = Counter(o.outcome for o in result.items)
@@ -80,6 +75,28 @@ def station_day(
     )
 
 
+def _records(
+    session: Session, station_id: int, start: datetime, end: datetime, planned: set[str]
+) -> dict[str, AsRun]:
+    """The day's records: those that happened in it, except what belongs to the day before
+    (an item of 23:59 rejoined at 00:01), and those of its planned items wherever they fell
+    (started late, past midnight)."""
+    in_day = select(AsRun).where(
+        AsRun.station_id == station_id,
+        col(AsRun.occurred_at) >= start,
+        col(AsRun.occurred_at) < end,
+    )
+    found = {
+        r.id: r
+        for r in session.exec(in_day)
+        if r.planned_start is None or r.planned_start >= start or r.item_id in planned
+    }
+    for batch in chunks(sorted(planned)):
+        of_plan = select(AsRun).where(AsRun.station_id == station_id, col(AsRun.item_id).in_(batch))
+        found.update((r.id, r) for r in session.exec(of_plan))
+    return found
+
+
 def _health(
     session: Session,
     station_id: int,
@@ -88,7 +105,10 @@ def _health(
     now: datetime,
     offline_after: timedelta,
 ) -> Health:
-    spells = spells_between(session=session, station_id=station_id, start=start, end=end)
+    # A spell that ended just before midnight still covers the first minutes after it.
+    spells = spells_between(
+        session=session, station_id=station_id, start=start - offline_after, end=end
+    )
     agent = session.get(StationAgent, station_id)
     since: datetime | None = None
     if agent is not None:

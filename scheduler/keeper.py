@@ -119,8 +119,11 @@ class PlaylistKeeper:
             if (state.audit_cursor, state.full_built_at) != before:
                 log.info("playlists: another process built meanwhile; starting again")
                 return None
-            save_bodies(session=write, bodies=bodies, now=now)
-            changed = save_horizons(session=write, horizons=horizons, now=now)
+            # In force from now, as the write commits: a long build's start is not when
+            # agents could first have it (the plan of record's in_force_from).
+            written = self._clock.now()
+            save_bodies(session=write, bodies=bodies, now=written)
+            changed = save_horizons(session=write, horizons=horizons, now=written)
             state.audit_cursor = max(state.audit_cursor, head)
             if full_key is not None:
                 state.full_build_key = full_key

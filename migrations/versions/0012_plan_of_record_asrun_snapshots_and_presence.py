@@ -88,6 +88,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("day", sa.Date(), nullable=True))
         batch.create_index("ix_asrun_station_day", ["station_id", "day"], unique=False)
         batch.create_index("ix_asrun_received", ["received_at"], unique=False)
+        batch.create_index("ix_asrun_station_item", ["station_id", "item_id"], unique=False)
     _backfill_asrun_days()
     op.create_table(
         "station_day_summary",
@@ -221,6 +222,7 @@ def downgrade() -> None:
         batch.drop_column("asrun_pending_since")
         batch.drop_column("asrun_pending")
     with op.batch_alter_table("asrun") as batch:
+        batch.drop_index("ix_asrun_station_item")
         batch.drop_index("ix_asrun_received")
         batch.drop_index("ix_asrun_station_day")
         batch.drop_column("day")

@@ -54,17 +54,17 @@ class HeartbeatBuffer:
         rows = [{f"b_{k}": v for k, v in row.items()} for row in pending.values()]
         try:
             with self._database.session(write=True) as session:
-                previous: dict[int, datetime | None] = {}
+                enrolled: set[int] = set()
                 for batch in chunks(sorted(pending)):
-                    query = select(StationAgent.station_id, StationAgent.last_seen_at)
-                    query = query.where(col(StationAgent.station_id).in_(batch))
-                    previous.update(session.exec(query).all())
+                    query = select(StationAgent.station_id)
+                    enrolled.update(
+                        session.exec(query.where(col(StationAgent.station_id).in_(batch))).all()
+                    )
                 session.execute(statement, rows)
                 record_beats(
                     session=session,
                     # A station revoked or deleted meanwhile has no agent row: no spell.
-                    beats={s: r["last_seen_at"] for s, r in pending.items() if s in previous},
-                    previous=previous,
+                    beats={s: r["last_seen_at"] for s, r in pending.items() if s in enrolled},
                     offline_after=self._offline_after,
                 )
                 session.commit()

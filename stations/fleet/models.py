@@ -66,6 +66,7 @@ class AsRun(SQLModel, table=True):
         Index("ix_asrun_station_time", "station_id", "occurred_at"),
         Index("ix_asrun_area_time", "area_id", "occurred_at"),
         Index("ix_asrun_station_day", "station_id", "day"),
+        Index("ix_asrun_station_item", "station_id", "item_id"),
         Index("ix_asrun_received", "received_at"),
     )
 

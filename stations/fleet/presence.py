@@ -3,8 +3,7 @@
 A spell runs from a heartbeat that came after the station had been offline (no heartbeat
 for `station_offline_after_s`) to the last heartbeat before it went offline again; the gaps
 between spells are the offline spells. Written with the heartbeats' own batch, once a
-second: a heartbeat extends its station's open spell (the one whose last beat is the
-station's last seen) or opens a new one.
+second: a heartbeat extends its station's latest spell, or opens a new one.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, and_, bindparam, insert, update
+from sqlalchemy import Index, and_, bindparam, func, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from core.db import chunks
@@ -39,18 +38,23 @@ class Spell:
 
 
 def record_beats(
-    *,
-    session: Session,
-    beats: Mapping[int, datetime],
-    previous: Mapping[int, datetime | None],
-    offline_after: timedelta,
+    *, session: Session, beats: Mapping[int, datetime], offline_after: timedelta
 ) -> None:
-    """Extend or open each beating station's spell. `previous` is each station's last seen
-    before these beats (None: never seen)."""
+    """Extend each beating station's latest spell, or open a new one after a silence
+    longer than `offline_after`. The latest spell is read from the spells themselves, so
+    two processes flushing the same station at once cost at most a spell split in two."""
+    latest: dict[int, datetime] = {}
+    for batch in chunks(sorted(beats)):
+        query = (
+            select(StationPresence.station_id, func.max(StationPresence.last_seen_at))
+            .where(col(StationPresence.station_id).in_(batch))
+            .group_by(col(StationPresence.station_id))
+        )
+        latest.update((sid, seen) for sid, seen in session.exec(query).all() if seen is not None)
     going_on = {
         sid: at
         for sid, at in beats.items()
-        if (last := previous.get(sid)) is not None and at - last <= offline_after
+        if (last := latest.get(sid)) is not None and last <= at and at - last <= offline_after
     }
     table = StationPresence.__table__  # type: ignore[attr-defined]
     statement = (
@@ -64,15 +68,17 @@ def record_beats(
         .values(last_seen_at=bindparam("p_now"))
     )
     rows = [
-        {"p_station": sid, "p_previous": previous[sid], "p_now": at}
+        {"p_station": sid, "p_previous": latest[sid], "p_now": at}
         for sid, at in sorted(going_on.items())
     ]
-    for batch in chunks(rows, 1000):
-        session.execute(statement, batch)
+    for extended in chunks(rows, 1000):
+        session.execute(statement, extended)
     opened = [
         {"station_id": sid, "online_from": at, "last_seen_at": at}
         for sid, at in sorted(beats.items())
-        if sid not in going_on
+        # A beat older than the latest spell's end (another process got there first) adds
+        # nothing: that spell already covers it.
+        if sid not in going_on and (sid not in latest or at > latest[sid])
     ]
     for new in chunks(opened, 1000):
         session.execute(insert(StationPresence), new)

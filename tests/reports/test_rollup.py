@@ -103,3 +103,24 @@ def test_a_roll_up_refuses_a_period_it_cannot_read(
     response = client.get(url, headers=world.headers("admin_p", clock.now()))
     assert response.status_code == 422, response.text
     assert field in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/reports/stations/1/days/9999-12-31",
+        "/api/v1/reports/stations/1/days/0001-01-01",
+        "/api/v1/reports/stations/1/logbook?date=9999-12-31",
+        "/api/v1/reports/areas/1/rollup?period=year&date=9999-03-01",
+        "/api/v1/reports/areas/1/periodic?period=year&date=9999-03-01",
+        "/api/v1/reports/proof-of-play?lineage_id=1&from=0001-01-01",
+        "/api/v1/reports/alerts?from=0001-01-01T00:00:00%2B07:00",
+    ],
+)
+def test_a_day_no_report_can_cover_is_refused_by_name(
+    client: TestClient, world: World, clock: SettableClock, path: str
+) -> None:
+    enrolled_station(world, "A1")
+    response = client.get(path, headers=world.headers("admin_a", clock.now()))
+    assert response.status_code == 422, response.text
+    assert "outside the days reports cover" in response.text

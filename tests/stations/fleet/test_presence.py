@@ -75,3 +75,19 @@ def test_online_time_is_bounded_by_the_window_and_adds_up_over_a_split(
     assert 0 <= total <= (end - start).total_seconds() * max(len(spells), 1)
     halves = online_seconds(spells, start, middle) + online_seconds(spells, middle, end)
     assert abs(total - halves) < 1e-6
+
+
+def test_a_spell_out_of_step_with_the_last_seen_heals_at_the_next_beat(world: World) -> None:
+    """Two processes flushing one station at once: the agent row may keep the older beat.
+    The next beat still extends the latest spell (read from the spells themselves)."""
+    station, _token = enrolled_station(world, "A1")
+    buffer = HeartbeatBuffer(world.database, offline_after=OFFLINE_AFTER)
+    buffer.add(station_id=station, beat=_beat(), now=_at(60))
+    buffer.flush()
+    buffer.add(station_id=station, beat=_beat(), now=_at(0))  # the slower process, late
+    buffer.flush()
+    buffer.add(station_id=station, beat=_beat(), now=_at(120))
+    buffer.flush()
+    with world.database.session() as session:
+        spells = spells_between(session=session, station_id=station, start=T0, end=_at(3600))
+    assert spells == [Spell(_at(60), _at(120))]
