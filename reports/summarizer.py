@@ -17,7 +17,7 @@ from core.db import Database, chunks
 from playlists.timelines.record import StationPlan
 from reports.retention import apply_retention
 from reports.summaries import StationDaySummaryRow, summarize
-from stations.fleet.models import AsRun
+from stations.fleet.models import AsRun, StationAgent
 from stations.models import Station
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class ReportSummarizer:
             with self._database.session(write=True) as write:
                 areas = _areas(write, batch)
                 for station_id, day in batch:
-                    area = areas.get(station_id)
+                    area = areas.get((station_id, day))
                     if area is None:
                         continue  # neither the station nor its recorded area is left
                     summarize(
@@ -95,6 +95,10 @@ class ReportSummarizer:
             log.info("reports: history before %s let go: %s", removed.before, removed)
 
     def _due(self, session: Session, since: datetime, now: datetime) -> list[tuple[int, date]]:
+        """Every day new records touched (never cut: the cursor moves past them), then up to
+        a batch of the stalest: today's and yesterday's sums older than `refresh`, days summed
+        as "data incomplete" whose station has been heard from since, and days not summed
+        yet, newest first."""
         wanted: dict[tuple[int, date], None] = {}
         touched = select(col(AsRun.station_id), col(AsRun.day)).where(
             col(AsRun.received_at) >= since, col(AsRun.day).is_not(None)
@@ -102,21 +106,12 @@ class ReportSummarizer:
         for station_id, day in session.exec(touched.distinct()).all():
             if day is not None:
                 wanted[(station_id, day)] = None
+        room = self._batch
         today = now.astimezone(ZoneInfo(self._timezone)).date()
-        for day in (today, today - timedelta(days=1)):
-            planned = select(StationPlan.station_id).where(StationPlan.day == day).distinct()
-            fresh = set(
-                session.exec(
-                    select(StationDaySummaryRow.station_id).where(
-                        StationDaySummaryRow.day == day,
-                        col(StationDaySummaryRow.computed_at) >= now - self._refresh,
-                    )
-                ).all()
-            )
-            for station_id in session.exec(planned).all():
-                if station_id not in fresh:
-                    wanted.setdefault((station_id, day), None)
-        if len(wanted) < self._batch:
+        for key in self._stale(session, today, now)[:room]:
+            wanted.setdefault(key, None)
+        room -= len(wanted)
+        if room > 0:
             missing = (
                 select(col(StationPlan.station_id), col(StationPlan.day))
                 .outerjoin(
@@ -127,27 +122,67 @@ class ReportSummarizer:
                 .where(col(StationDaySummaryRow.station_id).is_(None), StationPlan.day < today)
                 .distinct()
                 .order_by(col(StationPlan.day).desc())
-                .limit(self._batch - len(wanted))
+                .limit(room)
             )
             for station_id, day in session.exec(missing).all():
                 wanted.setdefault((station_id, day), None)
-        return list(wanted)[: max(self._batch, 1)]
+        return list(wanted)
+
+    def _stale(self, session: Session, today: date, now: datetime) -> list[tuple[int, date]]:
+        """Sums due again, the oldest first, so no station waits behind the others."""
+        found: list[tuple[datetime | None, int, date]] = []
+        for day in (today, today - timedelta(days=1)):
+            computed = dict(
+                session.exec(
+                    select(StationDaySummaryRow.station_id, StationDaySummaryRow.computed_at).where(
+                        StationDaySummaryRow.day == day
+                    )
+                ).all()
+            )
+            planned = select(StationPlan.station_id).where(StationPlan.day == day).distinct()
+            for station_id in session.exec(planned).all():
+                at = computed.get(station_id)
+                if at is None or at < now - self._refresh:
+                    found.append((at, station_id, day))
+        heard = (
+            select(col(StationDaySummaryRow.station_id), col(StationDaySummaryRow.day))
+            .join(StationAgent, col(StationAgent.station_id) == StationDaySummaryRow.station_id)
+            .where(
+                col(StationDaySummaryRow.missing_incomplete) > 0,
+                col(StationAgent.last_seen_at) > StationDaySummaryRow.computed_at,
+                col(StationDaySummaryRow.computed_at) < now - self._refresh,
+            )
+            .limit(self._batch)
+        )
+        found += [(None, station_id, day) for station_id, day in session.exec(heard).all()]
+        found.sort(key=lambda f: (f[0] is not None, f[0] or now))
+        return [(station_id, day) for _, station_id, day in found]
 
 
-def _areas(session: Session, due: list[tuple[int, date]]) -> dict[int, Area]:
-    """Each station's area: its current one, or the one its plan of record names."""
+def _areas(session: Session, due: list[tuple[int, date]]) -> dict[tuple[int, date], Area]:
+    """Each station-day's area: the one its plan of record names for that day, else the
+    station's current one (summaries keep the area a day was planned under)."""
     ids = sorted({station_id for station_id, _ in due})
-    area_of: dict[int, int] = {}
-    for station_id, area_id in session.exec(
-        select(Station.id, Station.area_id).where(col(Station.id).in_(ids))
-    ).all():
-        if station_id is not None:
-            area_of[station_id] = area_id
-    for station_id, area_id in session.exec(
-        select(StationPlan.station_id, StationPlan.area_id)
-        .where(col(StationPlan.station_id).in_([s for s in ids if s not in area_of]))
-        .distinct()
-    ).all():
-        area_of.setdefault(station_id, area_id)
-    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_of.values())))}
-    return {s: areas[a] for s, a in area_of.items() if a in areas}
+    area_of: dict[tuple[int, date], int] = {}
+    current: dict[int, int] = {}
+    for batch in chunks(ids):
+        for station_id, area_id in session.exec(
+            select(Station.id, Station.area_id).where(col(Station.id).in_(batch))
+        ).all():
+            if station_id is not None:
+                current[station_id] = area_id
+        for station_id, day, area_id in session.exec(
+            select(
+                col(StationPlan.station_id), col(StationPlan.day), col(StationPlan.area_id)
+            ).where(
+                col(StationPlan.station_id).in_(batch),
+                col(StationPlan.day).in_(sorted({d for _, d in due})),
+            )
+        ).all():
+            area_of[(station_id, day)] = area_id  # moved mid-day: one of its two areas
+    for key in due:
+        if key not in area_of and key[0] in current:
+            area_of[key] = current[key[0]]
+    area_ids = sorted(set(area_of.values()))
+    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))}
+    return {k: areas[a] for k, a in area_of.items() if a in areas}

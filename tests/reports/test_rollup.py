@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reports.periods import Period, days_in, period_bounds
+from reports.summarizer import ReportSummarizer
 from tests.clock import SettableClock
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, build, queue_into
@@ -124,3 +125,24 @@ def test_a_day_no_report_can_cover_is_refused_by_name(
     response = client.get(path, headers=world.headers("admin_a", clock.now()))
     assert response.status_code == 422, response.text
     assert "outside the days reports cover" in response.text
+
+
+def test_the_summarizer_never_leaves_a_day_whose_records_arrived_behind(
+    client: TestClient, world: World, clock: SettableClock
+) -> None:
+    """More touched days than a batch holds: all are summed in the tick that saw them."""
+    stations = [enrolled_station(world, "A1")[0] for _ in range(3)]
+    clock.advance(timedelta(days=1, hours=6))
+    for station in stations:
+        add_asrun(world, station, record())
+    tiny = ReportSummarizer(
+        database=world.database,
+        clock=clock,
+        timezone="Asia/Ho_Chi_Minh",
+        offline_after=timedelta(seconds=180),
+        late_after=timedelta(seconds=2),
+        refresh=timedelta(minutes=10),
+        retention_days=400,
+        batch=1,
+    )
+    assert tiny.tick() >= len(stations)
