@@ -1,6 +1,7 @@
 """Proof of play (bằng chứng phát sóng): where and when a bulletin aired, on how many of
 the stations it was planned for, and why not on the others ("41/44 cụm loa; 3 offline since
-05:10"). A bulletin is its lineage: every version of it."""
+05:10"). A bulletin is its lineage: every version of it. The stations are those now in the
+caller's areas (a station since deleted is no longer listed)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from core.areas.scope import within_areas
+from core.db import chunks
 from playlists.content.models import ContentItem
 from playlists.timelines.record import (
     PlanVersion,
@@ -37,21 +39,21 @@ def proof_of_play(
 ) -> ProofOfPlayPublic:
     versions = session.exec(select(ContentItem).where(ContentItem.lineage_id == lineage_id)).all()
     content_ids = {v.id for v in versions if v.id is not None}
-    planned = _planned(session, content_ids, prefixes, first, last)
-    records = _records(session, lineage_id, content_ids, prefixes, first, last)
+    in_scope = _stations_in_scope(session, prefixes)
+    planned = _planned(session, content_ids, in_scope, first, last)
+    records = _records(session, lineage_id, content_ids, in_scope, first, last)
     aired: dict[int, list[AsRun]] = defaultdict(list)
     for row in records:
         if row.result in AIRED:
             aired[row.station_id].append(row)
     station_ids = sorted(planned.keys() | aired.keys())
-    query = select(Station.id, Station.name).where(col(Station.id).in_(station_ids))
-    names = {sid: name for sid, name in session.exec(query).all() if sid is not None}
-    agents = {
-        a.station_id: a
-        for a in session.exec(
-            select(StationAgent).where(col(StationAgent.station_id).in_(station_ids))
-        )
-    }
+    names: dict[int, str] = {}
+    agents: dict[int, StationAgent] = {}
+    for batch in chunks(station_ids):
+        query = select(Station.id, Station.name).where(col(Station.id).in_(batch))
+        names.update((sid, name) for sid, name in session.exec(query).all() if sid is not None)
+        found = select(StationAgent).where(col(StationAgent.station_id).in_(batch))
+        agents.update((a.station_id, a) for a in session.exec(found))
     stations = [
         _station(
             s, names.get(s), planned.get(s, []), aired.get(s, []), agents.get(s), now, offline_after
@@ -81,20 +83,20 @@ def proof_of_play(
 
 
 def _planned(
-    session: Session,
-    content_ids: set[int],
-    prefixes: Sequence[str],
-    first: date,
-    last: date,
+    session: Session, content_ids: set[int], stations: set[int], first: date, last: date
 ) -> dict[int, list[datetime]]:
     """Each station in scope that had the bulletin in force, with the planned starts."""
     if not content_ids:
         return {}
-    query = within_areas(select(StationPlan), area_id=col(StationPlan.area_id), prefixes=prefixes)
-    query = query.where(col(StationPlan.day) >= first, col(StationPlan.day) <= last)
     days: dict[tuple[int, date], list[StationPlan]] = defaultdict(list)
-    for row in session.exec(query.order_by(col(StationPlan.in_force_from))):
-        days[(row.station_id, row.day)].append(row)
+    for batch in chunks(sorted(stations)):
+        query = select(StationPlan).where(
+            col(StationPlan.station_id).in_(batch),
+            col(StationPlan.day) >= first,
+            col(StationPlan.day) <= last,
+        )
+        for row in session.exec(query.order_by(col(StationPlan.in_force_from))):
+            days[(row.station_id, row.day)].append(row)
     timelines = timelines_by_digest(
         session=session, digests={r.digest for rows in days.values() for r in rows}
     )
@@ -122,16 +124,26 @@ def _records(
     session: Session,
     lineage_id: int,
     content_ids: set[int],
-    prefixes: Sequence[str],
+    stations: set[int],
     first: date,
     last: date,
-) -> Sequence[AsRun]:
-    query = within_areas(select(AsRun), area_id=col(AsRun.area_id), prefixes=prefixes)
+) -> list[AsRun]:
     same = col(AsRun.snapshot_lineage_id) == lineage_id
     if content_ids:
-        same = same | col(AsRun.content_id).in_(content_ids)
-    query = query.where(same, col(AsRun.day) >= first, col(AsRun.day) <= last)
-    return session.exec(query.order_by(col(AsRun.occurred_at))).all()
+        same = same | col(AsRun.content_id).in_(sorted(content_ids))
+    found: list[AsRun] = []
+    for batch in chunks(sorted(stations)):
+        query = select(AsRun).where(
+            col(AsRun.station_id).in_(batch), same, col(AsRun.day) >= first, col(AsRun.day) <= last
+        )
+        found.extend(session.exec(query))
+    return sorted(found, key=lambda r: (r.occurred_at, r.id))
+
+
+def _stations_in_scope(session: Session, prefixes: Sequence[str]) -> set[int]:
+    """Like the station reports, proof follows each station's current area."""
+    query = within_areas(select(col(Station.id)), area_id=col(Station.area_id), prefixes=prefixes)
+    return {s for s in session.exec(query).all() if s is not None}
 
 
 def _station(
