@@ -15,7 +15,8 @@ import pytest
 
 from tests.cli.helpers import LOAXA, loaxa_env
 
-READY_TIMEOUT_S = 30.0
+# A minute, as for every server the tests start: a loaded machine's start-up is slow.
+from tests.e2e.processes import READY_TIMEOUT_S
 
 
 def _free_port() -> int:
