@@ -141,6 +141,10 @@ class TotalsPublic(OutputModel):
     by_origin: dict[str, BulletinCount] = Field(
         description="what aired, by the level of the area that owned it"
     )
+    by_hour: dict[str, BulletinCount] = Field(
+        default_factory=dict,
+        description='what aired, by the station\'s local hour it started in ("00" to "23")',
+    )
 
 
 class RollupRowPublic(OutputModel):
@@ -149,6 +153,11 @@ class RollupRowPublic(OutputModel):
     code: str | None
     level: str | None
     path: str
+    totals: TotalsPublic
+
+
+class RollupDayPublic(OutputModel):
+    date: date
     totals: TotalsPublic
 
 
@@ -162,6 +171,9 @@ class AreaRollupPublic(OutputModel):
     last: date
     totals: TotalsPublic
     children: list[RollupRowPublic]
+    days: list[RollupDayPublic] = Field(
+        default_factory=list, description="the area's totals for each day of the range"
+    )
     summed_at: datetime | None = Field(
         description="when the oldest station-day summary in the range was summed"
     )

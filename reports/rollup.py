@@ -12,7 +12,13 @@ from sqlmodel import Session, col, select
 
 from core.areas.models import Area
 from core.auth.permissions import in_scope
-from reports.models import AreaRollupPublic, BulletinCount, RollupRowPublic, TotalsPublic
+from reports.models import (
+    AreaRollupPublic,
+    BulletinCount,
+    RollupDayPublic,
+    RollupRowPublic,
+    TotalsPublic,
+)
 from reports.summaries import DIMENSIONS, StationDaySummaryRow
 
 COUNTS = (
@@ -86,6 +92,7 @@ class Totals:
             by_category=counted("category"),
             by_language=counted("language"),
             by_origin=counted("origin"),
+            by_hour=counted("hour"),
         )
 
 
@@ -109,8 +116,10 @@ def area_rollup(
     rows = summary_rows(session=session, path=area.path, first=first, last=last)
     total = Totals()
     parts: dict[str, Totals] = {}
+    days: dict[date, Totals] = {}
     for row in rows:
         total.add(row)
+        days.setdefault(row.day, Totals()).add(row)
         parts.setdefault(_part_of(row.area_path, area.path, children), Totals()).add(row)
     listed = [
         RollupRowPublic(
@@ -138,6 +147,7 @@ def area_rollup(
         last=last,
         totals=total.public(),
         children=listed,
+        days=[RollupDayPublic(date=d, totals=t.public()) for d, t in sorted(days.items())],
         summed_at=total.oldest,
     )
 

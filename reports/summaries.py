@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel
@@ -24,7 +25,7 @@ from reports.station_day import station_day
 
 # Outcomes an aired item can have: what the breakdowns count.
 AIRED = ("played", "late", "partial", "preempted")
-DIMENSIONS = ("tier", "category", "language", "origin")
+DIMENSIONS = ("tier", "category", "language", "origin", "hour")
 
 
 class StationDaySummaryRow(SQLModel, table=True):
@@ -119,8 +120,9 @@ def _fill(row: StationDaySummaryRow, report: StationDayPublic, breakdown: dict[s
 
 
 def _breakdown(report: StationDayPublic) -> dict[str, Any]:
-    """What aired (planned or not), counted by its snapshot: tier, category, language and
-    the level of the area that owned it."""
+    """What aired (planned or not), counted by its snapshot: tier, category, language, the
+    level of the area that owned it, and the station's local hour it started in."""
+    zone = ZoneInfo(report.timezone)
     records = [r for i in report.items if i.outcome in AIRED for r in i.records]
     records += [r for r in report.unplanned if r.result in ("played", "partial")]
     counts: dict[str, dict[str, list[float]]] = {d: {} for d in DIMENSIONS}
@@ -137,6 +139,7 @@ def _breakdown(report: StationDayPublic) -> dict[str, Any]:
             "category": record.category or "",
             "language": record.language or "",
             "origin": record.owner_area_level or "unknown",
+            "hour": f"{record.started_at.astimezone(zone).hour:02d}" if record.started_at else "",
         }
         for dimension, value in values.items():
             cell = counts[dimension].setdefault(value, [0, 0.0])

@@ -150,12 +150,15 @@ def rollup_tables(report: AreaRollupPublic) -> list[Table]:
             ("Thể loại", report.totals.by_category),
             ("Ngôn ngữ", report.totals.by_language),
             ("Cấp ban hành", report.totals.by_origin),
+            ("Giờ", report.totals.by_hour),
         )
         for value, count in counts.items()
     ]
+    daily = [totals_row(_day(d.date), None, d.totals) for d in report.days]
     return [
         Table(f"{report.name} {_day(report.first)}–{_day(report.last)}", TOTALS_HEADER, rows),
         Table("Phân loại", ("Theo", "Giá trị", "Bản tin", "Phút"), by),
+        Table("Theo ngày", ("Ngày", *TOTALS_HEADER[1:]), daily),
     ]
 
 

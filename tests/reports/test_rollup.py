@@ -76,6 +76,7 @@ def test_a_province_day_rolls_up_by_commune(
     assert totals["compliance"] == 0.5 and totals["aired_minutes"] == 3.0
     assert totals["by_tier"] == {"normal": {"bulletins": 3, "minutes": 3.0}}
     assert totals["by_origin"] == {"province": {"bulletins": 3, "minutes": 3.0}}
+    assert totals["by_hour"] == {"06": {"bulletins": 3, "minutes": 3.0}}  # Vietnam's 06:00
     by_name = {c["name"]: c["totals"] for c in rollup["children"]}
     assert (by_name["A"]["due"], by_name["A"]["played"], by_name["A"]["compliance"]) == (4, 3, 0.75)
     assert (by_name["B"]["due"], by_name["B"]["played"]) == (2, 0)
@@ -85,6 +86,7 @@ def test_a_province_day_rolls_up_by_commune(
     ).json()
     assert (month["first"], month["last"]) == ("2026-12-01", "2026-12-31")
     assert month["totals"] == totals  # one day summed so far
+    assert month["days"] == [{"date": "2026-12-01", "totals": totals}]
 
 
 @pytest.mark.parametrize(
