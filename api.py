@@ -55,7 +55,9 @@ from web.content_new import router as new_content_pages_router
 from web.content_pages import router as library_pages_router
 from web.errors import install_page_handlers
 from web.help_pages import router as help_pages_router
+from web.proof_pages import router as proof_pages_router
 from web.queue_pages import router as queue_pages_router
+from web.report_pages import router as report_pages_router
 from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from web.schedule_pages import router as schedule_router
@@ -102,6 +104,8 @@ WEB_ROUTERS = (
     schedule_router,
     sessions_pages_router,
     queue_pages_router,
+    report_pages_router,
+    proof_pages_router,
 )
 
 DESCRIPTION = """

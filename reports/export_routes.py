@@ -15,6 +15,7 @@ from reports.filters import DayQuery, FormatQuery, PeriodQuery, ProofDep, RangeD
 from reports.routes import (
     DayPath,
     Read,
+    SignersQuery,
     area_rollup_report,
     preview_periodic_report,
     proof_of_play_report,
@@ -120,10 +121,11 @@ def export_periodic_report(
     clock: ClockDep,
     area_id: PathId,
     period: PeriodQuery,
+    signers: SignersQuery,
     day: DayQuery = None,
     fmt: FormatQuery = ExportFormat.csv,
 ) -> Response:
-    report = preview_periodic_report(session, access, clock, area_id, period, day)
+    report = preview_periodic_report(session, access, clock, area_id, period, signers, day)
     return export(periodic_tables(report), fmt, f"bao-cao-{area_id}-{report.period}-{report.first}")
 
 

@@ -139,6 +139,18 @@ class Signers(InputModel):
     head_of_unit: str | None = PydanticField(default=None, max_length=200)
 
 
+def signers_query(
+    prepared_by: Annotated[str | None, Query(max_length=200)] = None,
+    checked_by: Annotated[str | None, Query(max_length=200)] = None,
+    head_of_unit: Annotated[str | None, Query(max_length=200)] = None,
+) -> Signers:
+    """The names to print under the signature blocks of a previewed (or exported) report."""
+    return Signers(prepared_by=prepared_by, checked_by=checked_by, head_of_unit=head_of_unit)
+
+
+SignersQuery = Annotated[Signers, Depends(signers_query)]
+
+
 class PeriodicRequest(Signers):
     period: Period
     day: IsoDate | None = PydanticField(default=None, description="a day of the period")
@@ -181,9 +193,10 @@ def preview_periodic_report(
     clock: ClockDep,
     area_id: PathId,
     period: PeriodQuery,
+    signers: SignersQuery,
     day: DayQuery = None,
 ) -> PeriodicReportPublic:
-    return _periodic(session, access, clock, area_id, period, day, Signers())[1]
+    return _periodic(session, access, clock, area_id, period, day, signers)[1]
 
 
 @router.post(

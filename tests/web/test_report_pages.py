@@ -1,0 +1,162 @@
+"""The supervisors' pages (Báo cáo) without a browser: what they show of a reported day,
+their scope, the filter's problems beside its fields, generating a periodic report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from core.auth.models import Role
+from core.config import Settings
+from stations.fleet.models import StationAgent
+from tests.clock import SettableClock
+from tests.reports.history import TITLES, History, reported_day
+from tests.world import World
+from web.session import SESSION_COOKIE, csrf_for
+
+NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 08:00 in Hanoi, the day after
+DAY = date(2026, 12, 1)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings, clock=SettableClock(NOW))
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.database.dispose()
+
+
+@pytest.fixture
+def history(world: World) -> History:
+    return reported_day(world, DAY)
+
+
+def sign_in(client: TestClient, world: World, username: str) -> str:
+    """Signed in on the app's clock; returns the CSRF token of its forms."""
+    token = world.token(username, NOW)
+    client.cookies.set(SESSION_COOKIE, token)
+    return csrf_for(token)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_dashboard_shows_the_last_seven_days_of_the_callers_areas(
+    client: TestClient, world: World, history: History
+) -> None:
+    with world.database.session(write=True) as session:
+        agent = session.get(StationAgent, history.aired)
+        assert agent is not None
+        agent.last_seen_at = NOW  # heard from just now; the other never
+        session.add(agent)
+        session.commit()
+    sign_in(client, world, "supervisor_a")
+    page = client.get("/reports")
+    assert page.status_code == 200, page.text
+    text = _text(page.text)
+    assert "Báo cáo" in text
+    # 2 of 4 bulletins aired in full: one on time, one late; 2 not aired; 1 of 2 offline.
+    assert "50,0 %" in text
+    assert "Cụm loa đang mất kết nối 1 / 2" in text
+    assert (
+        f'href="/reports/areas/{world.areas["A1"]}?from=2026-11-26&amp;to=2026-12-02"' in page.text
+    )
+
+
+def test_an_area_drills_down_to_its_stations_and_their_log_book(
+    client: TestClient, world: World, history: History
+) -> None:
+    sign_in(client, world, "supervisor_a")
+    area = world.areas["A1"]
+    page = client.get(f"/reports/areas/{area}?period=day&date={DAY}")
+    assert page.status_code == 200, page.text
+    assert f"/reports/stations/{history.aired}/logbook?date={DAY}" in page.text
+    assert (
+        f"/api/v1/reports/areas/{area}/rollup/export?period=day&amp;date={DAY}&amp;format=xlsx"
+        in page.text
+    )
+    day = client.get(f"/reports/stations/{history.aired}/days/{DAY}")
+    assert day.status_code == 200, day.text
+    book = client.get(f"/reports/stations/{history.aired}/logbook?date={DAY}")
+    assert book.status_code == 200, book.text
+
+
+def test_a_filter_problem_stands_beside_its_field_in_vietnamese(
+    client: TestClient, world: World, history: History
+) -> None:
+    sign_in(client, world, "supervisor_a")
+    area = world.areas["A"]
+    page = client.get(f"/reports/areas/{area}?period=range&from=2026-12-05&to=2026-12-01")
+    assert page.status_code == 422
+    assert 'id="to-error"' in page.text
+    assert "Ngày kết thúc đứng trước ngày bắt đầu." in page.text
+    assert 'value="2026-12-05"' in page.text  # what was typed is kept
+    wrong = client.get(f"/reports/areas/{area}?period=month&date=31/12/2026")
+    assert wrong.status_code == 422 and 'id="date-error"' in wrong.text
+
+
+def test_nobody_reads_a_report_outside_their_areas(
+    client: TestClient, world: World, history: History
+) -> None:
+    world.add_user("operator_b", area="B", roles={Role.operator: "B"})
+    sign_in(client, world, "operator_b")
+    for url in (
+        f"/reports/areas/{world.areas['A']}",
+        f"/reports/stations/{history.aired}/days/{DAY}",
+        f"/reports/stations/{history.aired}/logbook",
+        f"/reports/areas/{world.areas['A']}/periodic",
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 403, url
+        assert "Loaxa" in answer.text  # the refusal page, with the menu
+    found = client.get(f"/reports/proof?q={TITLES[0]}")
+    assert TITLES[0] not in _text(found.text).replace(f"“{TITLES[0]}”", "")
+    sign_in(client, world, "plain_b")  # no role at all
+    assert client.get("/reports").status_code == 403
+
+
+def test_proof_of_play_is_found_by_a_word_of_the_title(
+    client: TestClient, world: World, history: History
+) -> None:
+    sign_in(client, world, "supervisor_a")
+    found = client.get("/reports/proof?q=tiêm&from=2026-12-01&to=2026-12-01")
+    assert found.status_code == 200
+    links = re.findall(r'href="(/reports/proof\?lineage_id=\d+[^"]*)"', found.text)
+    assert len(links) == 1 and TITLES[1] in found.text
+    proof = client.get(links[0].replace("&amp;", "&"))
+    assert proof.status_code == 200, proof.text
+    assert "/api/v1/reports/proof-of-play/export?lineage_id=" in proof.text
+
+
+def test_a_periodic_report_is_generated_with_its_signers(
+    client: TestClient, world: World, history: History
+) -> None:
+    csrf = sign_in(client, world, "supervisor_a")
+    area = world.areas["A"]
+    preview = client.get(f"/reports/areas/{area}/periodic?period=month&date={DAY}")
+    assert preview.status_code == 200, preview.text
+    assert "Tháng 12 năm 2026" in preview.text
+    refused = client.post(
+        f"/reports/areas/{area}/periodic", data={"period": "month", "date": str(DAY)}
+    )
+    assert refused.status_code == 403  # no CSRF token
+    made = client.post(
+        f"/reports/areas/{area}/periodic",
+        data={
+            "csrf_token": csrf,
+            "period": "month",
+            "date": str(DAY),
+            "prepared_by": "Nguyễn Văn An",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    shown = client.get(made.headers["location"])
+    assert "Nguyễn Văn An" in shown.text and 'role="status"' in shown.text
+    assert "prepared_by=Nguy" in shown.text  # the downloads carry the name

@@ -1,0 +1,267 @@
+"""The supervisors' pages (Báo cáo): the dashboard, an area's roll-up with its stations,
+a station's day and week (log book), the periodic report. Thin: each calls the reports'
+API functions (reports/routes.py) with the caller's `report.read` access, so a page, its
+JSON and its downloads are the same answer with the same refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Path, Query
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from core.areas.crud import get_area
+from core.auth.deps import AccessControl
+from core.auth.permissions import Action
+from core.deps import ClockDep, SessionDep, SettingsDep
+from core.errors import Forbidden, Invalid, NotFound
+from core.models import PathId
+from reports.periodic import PERIODIC
+from reports.periods import Period
+from reports.routes import (
+    PeriodicRequest,
+    SignersQuery,
+    area_rollup_report,
+    generate_periodic_report,
+    preview_periodic_report,
+    station_day_report,
+    station_logbook,
+)
+from reports.station_rows import station_totals
+from stations.crud import get_station
+from stations.models import Station
+from web.context import CsrfPageDep, PageDep, PageView
+from web.i18n import gettext as _
+from web.report_dashboard import dashboard
+from web.report_filters import PERIOD_LABELS, RANGE, range_filter, range_form, week_range
+from web.schedule_pages import NotADay, day_name, local_day, parse_day
+from web.sessions_view import page_access, refused
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str | None, Query(max_length=20)]
+API = "/api/v1/reports"
+REFUSED = (Forbidden, NotFound)
+
+
+def _access(view: PageView, session: Session) -> AccessControl:
+    return page_access(view, session, Action.report_read)
+
+
+def report_helpers(view: PageView) -> dict[str, Any]:
+    return {
+        "day_name": lambda day: day_name(day, view.locale),
+        "percent": _percent,
+        "period_labels": PERIOD_LABELS,
+        "range_choice": RANGE,
+        "charts": {},
+        "links": True,
+    }
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.1f} %".replace(".", ",")
+
+
+@router.get("/reports")
+def reports_home(session: SessionDep, settings: SettingsDep, view: PageDep) -> Response:
+    try:
+        access = _access(view, session)
+    except Forbidden as exc:
+        return refused(view, exc)
+    today = local_day(view.now, view.zone)
+    areas = dashboard(
+        session=session,
+        access=access,
+        today=today,
+        now=view.now,
+        offline_after=timedelta(seconds=settings.station_offline_after_s),
+    )
+    week = week_range(today)
+    return view.render(
+        "reports/index.html",
+        {**report_helpers(view), "areas": areas, "today": today, "week_query": week.query()},
+    )
+
+
+@router.get("/reports/areas/{area_id}")
+def area_page(
+    session: SessionDep,
+    clock: ClockDep,
+    view: PageDep,
+    area_id: PathId,
+    period: Text = None,
+    day: Annotated[str | None, Query(alias="date", max_length=20)] = None,
+    first: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+    last: Annotated[str | None, Query(alias="to", max_length=20)] = None,
+) -> Response:
+    form = range_form(period, day, first, last)
+    try:
+        access = _access(view, session)
+        area = get_area(session=session, area_id=area_id)
+        access.require_area(area_id, what=f"area #{area_id}")
+    except REFUSED as exc:
+        return refused(view, exc)
+    context: dict[str, Any] = {**report_helpers(view), "area": area, "form": form}
+    filters = range_filter(form, local_day(view.now, area.timezone))
+    if filters is None:
+        return view.render("reports/area.html", context, status_code=422)
+    report = area_rollup_report(session, access, clock, area_id, filters)
+    stations = station_totals(session=session, area=area, first=report.first, last=report.last)
+    query = form.query()
+    context |= {
+        "report": report,
+        "stations": stations,
+        "query": query,
+        "export": f"{API}/areas/{area_id}/rollup/export?{query}",
+    }
+    return view.render("reports/area.html", context)
+
+
+@router.get("/reports/stations/{station_id}/days/{day}")
+def station_day_page(
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    view: PageDep,
+    station_id: PathId,
+    day: Annotated[str, Path(max_length=20)],
+) -> Response:
+    try:
+        access = _access(view, session)
+        parsed = parse_day(day)
+        assert parsed is not None
+        report = station_day_report(session, access, clock, settings, station_id, parsed)
+    except (*REFUSED, NotADay, Invalid) as exc:
+        return refused_or_invalid(view, exc)
+    station = _station(session, station_id)
+    context = {
+        **report_helpers(view),
+        "report": report,
+        "station": station,
+        "area": get_area(session=session, area_id=station.area_id),
+        "export": f"{API}/stations/{station_id}/days/{parsed}/export?",
+        "previous": parsed - timedelta(days=1),
+        "next": parsed + timedelta(days=1),
+    }
+    return view.render("reports/station_day.html", context)
+
+
+@router.get("/reports/stations/{station_id}/logbook")
+def logbook_page(
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    view: PageDep,
+    station_id: PathId,
+    day: Annotated[str | None, Query(alias="date", max_length=20)] = None,
+) -> Response:
+    try:
+        access = _access(view, session)
+        report = station_logbook(session, access, clock, settings, station_id, parse_day(day))
+    except (*REFUSED, NotADay, Invalid) as exc:
+        return refused_or_invalid(view, exc)
+    station = _station(session, station_id)
+    context = {
+        **report_helpers(view),
+        "report": report,
+        "station": station,
+        "export": f"{API}/stations/{station_id}/logbook/export?date={report.first}",
+        "previous": report.first - timedelta(days=7),
+        "next": report.first + timedelta(days=7),
+    }
+    return view.render("reports/logbook.html", context)
+
+
+def _station(session: Session, station_id: int) -> Station:
+    return get_station(session=session, station_id=station_id)
+
+
+def refused_or_invalid(view: PageView, exc: Exception) -> Response:
+    if isinstance(exc, NotADay | Invalid):
+        message = _("Enter a date as DD/MM/YYYY.")
+        if isinstance(exc, Invalid) and "outside the days" in str(exc):
+            message = _("Choose a day from 2000 to 2099.")
+        return view.render("refused.html", {"message": message}, status_code=422)
+    return refused(view, exc)
+
+
+PERIODIC_CHOICES = [p.value for p in PERIODIC]
+
+
+@router.get("/reports/areas/{area_id}/periodic")
+def periodic_page(
+    session: SessionDep,
+    clock: ClockDep,
+    view: PageDep,
+    area_id: PathId,
+    signers: SignersQuery,
+    period: Text = None,
+    day: Annotated[str | None, Query(alias="date", max_length=20)] = None,
+    generated: bool = False,
+) -> Response:
+    """The report as it would be generated now, with the names typed under its signature
+    blocks; generating it (recorded, audited) is the form's POST."""
+    chosen = period or Period.month.value
+    try:
+        access = _access(view, session)
+        if chosen not in PERIODIC_CHOICES:
+            raise Invalid("a periodic report is for a month, quarter, half or year")
+        anchor = parse_day(day)
+        report = preview_periodic_report(
+            session, access, clock, area_id, Period(chosen), signers, anchor
+        )
+    except (*REFUSED, NotADay, Invalid) as exc:
+        return refused_or_invalid(view, exc)
+    names = {k: v for k, v in signers.model_dump().items() if v}
+    query = urlencode({"period": chosen, "date": str(report.first), **names})
+    context = {
+        **report_helpers(view),
+        "report": report,
+        "area": get_area(session=session, area_id=area_id),
+        "choices": PERIODIC_CHOICES,
+        "chosen": chosen,
+        "generated": generated,
+        "export": f"{API}/areas/{area_id}/periodic/export?{query}",
+        "query": query,
+    }
+    return view.render("reports/periodic.html", context)
+
+
+@router.post("/reports/areas/{area_id}/periodic")
+def generate_periodic_page(
+    session: SessionDep,
+    clock: ClockDep,
+    view: CsrfPageDep,
+    area_id: PathId,
+    period: Annotated[str, Form(max_length=20)],
+    day: Annotated[str, Form(alias="date", max_length=20)],
+    prepared_by: Annotated[str, Form(max_length=200)] = "",
+    checked_by: Annotated[str, Form(max_length=200)] = "",
+    head_of_unit: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Generates (records and audits) the report, then shows it with its downloads."""
+    try:
+        access = _access(view, session)
+        if period not in PERIODIC_CHOICES:
+            raise Invalid("a periodic report is for a month, quarter, half or year")
+        parse_day(day)  # a wrong date is named as such, before the model sees it
+        request = PeriodicRequest.model_validate(
+            {
+                "period": period,
+                "day": day or None,
+                "prepared_by": prepared_by.strip() or None,
+                "checked_by": checked_by.strip() or None,
+                "head_of_unit": head_of_unit.strip() or None,
+            }
+        )
+        report = generate_periodic_report(session, access, clock, area_id, request)
+    except (*REFUSED, NotADay, Invalid) as exc:
+        return refused_or_invalid(view, exc)
+    signed = request.model_dump(include={"prepared_by", "checked_by", "head_of_unit"})
+    names = {k: v for k, v in signed.items() if v}
+    query = urlencode({"period": period, "date": str(report.first), "generated": 1, **names})
+    target = f"/reports/areas/{area_id}/periodic?{query}"
+    return RedirectResponse(target, status_code=303)
