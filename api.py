@@ -57,6 +57,7 @@ from web.errors import install_page_handlers
 from web.help_pages import router as help_pages_router
 from web.proof_pages import router as proof_pages_router
 from web.queue_pages import router as queue_pages_router
+from web.report_downloads import router as report_downloads_router
 from web.report_pages import router as report_pages_router
 from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
@@ -106,6 +107,7 @@ WEB_ROUTERS = (
     queue_pages_router,
     report_pages_router,
     proof_pages_router,
+    report_downloads_router,
 )
 
 DESCRIPTION = """

@@ -21,7 +21,7 @@ from reports.filters import ProofFilter
 from reports.proof_search import find_bulletins
 from reports.routes import proof_of_play_report
 from web.context import PageDep
-from web.report_pages import API, refused_or_invalid, report_helpers
+from web.report_pages import refused_or_invalid, report_helpers
 from web.schedule_pages import NotADay, local_day, parse_day
 from web.sessions_view import page_access, refused
 
@@ -65,7 +65,7 @@ def proof_page(
         except (NotFound, Invalid) as exc:
             return refused_or_invalid(view, exc)
         query = urlencode({"lineage_id": lineage_id, "from": str(start), "to": str(end)})
-        context |= {"report": report, "export": f"{API}/proof-of-play/export?{query}"}
+        context |= {"report": report, "export": f"/reports/proof/download?{query}"}
     return view.render("reports/proof.html", context)
 
 
@@ -96,6 +96,6 @@ def alert_page(
     context = {
         **report_helpers(view),
         "report": report,
-        "export": f"{API}/alerts/{alert_id}/export?",
+        "export": f"/reports/alerts/{alert_id}/download?",
     }
     return view.render("reports/alert.html", context)

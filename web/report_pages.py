@@ -42,7 +42,6 @@ from web.sessions_view import page_access, refused
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=20)]
-API = "/api/v1/reports"
 REFUSED = (Forbidden, NotFound)
 
 
@@ -115,7 +114,7 @@ def area_page(
         "report": report,
         "stations": stations,
         "query": query,
-        "export": f"{API}/areas/{area_id}/rollup/export?{query}",
+        "export": f"/reports/areas/{area_id}/download?{query}",
     }
     return view.render("reports/area.html", context)
 
@@ -142,7 +141,7 @@ def station_day_page(
         "report": report,
         "station": station,
         "area": get_area(session=session, area_id=station.area_id),
-        "export": f"{API}/stations/{station_id}/days/{parsed}/export?",
+        "export": f"/reports/stations/{station_id}/days/{parsed}/download?",
         "previous": parsed - timedelta(days=1),
         "next": parsed + timedelta(days=1),
     }
@@ -168,7 +167,7 @@ def logbook_page(
         **report_helpers(view),
         "report": report,
         "station": station,
-        "export": f"{API}/stations/{station_id}/logbook/export?date={report.first}",
+        "export": f"/reports/stations/{station_id}/logbook/download?date={report.first}",
         "previous": report.first - timedelta(days=7),
         "next": report.first + timedelta(days=7),
     }
@@ -224,7 +223,7 @@ def periodic_page(
         "choices": PERIODIC_CHOICES,
         "chosen": chosen,
         "generated": generated,
-        "export": f"{API}/areas/{area_id}/periodic/export?{query}",
+        "export": f"/reports/areas/{area_id}/periodic/download?{query}",
         "query": query,
     }
     return view.render("reports/periodic.html", context)

@@ -77,10 +77,7 @@ def test_an_area_drills_down_to_its_stations_and_their_log_book(
     page = client.get(f"/reports/areas/{area}?period=day&date={DAY}")
     assert page.status_code == 200, page.text
     assert f"/reports/stations/{history.aired}/logbook?date={DAY}" in page.text
-    assert (
-        f"/api/v1/reports/areas/{area}/rollup/export?period=day&amp;date={DAY}&amp;format=xlsx"
-        in page.text
-    )
+    assert f"/reports/areas/{area}/download?period=day&amp;date={DAY}&amp;format=xlsx" in page.text
     day = client.get(f"/reports/stations/{history.aired}/days/{DAY}")
     assert day.status_code == 200, day.text
     book = client.get(f"/reports/stations/{history.aired}/logbook?date={DAY}")
@@ -111,6 +108,9 @@ def test_nobody_reads_a_report_outside_their_areas(
         f"/reports/stations/{history.aired}/days/{DAY}",
         f"/reports/stations/{history.aired}/logbook",
         f"/reports/areas/{world.areas['A']}/periodic",
+        f"/reports/areas/{world.areas['A']}/download?period=day&date={DAY}&format=csv",
+        f"/reports/stations/{history.aired}/days/{DAY}/download?format=xlsx",
+        f"/reports/stations/{history.aired}/logbook/download?format=csv",
     ):
         answer = client.get(url)
         assert answer.status_code == 403, url
@@ -131,7 +131,7 @@ def test_proof_of_play_is_found_by_a_word_of_the_title(
     assert len(links) == 1 and TITLES[1] in found.text
     proof = client.get(links[0].replace("&amp;", "&"))
     assert proof.status_code == 200, proof.text
-    assert "/api/v1/reports/proof-of-play/export?lineage_id=" in proof.text
+    assert "/reports/proof/download?lineage_id=" in proof.text
 
 
 def test_a_periodic_report_is_generated_with_its_signers(
@@ -160,3 +160,16 @@ def test_a_periodic_report_is_generated_with_its_signers(
     shown = client.get(made.headers["location"])
     assert "Nguyễn Văn An" in shown.text and 'role="status"' in shown.text
     assert "prepared_by=Nguy" in shown.text  # the downloads carry the name
+
+
+def test_the_pages_downloads_are_the_files_of_what_they_show(
+    client: TestClient, world: World, history: History
+) -> None:
+    sign_in(client, world, "supervisor_a")
+    area = world.areas["A"]
+    page = client.get(f"/reports/areas/{area}/periodic?period=month&date={DAY}&prepared_by=An")
+    links = re.findall(r'href="(/reports/[^"]+/download[^"]+format=xlsx)"', page.text)
+    assert links, page.text
+    answer = client.get(links[0].replace("&amp;", "&"))
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
