@@ -56,6 +56,7 @@ from web.content_pages import router as library_pages_router
 from web.errors import install_page_handlers
 from web.help_pages import router as help_pages_router
 from web.queue_pages import router as queue_pages_router
+from web.report_print import print_report
 from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from web.schedule_pages import router as schedule_router
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in ROUTERS:
         app.include_router(router)
     app.state.web_assets = packaged_assets()
+    app.state.report_printer = print_report  # the PDF exports' (reports/pdf.py)
     install_page_handlers(app, WEB_ROUTERS)
     for router in WEB_ROUTERS:
         app.include_router(router)
