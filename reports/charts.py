@@ -215,16 +215,16 @@ def _draw(paint: Callable[[Axes], None], name: str, title: str, desc: str) -> Ma
             "svg.hashsalt": name,  # the same chart, the same SVG
             "font.family": "sans-serif",
             "font.sans-serif": ["DejaVu Sans", "Noto Sans", "Arial"],
-            "font.size": 9,
+            "font.size": 10,
             "text.color": INK,
             "axes.labelcolor": INK,
         }
     ):
-        figure = Figure(figsize=(7.2, 2.6), layout="constrained")
+        figure = Figure(figsize=(7.2, 2.3), layout="constrained")
         axes = figure.subplots()
         axes.spines[["top", "right"]].set_visible(False)
         axes.spines[["left", "bottom"]].set_color(LINE)
-        axes.tick_params(colors=INK, labelsize=8, length=0)
+        axes.tick_params(colors=INK, labelsize=9, length=0)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
         axes.grid(axis="y", color=LINE, linewidth=0.6)
         axes.set_axisbelow(True)
