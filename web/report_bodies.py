@@ -3,9 +3,9 @@ each report's charts, and the template helpers for its words and numbers.
 
 A body renders from `report` (the API's model), `charts` (`report_charts(report)`) and
 `links` (True on a page: drill-down anchors; False in a PDF: plain text). The helpers are
-template globals (web/templating.py), reading the page's `locale`:
-`outcome(value)`, `reason(outcome, reason)`, `alert_word(value)`, `number(x)`,
-`percent(share)`, `day(date)`, `length(seconds)`.
+one template global, `rpt` (web/templating.py), reading the page's `locale`:
+`rpt.outcome(value)`, `rpt.reason(outcome, reason)`, `rpt.percent(share)`, `rpt.day(date)`,
+`rpt.length(seconds)`, ...
 
 The outcomes' Vietnamese words are the exports' (reports/tables.py), written once; the
 English ones are here."""
@@ -13,7 +13,7 @@ English ones are here."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, format_percent
@@ -169,22 +169,24 @@ def local_date(context: Context, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(context["zone"])).date().isoformat()
 
 
-TEMPLATE_GLOBALS: dict[str, Any] = {
-    "OUTCOME_ORDER": tuple(OUTCOMES),
-    "outcome": outcome,
-    "reason": reason,
-    "alert_word": alert_word,
-    "number": number,
-    "percent": percent,
-    "seconds": seconds,
-    "day": day,
-    "day_name": day_name,
-    "local_date": local_date,
-    "tier": tier,
-    "kind": kind,
-    "level": level,
-    "length": length,
-}
+# The bodies' helpers, one template global (`rpt.outcome(...)`): as names of their own they
+# would shadow the pages' variables (a page's `day`).
+HELPERS = SimpleNamespace(
+    OUTCOME_ORDER=tuple(OUTCOMES),
+    outcome=outcome,
+    reason=reason,
+    alert_word=alert_word,
+    number=number,
+    percent=percent,
+    seconds=seconds,
+    day=day,
+    day_name=day_name,
+    local_date=local_date,
+    tier=tier,
+    kind=kind,
+    level=level,
+    length=length,
+)
 
 
 def report_charts(report: BaseModel) -> dict[str, Markup]:

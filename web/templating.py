@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from web import i18n
 from web.formatting import local_datetime, local_time, zone_name
 from web.labels import action_label, label
-from web.report_bodies import TEMPLATE_GLOBALS as REPORT_GLOBALS
+from web.report_bodies import HELPERS as REPORT_HELPERS
 
 TEMPLATES_DIR = i18n.LOCALE_DIR.parent / "templates"
 GZIP_FROM_BYTES = 1024
@@ -26,7 +26,7 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.globals.update(label=label, action_label=action_label)
-environment.globals.update(REPORT_GLOBALS)  # the report bodies' words and numbers
+environment.globals.update(rpt=REPORT_HELPERS)  # the report bodies' words and numbers
 environment.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
 )

@@ -13,14 +13,20 @@ import httpx
 import pypdf
 from fastapi.testclient import TestClient
 from PIL import Image
+from pydantic import BaseModel
 
 from alerts.acks import AckBuffer
+from reports.alert_models import AlertDeliveryReport, AlertDeliverySummaries
+from reports.models import AreaRollupPublic, LogBookPublic, StationDayPublic
 from reports.pdf import PDF, html_to_pdf
 from tests.alerts.factories import make_alert
 from tests.clock import SettableClock
 from tests.reports.factories import DAY, one_aired_one_missed, summarize
 from tests.stations.factories import make_station
 from tests.world import World, now
+from web import i18n
+from web.report_bodies import report_charts
+from web.templating import environment, speaking
 
 REPORTS = "/api/v1/reports"
 
@@ -37,6 +43,14 @@ def _text(answer: httpx.Response) -> str:
 def _percent(share: float) -> str:
     """As the page and the PDF write a share in Vietnamese: 66,7%."""
     return f"{round(share * 100, 1):g}%".replace(".", ",")
+
+
+def _body(name: str, report: BaseModel, *, links: bool) -> str:
+    """A report's body as a page includes it (in English here) or a PDF (links=False)."""
+    i18n.use("en")
+    template = environment.get_template(f"reports/_{name}.html")
+    context = speaking("en", "Asia/Ho_Chi_Minh")
+    return template.render(**context, report=report, charts=report_charts(report), links=links)
 
 
 def _get(client: TestClient, url: str, headers: dict[str, str]) -> Any:
@@ -70,6 +84,12 @@ def test_a_stations_day_week_and_proof_as_pdf_say_what_the_api_says(
     assert "Giá lúa Không phát cụm loa mất kết nối" in text
     assert "Bản tin đã phát theo giờ" in text  # the chart's caption
     assert "Trang 1 / 1" in text
+    body = _body("station_day", StationDayPublic.model_validate(day), links=True)
+    lineage = day["items"][0]["records"][0]["lineage_id"]
+    assert f'href="/reports/stations/{station}/logbook?date={DAY}"' in body
+    assert f'href="/reports/proof?lineage_id={lineage}&amp;from={DAY}&amp;to={DAY}"' in body
+    assert "Played" in body and "cluster offline" in body and "<svg" in body
+    assert "<a " not in _body("station_day", StationDayPublic.model_validate(day), links=False)
 
     url = f"{REPORTS}/stations/{station}/logbook?date={DAY}"
     book, text = _get(client, url, headers), _pdf(client, url, headers)
@@ -78,6 +98,8 @@ def test_a_stations_day_week_and_proof_as_pdf_say_what_the_api_says(
     assert f"Tỷ lệ phát {_percent(first['compliance'])}: đã phát 1/{first['due']}" in text
     assert "Thứ Hai 30/11/2026" in text and "Chủ Nhật 06/12/2026" in text
     assert "Bản tin đến giờ mỗi ngày" in text  # the daily chart
+    body = _body("logbook", LogBookPublic.model_validate(book), links=True)
+    assert f'href="/reports/stations/{station}/days/{DAY}"' in body
 
     content = day["items"][0]["content_id"]
     url = f"{REPORTS}/proof-of-play?content_id={content}&from={DAY}&to={DAY}"
@@ -107,6 +129,10 @@ def test_an_areas_roll_up_and_periodic_report_as_pdf_hold_the_apis_totals(
         t = child["totals"]
         assert f"{child['name']} {t['stations']} {t['due']} {t['played'] + t['late']}" in text
     assert "01/12/2026" in text and "31/12/2026" in text
+    body = _body("rollup", AreaRollupPublic.model_validate(rollup), links=True)
+    child = rollup["children"][0]["area_id"]
+    assert f'href="/reports/areas/{child}?period=month&amp;date=2026-12-01"' in body
+    assert f'href="/reports/areas/{area}?period=day&amp;date={DAY}"' in body  # its day
 
     url = f"{REPORTS}/areas/{area}/periodic?period=month&date={DAY}"
     periodic, text = _get(client, url, headers), _pdf(client, url, headers)
@@ -136,7 +162,13 @@ def test_an_alerts_delivery_as_pdf_names_the_cluster_to_call(
     assert f"Cụm loa nhận lệnh {summary['targeted']}" in text
     assert f"Không xác nhận {summary['never_acknowledged']}" in text
     assert text.count("không xác nhận: hãy gọi cụm loa") == summary["never_acknowledged"] == 1
-    assert silent != heard
+    body = _body("alert", AlertDeliveryReport.model_validate(report), links=True)
+    assert f'href="/reports/stations/{heard}/days/' in body
+    assert f'href="/reports/stations/{silent}/days/' in body
+    assert body.count("never acknowledged: call the cluster") == 1
+    listed = client.get(f"{REPORTS}/alerts", headers=headers).json()
+    body = _body("alerts", AlertDeliverySummaries.model_validate(listed), links=True)
+    assert f'href="/reports/alerts/{alert.id}"' in body
 
 
 def _png(path: Path) -> str:
