@@ -59,6 +59,7 @@ from web.proof_pages import router as proof_pages_router
 from web.queue_pages import router as queue_pages_router
 from web.report_downloads import router as report_downloads_router
 from web.report_pages import router as report_pages_router
+from web.report_print import print_report
 from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from web.schedule_pages import router as schedule_router
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in ROUTERS:
         app.include_router(router)
     app.state.web_assets = packaged_assets()
+    app.state.report_printer = print_report  # the PDF exports' (reports/pdf.py)
     install_page_handlers(app, WEB_ROUTERS)
     for router in WEB_ROUTERS:
         app.include_router(router)

@@ -1,5 +1,7 @@
-"""Every report as a file (CSV or XLSX): the same parameters and the same function as its
-API answer (reports/routes.py, reports/alert_routes.py), so the two never disagree."""
+"""Every report as a file (CSV, XLSX or PDF): the same parameters and the same function as
+its API answer (reports/routes.py, reports/alert_routes.py), so the two never disagree.
+A PDF is the report's print page (`PrinterDep`, reports/pdf.py), headed with the unit the
+report is of, its times in that unit's zone."""
 
 from __future__ import annotations
 
@@ -7,11 +9,17 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response
 
+from alerts.crud import get_alert
+from core.areas.crud import get_area
+from core.areas.models import Area
+from core.auth.users import get_user
+from core.config import Settings
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.models import PathId
 from reports.alert_routes import alert_delivery_report
 from reports.exports import EXPORT_RESPONSES, ExportFormat, export
 from reports.filters import DayQuery, FormatQuery, PeriodQuery, ProofDep, RangeDep
+from reports.pdf import PrinterDep, PrintHeader
 from reports.routes import (
     DayPath,
     Read,
@@ -30,6 +38,12 @@ from reports.tables import (
     rollup_tables,
     station_day_tables,
 )
+from stations.crud import get_station
+
+
+def _zone(area: Area, settings: Settings) -> str:
+    return area.timezone or settings.default_timezone
+
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports (báo cáo)"])
 
@@ -45,12 +59,17 @@ def export_station_day(
     access: Read,
     clock: ClockDep,
     settings: SettingsDep,
+    printer: PrinterDep,
     station_id: PathId,
     day: DayPath,
     fmt: FormatQuery = ExportFormat.csv,
 ) -> Response:
     report = station_day_report(session, access, clock, settings, station_id, day)
-    return export(station_day_tables(report), fmt, f"cum-loa-{station_id}-{day}")
+    station = get_station(session=session, station_id=station_id)
+    area = get_area(session=session, area_id=station.area_id)
+    header = PrintHeader.of(area, zone=report.timezone, now=clock.now())
+    name = f"cum-loa-{station_id}-{day}"
+    return export(station_day_tables(report), fmt, name, pdf=lambda: printer(report, header))
 
 
 @router.get(
@@ -63,12 +82,17 @@ def export_area_rollup(
     session: SessionDep,
     access: Read,
     clock: ClockDep,
+    settings: SettingsDep,
+    printer: PrinterDep,
     area_id: PathId,
     filters: RangeDep,
     fmt: FormatQuery = ExportFormat.csv,
 ) -> Response:
     report = area_rollup_report(session, access, clock, area_id, filters)
-    return export(rollup_tables(report), fmt, f"tong-hop-{area_id}-{report.first}-{report.last}")
+    area = get_area(session=session, area_id=area_id)
+    header = PrintHeader.of(area, zone=_zone(area, settings), now=clock.now())
+    name = f"tong-hop-{area_id}-{report.first}-{report.last}"
+    return export(rollup_tables(report), fmt, name, pdf=lambda: printer(report, header))
 
 
 @router.get(
@@ -82,12 +106,18 @@ def export_station_logbook(
     access: Read,
     clock: ClockDep,
     settings: SettingsDep,
+    printer: PrinterDep,
     station_id: PathId,
     day: DayQuery = None,
     fmt: FormatQuery = ExportFormat.csv,
 ) -> Response:
     book = station_logbook(session, access, clock, settings, station_id, day)
-    return export(logbook_tables(book), fmt, f"so-nhat-ky-{station_id}-{book.first}")
+    area = get_area(
+        session=session, area_id=get_station(session=session, station_id=station_id).area_id
+    )
+    header = PrintHeader.of(area, zone=book.timezone, now=clock.now())
+    name = f"so-nhat-ky-{station_id}-{book.first}"
+    return export(logbook_tables(book), fmt, name, pdf=lambda: printer(book, header))
 
 
 @router.get(
@@ -101,12 +131,19 @@ def export_proof_of_play(
     access: Read,
     clock: ClockDep,
     settings: SettingsDep,
+    printer: PrinterDep,
     filters: ProofDep,
     fmt: FormatQuery = ExportFormat.csv,
 ) -> Response:
     proof = proof_of_play_report(session, access, clock, settings, filters)
     tables = proof_tables(proof, ZoneInfo(settings.default_timezone))
-    return export(tables, fmt, f"bang-chung-phat-{proof.lineage_id}-{proof.first}")
+    # The proof covers the caller's clusters: it is the caller's unit's.
+    home = get_user(session=session, user_id=access.principal.user_id).area_id
+    header = PrintHeader.of(
+        get_area(session=session, area_id=home), zone=settings.default_timezone, now=clock.now()
+    )
+    name = f"bang-chung-phat-{proof.lineage_id}-{proof.first}"
+    return export(tables, fmt, name, pdf=lambda: printer(proof, header))
 
 
 @router.get(
@@ -119,6 +156,8 @@ def export_periodic_report(
     session: SessionDep,
     access: Read,
     clock: ClockDep,
+    settings: SettingsDep,
+    printer: PrinterDep,
     area_id: PathId,
     period: PeriodQuery,
     signers: SignersQuery,
@@ -126,7 +165,10 @@ def export_periodic_report(
     fmt: FormatQuery = ExportFormat.csv,
 ) -> Response:
     report = preview_periodic_report(session, access, clock, area_id, period, signers, day)
-    return export(periodic_tables(report), fmt, f"bao-cao-{area_id}-{report.period}-{report.first}")
+    area = get_area(session=session, area_id=area_id)
+    header = PrintHeader.of(area, zone=_zone(area, settings), now=clock.now())
+    name = f"bao-cao-{area_id}-{report.period}-{report.first}"
+    return export(periodic_tables(report), fmt, name, pdf=lambda: printer(report, header))
 
 
 @router.get(
@@ -140,9 +182,13 @@ def export_alert_delivery(
     access: Read,
     clock: ClockDep,
     settings: SettingsDep,
+    printer: PrinterDep,
     alert_id: PathId,
     fmt: FormatQuery = ExportFormat.csv,
 ) -> Response:
     report = alert_delivery_report(session, access, clock, settings, alert_id)
     tables = alert_tables(report, ZoneInfo(settings.default_timezone))
-    return export(tables, fmt, f"ban-tin-khan-cap-{alert_id}")
+    area = get_area(session=session, area_id=get_alert(session=session, alert_id=alert_id).area_id)
+    # In the default zone, as the CSV: the alert's stations may be in more than one zone.
+    header = PrintHeader.of(area, zone=settings.default_timezone, now=clock.now())
+    return export(tables, fmt, f"ban-tin-khan-cap-{alert_id}", pdf=lambda: printer(report, header))

@@ -1,18 +1,20 @@
 """Reports as files: CSV (streamed, UTF-8 with a byte-order mark so spreadsheet programs
-read Vietnamese right) and XLSX (XlsxWriter, one sheet per table)."""
+read Vietnamese right), XLSX (XlsxWriter, one sheet per table) and PDF (the report's print
+page laid out by WeasyPrint: reports/pdf.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from urllib.parse import quote
 
 import xlsxwriter
 from fastapi.responses import Response, StreamingResponse
 
+from reports.pdf import PDF
 from reports.tables import Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,6 +26,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, object]] = {
         "content": {
             "text/csv": {"schema": {"type": "string"}},
             XLSX: {"schema": {"type": "string", "format": "binary"}},
+            PDF: {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -34,6 +37,7 @@ _FORMULA_STARTS = frozenset("=+-@\t\r")
 class ExportFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
+    pdf = "pdf"
 
 
 def csv_lines(tables: Sequence[Table]) -> Iterator[str]:
@@ -88,8 +92,11 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     return output.getvalue()
 
 
-def export(tables: Sequence[Table], fmt: ExportFormat, filename: str) -> Response:
-    """The answer: the file, named for the person who saves it."""
+def export(
+    tables: Sequence[Table], fmt: ExportFormat, filename: str, *, pdf: Callable[[], bytes]
+) -> Response:
+    """The answer: the file, named for the person who saves it. `pdf` prints the report
+    (called for a PDF only)."""
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "report"
     disposition = (
         f'attachment; filename="{ascii_name}.{fmt.value}"; '
@@ -98,4 +105,6 @@ def export(tables: Sequence[Table], fmt: ExportFormat, filename: str) -> Respons
     headers = {"Content-Disposition": disposition}
     if fmt is ExportFormat.csv:
         return StreamingResponse(csv_lines(tables), media_type=CSV, headers=headers)
+    if fmt is ExportFormat.pdf:
+        return Response(pdf(), media_type=PDF, headers=headers)
     return Response(xlsx_bytes(tables), media_type=XLSX, headers=headers)

@@ -107,7 +107,7 @@ class ProofFilter:
 
 RangeDep = Annotated[RangeFilter, Depends()]
 ProofDep = Annotated[ProofFilter, Depends()]
-FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
+FormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv, xlsx or pdf")]
 PeriodQuery = Annotated[Period, Query(description="month, quarter, half (six months) or year")]
 DayQuery = Annotated[
     IsoDate | None, Query(alias="date", description="a day of the period; today if left out")

@@ -14,6 +14,10 @@ EXTRAS="[server]"
 # ffmpeg: audio ingest; libvlc5 + vlc-plugin-base: playout; espeak-ng: text-to-speech;
 # sox: test audio; python3-venv: the virtual environment.
 SYSTEM_PACKAGES=(ffmpeg libvlc5 vlc-plugin-base espeak-ng sox python3-venv)
+# The server's PDF reports: WeasyPrint lays out with Pango (and subsets fonts with HarfBuzz);
+# DejaVu Sans has every Vietnamese letter. The agent needs none of them.
+[[ "${1:-}" != "--agent" ]] \
+    && SYSTEM_PACKAGES+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # shellcheck: the tests lint the Raspberry Pi install script with it; chromium: the web
 # pages' tests drive it through Playwright (never `playwright install`: it downloads).
 [[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck chromium)

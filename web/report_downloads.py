@@ -5,18 +5,22 @@ shows. A refusal is a page in the user's language, as on the report itself."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from core.auth.deps import AccessControl
 from core.auth.permissions import Action
+from core.clock import Clock
+from core.config import Settings
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Forbidden, Invalid, NotFound
 from core.models import PathId
 from reports import export_routes
 from reports.filters import DayQuery, FormatQuery, PeriodQuery, ProofDep, RangeDep
+from reports.pdf import PrinterDep, ReportPrinter
 from reports.routes import DayPath, SignersQuery
 from web.context import PageDep, PageView
 from web.report_pages import refused_or_invalid
@@ -25,120 +29,92 @@ from web.sessions_view import page_access
 router = APIRouter(include_in_schema=False)
 
 
-def _file(view: PageView, session: Session, make: Callable[[AccessControl], Response]) -> Response:
-    try:
-        return make(page_access(view, session, Action.report_read))
-    except (Forbidden, NotFound, Invalid) as exc:
-        return refused_or_invalid(view, exc)
+@dataclass(frozen=True)
+class _Shared:
+    """What every export takes before its own parameters."""
+
+    view: PageView
+    session: Session
+    clock: Clock
+    settings: Settings
+    printer: ReportPrinter
+
+    def file(self, export: Callable[..., Response], *rest: object) -> Response:
+        try:
+            access = page_access(self.view, self.session, Action.report_read)
+            return export(self.session, access, self.clock, self.settings, self.printer, *rest)
+        except (Forbidden, NotFound, Invalid) as exc:
+            return refused_or_invalid(self.view, exc)
+
+
+def _shared(
+    view: PageDep,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    printer: PrinterDep,
+) -> _Shared:
+    return _Shared(view, session, clock, settings, printer)
+
+
+SharedDep = Annotated[_Shared, Depends(_shared)]
 
 
 @router.get("/reports/areas/{area_id}/download")
 def area_download(
-    session: SessionDep,
-    clock: ClockDep,
-    view: PageDep,
+    shared: SharedDep,
     area_id: PathId,
     filters: RangeDep,
     fmt: FormatQuery,
 ) -> Response:
-    return _file(
-        view,
-        session,
-        lambda access: export_routes.export_area_rollup(
-            session, access, clock, area_id, filters, fmt
-        ),
-    )
+    return shared.file(export_routes.export_area_rollup, area_id, filters, fmt)
 
 
 @router.get("/reports/areas/{area_id}/periodic/download")
 def periodic_download(
-    session: SessionDep,
-    clock: ClockDep,
-    view: PageDep,
+    shared: SharedDep,
     area_id: PathId,
     period: PeriodQuery,
     signers: SignersQuery,
     fmt: FormatQuery,
     day: DayQuery = None,
 ) -> Response:
-    return _file(
-        view,
-        session,
-        lambda access: export_routes.export_periodic_report(
-            session, access, clock, area_id, period, signers, day, fmt
-        ),
-    )
+    return shared.file(export_routes.export_periodic_report, area_id, period, signers, day, fmt)
 
 
 @router.get("/reports/stations/{station_id}/days/{day}/download")
 def station_day_download(
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    view: PageDep,
+    shared: SharedDep,
     station_id: PathId,
     day: DayPath,
     fmt: FormatQuery,
 ) -> Response:
-    return _file(
-        view,
-        session,
-        lambda access: export_routes.export_station_day(
-            session, access, clock, settings, station_id, day, fmt
-        ),
-    )
+    return shared.file(export_routes.export_station_day, station_id, day, fmt)
 
 
 @router.get("/reports/stations/{station_id}/logbook/download")
 def logbook_download(
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    view: PageDep,
+    shared: SharedDep,
     station_id: PathId,
     fmt: FormatQuery,
     day: DayQuery = None,
 ) -> Response:
-    return _file(
-        view,
-        session,
-        lambda access: export_routes.export_station_logbook(
-            session, access, clock, settings, station_id, day, fmt
-        ),
-    )
+    return shared.file(export_routes.export_station_logbook, station_id, day, fmt)
 
 
 @router.get("/reports/proof/download")
 def proof_download(
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    view: PageDep,
+    shared: SharedDep,
     filters: ProofDep,
     fmt: FormatQuery,
 ) -> Response:
-    return _file(
-        view,
-        session,
-        lambda access: export_routes.export_proof_of_play(
-            session, access, clock, settings, filters, fmt
-        ),
-    )
+    return shared.file(export_routes.export_proof_of_play, filters, fmt)
 
 
 @router.get("/reports/alerts/{alert_id}/download")
 def alert_download(
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    view: PageDep,
+    shared: SharedDep,
     alert_id: PathId,
     fmt: FormatQuery,
 ) -> Response:
-    return _file(
-        view,
-        session,
-        lambda access: export_routes.export_alert_delivery(
-            session, access, clock, settings, alert_id, fmt
-        ),
-    )
+    return shared.file(export_routes.export_alert_delivery, alert_id, fmt)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from core.areas.crud import get_area
@@ -35,7 +36,8 @@ from stations.crud import get_station
 from stations.models import Station
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
-from web.report_dashboard import dashboard
+from web.report_bodies import report_charts
+from web.report_dashboard import AreaDashboard, dashboard
 from web.report_filters import PERIOD_LABELS, RANGE, range_filter, range_form, week_range
 from web.schedule_pages import NotADay, day_name, local_day, parse_day
 from web.sessions_view import page_access, refused
@@ -52,16 +54,10 @@ def _access(view: PageView, session: Session) -> AccessControl:
 def report_helpers(view: PageView) -> dict[str, Any]:
     return {
         "day_name": lambda day: day_name(day, view.locale),
-        "percent": _percent,
         "period_labels": PERIOD_LABELS,
         "range_choice": RANGE,
-        "charts": {},
         "links": True,
     }
-
-
-def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.1f} %".replace(".", ",")
 
 
 @router.get("/reports")
@@ -81,8 +77,24 @@ def reports_home(session: SessionDep, settings: SettingsDep, view: PageDep) -> R
     week = week_range(today)
     return view.render(
         "reports/index.html",
-        {**report_helpers(view), "areas": areas, "today": today, "week_query": week.query()},
+        {
+            **report_helpers(view),
+            "areas": areas,
+            "today": today,
+            "week_query": week.query(),
+            "charts": _daily_charts(areas),
+        },
     )
+
+
+def _daily_charts(areas: list[AreaDashboard]) -> dict[int, dict[str, Markup]]:
+    """Each area's seven days, aired against not aired (none for an area with no data)."""
+    made = {shown.area.id: report_charts(shown.week) for shown in areas}
+    return {
+        area_id: {"daily": charts["daily"]}
+        for area_id, charts in made.items()
+        if area_id and "daily" in charts
+    }
 
 
 @router.get("/reports/areas/{area_id}")
@@ -112,6 +124,7 @@ def area_page(
     query = form.query()
     context |= {
         "report": report,
+        "charts": report_charts(report),
         "stations": stations,
         "query": query,
         "export": f"/reports/areas/{area_id}/download?{query}",
@@ -139,6 +152,7 @@ def station_day_page(
     context = {
         **report_helpers(view),
         "report": report,
+        "charts": report_charts(report),
         "station": station,
         "area": get_area(session=session, area_id=station.area_id),
         "export": f"/reports/stations/{station_id}/days/{parsed}/download?",
@@ -166,6 +180,7 @@ def logbook_page(
     context = {
         **report_helpers(view),
         "report": report,
+        "charts": report_charts(report),
         "station": station,
         "export": f"/reports/stations/{station_id}/logbook/download?date={report.first}",
         "previous": report.first - timedelta(days=7),
@@ -219,6 +234,7 @@ def periodic_page(
     context = {
         **report_helpers(view),
         "report": report,
+        "charts": report_charts(report),
         "area": get_area(session=session, area_id=area_id),
         "choices": PERIODIC_CHOICES,
         "chosen": chosen,

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from web import i18n
 from web.formatting import local_datetime, local_time, zone_name
 from web.labels import action_label, label
+from web.report_bodies import HELPERS as REPORT_HELPERS
 
 TEMPLATES_DIR = i18n.LOCALE_DIR.parent / "templates"
 GZIP_FROM_BYTES = 1024
@@ -25,6 +26,7 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.globals.update(label=label, action_label=action_label)
+environment.globals.update(rpt=REPORT_HELPERS)  # the report bodies' words and numbers
 environment.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
 )
@@ -43,12 +45,8 @@ def render(
     i18n.use(locale)
     page = environment.get_template(template).render(
         request=request,
-        locale=locale,
-        zone=zone,
-        zone_name=zone_name(zone),
         static=request.app.state.web_assets.url,
-        when=lambda moment: _when(moment, zone, locale),
-        hhmm=lambda moment: local_time(moment, zone),
+        **speaking(locale, zone),
         **context,
     )
     body = page.encode()
@@ -57,6 +55,17 @@ def render(
         body = gzip.compress(body, 6)
         all_headers["Content-Encoding"] = "gzip"
     return HTMLResponse(body, status_code=status_code, headers=all_headers)
+
+
+def speaking(locale: str, zone: str) -> dict[str, Any]:
+    """What every template reads for its language and times: a page's, a printed report's."""
+    return {
+        "locale": locale,
+        "zone": zone,
+        "zone_name": zone_name(zone),
+        "when": lambda moment: _when(moment, zone, locale),
+        "hhmm": lambda moment: local_time(moment, zone),
+    }
 
 
 def _when(moment: datetime | None, zone: str, locale: str) -> str:

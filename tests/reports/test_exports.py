@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -13,39 +13,10 @@ from fastapi.testclient import TestClient
 from reports.exports import XLSX, csv_lines, xlsx_bytes
 from reports.tables import Table
 from tests.clock import SettableClock
-from tests.playlists.sessions.factories import make_session
-from tests.playlists.timelines.factories import approved_audio, build, queue_into
-from tests.reports.factories import SIX, summarize
+from tests.playlists.timelines.factories import approved_audio
+from tests.reports.factories import DAY, one_aired_one_missed, summarize
 from tests.stations.fleet.factories import add_asrun, enrolled_station, record
 from tests.world import World
-
-DAY = "2026-12-01"
-
-
-def _day_with_one_aired_and_one_missed(
-    client: TestClient, world: World, clock: SettableClock
-) -> int:
-    station, _ = enrolled_station(world, "A1")
-    session_id = make_session(world, "A", start=time(6, 0))
-    first = approved_audio(world, "A", seconds=60, title="Tiêm chủng mở rộng")
-    queue_into(world, session_id, first)
-    queue_into(world, session_id, approved_audio(world, "A", seconds=60, title="Giá lúa"), order=1)
-    build(world, clock)
-    clock.advance(timedelta(days=1, hours=6))
-    headers = world.headers("supervisor_a", clock.now())
-    plan = client.get(f"/api/v1/stations/{station}/playlist?date={DAY}", headers=headers).json()
-    add_asrun(
-        world,
-        station,
-        record(
-            item_id=plan["items"][0]["id"],
-            content_id=first,
-            planned_start=SIX,
-            started_at=SIX,
-            ended_at=SIX + timedelta(seconds=60),
-        ),
-    )
-    return station
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -55,7 +26,7 @@ def _rows(text: str) -> list[list[str]]:
 def test_the_station_day_file_holds_the_reports_items_and_outcomes(
     client: TestClient, world: World, clock: SettableClock
 ) -> None:
-    station = _day_with_one_aired_and_one_missed(client, world, clock)
+    station = one_aired_one_missed(client, world, clock)
     headers = world.headers("supervisor_a", clock.now())
     url = f"/api/v1/reports/stations/{station}/days/{DAY}"
     report = client.get(url, headers=headers).json()
@@ -83,7 +54,7 @@ def test_the_station_day_file_holds_the_reports_items_and_outcomes(
 def test_the_roll_up_file_totals_are_the_reports(
     client: TestClient, world: World, clock: SettableClock
 ) -> None:
-    _day_with_one_aired_and_one_missed(client, world, clock)
+    one_aired_one_missed(client, world, clock)
     summarize(world, clock)
     headers = world.headers("admin_p", clock.now())
     url = f"/api/v1/reports/areas/{world.areas['P']}/rollup?period=day&date={DAY}"
