@@ -2,11 +2,12 @@
 bulletins into WAV capture; it is killed in the second and stays dead through the third
 (an offline spell: the server counts a station offline after 3 s without a heartbeat
 here), comes back in the fourth, and an emergency alert cuts the fifth. The station-day
-report names each, and its XLSX says the same."""
+report names each, and its XLSX and PDF say the same."""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,10 +15,12 @@ from typing import Any
 
 import httpx
 import openpyxl
+import pypdf
 import pytest
 
 from core.auth.models import Role
 from playlists.content.storage import LocalStorage
+from reports.tables import OUTCOMES
 from tests.e2e.processes import Server, wait_for
 from tests.e2e.test_agent_playout import ZONE, Stage, open_records, outbox_empty
 from tests.stations.factories import make_station
@@ -118,3 +121,18 @@ def test_a_day_with_a_kill_an_offline_spell_and_an_alert_is_reported_as_it_happe
         "Bị ngắt (ưu tiên/khẩn cấp)",
     ]
     assert [r[7] for r in rows] == [i["aired_s"] for i in report["items"]]
+
+    pdf = _report(stage, start, "/export?format=pdf")
+    assert pdf.status_code == 200, pdf.text
+    pages = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
+    summary = report["summary"]
+    assert f"Bản tin đến giờ {summary['due']}" in text
+    assert f"Đã phát {summary['outcomes']['played']}" in text
+    assert f"Không phát {summary['outcomes']['missing']}" in text
+    # each item's line in order: its title, then its outcome in Vietnamese
+    found = 0
+    for item in report["items"]:
+        line = f"{item['title']} {OUTCOMES[item['outcome']]}"
+        found = text.find(line, found)
+        assert found >= 0, f"{line!r} not in the PDF after the items before it: {text}"
