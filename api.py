@@ -89,8 +89,9 @@ ROUTERS = (
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
     cap_router,
     reports_router,
-    alert_reports_router,
+    # GET /api/v1/reports/alerts/export before /alerts/{alert_id} would take the path.
     report_exports_router,
+    alert_reports_router,
 )
 
 # The web pages: not in the API's schema, signed in by cookie (web/session.py).
@@ -106,9 +107,10 @@ WEB_ROUTERS = (
     schedule_router,
     sessions_pages_router,
     queue_pages_router,
+    # /reports/alerts/download before the page /reports/alerts/{alert_id} would take it.
+    report_downloads_router,
     report_pages_router,
     proof_pages_router,
-    report_downloads_router,
 )
 
 DESCRIPTION = """

@@ -21,6 +21,13 @@ from reports.filters import check_day
 router = APIRouter(prefix="/api/v1/reports", tags=["reports (báo cáo)"])
 
 Read = Annotated[AccessControl, Depends(Permission(Action.report_read))]
+AlertsFrom = Annotated[
+    IsoDateTime | None, Query(alias="from", description="Issued from, ISO 8601 with offset")
+]
+AlertsTo = Annotated[
+    IsoDateTime | None,
+    Query(alias="to", description="Issued before, ISO 8601 with offset, excluded"),
+]
 
 
 @router.get(
@@ -34,13 +41,8 @@ def alert_delivery_list(
     clock: ClockDep,
     settings: SettingsDep,
     page: PageDep,
-    since: Annotated[
-        IsoDateTime | None, Query(alias="from", description="Issued from, ISO 8601 with offset")
-    ] = None,
-    until: Annotated[
-        IsoDateTime | None,
-        Query(alias="to", description="Issued before, ISO 8601 with offset, excluded"),
-    ] = None,
+    since: AlertsFrom = None,
+    until: AlertsTo = None,
 ) -> AlertDeliverySummaries:
     check_day(since.date() if since else None, "from")
     check_day(until.date() if until else None, "to")

@@ -16,7 +16,8 @@ from core.auth.users import get_user
 from core.config import Settings
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.models import PathId
-from reports.alert_routes import alert_delivery_report
+from core.paging import Page
+from reports.alert_routes import AlertsFrom, AlertsTo, alert_delivery_list, alert_delivery_report
 from reports.exports import EXPORT_RESPONSES, ExportFormat, export
 from reports.filters import DayQuery, FormatQuery, PeriodQuery, ProofDep, RangeDep
 from reports.pdf import PrinterDep, PrintHeader
@@ -31,6 +32,7 @@ from reports.routes import (
     station_logbook,
 )
 from reports.tables import (
+    alert_list_tables,
     alert_tables,
     logbook_tables,
     periodic_tables,
@@ -169,6 +171,35 @@ def export_periodic_report(
     header = PrintHeader.of(area, zone=_zone(area, settings), now=clock.now())
     name = f"bao-cao-{area_id}-{report.period}-{report.first}"
     return export(periodic_tables(report), fmt, name, pdf=lambda: printer(report, header))
+
+
+EXPORTED_ALERTS = 1000  # a year of a province's alerts; the list pages through the rest
+
+
+@router.get(
+    "/alerts/export",
+    summary="The alerts' delivery, one line each (newest first), as a file",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+)
+def export_alert_deliveries(
+    session: SessionDep,
+    access: Read,
+    clock: ClockDep,
+    settings: SettingsDep,
+    printer: PrinterDep,
+    since: AlertsFrom = None,
+    until: AlertsTo = None,
+    fmt: FormatQuery = ExportFormat.csv,
+) -> Response:
+    listed = alert_delivery_list(
+        session, access, clock, settings, Page(offset=0, limit=EXPORTED_ALERTS), since, until
+    )
+    zone = settings.default_timezone
+    tables = alert_list_tables(listed, ZoneInfo(zone))
+    home = get_user(session=session, user_id=access.principal.user_id).area_id
+    header = PrintHeader.of(get_area(session=session, area_id=home), zone=zone, now=clock.now())
+    return export(tables, fmt, "ban-tin-khan-cap", pdf=lambda: printer(listed, header))
 
 
 @router.get(

@@ -101,6 +101,7 @@ class StationDaySummary(OutputModel):
 
 class StationDayPublic(OutputModel):
     station_id: int
+    station_name: str | None = Field(default=None, description="the station's name now")
     date: date
     timezone: str
     plan: list[PlanVersionPublic]

@@ -59,7 +59,7 @@ def station_day_report(
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
     area = get_area(session=session, area_id=station.area_id)
-    return station_day(
+    report = station_day(
         session=session,
         station_id=station_id,
         day=day,
@@ -67,6 +67,7 @@ def station_day_report(
         now=clock.now(),
         **_thresholds(settings),
     )
+    return report.model_copy(update={"station_name": station.name})
 
 
 @router.get(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from reports.alert_models import AlertDeliveryReport
+from reports.alert_models import AlertDeliveryReport, AlertDeliverySummaries
 from reports.models import (
     AreaRollupPublic,
     LogBookPublic,
@@ -240,6 +240,41 @@ def periodic_tables(report: PeriodicReportPublic) -> list[Table]:
         ],
     )
     return [head, *rollup_tables(report.rollup)]
+
+
+def alert_list_tables(listed: AlertDeliverySummaries, zone: ZoneInfo) -> list[Table]:
+    header = (
+        "Cảnh báo #",
+        "Mã CAP",
+        "Tiêu đề",
+        "Phát hành lúc",
+        "Cụm loa nhận lệnh",
+        "Đã nhận",
+        "Đã phát",
+        "Chưa xác nhận",
+        "Nhận (giây, trung vị)",
+        "Nhận (giây, chậm nhất)",
+        "Phát (giây, trung vị)",
+        "Phát (giây, chậm nhất)",
+    )
+    rows = [
+        (
+            a.id,
+            a.identifier,
+            a.headline,
+            _local(a.issued_at, zone),
+            a.targeted,
+            a.received,
+            a.started,
+            a.never_acknowledged,
+            a.to_received.median_s,
+            a.to_received.max_s,
+            a.to_started.median_s,
+            a.to_started.max_s,
+        )
+        for a in listed.data
+    ]
+    return [Table("Cảnh báo khẩn cấp: thời gian đến các cụm loa", header, rows)]
 
 
 def alert_tables(report: AlertDeliveryReport, zone: ZoneInfo) -> list[Table]:

@@ -320,6 +320,11 @@ def _list_alert_reports(world: World, where: Where) -> Call:
     return Call("/api/v1/reports/alerts")
 
 
+def _export_alert_reports(world: World, where: Where) -> Call:
+    make_alert(world, _commune(where), issued=True)
+    return Call("/api/v1/reports/alerts/export?format=xlsx")
+
+
 @dataclass(frozen=True)
 class _CapCall(Call):
     """A CAP document sent as the raw request body."""
@@ -542,6 +547,12 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/reports/alerts"): Case(
         REPORTERS, 200, _list_alert_reports, outside="filtered"
+    ),
+    ("GET", "/api/v1/reports/alerts/export"): Case(
+        REPORTERS,
+        200,
+        _export_alert_reports,
+        outside="unscoped",
     ),
     ("GET", "/api/v1/reports/alerts/{alert_id}"): Case(REPORTERS, 200, _alert_report()),
     ("GET", "/api/v1/reports/alerts/{alert_id}/export"): Case(

@@ -80,7 +80,7 @@ def alerts_page(
     listed = alert_delivery_list(
         session, access, clock, settings, Page(offset=0, limit=ALERTS_SHOWN), None, None
     )
-    context = {**report_helpers(view), "report": listed, "export": None}
+    context = {**report_helpers(view), "report": listed, "export": "/reports/alerts/download?"}
     return view.render("reports/alerts.html", context)
 
 

@@ -111,6 +111,11 @@ def proof_download(
     return shared.file(export_routes.export_proof_of_play, filters, fmt)
 
 
+@router.get("/reports/alerts/download")
+def alerts_download(shared: SharedDep, fmt: FormatQuery) -> Response:
+    return shared.file(export_routes.export_alert_deliveries, None, None, fmt)
+
+
 @router.get("/reports/alerts/{alert_id}/download")
 def alert_download(
     shared: SharedDep,

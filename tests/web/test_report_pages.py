@@ -173,3 +173,17 @@ def test_the_pages_downloads_are_the_files_of_what_they_show(
     answer = client.get(links[0].replace("&amp;", "&"))
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_alerts_list_downloads_in_every_format(
+    client: TestClient, world: World, history: History
+) -> None:
+    sign_in(client, world, "supervisor_a")
+    page = client.get("/reports/alerts")
+    assert page.status_code == 200, page.text
+    kinds = {"csv": "text/csv", "xlsx": "application/vnd.openxml", "pdf": "application/pdf"}
+    for fmt, kind in kinds.items():
+        assert f'href="/reports/alerts/download?format={fmt}"' in page.text
+        answer = client.get(f"/reports/alerts/download?format={fmt}")
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith(kind)
