@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.reports.history import TITLES, History, reported_day
-from tests.ui.conftest import UiSite, assert_accessible, screenshot
+from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, screenshot
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -41,6 +41,26 @@ def test_a_supervisor_goes_from_the_dashboard_down_to_a_clusters_day(
     expect(phone.get_by_role("heading", name="Sổ nhật ký phát sóng của")).to_be_visible()
     screenshot(phone, "reports-logbook-phone")
     assert_accessible(phone)
+    phone.locator(f"a[href$='/days/{history.day}']").first.click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text(history.day.strftime("%d/%m/%Y"))
+    body = phone.locator("main")
+    expect(body).to_contain_text(TITLES[0])
+    expect(body).to_contain_text("Phát trễ")  # the second bulletin, 10 s late
+    screenshot(phone, "reports-station-day-phone")
+    assert_accessible(phone)
+
+
+def test_an_areas_report_on_a_laptop(ui: UiSite, history: History) -> None:
+    context = ui.context(size=LAPTOP)
+    laptop = context.new_page()
+    try:
+        ui.sign_in(laptop, "supervisor_a")
+        laptop.goto(f"/reports/areas/{ui.world.areas['A']}?period=week&date={history.day}")
+        expect(laptop.locator("figure.chart").first).to_be_visible()
+        screenshot(laptop, "reports-area-laptop")
+        assert_accessible(laptop)
+    finally:
+        context.close()
 
 
 def test_the_filter_says_what_is_wrong_beside_the_field(
