@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field as PydanticField
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from core.areas.crud import get_area
@@ -146,7 +147,11 @@ def signers_query(
     head_of_unit: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Signers:
     """The names to print under the signature blocks of a previewed (or exported) report."""
-    return Signers(prepared_by=prepared_by, checked_by=checked_by, head_of_unit=head_of_unit)
+    try:
+        return Signers(prepared_by=prepared_by, checked_by=checked_by, head_of_unit=head_of_unit)
+    except ValidationError as exc:  # a query's value, refused as the body's would be: 422
+        error = exc.errors()[0]
+        raise Invalid(f"{error['loc'][0]}: {error['msg']}", field=str(error["loc"][0])) from exc
 
 
 SignersQuery = Annotated[Signers, Depends(signers_query)]

@@ -187,3 +187,12 @@ def test_the_alerts_list_downloads_in_every_format(
         answer = client.get(f"/reports/alerts/download?format={fmt}")
         assert answer.status_code == 200, answer.text
         assert answer.headers["content-type"].startswith(kind)
+
+
+def test_a_signers_name_with_control_characters_is_refused_on_a_page(
+    client: TestClient, world: World, history: History
+) -> None:
+    sign_in(client, world, "supervisor_a")
+    page = client.get(f"/reports/areas/{world.areas['A']}/periodic?prepared_by=%1F")
+    assert page.status_code == 422
+    assert "<html" in page.text and "Loaxa" in page.text  # a page, not the API's JSON
