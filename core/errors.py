@@ -65,7 +65,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
-async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _validation_errors(exc)
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -140,7 +140,7 @@ async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(Forbidden, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_exception_handler(NotFound, plain_handler(status.HTTP_404_NOT_FOUND))

@@ -14,6 +14,7 @@ chart, not with the module: the CLI starts without it."""
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -48,6 +49,7 @@ AIRED, PARTLY, MISSED, BARS, INK, LINE = (
     "#d0d7de",
 )
 # an id, or a reference to one: id="p1", url(#p1), xlink:href="#p1"
+_SERIAL = itertools.count(1)
 _IDS = re.compile(r'(\bid="|url\(#|href="#)([^")]+)([")])')
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
 MONTHLY_FROM_DAYS = 63  # a longer range is drawn by month: a day's bar would be a hair
@@ -243,7 +245,8 @@ def _accessible(svg: str, name: str, title: str, desc: str) -> Markup:
     body = svg[head_end + 1 :]
     if "<metadata>" in body:
         body = body[: body.index("<metadata>")] + body[body.index("</metadata>") + 11 :]
-    label = f"chart-{name}"
+    # Numbered too: a page may show the same chart of several areas (the dashboard).
+    label = f"chart-{name}-{next(_SERIAL)}"
     # Ids of one chart's own, so that two charts on a page never share one.
     body = _IDS.sub(lambda m: f"{m[1]}{label}-{m[2]}{m[3]}", body)
     opening = (

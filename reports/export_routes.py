@@ -173,7 +173,8 @@ def export_periodic_report(
     return export(periodic_tables(report), fmt, name, pdf=lambda: printer(report, header))
 
 
-EXPORTED_ALERTS = 1000  # a year of a province's alerts; the list pages through the rest
+# The newest alerts, as the alerts page lists them; the API's list pages through the rest.
+EXPORTED_ALERTS = 100
 
 
 @router.get(

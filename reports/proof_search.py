@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -26,7 +26,7 @@ FOUND = 20
 class FoundBulletin:
     lineage_id: int
     title: str
-    last_aired: datetime | None  # None: in the library, not aired on the caller's stations
+    last_aired: datetime | None  # None: in the library, not aired on the caller's stations then
     stations: int  # how many of the caller's stations it aired on
 
 
@@ -36,7 +36,10 @@ def find_bulletins(
     q: str,
     station_prefixes: Sequence[str],
     content_prefixes: Sequence[str],
+    first: date,
+    last: date,
 ) -> list[FoundBulletin]:
+    """What aired from `first` to `last` (the stations' local days), then the library."""
     aired = (
         select(
             col(AsRun.snapshot_lineage_id),
@@ -50,6 +53,8 @@ def find_bulletins(
             in_scope(col(Area.path), station_prefixes),
             col(AsRun.snapshot_lineage_id).is_not(None),
             col(AsRun.result).in_(AIRED),
+            col(AsRun.day) >= first,
+            col(AsRun.day) <= last,
             col(AsRun.snapshot_title).icontains(q, autoescape=True),
         )
         .group_by(col(AsRun.snapshot_lineage_id))

@@ -1,5 +1,7 @@
 """The stations of one area over a range of days, each with its totals: the last step of
-the drill-down from an area to a station (and on to its days)."""
+the drill-down from an area to a station (and on to its days). A station counts where its
+days were summed (the summary keeps the area); one since moved away is still listed, with
+where it is now, so the list adds up to the area's own row of the roll-up."""
 
 from __future__ import annotations
 
@@ -20,32 +22,40 @@ LISTED = 500  # a village or commune holds a few dozen clusters
 @dataclass(frozen=True)
 class StationTotals:
     station_id: int
-    name: str
+    name: str | None  # None: deleted since
     code: str | None
+    moved_to: int | None  # the area it is in now, when not this one
     totals: TotalsPublic
 
 
 def station_totals(*, session: Session, area: Area, first: date, last: date) -> list[StationTotals]:
-    """The area's own stations (not its sub-areas'), now in it, by name; each summed over
-    the days it was summed in this area (its history elsewhere stays with the area it
-    was in)."""
-    stations = session.exec(
-        select(Station).where(Station.area_id == area.id).order_by(col(Station.name)).limit(LISTED)
-    ).all()
-    ids = [s.id for s in stations if s.id is not None]
+    """The stations now in the area and those whose days in the range were summed in it,
+    by name; each summed over its days in this area."""
     sums: dict[int, Totals] = {}
     rows = session.exec(
         select(StationDaySummaryRow).where(
-            col(StationDaySummaryRow.station_id).in_(ids),
-            StationDaySummaryRow.area_path == area.path,
+            StationDaySummaryRow.area_id == area.id,
             col(StationDaySummaryRow.day) >= first,
             col(StationDaySummaryRow.day) <= last,
         )
     )
     for row in rows:
         sums.setdefault(row.station_id, Totals()).add(row)
-    return [
-        StationTotals(s.id, s.name, s.code, sums.get(s.id, Totals()).public())
-        for s in stations
-        if s.id is not None
+    here = session.exec(select(Station).where(Station.area_id == area.id).limit(LISTED)).all()
+    stations = {s.id: s for s in here if s.id is not None}
+    gone = sorted(set(sums) - set(stations))
+    if gone:
+        found = session.exec(select(Station).where(col(Station.id).in_(gone[:LISTED]))).all()
+        stations.update((s.id, s) for s in found if s.id is not None)
+    listed = [
+        StationTotals(
+            station_id=sid,
+            name=station.name if station else None,
+            code=station.code if station else None,
+            moved_to=station.area_id if station and station.area_id != area.id else None,
+            totals=sums.get(sid, Totals()).public(),
+        )
+        for sid in {*stations, *sums}
+        for station in [stations.get(sid)]
     ]
+    return sorted(listed, key=lambda s: (s.moved_to is not None, s.name or "", s.station_id))

@@ -7,14 +7,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
 from audio.errors import AudioRejected
-from core.errors import Conflict, Forbidden, Invalid, NotFound, plain_handler
+from core.errors import Conflict, Forbidden, Invalid, NotFound, on_validation_error, plain_handler
 from web import i18n
 from web.context import DEFAULT_ZONE, locale_of
 from web.i18n import gettext as _
-from web.problems import translate_refusal
+from web.problems import translate_refusal, validation_message
 from web.session import CsrfRefused, SignInRequired
 from web.templating import render
 
@@ -71,6 +72,29 @@ def _page_or_json(
     return handler
 
 
+def _page_or_validation_json(
+    page_paths: frozenset[str],
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """A query or form value FastAPI refused before the page's route ran (too long, not a
+    number, missing): a page naming the value, not the API's JSON."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        route = request.scope.get("route")
+        if getattr(route, "path", None) not in page_paths:
+            return await on_validation_error(request, exc)
+        assert isinstance(exc, RequestValidationError)
+        i18n.use(locale_of(request))
+        error = exc.errors()[0] if exc.errors() else {}
+        name = str(error.get("loc", ("", ""))[-1])
+        message = _("The value of “%(field)s” cannot be used: %(problem)s") % {
+            "field": name,
+            "problem": validation_message(error, name),
+        }
+        return _refused(request, message, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    return handler
+
+
 def install_page_handlers(app: FastAPI, pages: Iterable[APIRouter]) -> None:
     """After the API's handlers: a refusal raised by one of the `pages` becomes a page."""
     page_paths = frozenset(
@@ -78,6 +102,7 @@ def install_page_handlers(app: FastAPI, pages: Iterable[APIRouter]) -> None:
     )
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
+    app.add_exception_handler(RequestValidationError, _page_or_validation_json(page_paths))
     for exc_type, code in (
         (Forbidden, status.HTTP_403_FORBIDDEN),
         (NotFound, status.HTTP_404_NOT_FOUND),

@@ -182,7 +182,7 @@ def translate_refusal(message: str) -> str:
     return _("The server refused this: %(detail)s") % {"detail": message}
 
 
-def _validation_message(error: Mapping[str, Any], name: str | None) -> str:
+def validation_message(error: Mapping[str, Any], name: str | None) -> str:
     kind = str(error.get("type", ""))
     if kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
         kind = "missing"  # an empty title is a missing one
@@ -207,7 +207,7 @@ def problems_of(exc: Exception, *, fields: Mapping[str, str] | None = None) -> F
         for error in exc.errors():
             loc = [str(part) for part in error.get("loc", ())]
             name = loc[0] if loc else None
-            problems.add(renamed.get(name or "", name), _validation_message(error, name))
+            problems.add(renamed.get(name or "", name), validation_message(error, name))
     elif isinstance(exc, Invalid):
         name = exc.field
         problems.add(renamed.get(name or "", name), translate_refusal(str(exc)))

@@ -17,17 +17,17 @@ from core.errors import Forbidden, Invalid, NotFound
 from core.models import MAX_ID, PathId
 from core.paging import Page
 from reports.alert_routes import alert_delivery_list, alert_delivery_report
+from reports.export_routes import EXPORTED_ALERTS
 from reports.filters import ProofFilter
 from reports.proof_search import find_bulletins
 from reports.routes import proof_of_play_report
 from web.context import PageDep
-from web.report_pages import refused_or_invalid, report_helpers
+from web.report_pages import refused_or_invalid, report_access, report_helpers
 from web.schedule_pages import NotADay, local_day, parse_day
-from web.sessions_view import page_access, refused
+from web.sessions_view import refused
 
 router = APIRouter(include_in_schema=False)
 DayText = Annotated[str | None, Query(max_length=20)]
-ALERTS_SHOWN = 50
 
 
 @router.get("/reports/proof")
@@ -43,7 +43,7 @@ def proof_page(
 ) -> Response:
     """A title typed finds bulletins; one picked shows where and when it aired."""
     try:
-        access = page_access(view, session, Action.report_read)
+        access = report_access(view, session)
         today = local_day(view.now, view.zone)
         start = parse_day(first) or today - timedelta(days=6)
         end = parse_day(last) or today
@@ -56,6 +56,8 @@ def proof_page(
             q=q.strip(),
             station_prefixes=access.scope_prefixes(),
             content_prefixes=view.user.principal.scope_prefixes(Action.content_read),
+            first=start,
+            last=end,
         )
     context = {**report_helpers(view), "q": q, "found": found, "first": start, "last": end}
     if lineage_id is not None:
@@ -74,11 +76,11 @@ def alerts_page(
     session: SessionDep, clock: ClockDep, settings: SettingsDep, view: PageDep
 ) -> Response:
     try:
-        access = page_access(view, session, Action.report_read)
+        access = report_access(view, session)
     except Forbidden as exc:
         return refused(view, exc)
     listed = alert_delivery_list(
-        session, access, clock, settings, Page(offset=0, limit=ALERTS_SHOWN), None, None
+        session, access, clock, settings, Page(offset=0, limit=EXPORTED_ALERTS), None, None
     )
     context = {**report_helpers(view), "report": listed, "export": "/reports/alerts/download?"}
     return view.render("reports/alerts.html", context)
@@ -89,7 +91,7 @@ def alert_page(
     session: SessionDep, clock: ClockDep, settings: SettingsDep, view: PageDep, alert_id: PathId
 ) -> Response:
     try:
-        access = page_access(view, session, Action.report_read)
+        access = report_access(view, session)
         report = alert_delivery_report(session, access, clock, settings, alert_id)
     except (Forbidden, NotFound) as exc:
         return refused(view, exc)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from core.auth.permissions import Action
 from core.clock import Clock
 from core.config import Settings
 from core.deps import ClockDep, SessionDep, SettingsDep
@@ -23,8 +22,7 @@ from reports.filters import DayQuery, FormatQuery, PeriodQuery, ProofDep, RangeD
 from reports.pdf import PrinterDep, ReportPrinter
 from reports.routes import DayPath, SignersQuery
 from web.context import PageDep, PageView
-from web.report_pages import refused_or_invalid
-from web.sessions_view import page_access
+from web.report_pages import refused_or_invalid, report_access
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +39,7 @@ class _Shared:
 
     def file(self, export: Callable[..., Response], *rest: object) -> Response:
         try:
-            access = page_access(self.view, self.session, Action.report_read)
+            access = report_access(self.view, self.session)
             return export(self.session, access, self.clock, self.settings, self.printer, *rest)
         except (Forbidden, NotFound, Invalid) as exc:
             return refused_or_invalid(self.view, exc)

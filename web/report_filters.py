@@ -13,7 +13,7 @@ from core.errors import Invalid
 from reports.filters import RangeFilter
 from reports.periods import MAX_DAYS, Period
 from web.i18n import gettext as _
-from web.problems import N_
+from web.problems import N_, translate_refusal
 from web.schedule_pages import NotADay, parse_day
 
 RANGE = "range"  # the form's choice for "from – to" beside the calendar periods
@@ -32,6 +32,11 @@ _MESSAGES = (
     (re.compile(r"is before from"), N_("The last day comes before the first day.")),
     (re.compile(r"at most \d+ days"), N_("A range holds at most %(days)d days.")),
     (re.compile(r"needs both from and to"), N_("Enter both the first and the last day.")),
+    (
+        re.compile(r"periodic report is for"),
+        N_("A periodic report is for a month, a quarter, six months or a year."),
+    ),
+    (re.compile(r"control characters"), N_("A name may not hold control characters.")),
 )
 
 
@@ -77,15 +82,21 @@ def range_filter(form: RangeForm, today: date) -> RangeFilter | None:
         return RangeFilter(period=Period(form.period), day=days["day"] or today)
     except Invalid as exc:
         where = {"from": "first", "to": "last", "date": "day"}.get(exc.field or "", "period")
-        form.problems[where] = _message(str(exc))
+        form.problems[where] = refusal_message(str(exc))
         return None
 
 
-def _message(text: str) -> str:
+def known_refusal(text: str) -> str | None:
+    """A report's refusal (reports/filters.py, reports/routes.py) as a page says it, or
+    None for one the reports do not make."""
     for pattern, shown in _MESSAGES:
         if pattern.search(text):
             return _(shown) % {"days": MAX_DAYS} if "%(days)" in shown else _(shown)
-    return _("The server refused this: %(detail)s") % {"detail": text}
+    return None
+
+
+def refusal_message(text: str) -> str:
+    return known_refusal(text) or translate_refusal(text)
 
 
 def week_range(today: date) -> RangeForm:

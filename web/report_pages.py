@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from core.areas.crud import get_area
@@ -34,11 +35,21 @@ from reports.routes import (
 from reports.station_rows import station_totals
 from stations.crud import get_station
 from stations.models import Station
+from web import i18n
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
+from web.problems import validation_message
 from web.report_bodies import report_charts
 from web.report_dashboard import AreaDashboard, dashboard
-from web.report_filters import PERIOD_LABELS, RANGE, range_filter, range_form, week_range
+from web.report_filters import (
+    PERIOD_LABELS,
+    RANGE,
+    known_refusal,
+    range_filter,
+    range_form,
+    refusal_message,
+    week_range,
+)
 from web.schedule_pages import NotADay, day_name, local_day, parse_day
 from web.sessions_view import page_access, refused
 
@@ -47,7 +58,11 @@ Text = Annotated[str | None, Query(max_length=20)]
 REFUSED = (Forbidden, NotFound)
 
 
-def _access(view: PageView, session: Session) -> AccessControl:
+def report_access(view: PageView, session: Session) -> AccessControl:
+    """The caller's `report.read` access; and the page's language on this thread, since a
+    route translates (a filter's problems, a refusal) before it renders, and FastAPI may
+    run it on another thread than the dependency that chose the language."""
+    i18n.use(view.locale)
     return page_access(view, session, Action.report_read)
 
 
@@ -63,7 +78,7 @@ def report_helpers(view: PageView) -> dict[str, Any]:
 @router.get("/reports")
 def reports_home(session: SessionDep, settings: SettingsDep, view: PageDep) -> Response:
     try:
-        access = _access(view, session)
+        access = report_access(view, session)
     except Forbidden as exc:
         return refused(view, exc)
     today = local_day(view.now, view.zone)
@@ -110,7 +125,7 @@ def area_page(
 ) -> Response:
     form = range_form(period, day, first, last)
     try:
-        access = _access(view, session)
+        access = report_access(view, session)
         area = get_area(session=session, area_id=area_id)
         access.require_area(area_id, what=f"area #{area_id}")
     except REFUSED as exc:
@@ -142,7 +157,7 @@ def station_day_page(
     day: Annotated[str, Path(max_length=20)],
 ) -> Response:
     try:
-        access = _access(view, session)
+        access = report_access(view, session)
         parsed = parse_day(day)
         assert parsed is not None
         report = station_day_report(session, access, clock, settings, station_id, parsed)
@@ -172,7 +187,7 @@ def logbook_page(
     day: Annotated[str | None, Query(alias="date", max_length=20)] = None,
 ) -> Response:
     try:
-        access = _access(view, session)
+        access = report_access(view, session)
         report = station_logbook(session, access, clock, settings, station_id, parse_day(day))
     except (*REFUSED, NotADay, Invalid) as exc:
         return refused_or_invalid(view, exc)
@@ -194,12 +209,20 @@ def _station(session: Session, station_id: int) -> Station:
 
 
 def refused_or_invalid(view: PageView, exc: Exception) -> Response:
-    if isinstance(exc, NotADay | Invalid):
+    """A refusal as a page in the user's language: what was wrong, and the API's status."""
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        message = known_refusal(str(error.get("msg", ""))) or _(
+            "The value of “%(field)s” cannot be used: %(problem)s"
+        ) % {"field": name, "problem": validation_message(error, name)}
+    elif isinstance(exc, NotADay):
         message = _("Enter a date as DD/MM/YYYY.")
-        if isinstance(exc, Invalid) and "outside the days" in str(exc):
-            message = _("Choose a day from 2000 to 2099.")
-        return view.render("refused.html", {"message": message}, status_code=422)
-    return refused(view, exc)
+    elif isinstance(exc, Invalid):
+        message = refusal_message(str(exc))
+    else:
+        return refused(view, exc)
+    return view.render("refused.html", {"message": message}, status_code=422)
 
 
 PERIODIC_CHOICES = [p.value for p in PERIODIC]
@@ -220,7 +243,7 @@ def periodic_page(
     blocks; generating it (recorded, audited) is the form's POST."""
     chosen = period or Period.month.value
     try:
-        access = _access(view, session)
+        access = report_access(view, session)
         if chosen not in PERIODIC_CHOICES:
             raise Invalid("a periodic report is for a month, quarter, half or year")
         anchor = parse_day(day)
@@ -252,14 +275,14 @@ def generate_periodic_page(
     view: CsrfPageDep,
     area_id: PathId,
     period: Annotated[str, Form(max_length=20)],
-    day: Annotated[str, Form(alias="date", max_length=20)],
+    day: Annotated[str, Form(alias="date", max_length=20)] = "",
     prepared_by: Annotated[str, Form(max_length=200)] = "",
     checked_by: Annotated[str, Form(max_length=200)] = "",
     head_of_unit: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Generates (records and audits) the report, then shows it with its downloads."""
     try:
-        access = _access(view, session)
+        access = report_access(view, session)
         if period not in PERIODIC_CHOICES:
             raise Invalid("a periodic report is for a month, quarter, half or year")
         parse_day(day)  # a wrong date is named as such, before the model sees it
@@ -273,7 +296,7 @@ def generate_periodic_page(
             }
         )
         report = generate_periodic_report(session, access, clock, area_id, request)
-    except (*REFUSED, NotADay, Invalid) as exc:
+    except (*REFUSED, Invalid, ValidationError) as exc:
         return refused_or_invalid(view, exc)
     signed = request.model_dump(include={"prepared_by", "checked_by", "head_of_unit"})
     names = {k: v for k, v in signed.items() if v}

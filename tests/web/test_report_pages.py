@@ -3,6 +3,8 @@ their scope, the filter's problems beside its fields, generating a periodic repo
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -14,6 +16,8 @@ from api import create_app
 from core.auth.models import Role
 from core.config import Settings
 from stations.fleet.models import StationAgent
+from stations.models import Station
+from tests.alerts.factories import make_alert
 from tests.clock import SettableClock
 from tests.reports.history import TITLES, History, reported_day
 from tests.world import World
@@ -175,18 +179,40 @@ def test_the_pages_downloads_are_the_files_of_what_they_show(
     assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
 
 
-def test_the_alerts_list_downloads_in_every_format(
+def test_the_alerts_list_downloads_in_every_format_and_only_the_callers_alerts(
     client: TestClient, world: World, history: History
 ) -> None:
+    ours, theirs = make_alert(world, "A", issued=True), make_alert(world, "B", issued=True)
     sign_in(client, world, "supervisor_a")
     page = client.get("/reports/alerts")
     assert page.status_code == 200, page.text
+    assert f"/reports/alerts/{ours.id}" in page.text
+    assert f"/reports/alerts/{theirs.id}" not in page.text
     kinds = {"csv": "text/csv", "xlsx": "application/vnd.openxml", "pdf": "application/pdf"}
     for fmt, kind in kinds.items():
         assert f'href="/reports/alerts/download?format={fmt}"' in page.text
         answer = client.get(f"/reports/alerts/download?format={fmt}")
         assert answer.status_code == 200, answer.text
         assert answer.headers["content-type"].startswith(kind)
+    rows = list(csv.reader(io.StringIO(client.get("/reports/alerts/download?format=csv").text)))
+    listed = {r[0] for r in rows[2:] if r}
+    assert listed == {str(ours.id)}  # the caller's alert, not commune B's
+
+
+def test_a_cluster_moved_away_is_still_listed_where_its_days_were_summed(
+    client: TestClient, world: World, history: History
+) -> None:
+    with world.database.session(write=True) as session:
+        station = session.get(Station, history.aired)
+        assert station is not None
+        station.area_id = world.areas["B1"]
+        session.add(station)
+        session.commit()
+    sign_in(client, world, "admin_p")
+    page = client.get(f"/reports/areas/{world.areas['A1']}?period=day&date={DAY}")
+    assert page.status_code == 200, page.text
+    assert "(đã chuyển sang địa bàn khác)" in page.text
+    assert f"/reports/stations/{history.aired}/logbook" in page.text
 
 
 def test_a_signers_name_with_control_characters_is_refused_on_a_page(
@@ -196,3 +222,31 @@ def test_a_signers_name_with_control_characters_is_refused_on_a_page(
     page = client.get(f"/reports/areas/{world.areas['A']}/periodic?prepared_by=%1F")
     assert page.status_code == 422
     assert "<html" in page.text and "Loaxa" in page.text  # a page, not the API's JSON
+
+
+def test_a_refused_value_on_a_page_is_a_page_in_vietnamese(
+    client: TestClient, world: World, history: History
+) -> None:
+    csrf = sign_in(client, world, "supervisor_a")
+    area = world.areas["A"]
+    answers = [
+        client.post(
+            f"/reports/areas/{area}/periodic",
+            data={
+                "csrf_token": csrf,
+                "period": "month",
+                "date": str(DAY),
+                "prepared_by": "An\x01b",
+            },
+        ),
+        client.get(f"/reports/proof?q={'x' * 201}"),
+        client.get("/reports/alerts/abc"),
+        client.get(f"/reports/areas/{area}/download?format=doc"),
+        client.get(f"/reports/areas/{area}/periodic?period=day"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("text/html"), answer.text
+        assert "Loaxa" in answer.text
+    assert "Tên không được chứa ký tự điều khiển." in answers[0].text
+    assert "Báo cáo định kỳ là theo tháng, quý, 6 tháng hoặc năm." in answers[4].text
