@@ -41,7 +41,7 @@ from sqlmodel import Session, select
 
 from benchmarks.agent_load_setup import require_empty
 from benchmarks.machine import describe
-from benchmarks.reports_history import OFFLINE_AFTER, History, generate
+from benchmarks.reports_history import OFFLINE_AFTER, History, generate, layout
 from core.areas.models import Area
 from core.db import Database, chunks
 from migrations.upgrade import upgrade
@@ -164,7 +164,7 @@ def summarize_all(database: Database, history: History) -> list[float]:
         areas = {a.id: a for a in session.exec(select(Area))}
     keys = [
         (station, history.first + timedelta(days=n))
-        for n in range((history.last - history.first).days + 1)
+        for n in range(history.days)
         for station in sorted(history.stations)
     ]
     per_day: list[float] = []
@@ -238,8 +238,7 @@ def report(
     runs: int,
     results: list[Measured],
 ) -> str:
-    stations = len(history.stations)
-    days = (history.last - history.first).days + 1
+    stations, days = len(history.stations), history.days
     lines = [
         f"reports benchmark ({server}): {stations:,} stations in {len(history.communes)} "
         f"communes, {days} days ({history.first} to {history.last}), median of {runs} run(s)",
@@ -247,10 +246,15 @@ def report(
         f"history: {sizes['asrun']:,} as-run records, {sizes['station_plan']:,} plan rows, "
         f"{sizes['timeline_body']:,} timeline bodies, {sizes['station_presence']:,} online "
         f"spells, {sizes['station_day_summary']:,} summaries",
-        f"generating the history        {history.timings['generate_s']:9.1f} s",
-        f"summarizing, a station-day    {history.timings['summary_ms']:9.2f} ms (median of "
-        f"batches of {SUMMARY_BATCH}); all {stations * days:,}: "
-        f"{history.timings['summarize_s']:.1f} s",
+    ]
+    if history.timings:  # not when --reuse
+        lines += [
+            f"generating the history        {history.timings['generate_s']:9.1f} s",
+            f"summarizing, a station-day    {history.timings['summary_ms']:9.2f} ms (median "
+            f"of batches of {SUMMARY_BATCH}); all {stations * days:,}: "
+            f"{history.timings['summarize_s']:.1f} s",
+        ]
+    lines += [
         f"{'case':40} {'median':>10} {'max':>10} {'target':>9}",
     ]
     for found in results:
@@ -282,6 +286,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--database-url", default=None, help="an EMPTY database; default: a new SQLite file"
     )
     parser.add_argument("--cases", default=None, help="only the cases whose name holds this")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file made")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database already holds the history (of the same --stations and --days)",
+    )
     args = parser.parse_args(argv)
     if args.stations < 1 or args.days < 1 or args.runs < 1:
         parser.error("--stations, --days and --runs must be at least 1")
@@ -292,29 +302,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _parse(argv)
     folder = Path(tempfile.mkdtemp(prefix="loaxa-bench-reports-"))
     url = args.database_url or f"sqlite:///{folder / 'reports.db'}"
-    require_empty(url)
-    upgrade(url)
+    history = layout(stations=args.stations, days=args.days, now=NOW)
+    if not args.reuse:
+        require_empty(url)
+        upgrade(url)
     database = Database(url)
     try:
-        started = clock.perf_counter()
-        history = generate(database, stations=args.stations, days=args.days, now=NOW, say=say)
-        history.timings["generate_s"] = clock.perf_counter() - started
-        say(f"summarizing {len(history.stations) * args.days:,} station-days")
-        started = clock.perf_counter()
-        per_day = summarize_all(database, history)
-        history.timings["summarize_s"] = clock.perf_counter() - started
-        history.timings["summary_ms"] = statistics.median(per_day) * 1000
-        if not database.is_sqlite:
-            with database.engine.connect() as connection:
-                connection.execute(text("ANALYZE"))
-                connection.commit()
+        if not args.reuse:
+            _fill(database, history)
         cases = [c for c in CASES if args.cases is None or args.cases in c.name]
         results = measure(database, history, args.runs, cases)
         sizes = _sizes(database)
         server = _server(database)
     finally:
         database.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+        elif not args.database_url:
+            say(f"kept: --database-url {url} --reuse")
     sys.stdout.write(
         report(server=server, history=history, sizes=sizes, runs=args.runs, results=results)
     )
@@ -323,6 +328,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "sizes": sizes,
         "results": {m.case.name: m.median for m in results},
     }
+
+
+def _fill(database: Database, history: History) -> None:
+    """The history, then its summaries (both timed)."""
+    started = clock.perf_counter()
+    generate(database, history, say=say)
+    history.timings["generate_s"] = clock.perf_counter() - started
+    say(f"summarizing {len(history.stations) * history.days:,} station-days")
+    started = clock.perf_counter()
+    per_day = summarize_all(database, history)
+    history.timings["summarize_s"] = clock.perf_counter() - started
+    history.timings["summary_ms"] = statistics.median(per_day) * 1000
+    if not database.is_sqlite:
+        with database.engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
 
 
 if __name__ == "__main__":

@@ -87,6 +87,10 @@ class History:
     bodies: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
 
 def _insert(session: Session, model: type, rows: list[Row]) -> None:
     for start in range(0, len(rows), BATCH):
@@ -101,33 +105,35 @@ def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def generate(
-    database: Database, *, stations: int, days: int, now: datetime, seed: int = 17, say: Say
-) -> History:
-    rng = random.Random(seed)
+def layout(*, stations: int, days: int, now: datetime) -> History:
+    """Where everything is in the history generate() writes (no database)."""
     last = now.astimezone(ZONE).date() - timedelta(days=1)  # the month ended last night
-    first = last - timedelta(days=days - 1)
     communes = (stations + STATIONS_PER_COMMUNE - 1) // STATIONS_PER_COMMUNE
     commune_ids = list(range(PROVINCE + 1, PROVINCE + 1 + communes))
-    station_commune = {
-        s: commune_ids[(s - 1) // STATIONS_PER_COMMUNE] for s in range(1, stations + 1)
-    }
-    say(f"areas, people, content, {stations} stations in {communes} communes")
-    with database.session(write=True) as session:
-        content = _setup(session, commune_ids, station_commune, first, now)
-        session.commit()
-    history = History(
-        first=first,
+    return History(
+        first=last - timedelta(days=days - 1),
         last=last,
         now=now,
         province=PROVINCE,
         communes=commune_ids,
-        stations=station_commune,
-        province_lineage=content.province[0].id,
-        commune_lineage=content.commune[commune_ids[0]][0].id,
+        stations={s: commune_ids[(s - 1) // STATIONS_PER_COMMUNE] for s in range(1, stations + 1)},
+        province_lineage=2,  # content ids: the relay, the province's, then each commune's
+        commune_lineage=2 + PROVINCE_ITEMS,
     )
+
+
+def generate(database: Database, history: History, *, seed: int = 17, say: Say) -> None:
+    rng = random.Random(seed)
+    first, now, station_commune = history.first, history.now, history.stations
+    days = history.days
+    say(f"areas, content, {len(station_commune)} stations in {len(history.communes)} communes")
+    with database.session(write=True) as session:
+        content = _setup(session, history.communes, station_commune, first, now)
+        session.commit()
+    assert history.province_lineage == content.province[0].id
+    assert history.commune_lineage == content.commune[history.communes[0]][0].id
     say(f"{days} days of plans: the real builder, bodies and plan of record")
-    plans = _plans(database, content, commune_ids, station_commune, first, days, rng)
+    plans = _plans(database, content, history.communes, station_commune, first, days, rng)
     history.bodies, history.plans = plans.bodies, plans.rows
     say("health (online spells), agents")
     outages = {s: _outages(rng, first, now) for s in station_commune}
@@ -135,8 +141,9 @@ def generate(
         _health(session, outages, first, now)
         session.commit()
     say("as-run records")
-    history.records = _asrun(database, content, plans, outages, station_commune, first, days, rng)
-    return history
+    history.records = _asrun(
+        say, database, content, plans, outages, station_commune, first, days, rng
+    )
 
 
 @dataclass
@@ -456,6 +463,7 @@ def _health(session: Session, outages: dict[int, list[Outage]], first: date, now
 
 
 def _asrun(
+    say: Say,
     database: Database,
     content: _Content,
     plans: _Plans,
@@ -486,6 +494,8 @@ def _asrun(
             _insert(session, AsRun, rows)
             session.commit()
         count += len(rows)
+        if n % 5 == 4:
+            say(f"as-run records: {n + 1} of {days} days, {count:,} records")
     return count
 
 
