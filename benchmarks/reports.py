@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     history = layout(stations=args.stations, days=args.days, now=NOW)
     if not args.reuse:
         require_empty(url)
-        upgrade(url)
+    upgrade(url)  # a reused database gets the migrations since it was made
     database = Database(url)
     try:
         if not args.reuse:

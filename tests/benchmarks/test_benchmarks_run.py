@@ -141,7 +141,7 @@ def test_pages_benchmark_runs() -> None:
 
 
 def test_reports_benchmark_runs(empty_database_url: str) -> None:
-    """A generated history of two communes over a week, summed, and every report on it."""
+    """A generated history of two communes over three days, summed, and every report on it."""
     from benchmarks import reports
 
     found = reports.main(
@@ -157,9 +157,7 @@ def test_asrun_upload_benchmark_runs() -> None:
     """The real server storing uploads of one record and of ten, on SQLite."""
     from benchmarks import asrun_upload
 
-    runs = asrun_upload.main(
-        ["--stations", "2", "--seconds", "0.5", "--runs", "1", "--batches", "1,10"]
-        + ["--backends", "sqlite"]
-    )
+    tiny = ["--stations", "2", "--seconds", "0.5", "--runs", "1", "--batches", "1,10"]
+    runs = asrun_upload.main([*tiny, "--backends", "sqlite"])
     assert [r.batch for r in runs] == [1, 10]
     assert all(r.records > 0 and r.errors == 0 for r in runs), runs
