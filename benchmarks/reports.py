@@ -168,7 +168,9 @@ def summarize_all(database: Database, history: History) -> list[float]:
         for station in sorted(history.stations)
     ]
     per_day: list[float] = []
-    for batch in chunks(keys, SUMMARY_BATCH):
+    for number, batch in enumerate(chunks(keys, SUMMARY_BATCH), start=1):
+        if number % 200 == 0:
+            say(f"summarized {number * SUMMARY_BATCH:,} of {len(keys):,}")
         started = clock.perf_counter()
         with database.session(write=True) as session:
             for station, day in batch:
