@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core.areas.scope import within_areas
@@ -82,41 +83,56 @@ def proof_of_play(
     )
 
 
+# A version of a station's day as _planned reads it: version, digest, in force from, until.
+_Version = tuple[int, str, datetime, datetime | None]
+
+
 def _planned(
     session: Session, content_ids: set[int], stations: set[int], first: date, last: date
 ) -> dict[int, list[datetime]]:
     """Each station in scope that had the bulletin in force, with the planned starts."""
     if not content_ids:
         return {}
-    days: dict[tuple[int, date], list[StationPlan]] = defaultdict(list)
+    days: dict[tuple[int, date], list[_Version]] = defaultdict(list)
     for batch in chunks(sorted(stations)):
-        query = select(StationPlan).where(
+        query = sa_select(
+            col(StationPlan.station_id),
+            col(StationPlan.day),
+            col(StationPlan.version),
+            col(StationPlan.digest),
+            col(StationPlan.in_force_from),
+            col(StationPlan.in_force_until),
+        ).where(
             col(StationPlan.station_id).in_(batch),
             col(StationPlan.day) >= first,
             col(StationPlan.day) <= last,
         )
-        for row in session.exec(query.order_by(col(StationPlan.in_force_from))):
-            days[(row.station_id, row.day)].append(row)
+        order = (col(StationPlan.in_force_from), col(StationPlan.id))
+        for station_id, day, *version in session.execute(query.order_by(*order)).all():
+            days[(station_id, day)].append((version[0], version[1], version[2], version[3]))
     timelines = timelines_by_digest(
-        session=session, digests={r.digest for rows in days.values() for r in rows}
+        session=session, digests={v[1] for versions in days.values() for v in versions}
     )
     holding = {
         digest
         for digest, t in timelines.items()
         if any(i.content_id in content_ids for i in t.items)
     }
+    # The stations of a commune share their day's versions: each set is read once.
+    known: dict[tuple[_Version, ...], list[datetime]] = {}
     starts: dict[int, list[datetime]] = defaultdict(list)
-    for (station_id, _day), rows in days.items():
-        if not any(r.digest in holding for r in rows):
+    for (station_id, _day), versions in days.items():
+        if not any(v[1] in holding for v in versions):
             continue
-        versions = [
-            PlanVersion(r.version, r.digest, r.in_force_from, r.in_force_until, timelines[r.digest])
-            for r in rows
-            if r.digest in timelines
-        ]
-        for item in effective_items(versions):
-            if item.content_id in content_ids:
-                starts[station_id].append(item.start)
+        key = tuple(versions)
+        found = known.get(key)
+        if found is None:
+            in_force = [PlanVersion(*v, timelines[v[1]]) for v in versions if v[1] in timelines]
+            found = known[key] = [
+                i.start for i in effective_items(in_force) if i.content_id in content_ids
+            ]
+        if found:
+            starts[station_id].extend(found)
     return starts
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, Session, SQLModel
 
 from core.areas.models import Area
@@ -30,11 +30,21 @@ DIMENSIONS = ("tier", "category", "language", "origin", "hour")
 
 class StationDaySummaryRow(SQLModel, table=True):
     __tablename__ = "station_day_summary"
+    # A roll-up reads an area's subtree over a range of days: text_pattern_ops lets
+    # PostgreSQL serve "area_path LIKE 'prefix%'" from the index.
+    __table_args__ = (
+        Index(
+            "ix_station_day_summary_path_day",
+            "area_path",
+            "day",
+            postgresql_ops={"area_path": "text_pattern_ops"},
+        ),
+    )
 
     station_id: int = Field(primary_key=True)
     day: date = Field(primary_key=True, index=True)
     area_id: int
-    area_path: str = Field(max_length=400, index=True)
+    area_path: str = Field(max_length=400)
     timezone: str = Field(max_length=64)
     planned: int = 0
     due: int = 0

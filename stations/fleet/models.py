@@ -68,6 +68,7 @@ class AsRun(SQLModel, table=True):
         Index("ix_asrun_station_day", "station_id", "day"),
         Index("ix_asrun_station_item", "station_id", "item_id"),
         Index("ix_asrun_received", "received_at"),
+        Index("ix_asrun_lineage_day", "snapshot_lineage_id", "day"),  # proof of play
     )
 
     id: str = Field(sa_column=Column(String(36), primary_key=True))

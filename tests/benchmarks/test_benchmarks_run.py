@@ -138,3 +138,26 @@ def test_pages_benchmark_runs() -> None:
         assert not fragment.absent and not fragment.notes, fragment.name
         ((own, json),) = fragment.timings
         assert own.status == 200 and own.wire_bytes > 0 and json is not None, fragment.name
+
+
+def test_reports_benchmark_runs(empty_database_url: str) -> None:
+    """A generated history of two communes over three days, summed, and every report on it."""
+    from benchmarks import reports
+
+    found = reports.main(
+        ["--stations", "40", "--days", "3", "--runs", "1", "--database-url", empty_database_url]
+    )
+    assert found["sizes"]["asrun"] > 40 * 3 * 15, found["sizes"]
+    assert found["sizes"]["station_day_summary"] == 40 * 3
+    assert {c.name for c in reports.CASES} == set(found["results"])
+    assert all(seconds > 0 for seconds in found["results"].values())
+
+
+def test_asrun_upload_benchmark_runs() -> None:
+    """The real server storing uploads of one record and of ten, on SQLite."""
+    from benchmarks import asrun_upload
+
+    tiny = ["--stations", "2", "--seconds", "0.5", "--runs", "1", "--batches", "1,10"]
+    runs = asrun_upload.main([*tiny, "--backends", "sqlite"])
+    assert [r.batch for r in runs] == [1, 10]
+    assert all(r.records > 0 and r.errors == 0 for r in runs), runs
