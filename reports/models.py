@@ -150,6 +150,9 @@ class TotalsPublic(OutputModel):
 
 class RollupRowPublic(OutputModel):
     area_id: int | None = Field(description="None: a sub-area since merged away")
+    own: bool = Field(
+        default=False, description="the stations of the area itself, not of a sub-area"
+    )
     name: str | None
     code: str | None
     level: str | None

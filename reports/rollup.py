@@ -63,6 +63,18 @@ class Totals:
                     cell[0] += bulletins
                     cell[1] += seconds
 
+    def add(self, row: StationDaySummaryRow) -> None:
+        """One station-day's summary (where a few are read whole: one area's stations)."""
+        self.stations.add(row.station_id)
+        self.station_days += 1
+        for name in COUNTS:
+            self.counts[name] += getattr(row, name)
+        for name in SECONDS:
+            self.seconds[name] += getattr(row, name)
+        self.add_breakdown(row.breakdown)
+        if self.oldest is None or row.computed_at < self.oldest:
+            self.oldest = row.computed_at
+
     def merge(self, other: Totals) -> None:
         self.stations |= other.stations
         self.station_days += other.station_days
@@ -170,7 +182,20 @@ def area_rollup(
         )
         for c in children
     ]
-    # Stations of the area itself, and sub-areas since merged away, after the others.
+    # Stations of the area itself, then sub-areas since merged away, after the others.
+    own = parts.pop(area.path, None)
+    if own is not None:
+        listed.append(
+            RollupRowPublic(
+                area_id=area.id,
+                name=area.name,
+                code=area.code,
+                level=area.level,
+                path=area.path,
+                own=True,
+                totals=own.public(),
+            )
+        )
     listed += [
         RollupRowPublic(area_id=None, name=None, code=None, level=None, path=p, totals=t.public())
         for p, t in sorted(parts.items())

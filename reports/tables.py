@@ -141,7 +141,10 @@ TOTALS_HEADER = (
 
 
 def rollup_tables(report: AreaRollupPublic) -> list[Table]:
-    rows = [totals_row(c.name or c.path, c.code, c.totals) for c in report.children]
+    rows = [
+        totals_row(f"Cụm loa trực thuộc {c.name}" if c.own else c.name or c.path, c.code, c.totals)
+        for c in report.children
+    ]
     rows.append(totals_row(f"Tổng cộng {report.name}", report.code, report.totals))
     by = [
         (dimension, value, count.bulletins, count.minutes)

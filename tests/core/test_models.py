@@ -82,4 +82,6 @@ def test_the_schema_still_says_date_time(client: TestClient) -> None:
         ("/api/v1/reports/proof-of-play/export", "to"): {"date", None},
         ("/api/v1/reports/alerts", "from"): {"date-time", None},
         ("/api/v1/reports/alerts", "to"): {"date-time", None},
+        ("/api/v1/reports/alerts/export", "from"): {"date-time", None},
+        ("/api/v1/reports/alerts/export", "to"): {"date-time", None},
     }

@@ -81,6 +81,8 @@ def test_an_area_drills_down_to_its_stations_and_their_log_book(
     page = client.get(f"/reports/areas/{area}?period=day&date={DAY}")
     assert page.status_code == 200, page.text
     assert f"/reports/stations/{history.aired}/logbook?date={DAY}" in page.text
+    assert "Cụm loa trực thuộc A1" in page.text  # the village's own clusters, not merged away
+    assert "sáp nhập" not in page.text
     assert f"/reports/areas/{area}/download?period=day&amp;date={DAY}&amp;format=xlsx" in page.text
     day = client.get(f"/reports/stations/{history.aired}/days/{DAY}")
     assert day.status_code == 200, day.text
