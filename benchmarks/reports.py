@@ -15,7 +15,7 @@ takes one):
   commune's (reports/proof.py proof_of_play), no target;
 - the baseline: one SELECT count(*) … GROUP BY over the province-month's as-run rows.
 
-A new report is one line in CASES (the month's PDF, target ≤ 10 s, when it lands).
+A new report is one line in CASES.
 
     .venv/bin/python -m benchmarks.reports                      # full size, SQLite
     .venv/bin/python -m benchmarks.reports --database-url postgresql+psycopg://…/empty_db
@@ -47,12 +47,18 @@ from core.areas.models import Area
 from core.db import Database, chunks
 from migrations.upgrade import upgrade
 from reports.logbook import station_week
+from reports.pdf import PrintHeader
+from reports.periodic import periodic_report
+from reports.periods import Period
 from reports.proof import proof_of_play
 from reports.reconcile import LATE_AFTER
 from reports.rollup import area_rollup
 from reports.station_day import station_day
 from reports.summaries import StationDaySummaryRow, summarize
 from stations.models import Station
+from web.report_print import print_report
+
+ZONE = "Asia/Ho_Chi_Minh"
 
 NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # 07:30 local: November is over
 SUMMARY_BATCH = 50  # station-days a commit, as the summarizer's tick
@@ -102,7 +108,7 @@ def _station_day(session: Session, history: History, run: int) -> object:
         session=session,
         station_id=_station(history, run),
         day=history.last - timedelta(days=run % 7),
-        timezone="Asia/Ho_Chi_Minh",
+        timezone=ZONE,
         now=history.now,
         offline_after=OFFLINE_AFTER,
         late_after=LATE_AFTER,
@@ -142,6 +148,24 @@ def _baseline(session: Session, history: History, _run: int) -> object:
     return found
 
 
+def _month_pdf(session: Session, history: History, _run: int) -> object:
+    """The province's periodic report for the month, as the PDF the export answers: its
+    roll-up read, its charts drawn, its print page laid out by WeasyPrint."""
+    province = session.get(Area, history.province)
+    assert province is not None
+    report = periodic_report(
+        session=session,
+        area=province,
+        period=Period.month,
+        anchor=history.first,
+        signers=(None, None, None),
+        now=history.now,
+    )
+    pdf = print_report(report, PrintHeader.of(province, zone=ZONE, now=history.now))
+    assert pdf.startswith(b"%PDF")
+    return pdf
+
+
 CASES: list[Case] = [
     Case("province-month roll-up", 2.0, _rollup),
     Case("station-week log book", 0.1, _logbook),
@@ -149,7 +173,7 @@ CASES: list[Case] = [
     Case("proof of play, province bulletin, month", None, _proof(lambda h: h.province_lineage)),
     Case("proof of play, commune bulletin, month", None, _proof(lambda h: h.commune_lineage)),
     Case("baseline: SQL GROUP BY over the as-run", None, _baseline),
-    # The month's PDF (target ≤ 10 s) goes here once PDF export lands.
+    Case("province-month periodic report, PDF", 10.0, _month_pdf),
 ]
 
 
