@@ -5,10 +5,11 @@ The fleet of the agent load benchmark (benchmarks/agent_load_setup.py: enrolled 
 built playlists) and the real server as its own process, scheduler on (as in production:
 the report summarizer sums the days the new records touch while they arrive). Each station
 fetches its manifest once; then `--concurrency` connections upload over `--seconds`, each
-its next batch as soon as the last is answered (closed loop), of `--batch` new records of
-the station's planned items (played, with their content and sha256: the server looks up
-each record's snapshot). Batches of 1 are an agent's steady state (a record as each item
-ends), of 100 its catch-up after a lost network. Each setting is the median of `--runs`.
+its next batch as soon as the last is answered (closed loop), of `--batches` new records
+of the station's items of its first day (played, with their content and sha256: the
+server looks up each record's snapshot). Batches of 1 are an agent's steady state (a
+record as each item ends), of 100 its catch-up after a lost network. Each setting is the
+median of `--runs`.
 
 Its only imports of the server are the fleet setup and the process helpers, which are the
 same back to commit 8af0037, so the file can be copied into a checkout of an older commit
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -79,10 +81,23 @@ def manifests(server: Server, stations: list[Enrolled]) -> list[Station]:
         for station in stations:
             answer = client.get(MANIFEST, headers={"Authorization": f"Bearer {station.token}"})
             answer.raise_for_status()
-            items = answer.json()["items"]
+            manifest = answer.json()
+            zone = ZoneInfo(manifest["timezone"])
+            items = manifest["items"]
             if not items:
                 raise RuntimeError(f"station #{station.station_id} has no items planned")
-            found.append(Station(station.token, items))
+            # Today's items only, as an agent reports what it has just played.
+            today = min(datetime.fromisoformat(i["start"]).astimezone(zone).date() for i in items)
+            found.append(
+                Station(
+                    station.token,
+                    [
+                        i
+                        for i in items
+                        if datetime.fromisoformat(i["start"]).astimezone(zone).date() == today
+                    ],
+                )
+            )
     return found
 
 
