@@ -12,6 +12,7 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -104,43 +105,46 @@ def _area_columns(prefix: str, area: Area | None) -> dict[str, Any]:
     }
 
 
+_OWNER, _CREATOR, _REVIEWER = aliased(Area), aliased(User), aliased(User)
+# Built once: an upload of one record is the agent's steady state, and building this
+# statement (its aliases) costs more than running it.
+_ITEMS = (
+    sa_select(
+        col(ContentItem.id),
+        col(ContentItem.title),
+        col(ContentItem.category),
+        col(ContentItem.tier),
+        col(ContentItem.language),
+        col(ContentItem.lineage_id),
+        col(ContentItem.version),
+        col(ContentItem.created_by),
+        col(ContentItem.reviewed_by),
+        col(ContentItem.status),
+        col(ContentItem.reject_reason),
+        col(ContentItem.area_id),
+        col(_OWNER.code),
+        col(_OWNER.name),
+        col(_OWNER.level),
+        col(_OWNER.path),
+        col(_CREATOR.full_name),
+        col(_CREATOR.username),
+        col(_REVIEWER.full_name),
+        col(_REVIEWER.username),
+    )
+    .outerjoin(_OWNER, col(_OWNER.id) == ContentItem.area_id)
+    .outerjoin(_CREATOR, col(_CREATOR.id) == ContentItem.created_by)
+    .outerjoin(_REVIEWER, col(_REVIEWER.id) == ContentItem.reviewed_by)
+    .where(col(ContentItem.id).in_(bindparam("ids", expanding=True)))
+)
+
+
 def _items(session: Session, content_ids: set[int]) -> dict[int, dict[str, Any]]:
-    """Each item's snapshot columns, with its owning area and its people, in one query (an
-    upload of one record is the agent's steady state: every query counts)."""
+    """Each item's snapshot columns, with its owning area and its people, in one query."""
     if not content_ids:
         return {}
-    owner, creator, reviewer = aliased(Area), aliased(User), aliased(User)
-    query = (
-        sa_select(
-            col(ContentItem.id),
-            col(ContentItem.title),
-            col(ContentItem.category),
-            col(ContentItem.tier),
-            col(ContentItem.language),
-            col(ContentItem.lineage_id),
-            col(ContentItem.version),
-            col(ContentItem.created_by),
-            col(ContentItem.reviewed_by),
-            col(ContentItem.status),
-            col(ContentItem.reject_reason),
-            col(ContentItem.area_id),
-            col(owner.code),
-            col(owner.name),
-            col(owner.level),
-            col(owner.path),
-            col(creator.full_name),
-            col(creator.username),
-            col(reviewer.full_name),
-            col(reviewer.username),
-        )
-        .outerjoin(owner, col(owner.id) == ContentItem.area_id)
-        .outerjoin(creator, col(creator.id) == ContentItem.created_by)
-        .outerjoin(reviewer, col(reviewer.id) == ContentItem.reviewed_by)
-        .where(col(ContentItem.id).in_(content_ids))
-    )
     approved_states = (ContentStatus.approved, ContentStatus.archived)
     found: dict[int, dict[str, Any]] = {}
-    for row in session.execute(query).all():
+    for row in session.execute(_ITEMS, {"ids": sorted(content_ids)}).all():
         (item_id, title, category, tier, language, lineage, version, created_by, reviewed_by) = row[
             :9
         ]
