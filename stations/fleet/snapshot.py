@@ -1,7 +1,8 @@
 """What an as-run record's item was when it aired, kept beside the record: deleting or
 renaming the content, moving the station or merging communes never orphans history.
 
-Read once per upload batch (three queries, whatever the batch's size)."""
+Read once per upload batch, whatever its size: the items with their areas and people (one
+query), the station's area, and for alerts the alerts and their people."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from alerts.models import Alert
@@ -29,22 +33,19 @@ def snapshots(
     *, session: Session, records: Sequence[AsRunRecord], station_area_id: int
 ) -> list[dict[str, Any]]:
     """For each record, the columns of its snapshot (AsRun's snapshot_* fields)."""
-    content_ids = {r.content_id for r in records if r.content_id is not None}
-    items = {
-        i.id: i
-        for i in session.exec(select(ContentItem).where(col(ContentItem.id).in_(content_ids)))
-    }
+    items = _items(session, {r.content_id for r in records if r.content_id is not None})
     alerts = _alerts(session, {_alert_key(r.item_id) for r in records} - {None})
-    area_ids = {station_area_id} | {i.area_id for i in items.values()}
-    area_ids |= {a.area_id for a in alerts.values()}
+    area_ids = {station_area_id} | {a.area_id for a in alerts.values()}
     areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))}
-    user_ids = {i.created_by for i in items.values()}
-    user_ids |= {i.reviewed_by for i in items.values() if i.reviewed_by is not None}
-    user_ids |= {u for a in alerts.values() for u in (a.created_by, a.approved_by) if u}
-    names = {
-        u.id: u.full_name or u.username
-        for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
-    }
+    user_ids = {u for a in alerts.values() for u in (a.created_by, a.approved_by) if u}
+    names = (
+        {
+            u.id: u.full_name or u.username
+            for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
+        }
+        if user_ids
+        else {}
+    )
     station_area = areas.get(station_area_id)
     zone = ZoneInfo(station_area.timezone) if station_area else UTC
     rows = []
@@ -57,7 +58,7 @@ def snapshots(
         if alert is not None:
             row.update(_alert_columns(alert, areas.get(alert.area_id), names))
         elif item is not None:
-            row.update(_item_columns(item, areas.get(item.area_id), names))
+            row.update(item)
         else:
             row["snapshot_kind"] = "alert" if key is not None else "unknown"
         rows.append(row)
@@ -104,26 +105,70 @@ def _area_columns(prefix: str, area: Area | None) -> dict[str, Any]:
     }
 
 
-def _item_columns(item: ContentItem, owner: Area | None, names: dict[Any, str]) -> dict[str, Any]:
-    approved_states = (ContentStatus.approved, ContentStatus.archived)
-    approved = (
-        item.reviewed_by if item.status in approved_states and not item.reject_reason else None
+_OWNER, _CREATOR, _REVIEWER = aliased(Area), aliased(User), aliased(User)
+# Built once: an upload of one record is the agent's steady state, and building this
+# statement (its aliases) costs more than running it.
+_ITEMS = (
+    sa_select(
+        col(ContentItem.id),
+        col(ContentItem.title),
+        col(ContentItem.category),
+        col(ContentItem.tier),
+        col(ContentItem.language),
+        col(ContentItem.lineage_id),
+        col(ContentItem.version),
+        col(ContentItem.created_by),
+        col(ContentItem.reviewed_by),
+        col(ContentItem.status),
+        col(ContentItem.reject_reason),
+        col(ContentItem.area_id),
+        col(_OWNER.code),
+        col(_OWNER.name),
+        col(_OWNER.level),
+        col(_OWNER.path),
+        col(_CREATOR.full_name),
+        col(_CREATOR.username),
+        col(_REVIEWER.full_name),
+        col(_REVIEWER.username),
     )
-    return {
-        "snapshot_kind": "content",
-        "snapshot_title": item.title,
-        "snapshot_category": item.category,
-        "snapshot_tier": item.tier.value,
-        "snapshot_language": item.language,
-        "snapshot_lineage_id": item.lineage_id,
-        "snapshot_version": item.version,
-        "snapshot_created_by": item.created_by,
-        "snapshot_created_by_name": names.get(item.created_by),
-        "snapshot_approved_by": approved,
-        "snapshot_approved_by_name": names.get(approved) if approved else None,
-        "owner_area_id": item.area_id,
-        **_area_columns("owner_area", owner),
-    }
+    .outerjoin(_OWNER, col(_OWNER.id) == ContentItem.area_id)
+    .outerjoin(_CREATOR, col(_CREATOR.id) == ContentItem.created_by)
+    .outerjoin(_REVIEWER, col(_REVIEWER.id) == ContentItem.reviewed_by)
+    .where(col(ContentItem.id).in_(bindparam("ids", expanding=True)))
+)
+
+
+def _items(session: Session, content_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each item's snapshot columns, with its owning area and its people, in one query."""
+    if not content_ids:
+        return {}
+    approved_states = (ContentStatus.approved, ContentStatus.archived)
+    found: dict[int, dict[str, Any]] = {}
+    for row in session.execute(_ITEMS, {"ids": sorted(content_ids)}).all():
+        (item_id, title, category, tier, language, lineage, version, created_by, reviewed_by) = row[
+            :9
+        ]
+        status, reject_reason, area_id = row[9:12]
+        approved = reviewed_by if status in approved_states and not reject_reason else None
+        found[item_id] = {
+            "snapshot_kind": "content",
+            "snapshot_title": title,
+            "snapshot_category": category,
+            "snapshot_tier": tier.value,
+            "snapshot_language": language,
+            "snapshot_lineage_id": lineage,
+            "snapshot_version": version,
+            "snapshot_created_by": created_by,
+            "snapshot_created_by_name": (row[16] or row[17]) if row[17] is not None else None,
+            "snapshot_approved_by": approved,
+            "snapshot_approved_by_name": (row[18] or row[19]) if approved and row[19] else None,
+            "owner_area_id": area_id,
+            "owner_area_code": row[12],
+            "owner_area_name": row[13],
+            "owner_area_level": row[14],
+            "owner_area_path": row[15],
+        }
+    return found
 
 
 def _alert_columns(alert: Alert, owner: Area | None, names: dict[Any, str]) -> dict[str, Any]:
