@@ -107,6 +107,17 @@ PAGES = (
     PageSpec(
         "station's day", "/schedule/stations/{station}", ("/api/v1/stations/{station}/playlist",)
     ),
+    PageSpec("reports", "/reports", ("/api/v1/reports/areas/{commune}/rollup?period=week",)),
+    PageSpec(
+        "area's report",
+        "/reports/areas/{commune}?period=month",
+        ("/api/v1/reports/areas/{commune}/rollup?period=month",),
+    ),
+    PageSpec(
+        "station's log book",
+        "/reports/stations/{station}/logbook",
+        ("/api/v1/reports/stations/{station}/logbook",),
+    ),
 )
 
 # htmx fragments, asked with HX-Request: true, and the JSON that carries the same rows.
