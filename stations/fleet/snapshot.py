@@ -2,14 +2,14 @@
 renaming the content, moving the station or merging communes never orphans history.
 
 Read once per upload batch, whatever its size: the items with their areas and people (one
-query), the station's area, and for alerts the alerts and their people."""
+query), the station's area (its columns), and for alerts the alerts, their areas and people."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam
@@ -35,8 +35,15 @@ def snapshots(
     """For each record, the columns of its snapshot (AsRun's snapshot_* fields)."""
     items = _items(session, {r.content_id for r in records if r.content_id is not None})
     alerts = _alerts(session, {_alert_key(r.item_id) for r in records} - {None})
-    area_ids = {station_area_id} | {a.area_id for a in alerts.values()}
-    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))}
+    station_area: _AreaColumns | None = session.execute(
+        _STATION_AREA, {"id": station_area_id}
+    ).first()
+    area_ids = {a.area_id for a in alerts.values()}
+    areas: dict[int | None, _AreaColumns] = (
+        {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))}
+        if area_ids
+        else {}
+    )
     user_ids = {u for a in alerts.values() for u in (a.created_by, a.approved_by) if u}
     names = (
         {
@@ -46,7 +53,6 @@ def snapshots(
         if user_ids
         else {}
     )
-    station_area = areas.get(station_area_id)
     zone = ZoneInfo(station_area.timezone) if station_area else UTC
     rows = []
     for record in records:
@@ -96,7 +102,23 @@ def _alerts(session: Session, keys: Iterable[str | None]) -> dict[str, Alert]:
     return found
 
 
-def _area_columns(prefix: str, area: Area | None) -> dict[str, Any]:
+class _AreaColumns(Protocol):
+    """An area as a snapshot reads it: a row of _STATION_AREA, or an Area."""
+
+    code: str | None
+    name: str
+    level: str
+    path: str
+    timezone: str
+
+
+# Built once, as _ITEMS below: the station's area, as columns, at every upload.
+_STATION_AREA = sa_select(
+    col(Area.code), col(Area.name), col(Area.level), col(Area.path), col(Area.timezone)
+).where(col(Area.id) == bindparam("id"))
+
+
+def _area_columns(prefix: str, area: _AreaColumns | None) -> dict[str, Any]:
     return {
         f"{prefix}_code": area.code if area else None,
         f"{prefix}_name": area.name if area else None,
@@ -171,7 +193,9 @@ def _items(session: Session, content_ids: set[int]) -> dict[int, dict[str, Any]]
     return found
 
 
-def _alert_columns(alert: Alert, owner: Area | None, names: dict[Any, str]) -> dict[str, Any]:
+def _alert_columns(
+    alert: Alert, owner: _AreaColumns | None, names: dict[Any, str]
+) -> dict[str, Any]:
     return {
         "snapshot_kind": "alert",
         "snapshot_title": alert.headline,
