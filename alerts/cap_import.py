@@ -10,16 +10,20 @@ What is taken, and how:
 - the info block in Vietnamese if there is one (`CapAlert.info_for`); urgency, severity and
   certainty carry CAP's own values, which Loaxa's enums share one for one.
 - the spoken text: headline (or event), description and instruction as sentences, read by
-  TTS in the block's language. Resources (e.g. an MP3 by URI) are not fetched: the server
+  TTS in the block's language, markup taken out (`alerts/cap_text.py`: a sender's `<br />`
+  is a pause, not "b r slash"). Resources (e.g. an MP3 by URI) are not fetched: the server
   does not download what a document points at.
 - starts: <effective> if given, else when the alert is stored. Not <onset>: that is when
   the hazard arrives, and a warning must air before it.
 - expires: <expires>, required for an Alert or Update (a broadcast must end). A Cancel
   without one lasts as long as the latest alert it cancels.
-- targets: the values of every <geocode> in the block's <area>s, matched against the
-  official administrative unit codes of the area tree (`Area.code`), whatever their
-  valueName. Codes unknown here are left out (a national feed names provinces this server
-  may not hold); when none is known, the alert is refused naming them. A Cancel may name
+- targets: the values of the <geocode>s in the block's <area>s whose valueName is an
+  official scheme (`CapRules.geocode_schemes`: MA_TINH, MA_HUYEN, MA_XA by default), matched
+  against the official administrative unit codes of the area tree (`Area.code`); a value of
+  any other scheme is ignored, and the country's root area is a target only for a sender
+  the settings allow (`CapRules.country_senders`). Codes unknown here are left out (a
+  national feed names provinces this server may not hold); when none is known, the alert
+  is refused naming them. A Cancel may name
   no area: it then reaches the areas of the alerts it cancels.
 - the managing area (`area_id`): given by the caller, else the single target, else the
   lowest area containing every target (for a Cancel without areas: containing the
@@ -29,12 +33,14 @@ What is taken, and how:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from alerts.cap_models import CapAlert, CapInfo
+from alerts.cap_text import plain_text
 from alerts.models import (
     Alert,
     AlertCreate,
@@ -49,6 +55,19 @@ from core.db import chunks
 from core.errors import Invalid
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CapRules:
+    """What a CAP document may target (settings: cap_geocode_schemes, cap_country_senders)."""
+
+    # The <valueName>s whose values are this server's official administrative unit codes.
+    geocode_schemes: tuple[str, ...] = ("MA_TINH", "MA_HUYEN", "MA_XA")
+    # Senders (CAP <sender>) that may target the country's root area.
+    country_senders: tuple[str, ...] = ()
+
+
+DEFAULT_RULES = CapRules()
 
 STATUSES = {s.value: s for s in AlertStatus}
 MSG_TYPES = {t.value: t for t in AlertType}
@@ -76,6 +95,7 @@ def alert_from_cap(
     now: datetime,
     area_id: int | None = None,
     issue_now: bool = False,
+    rules: CapRules = DEFAULT_RULES,
 ) -> AlertCreate:
     """The alert `cap` describes; raises Invalid, naming the CAP element, when it cannot
     be broadcast as it stands."""
@@ -84,7 +104,7 @@ def alert_from_cap(
     info = _info(cap, msg_type)
     references = _references(cap, msg_type)
     referenced = _referenced(session, references)
-    targets = _targets(session, info, required=msg_type != AlertType.cancel)
+    targets = _targets(session, cap, info, rules, required=msg_type != AlertType.cancel)
     fields = {
         "identifier": cap.identifier,
         "status": status,
@@ -151,28 +171,56 @@ def _referenced(session: Session, identifiers: list[str]) -> list[Alert]:
     return found
 
 
-def _targets(session: Session, info: CapInfo | None, *, required: bool) -> list[int]:
+def _targets(
+    session: Session, cap: CapAlert, info: CapInfo | None, rules: CapRules, *, required: bool
+) -> list[int]:
+    """The areas the block's geocodes name, under the official schemes only: a value of
+    another scheme (an ISO country code, a weather service's cell) that happens to equal an
+    area's code never targets it."""
     areas = info.areas if info else []
-    codes = list(dict.fromkeys(v for a in areas for vs in a.geocodes.values() for v in vs))
+    schemes = set(rules.geocode_schemes)
+    codes = list(
+        dict.fromkeys(
+            v for a in areas for name, vs in a.geocodes.items() if name in schemes for v in vs
+        )
+    )
     if not codes:
         if required:
+            others = sorted({name for a in areas for name in a.geocodes})
             raise Invalid(
-                "no <geocode> in any <area>: Loaxa targets areas by their official "
-                "administrative unit codes",
+                "no <geocode> of an official scheme in any <area> "
+                f"({', '.join(rules.geocode_schemes)}"
+                + (f"; the document has {', '.join(others)}" if others else "")
+                + "): Loaxa targets areas by their official administrative unit codes",
                 field="alert/info/area/geocode",
             )
         return []
     known: dict[str, int] = {}
+    country: list[str] = []
     for batch in chunks(codes):
-        rows = session.exec(select(Area.code, Area.id).where(col(Area.code).in_(batch))).all()
-        known.update({code: area_id for code, area_id in rows if code and area_id})
-    unknown = [code for code in codes if code not in known]
+        query = select(Area.code, Area.id, Area.level).where(col(Area.code).in_(batch))
+        for code, area_id, level in session.exec(query).all():
+            if not code or not area_id:
+                continue
+            if level == "country" and cap.sender not in rules.country_senders:
+                country.append(code)  # the whole country: only from a sender allowed it
+                continue
+            known[code] = area_id
+    unknown = [code for code in codes if code not in known and code not in country]
+    if country and not known:
+        raise Invalid(
+            f"{', '.join(country)} is the whole country: sender {cap.sender!r} may not "
+            "target it (settings: cap_country_senders)",
+            field="alert/info/area/geocode",
+        )
     if not known:
         raise Invalid(
             f"no area here has the code {', '.join(unknown)}: the geocodes must be official "
             "administrative unit codes of areas on this server",
             field="alert/info/area/geocode",
         )
+    if country:
+        log.info("CAP import: country-wide geocodes left out (sender %s): %s", cap.sender, country)
     if unknown:
         log.info("CAP import: geocodes not on this server left out: %s", ", ".join(unknown))
     return sorted(set(known.values()))
@@ -213,8 +261,9 @@ def _expires(
 
 
 def _content(info: CapInfo) -> dict[str, object]:
-    headline = info.headline or info.event
-    paragraphs = [p for p in (info.description, info.instruction) if p]
+    headline = plain_text(info.headline or info.event)
+    description, instruction = plain_text(info.description), plain_text(info.instruction)
+    paragraphs = [p for p in (description, instruction) if p]
     return {
         "event": info.event,
         "headline": headline,
@@ -222,7 +271,7 @@ def _content(info: CapInfo) -> dict[str, object]:
         "urgency": Urgency(info.urgency),
         "severity": Severity(info.severity),
         "certainty": Certainty(info.certainty),
-        "text": _sentences(headline, info.description, info.instruction),
+        "text": _sentences(headline, *_lines(description), *_lines(instruction)),
         # Voices are chosen by the primary language subtag: "vi-VN" is read as "vi".
         "language": info.language.split("-")[0].lower(),
     }
@@ -231,6 +280,11 @@ def _content(info: CapInfo) -> dict[str, object]:
 def _cancel_content(cap: CapAlert, references: list[str]) -> dict[str, object]:
     headline = cap.note or f"Cancel {', '.join(references)}"
     return {"headline": headline[:300]}
+
+
+def _lines(text: str | None) -> list[str]:
+    """A block's lines (the sender's breaks), each to be a sentence of its own."""
+    return text.splitlines() if text else []
 
 
 def _sentences(*parts: str | None) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from alerts.board import AlertBoardDep
 from alerts.cap import MAX_BYTES, CapError, parse_cap
-from alerts.cap_import import alert_from_cap
+from alerts.cap_import import CapRules, alert_from_cap
 from alerts.issuing import create_and_maybe_issue
 from alerts.models import AlertSummary
 from core.auth.deps import AccessControl, Permission
@@ -97,8 +97,16 @@ def import_cap(
         cap = parse_cap(document, max_bytes=MAX_BYTES)
     except CapError as exc:
         raise Invalid(exc.message, field="body") from exc
+    rules = CapRules(
+        geocode_schemes=settings.cap_geocode_schemes, country_senders=settings.cap_country_senders
+    )
     alert_in = alert_from_cap(
-        cap=cap, session=session, now=clock.now(), area_id=area_id, issue_now=issue_now
+        cap=cap,
+        session=session,
+        now=clock.now(),
+        area_id=area_id,
+        issue_now=issue_now,
+        rules=rules,
     )
     if area_id is None:
         _require_default_area(access, alert_in.area_id)

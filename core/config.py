@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.
     alert_chime: str = Field(default="default", min_length=1)
     alert_refresh_s: float = Field(default=1.0, gt=0, le=60)
+    # CAP imports: the <geocode> valueNames whose values are the official administrative
+    # unit codes (a value of any other scheme never targets an area), and the senders that
+    # may target the whole country (its root area).
+    cap_geocode_schemes: tuple[str, ...] = ("MA_TINH", "MA_HUYEN", "MA_XA")
+    cap_country_senders: tuple[str, ...] = ()
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"
