@@ -174,6 +174,8 @@ def _station(
     moments = sorted(r.started_at for r in aired if r.started_at is not None)
     last_seen = agent.last_seen_at if agent is not None else None
     offline_since = last_seen if last_seen is not None and now - last_seen > offline_after else None
+    if agent is not None and last_seen is None:
+        offline_since = agent.enrolled_at  # enrolled, never heard from since
     pending = agent.asrun_pending_since if agent is not None and agent.asrun_pending else None
     return ProofStationPublic(
         station_id=station_id,

@@ -16,6 +16,12 @@ from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, screenshot
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+def _fits(phone: Page) -> None:
+    """Nothing wider than the phone: the page never scrolls sideways (a chart's own box may)."""
+    widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px phone"
+
+
 @pytest.fixture(scope="module")
 def history(ui: UiSite) -> History:
     yesterday = datetime.now(VIETNAM).date() - timedelta(days=1)
@@ -33,6 +39,7 @@ def test_a_supervisor_goes_from_the_dashboard_down_to_a_clusters_day(
     expect(tiles).to_contain_text("Phát đúng kế hoạch, 7 ngày")
     expect(tiles).to_contain_text("50%")  # 2 of the 4 bulletins due aired in full
     assert_accessible(phone)
+    _fits(phone)
     screenshot(phone, "reports-dashboard-phone")
     phone.get_by_role("link", name="A1").click()
     expect(phone.get_by_role("heading", name="Báo cáo của A1")).to_be_visible()
@@ -86,6 +93,7 @@ def test_proof_of_play_is_found_by_a_word_of_the_title(
     phone.get_by_role("button", name="Tìm").click()
     phone.get_by_role("link", name=TITLES[1]).click()
     expect(phone.get_by_role("link", name="PDF")).to_be_visible()
+    _fits(phone)
     screenshot(phone, "reports-proof-phone")
     assert_accessible(phone)
 

@@ -138,6 +138,8 @@ def test_proof_of_play_is_found_by_a_word_of_the_title(
     proof = client.get(links[0].replace("&amp;", "&"))
     assert proof.status_code == 200, proof.text
     assert "/reports/proof/download?lineage_id=" in proof.text
+    # the silent cluster, enrolled and never heard from, is offline since its enrolment
+    assert "1 mất kết nối từ" in _text(proof.text)
 
 
 def test_a_periodic_report_is_generated_with_its_signers(
