@@ -7,8 +7,10 @@ What is taken, and how:
 - msgType Alert, Update, Cancel as they are; Ack and Error are replies, not broadcasts.
 - references: the identifiers of the referenced alerts (sender and sent are CAP's
   bookkeeping; identifiers are unique here).
-- the info block in Vietnamese if there is one (`CapAlert.info_for`); urgency, severity and
-  certainty carry CAP's own values, which Loaxa's enums share one for one.
+- the info block in the first preferred language the document has (`CapRules.languages`,
+  settings `cap_languages`: Vietnamese), else its first block (`CapAlert.info_for`);
+  urgency, severity and certainty carry CAP's own values, which Loaxa's enums share one for
+  one.
 - the spoken text: headline (or event), description and instruction as sentences, read by
   TTS in the block's language, markup taken out (`alerts/cap_text.py`: a sender's `<br />`
   is a pause, not "b r slash"). Resources (e.g. an MP3 by URI) are not fetched: the server
@@ -39,7 +41,7 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from alerts.cap_models import CapAlert, CapInfo
+from alerts.cap_models import PREFERRED_LANGUAGES, CapAlert, CapInfo
 from alerts.cap_text import plain_text
 from alerts.models import (
     Alert,
@@ -65,6 +67,8 @@ class CapRules:
     geocode_schemes: tuple[str, ...] = ("MA_TINH", "MA_HUYEN", "MA_XA")
     # Senders (CAP <sender>) that may target the country's root area.
     country_senders: tuple[str, ...] = ()
+    # The <info> block read: the first of these languages the document has, else its first.
+    languages: tuple[str, ...] = PREFERRED_LANGUAGES
 
 
 DEFAULT_RULES = CapRules()
@@ -101,7 +105,7 @@ def alert_from_cap(
     be broadcast as it stands."""
     status = _status(cap)
     msg_type = _msg_type(cap)
-    info = _info(cap, msg_type)
+    info = _info(cap, msg_type, rules.languages)
     references = _references(cap, msg_type)
     referenced = _referenced(session, references)
     targets = _targets(session, cap, info, rules, required=msg_type != AlertType.cancel)
@@ -140,9 +144,9 @@ def _msg_type(cap: CapAlert) -> AlertType:
     return MSG_TYPES[cap.msg_type]
 
 
-def _info(cap: CapAlert, msg_type: AlertType) -> CapInfo | None:
+def _info(cap: CapAlert, msg_type: AlertType, languages: tuple[str, ...]) -> CapInfo | None:
     try:
-        return cap.info_for()
+        return cap.info_for(languages)
     except LookupError:
         if msg_type == AlertType.cancel:
             return None  # CAP lets a Cancel say no more than what it cancels

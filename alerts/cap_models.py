@@ -41,7 +41,8 @@ URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 CERTAINTIES: tuple[Certainty, ...] = get_args(Certainty)
 
-PREFERRED_LANGUAGES = ("vi", "vi-VN", "en-US", "en")
+# Vietnamese, else the document's first block (settings: cap_languages).
+PREFERRED_LANGUAGES = ("vi",)
 
 
 class CapValue(BaseModel):

@@ -98,7 +98,9 @@ def import_cap(
     except CapError as exc:
         raise Invalid(exc.message, field="body") from exc
     rules = CapRules(
-        geocode_schemes=settings.cap_geocode_schemes, country_senders=settings.cap_country_senders
+        geocode_schemes=settings.cap_geocode_schemes,
+        country_senders=settings.cap_country_senders,
+        languages=settings.cap_languages,
     )
     alert_in = alert_from_cap(
         cap=cap,

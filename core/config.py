@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # may target the whole country (its root area).
     cap_geocode_schemes: tuple[str, ...] = ("MA_TINH", "MA_HUYEN", "MA_XA")
     cap_country_senders: tuple[str, ...] = ()
+    # The <info> block read: the first of these languages (RFC 4647 prefixes) a document
+    # has, else its first block.
+    cap_languages: tuple[str, ...] = ("vi",)
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"

@@ -237,9 +237,10 @@ def test_several_languages_are_read_in_order() -> None:
     [
         (["en-US", "vi-VN"], None, "vi-VN"),  # Vietnamese first by default
         (["en-US", "vi"], None, "vi"),
-        (["fr-FR", "EN-us"], None, "EN-us"),  # case does not matter
-        (["fr-FR", "en-GB"], None, "en-GB"),  # "en" matches any English
-        (["fr-FR", "de-DE"], None, "fr-FR"),  # nothing preferred: the first
+        (["fr-FR", "EN-us"], None, "fr-FR"),  # no Vietnamese: the first, not English
+        (["fr-FR", "EN-us"], ("vi", "en"), "EN-us"),  # case does not matter
+        (["fr-FR", "en-GB"], ("en",), "en-GB"),  # "en" matches any English
+        (["fr-FR", "de-DE"], ("en",), "fr-FR"),  # nothing preferred: the first
         (["vi-VN", "en-US"], ("en",), "en-US"),
         (["vi-VN", "km-KH"], ("km", "vi"), "km-KH"),
         (["vietnamese", "en"], ("vi", "en"), "en"),  # "vi" is not a prefix of "vietnamese"

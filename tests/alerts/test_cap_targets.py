@@ -92,3 +92,13 @@ def test_a_real_feeds_html_description_is_read_without_its_markup(coded: World) 
     assert alert.text is not None and "LOCATION: 12 Cox Street, Yerong Creek." in alert.text
     for markup in ("<", ">", "br /", "&lt;", "&gt;"):
         assert markup not in alert.text and markup not in (alert.description or "")
+
+
+def test_the_eight_language_document_is_read_in_the_configured_language() -> None:
+    """DWD's heavy-rain Update in eight languages, none of them Vietnamese: the first block
+    (German) by default, English when the settings prefer it, never English by itself."""
+    cap = parse_cap((CAP_REAL / "dwd-heavy-rain-update-8-languages.adapted.xml").read_bytes())
+    assert [i.language for i in cap.infos][:3] == ["de-DE", "en", "fr"]
+    assert cap.info_for(CapRules().languages).language == "de-DE"
+    assert cap.info_for(CapRules(languages=("fr", "en")).languages).language == "fr"
+    assert cap.info_for(("vi", "en")).language == "en"
