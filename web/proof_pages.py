@@ -22,7 +22,7 @@ from reports.filters import ProofFilter
 from reports.proof_search import find_bulletins
 from reports.routes import proof_of_play_report
 from web.context import PageDep
-from web.report_pages import refused_or_invalid, report_access, report_helpers
+from web.report_pages import refused_or_invalid, report_access, report_context, report_helpers
 from web.schedule_pages import NotADay, local_day, parse_day
 from web.sessions_view import refused
 
@@ -82,7 +82,7 @@ def alerts_page(
     listed = alert_delivery_list(
         session, access, clock, settings, Page(offset=0, limit=EXPORTED_ALERTS), None, None
     )
-    context = {**report_helpers(view), "report": listed, "export": "/reports/alerts/download?"}
+    context = {**report_context(view, listed), "export": "/reports/alerts/download?"}
     return view.render("reports/alerts.html", context)
 
 
@@ -95,9 +95,5 @@ def alert_page(
         report = alert_delivery_report(session, access, clock, settings, alert_id)
     except (Forbidden, NotFound) as exc:
         return refused(view, exc)
-    context = {
-        **report_helpers(view),
-        "report": report,
-        "export": f"/reports/alerts/{alert_id}/download?",
-    }
+    context = {**report_context(view, report), "export": f"/reports/alerts/{alert_id}/download?"}
     return view.render("reports/alert.html", context)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from core.areas.crud import get_area
@@ -34,7 +34,6 @@ from reports.routes import (
 )
 from reports.station_rows import station_totals
 from stations.crud import get_station
-from stations.models import Station
 from web import i18n
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
@@ -64,6 +63,11 @@ def report_access(view: PageView, session: Session) -> AccessControl:
     run it on another thread than the dependency that chose the language."""
     i18n.use(view.locale)
     return page_access(view, session, Action.report_read)
+
+
+def report_context(view: PageView, report: BaseModel) -> dict[str, Any]:
+    """What a page including a report's body gives it: the helpers, the report, its charts."""
+    return {**report_helpers(view), "report": report, "charts": report_charts(report)}
 
 
 def report_helpers(view: PageView) -> dict[str, Any]:
@@ -138,8 +142,7 @@ def area_page(
     stations = station_totals(session=session, area=area, first=report.first, last=report.last)
     query = form.query()
     context |= {
-        "report": report,
-        "charts": report_charts(report),
+        **report_context(view, report),
         "stations": stations,
         "query": query,
         "export": f"/reports/areas/{area_id}/download?{query}",
@@ -161,13 +164,11 @@ def station_day_page(
         parsed = parse_day(day)
         assert parsed is not None
         report = station_day_report(session, access, clock, settings, station_id, parsed)
-    except (*REFUSED, NotADay, Invalid) as exc:
+    except (*REFUSED, Invalid) as exc:
         return refused_or_invalid(view, exc)
-    station = _station(session, station_id)
+    station = get_station(session=session, station_id=station_id)
     context = {
-        **report_helpers(view),
-        "report": report,
-        "charts": report_charts(report),
+        **report_context(view, report),
         "station": station,
         "area": get_area(session=session, area_id=station.area_id),
         "export": f"/reports/stations/{station_id}/days/{parsed}/download?",
@@ -189,23 +190,17 @@ def logbook_page(
     try:
         access = report_access(view, session)
         report = station_logbook(session, access, clock, settings, station_id, parse_day(day))
-    except (*REFUSED, NotADay, Invalid) as exc:
+    except (*REFUSED, Invalid) as exc:
         return refused_or_invalid(view, exc)
-    station = _station(session, station_id)
+    station = get_station(session=session, station_id=station_id)
     context = {
-        **report_helpers(view),
-        "report": report,
-        "charts": report_charts(report),
+        **report_context(view, report),
         "station": station,
         "export": f"/reports/stations/{station_id}/logbook/download?date={report.first}",
         "previous": report.first - timedelta(days=7),
         "next": report.first + timedelta(days=7),
     }
     return view.render("reports/logbook.html", context)
-
-
-def _station(session: Session, station_id: int) -> Station:
-    return get_station(session=session, station_id=station_id)
 
 
 def refused_or_invalid(view: PageView, exc: Exception) -> Response:
@@ -228,6 +223,13 @@ def refused_or_invalid(view: PageView, exc: Exception) -> Response:
 PERIODIC_CHOICES = [p.value for p in PERIODIC]
 
 
+def _periodic_period(text: str) -> Period:
+    """The period a periodic report is for, as the form sent it (the API's own refusal)."""
+    if text not in PERIODIC_CHOICES:
+        raise Invalid("a periodic report is for a month, quarter, half or year")
+    return Period(text)
+
+
 @router.get("/reports/areas/{area_id}/periodic")
 def periodic_page(
     session: SessionDep,
@@ -244,20 +246,15 @@ def periodic_page(
     chosen = period or Period.month.value
     try:
         access = report_access(view, session)
-        if chosen not in PERIODIC_CHOICES:
-            raise Invalid("a periodic report is for a month, quarter, half or year")
-        anchor = parse_day(day)
         report = preview_periodic_report(
-            session, access, clock, area_id, Period(chosen), signers, anchor
+            session, access, clock, area_id, _periodic_period(chosen), signers, parse_day(day)
         )
-    except (*REFUSED, NotADay, Invalid) as exc:
+    except (*REFUSED, Invalid) as exc:
         return refused_or_invalid(view, exc)
     names = {k: v for k, v in signers.model_dump().items() if v}
     query = urlencode({"period": chosen, "date": str(report.first), **names})
     context = {
-        **report_helpers(view),
-        "report": report,
-        "charts": report_charts(report),
+        **report_context(view, report),
         "area": get_area(session=session, area_id=area_id),
         "choices": PERIODIC_CHOICES,
         "chosen": chosen,
@@ -283,8 +280,7 @@ def generate_periodic_page(
     """Generates (records and audits) the report, then shows it with its downloads."""
     try:
         access = report_access(view, session)
-        if period not in PERIODIC_CHOICES:
-            raise Invalid("a periodic report is for a month, quarter, half or year")
+        _periodic_period(period)
         parse_day(day)  # a wrong date is named as such, before the model sees it
         request = PeriodicRequest.model_validate(
             {

@@ -27,6 +27,7 @@ from reports.models import (
     StationDaySummary,
     TotalsPublic,
 )
+from reports.rollup import COUNTS
 from web.i18n import translations
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -38,25 +39,7 @@ def english(message: str) -> str:
 
 
 def _totals(**counts: Any) -> TotalsPublic:
-    fields = dict.fromkeys(
-        (
-            "stations",
-            "station_days",
-            "planned",
-            "due",
-            "played",
-            "late",
-            "partial",
-            "preempted",
-            "failed",
-            "skipped",
-            "missing",
-            "missing_offline",
-            "missing_incomplete",
-            "unplanned",
-        ),
-        0,
-    )
+    fields = dict.fromkeys(("stations", "station_days", *COUNTS), 0)
     return TotalsPublic(
         **{**fields, **counts},
         planned_minutes=0,
