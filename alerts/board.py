@@ -195,7 +195,9 @@ class AlertBoard:
             repeat=json.loads(alert.repeat) if alert.repeat else None,
             volume=alert.volume,
             title=alert.headline,
-            replaces=alert.reference_list() if alert.msg_type == AlertType.update.value else [],
+            replaces=alert.replaced_identifiers()
+            if alert.msg_type == AlertType.update.value
+            else [],
         )
         files = [_file(alert.sha256, alert.size_bytes)] if alert.sha256 else []
         if self._chime_file is not None:

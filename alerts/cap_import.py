@@ -35,24 +35,28 @@ What is taken, and how:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from alerts.cap_models import PREFERRED_LANGUAGES, CapAlert, CapInfo
+from alerts import crud
+from alerts.cap_models import PREFERRED_LANGUAGES, CapAlert, CapInfo, CapReference
 from alerts.cap_text import plain_text
 from alerts.models import (
     Alert,
     AlertCreate,
     AlertStatus,
     AlertType,
+    CapOrigin,
     Certainty,
     Severity,
     Urgency,
 )
 from core.areas.models import Area
+from core.config import Settings
 from core.db import chunks
 from core.errors import Invalid
 
@@ -61,7 +65,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CapRules:
-    """What a CAP document may target (settings: cap_geocode_schemes, cap_country_senders)."""
+    """What a CAP document may target and how it is read (settings: cap_*)."""
 
     # The <valueName>s whose values are this server's official administrative unit codes.
     geocode_schemes: tuple[str, ...] = ("MA_TINH", "MA_HUYEN", "MA_XA")
@@ -69,13 +73,55 @@ class CapRules:
     country_senders: tuple[str, ...] = ()
     # The <info> block read: the first of these languages the document has, else its first.
     languages: tuple[str, ...] = PREFERRED_LANGUAGES
+    # Hours an alert lasts without <expires>, by its first <category> (absent: refused).
+    default_expiry_h: Mapping[str, float] = field(default_factory=dict)
+    # The most stations an alert may reach and be issued at once, per sender, else for all.
+    station_ceilings: Mapping[str, int] = field(default_factory=dict)
+    station_ceiling: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CapRules:
+        return cls(
+            geocode_schemes=settings.cap_geocode_schemes,
+            country_senders=settings.cap_country_senders,
+            languages=settings.cap_languages,
+            default_expiry_h=settings.cap_default_expiry_h,
+            station_ceilings=settings.cap_station_ceilings,
+            station_ceiling=settings.cap_station_ceiling,
+        )
+
+    def ceiling_for(self, sender: str) -> int | None:
+        return self.station_ceilings.get(sender, self.station_ceiling)
 
 
 DEFAULT_RULES = CapRules()
 
+
+@dataclass(frozen=True, kw_only=True)
+class CapImport:
+    """The alert a document asks for, and what the document adds to it."""
+
+    alert_in: AlertCreate
+    origin: CapOrigin
+
+
+@dataclass(frozen=True, kw_only=True)
+class CapNotice:
+    """A Cancel (or a cancelling Update) of alerts this server never held: kept and
+    acknowledged, acting on nothing (crud.record_notice)."""
+
+    identifier: str
+    status: AlertStatus
+    headline: str
+    area_id: int | None  # None: the caller's own area, if they have one
+    origin: CapOrigin
+
+
 STATUSES = {s.value: s for s in AlertStatus}
 MSG_TYPES = {t.value: t for t in AlertType}
 SENTENCE_ENDS = (".", "!", "?", "…")
+# CAP sets no length; Loaxa's alert does (models.AlertCreate): a longer one is cut at a word.
+EVENT_CHARS, HEADLINE_CHARS = 200, 300
 # Where each AlertCreate field came from, so a value too long or out of range is reported
 # under the name the CAP sender knows.
 SOURCES = {
@@ -100,30 +146,54 @@ def alert_from_cap(
     area_id: int | None = None,
     issue_now: bool = False,
     rules: CapRules = DEFAULT_RULES,
-) -> AlertCreate:
-    """The alert `cap` describes; raises Invalid, naming the CAP element, when it cannot
-    be broadcast as it stands."""
+) -> CapImport | CapNotice:
+    """The alert `cap` describes, or the notice of a Cancel that acts on nothing held here;
+    raises Invalid, naming the CAP element, when it cannot be broadcast as it stands."""
     status = _status(cap)
-    msg_type = _msg_type(cap)
-    info = _info(cap, msg_type, rules.languages)
-    references = _references(cap, msg_type)
-    referenced = _referenced(session, references)
-    targets = _targets(session, cap, info, rules, required=msg_type != AlertType.cancel)
+    sent_type = _msg_type(cap)
+    info = _info(cap, sent_type, rules.languages)
+    references = _references(cap, sent_type)
+    held = crud.held_references(session=session, references=references)
+    # NOAA's last word on a tsunami is an Update already expired when sent: it cancels.
+    cancelling = sent_type == AlertType.cancel or (
+        sent_type == AlertType.update and info is not None and _ends_at_once(cap, info)
+    )
+    origin = CapOrigin(
+        sender=cap.sender,
+        language=info.language if info else "und",
+        cap_references=tuple(_as_sent(reference) for reference in cap.references),
+        unheld_references=tuple(r for r in references if r not in held),
+        expires_default=_default_category(info) if info and not cancelling else None,
+        station_ceiling=rules.ceiling_for(cap.sender),
+    )
+    targets = _targets(session, cap, info, rules, required=not cancelling)
+    if cancelling and not held:
+        headline = (_content(info) if info else _cancel_content(cap, references))["headline"]
+        return CapNotice(
+            identifier=cap.identifier,
+            status=status,
+            headline=str(headline),
+            area_id=area_id or _managing_area(session, targets),
+            origin=origin,
+        )
+    # An Update of alerts never held here is a new alert, its references kept in `origin`.
+    msg_type = AlertType.cancel if cancelling else (sent_type if held else AlertType.alert)
+    referenced = crud.referenced_alerts(session, held)
     fields = {
         "identifier": cap.identifier,
         "status": status,
         "msg_type": msg_type,
-        "references": references,
+        "references": held,
         "area_id": area_id or _managing_area(session, targets or [a.area_id for a in referenced]),
         "target_area_ids": targets,
         "starts": info.effective if info else None,
-        "expires": _expires(info, msg_type, referenced, now),
+        "expires": _expires(cap, info, cancelling, referenced, now, rules),
         "issue_now": issue_now,
         **(_content(info) if info else _cancel_content(cap, references)),
     }
-    if msg_type == AlertType.cancel:
+    if cancelling:
         fields["text"] = None  # a Cancel stops sound; it makes none
-    return _validated(fields)
+    return CapImport(alert_in=_validated(fields), origin=origin)
 
 
 def _status(cap: CapAlert) -> AlertStatus:
@@ -157,22 +227,25 @@ def _info(cap: CapAlert, msg_type: AlertType, languages: tuple[str, ...]) -> Cap
 
 
 def _references(cap: CapAlert, msg_type: AlertType) -> list[str]:
+    """The alerts it acts on, as "sender,identifier": identifiers are unique per sender."""
     if msg_type != AlertType.alert and not cap.references:
         raise Invalid(
             f"an {msg_type.value} needs <references>: the alerts it acts on",
             field="alert/references",
         )
-    return list(dict.fromkeys(reference.identifier for reference in cap.references))
+    return list(dict.fromkeys(f"{r.sender},{r.identifier}" for r in cap.references))
 
 
-def _referenced(session: Session, identifiers: list[str]) -> list[Alert]:
-    if not identifiers:
-        return []
-    found = list(session.exec(select(Alert).where(col(Alert.identifier).in_(identifiers))).all())
-    missing = sorted(set(identifiers) - {alert.identifier for alert in found})
-    if missing:
-        raise Invalid(f"no alert with identifier {', '.join(missing)}", field="alert/references")
-    return found
+def _as_sent(reference: CapReference) -> str:
+    return f"{reference.sender},{reference.identifier},{reference.sent.isoformat()}"
+
+
+def _ends_at_once(cap: CapAlert, info: CapInfo) -> bool:
+    return info.expires is not None and info.expires <= cap.sent
+
+
+def _default_category(info: CapInfo) -> str | None:
+    return info.categories[0] if info.expires is None else None
 
 
 def _targets(
@@ -246,16 +319,28 @@ def _managing_area(session: Session, area_ids: list[int]) -> int | None:
 
 
 def _expires(
-    info: CapInfo | None, msg_type: AlertType, referenced: list[Alert], now: datetime
+    cap: CapAlert,
+    info: CapInfo | None,
+    cancelling: bool,
+    referenced: list[Alert],
+    now: datetime,
+    rules: CapRules,
 ) -> datetime | None:
     expires = info.expires if info else None
-    if msg_type == AlertType.cancel:
-        return expires or max((a.expires for a in referenced), default=now)
+    if cancelling:  # kept as long as the latest alert it ends would have lasted
+        latest = max((a.expires for a in referenced), default=now)
+        return expires if expires is not None and expires > now else latest
+    assert info is not None  # only a Cancel may come without one
     if expires is None:
-        raise Invalid(
-            "<expires> is required: a broadcast alert must say when it ends",
-            field="alert/info/expires",
-        )
+        category = info.categories[0]
+        hours = rules.default_expiry_h.get(category)
+        if hours is None:
+            raise Invalid(
+                f"<expires> is required for a {category} alert here: this server sets no "
+                "default duration for that category (settings: cap_default_expiry_h)",
+                field="alert/info/expires",
+            )
+        expires = (info.effective or cap.sent) + timedelta(hours=hours)
     if expires <= now:
         raise Invalid(
             f"the alert expired at {expires.isoformat()}: an expired alert is never broadcast",
@@ -269,8 +354,9 @@ def _content(info: CapInfo) -> dict[str, object]:
     description, instruction = plain_text(info.description), plain_text(info.instruction)
     paragraphs = [p for p in (description, instruction) if p]
     return {
-        "event": info.event,
-        "headline": headline,
+        # Shown cut at a word (AirNow sends its forecast as the event); read out whole.
+        "event": _clipped(" ".join(info.event.split()), EVENT_CHARS),
+        "headline": _clipped(" ".join((headline or "").split()), HEADLINE_CHARS),
         "description": "\n\n".join(paragraphs),
         "urgency": Urgency(info.urgency),
         "severity": Severity(info.severity),
@@ -283,7 +369,15 @@ def _content(info: CapInfo) -> dict[str, object]:
 
 def _cancel_content(cap: CapAlert, references: list[str]) -> dict[str, object]:
     headline = cap.note or f"Cancel {', '.join(references)}"
-    return {"headline": headline[:300]}
+    return {"headline": _clipped(" ".join(headline.split()), HEADLINE_CHARS)}
+
+
+def _clipped(text: str, limit: int) -> str:
+    """`text` at most `limit` characters, cut at the last space before it, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
 
 
 def _lines(text: str | None) -> list[str]:

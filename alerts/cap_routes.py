@@ -6,14 +6,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from sqlmodel import Session
 
+from alerts import crud
 from alerts.board import AlertBoardDep
 from alerts.cap import MAX_BYTES, CapError, parse_cap
-from alerts.cap_import import CapRules, alert_from_cap
+from alerts.cap_import import CapNotice, CapRules, alert_from_cap
 from alerts.issuing import create_and_maybe_issue
 from alerts.models import AlertSummary
+from alerts.views import alert_summary
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
+from core.clock import Clock
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import Forbidden, Invalid
 from core.models import MAX_ID
@@ -97,21 +101,18 @@ def import_cap(
         cap = parse_cap(document, max_bytes=MAX_BYTES)
     except CapError as exc:
         raise Invalid(exc.message, field="body") from exc
-    rules = CapRules(
-        geocode_schemes=settings.cap_geocode_schemes,
-        country_senders=settings.cap_country_senders,
-        languages=settings.cap_languages,
-    )
-    alert_in = alert_from_cap(
+    found = alert_from_cap(
         cap=cap,
         session=session,
         now=clock.now(),
         area_id=area_id,
         issue_now=issue_now,
-        rules=rules,
+        rules=CapRules.from_settings(settings),
     )
+    if isinstance(found, CapNotice):
+        return _record(session, access, clock, found, chosen=area_id is not None)
     if area_id is None:
-        _require_default_area(access, alert_in.area_id)
+        _require_default_area(access, found.alert_in.area_id)
     return create_and_maybe_issue(
         session=session,
         access=access,
@@ -119,8 +120,44 @@ def import_cap(
         settings=settings,
         services=services,
         board=board,
-        alert_in=alert_in,
+        alert_in=found.alert_in,
+        origin=found.origin,
     )
+
+
+def _record(
+    session: Session, access: AccessControl, clock: Clock, notice: CapNotice, *, chosen: bool
+) -> AlertSummary:
+    """Keep a Cancel of alerts never held here, managed where its areas are, else in the
+    caller's own area."""
+    area_id = notice.area_id or _own_area(access)
+    if chosen:
+        access.require_area(area_id, what="the alert", field="area_id")
+    else:
+        _require_default_area(access, area_id)
+    alert = crud.record_notice(
+        session=session,
+        identifier=notice.identifier,
+        status=notice.status.value,
+        headline=notice.headline,
+        area_id=area_id,
+        origin=notice.origin,
+        actor=access.actor,
+        now=clock.now(),
+    )
+    session.commit()
+    return alert_summary(session=session, alert=alert)
+
+
+def _own_area(access: AccessControl) -> int:
+    areas = sorted({grant.area_id for grant in access.principal.roles_for(Action.alert_write)})
+    if len(areas) != 1:
+        raise Invalid(
+            "the Cancel names no area and none of the alerts it cancels is held here: pass "
+            "?area_id= for the area that keeps it",
+            field="area_id",
+        )
+    return areas[0]
 
 
 def _require_default_area(access: AccessControl, area_id: int) -> None:

@@ -19,6 +19,8 @@ from alerts.models import (
     AlertDelivery,
     AlertState,
     AlertType,
+    CapOrigin,
+    reference_parts,
 )
 from core.areas.scope import within_areas
 from core.audit.chain import Actor, Subject, record
@@ -50,7 +52,7 @@ def targets_of(*, session: Session, alert_in: AlertCreate) -> tuple[list[int], l
     none takes those of the alerts it references."""
     areas, groups = list(alert_in.target_area_ids), list(alert_in.target_group_ids)
     if not areas and not groups:
-        for earlier in _referenced(session, alert_in.references):
+        for earlier in referenced_alerts(session, alert_in.references):
             earlier_areas, earlier_groups = earlier.target_ids()
             areas, groups = areas + earlier_areas, groups + earlier_groups
     return sorted(set(areas)), sorted(set(groups))
@@ -62,7 +64,7 @@ def areas_in_reach(
     """Every area an alert acts in, which the caller's scope must hold: its target areas,
     its station groups' areas, and the areas and targets of the alerts it ends."""
     areas, groups = set(targets[0]), set(targets[1])
-    for earlier in _referenced(session, references):
+    for earlier in referenced_alerts(session, references):
         earlier_areas, earlier_groups = earlier.target_ids()
         areas |= {earlier.area_id, *earlier_areas}
         groups |= set(earlier_groups)
@@ -80,16 +82,19 @@ def create_alert(
     audio: AlertAudio,
     actor: Actor,
     now: datetime,
+    origin: CapOrigin | None = None,
+    hold_reason: str | None = None,
 ) -> Alert:
-    """A new alert, waiting for approval; `targets` as targets_of gives them."""
-    _referenced(session, alert_in.references)  # each must exist
+    """A new alert, waiting for approval; `targets` as targets_of gives them. `origin`: what
+    a CAP import kept of the document (its sender, language and references as sent)."""
+    referenced_alerts(session, alert_in.references)  # each must exist
     identifier = alert_in.identifier or f"loaxa-{uuid.uuid4()}"
-    if session.exec(select(Alert.id).where(Alert.identifier == identifier)).first():
-        raise Conflict(f"an alert with identifier {identifier!r} exists already")
+    sender = sender_of(actor=actor, origin=origin)
+    require_new_identifier(session=session, sender=sender, identifier=identifier)
     areas, groups = targets
     alert = Alert(
         identifier=identifier,
-        sender=actor.name,
+        sender=sender,
         status=alert_in.status.value,
         msg_type=alert_in.msg_type.value,
         reference_ids=json.dumps(alert_in.references),
@@ -112,18 +117,44 @@ def create_alert(
         state=AlertState.pending.value,
         created_by=actor.id,
         created_at=now,
+        language=origin.language if origin else alert_in.language,
+        cap_references=json.dumps(list(origin.cap_references) if origin else []),
+        expires_default=origin.expires_default if origin else None,
+        hold_reason=hold_reason,
     )
     session.add(alert)
     session.flush()
+    unheld = origin is not None and bool(origin.unheld_references)
     record(
         session=session,
         actor=actor,
-        action="alert.create",
+        # A CAP Update of alerts this server never held, taken as a new alert.
+        action="alert.create_from_unheld_update"
+        if unheld and alert_in.msg_type == AlertType.alert
+        else "alert.create",
         subject=Subject("alert", alert.id, alert.area_id),
         now=now,
         after=_snapshot(alert),
     )
     return alert
+
+
+def sender_of(*, actor: Actor, origin: CapOrigin | None) -> str:
+    """Who sent an alert: the CAP <sender> of an import, else the operator who made it."""
+    return origin.sender if origin else actor.name
+
+
+def require_new_identifier(*, session: Session, sender: str, identifier: str) -> None:
+    """CAP's identifiers are unique per sender: a second use is the same feed sent twice."""
+    taken = select(Alert.id).where(Alert.sender == sender, Alert.identifier == identifier)
+    if session.exec(taken).first() is not None:
+        raise Conflict(f"{sender!r} has sent an alert with identifier {identifier!r} already")
+
+
+def held_references(*, session: Session, references: Sequence[str]) -> list[str]:
+    """Of `references`, those naming an alert this server holds (each as given)."""
+    found = _matching(session, references)
+    return [reference for reference in references if found.get(reference)]
 
 
 def issue(
@@ -136,7 +167,7 @@ def issue(
     if alert.state != AlertState.pending.value:
         raise Conflict(f"alert #{alert.id} is {alert.state}, not pending: it cannot be issued")
     before = _snapshot(alert)
-    for earlier in _referenced(session, alert.reference_list()):
+    for earlier in referenced_alerts(session, alert.reference_list()):
         _end(session, earlier, by=alert, actor=actor, now=now)
     alert.state = AlertState.issued.value
     alert.approved_by = actor.id
@@ -160,6 +191,53 @@ def issue(
         before=before,
         after=_snapshot(alert),
     )
+
+
+def record_notice(
+    *,
+    session: Session,
+    identifier: str,
+    status: str,
+    headline: str,
+    area_id: int,
+    origin: CapOrigin,
+    actor: Actor,
+    now: datetime,
+) -> Alert:
+    """A CAP Cancel of alerts this server never held, kept (so the sender's follow-ups and
+    the audit have it) and acknowledged; it ends nothing and plays nothing."""
+    require_new_identifier(session=session, sender=origin.sender, identifier=identifier)
+    alert = Alert(
+        identifier=identifier,
+        sender=origin.sender,
+        status=status,
+        msg_type=AlertType.cancel.value,
+        area_id=area_id,
+        targets=json.dumps({"areas": [], "groups": []}),
+        headline=headline,
+        urgency="Unknown",
+        severity="Unknown",
+        certainty="Unknown",
+        starts=now,
+        expires=now,
+        state=AlertState.recorded.value,
+        created_by=actor.id,
+        created_at=now,
+        ended_at=now,
+        language=origin.language,
+        cap_references=json.dumps(list(origin.cap_references)),
+    )
+    session.add(alert)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="alert.record_unheld_cancel",
+        subject=Subject("alert", alert.id, alert.area_id),
+        now=now,
+        after=_snapshot(alert),
+    )
+    return alert
 
 
 def reject_alert(*, session: Session, alert: Alert, actor: Actor, now: datetime) -> None:
@@ -212,14 +290,36 @@ def deliveries(*, session: Session, alert_id: int) -> list[tuple[AlertDelivery, 
     return [(delivery, name) for delivery, name in session.exec(query).all()]
 
 
-def _referenced(session: Session, identifiers: list[str]) -> list[Alert]:
-    if not identifiers:
-        return []
-    found = list(session.exec(select(Alert).where(col(Alert.identifier).in_(identifiers))).all())
-    missing = sorted(set(identifiers) - {a.identifier for a in found})
+def referenced_alerts(session: Session, references: Sequence[str]) -> list[Alert]:
+    """The alerts `references` name, each exactly one: an identifier two senders share must
+    be given with its sender."""
+    found = _matching(session, references)
+    missing = sorted(reference for reference, alerts in found.items() if not alerts)
     if missing:
         raise Invalid(f"no alert with identifier {', '.join(missing)}", field="references")
-    return found
+    for reference, alerts in found.items():
+        if len(alerts) > 1:
+            senders = ", ".join(sorted(a.sender for a in alerts))
+            raise Invalid(
+                f"{reference!r} is the identifier of alerts from {senders}: give it as "
+                "'sender,identifier'",
+                field="references",
+            )
+    unique = {alert.id: alert for alerts in found.values() for alert in alerts}
+    return list(unique.values())
+
+
+def _matching(session: Session, references: Sequence[str]) -> dict[str, list[Alert]]:
+    wanted = {reference: reference_parts(reference) for reference in references}
+    if not wanted:
+        return {}
+    identifiers = sorted({identifier for _, identifier in wanted.values()})
+    query = select(Alert).where(col(Alert.identifier).in_(identifiers))
+    alerts = list(session.exec(query).all())
+    return {
+        reference: [a for a in alerts if a.identifier == identifier and sender in (None, a.sender)]
+        for reference, (sender, identifier) in wanted.items()
+    }
 
 
 def _end(session: Session, earlier: Alert, *, by: Alert, actor: Actor, now: datetime) -> None:

@@ -8,16 +8,17 @@ from sqlmodel import Session, col, select
 from alerts import crud
 from alerts.audio import alert_audio
 from alerts.board import AlertBoard
-from alerts.models import Alert, AlertCreate, AlertSummary
+from alerts.models import AlertCreate, AlertSummary, CapOrigin
 from alerts.views import alert_summary
 from core.areas.models import Area
 from core.auth.deps import AccessControl
 from core.auth.permissions import Action
 from core.clock import Clock
 from core.config import Settings
-from core.errors import Conflict, Forbidden, Invalid
+from core.errors import Forbidden, Invalid
 from playlists.content.audio_service import commit_with_audio
 from playlists.content.services import ContentServices
+from stations.reach import stations_reached
 
 
 def create_and_maybe_issue(
@@ -29,9 +30,12 @@ def create_and_maybe_issue(
     services: ContentServices,
     board: AlertBoard,
     alert_in: AlertCreate,
+    origin: CapOrigin | None = None,
 ) -> AlertSummary:
-    """Store the alert, pending; with issue_now, issue it too. Everything that can refuse it
-    is checked before its text is read by TTS, so a refusal leaves no file behind."""
+    """Store the alert, pending; with issue_now, issue it too, unless it reaches more
+    stations than its CAP sender's ceiling (`origin.station_ceiling`): then it waits for an
+    approver, saying why. Everything that can refuse it is checked before its text is read
+    by TTS, so a refusal leaves no file behind."""
     targets = crud.targets_of(session=session, alert_in=alert_in)
     # Checked on every area the alert acts in: the targets it really reaches (a Cancel
     # naming none reaches those of the alert it cancels), its groups' areas, and the alerts
@@ -41,7 +45,14 @@ def create_and_maybe_issue(
     if alert_in.issue_now:
         paths = _paths(access.session, [alert_in.area_id, *reach])
         _require_single_confirmation(access, paths, allowed=settings.alert_single_confirmation)
-    _require_storable(session, alert_in)
+    hold = _over_ceiling(session, targets, origin) if alert_in.issue_now else None
+    issue_now = alert_in.issue_now and hold is None
+    if alert_in.identifier is not None:
+        # Asked before TTS too: a CAP feed sent twice must not leave a second file in
+        # storage. crud checks again when it stores (the race stays safe). Unknown
+        # references were refused already, by crud.areas_in_reach.
+        sender = crud.sender_of(actor=access.actor, origin=origin)
+        crud.require_new_identifier(session=session, sender=sender, identifier=alert_in.identifier)
     spoken = alert_audio(session=session, access=access, services=services, alert_in=alert_in)
     with spoken as (audio, made):
         alert = crud.create_alert(
@@ -51,15 +62,17 @@ def create_and_maybe_issue(
             audio=audio,
             actor=access.actor,
             now=clock.now(),
+            origin=origin,
+            hold_reason=hold,
         )
-        if alert_in.issue_now:
+        if issue_now:
             crud.issue(
                 session=session, alert=alert, actor=access.actor, now=clock.now(), single=True
             )
         # Stored before the alert is committed (agents fetch it the moment it is issued),
         # and removed again if the commit fails.
         commit_with_audio(session=session, services=services, audio=made)
-    if alert_in.issue_now:
+    if issue_now:
         board.changed()  # on the air: pushed now, in the manifests from now
     return alert_summary(session=session, alert=alert)
 
@@ -97,11 +110,19 @@ def _paths(session: Session, area_ids: list[int]) -> list[str]:
     return paths
 
 
-def _require_storable(session: Session, alert_in: AlertCreate) -> None:
-    """What crud.create_alert refuses, asked first: a CAP feed sent twice must not leave a
-    second TTS file in storage. crud checks again when it stores (the race stays safe).
-    Unknown references were refused already, by crud.areas_in_reach."""
-    if alert_in.identifier is not None:
-        taken = session.exec(select(Alert.id).where(Alert.identifier == alert_in.identifier))
-        if taken.first() is not None:
-            raise Conflict(f"an alert with identifier {alert_in.identifier!r} exists already")
+def _over_ceiling(
+    session: Session, targets: tuple[list[int], list[int]], origin: CapOrigin | None
+) -> str | None:
+    """Why the alert may not be issued at once: it reaches more stations than its sender's
+    ceiling (None: it may)."""
+    if origin is None or origin.station_ceiling is None:
+        return None
+    areas, groups = targets
+    reached = len(stations_reached(session=session, area_ids=areas, group_ids=groups))
+    if reached <= origin.station_ceiling:
+        return None
+    return (
+        f"it reaches {reached} stations, more than the {origin.station_ceiling} an alert from "
+        f"{origin.sender} may reach without an approver (settings: cap_station_ceilings): "
+        "an approver must approve it"
+    )

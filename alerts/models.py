@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict, model_validator
-from sqlalchemy import Column, ForeignKey, Integer, Text
+from pydantic import BaseModel, ConfigDict, model_validator
+from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models import Id, InputModel, OutputModel
@@ -57,6 +57,9 @@ class AlertState(StrEnum):
     superseded = "superseded"  # replaced by an Update
     cancelled = "cancelled"  # stopped by a Cancel
     rejected = "rejected"  # refused by the approver
+    # đã ghi nhận: a CAP Cancel of alerts this server never held, kept and acknowledged;
+    # it acts on nothing.
+    recorded = "recorded"
 
 
 class RepeatPlan(AlertRepeat):
@@ -77,7 +80,8 @@ class AlertCreate(InputModel):
     references: list[str] = Field(
         default_factory=list,
         max_length=50,
-        description="Identifiers of the alerts an Update replaces or a Cancel stops",
+        description="The alerts an Update replaces or a Cancel stops: each an identifier, or "
+        "CAP's 'sender,identifier' where two senders use one identifier",
     )
     area_id: Id = Field(description="The area whose operators manage the alert")
     target_area_ids: list[Id] = Field(default_factory=list, max_length=200)
@@ -118,9 +122,34 @@ class AlertCreate(InputModel):
         return self
 
 
+class CapOrigin(BaseModel):
+    """What a CAP import knows of an alert beyond what an operator types: kept with it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sender: str = Field(min_length=1, max_length=200)
+    language: str = Field(min_length=1, max_length=35)  # the <info> read, as sent
+    cap_references: tuple[str, ...] = ()  # every <references> triple, as sent
+    unheld_references: tuple[str, ...] = ()  # those naming alerts this server never held
+    expires_default: str | None = None  # the <category> whose default set `expires`
+    # The most stations it may reach and still be issued at once (the sender's ceiling).
+    station_ceiling: int | None = None
+
+
+def reference_parts(reference: str) -> tuple[str | None, str]:
+    """(sender, identifier) of a reference: "identifier", or CAP's "sender,identifier" or
+    "sender,identifier,sent" (neither a sender nor an identifier holds a comma)."""
+    parts = reference.split(",")
+    return (parts[0], parts[1]) if len(parts) > 1 else (None, parts[0])
+
+
 class Alert(SQLModel, table=True):
+    # CAP: identifiers are unique per sender, not across every warning service.
+    __table_args__ = (UniqueConstraint("sender", "identifier", name="uq_alert_sender_identifier"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    identifier: str = Field(max_length=200, unique=True)
+    identifier: str = Field(max_length=200, index=True)
+    # The CAP <sender> for an imported alert; the operator's name for one made here.
     sender: str = Field(max_length=200)
     status: str = Field(max_length=12)
     msg_type: str = Field(max_length=12)
@@ -151,6 +180,17 @@ class Alert(SQLModel, table=True):
     issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_by: int | None = None  # the Update or Cancel that ended it
+    # The language of what it says, as sent (a CAP <info>'s language, e.g. "de-DE").
+    language: str = Field(default="vi", max_length=35)
+    # A CAP import's <references> exactly as sent ("sender,identifier,sent" each), those
+    # this server never held included, as a JSON list.
+    cap_references: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # The <category> whose configured default duration set `expires`: the document gave none.
+    expires_default: str | None = Field(default=None, max_length=20)
+    # Why it waits for an approver although issue_now was asked (e.g. the sender's ceiling).
+    hold_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Images the sender attached ([{sha256, mime_type, size_bytes, description}]), JSON.
+    images: str = Field(default="[]", sa_column=Column(Text, nullable=False))
 
     def target_ids(self) -> tuple[list[int], list[int]]:
         parsed = json.loads(self.targets)
@@ -158,6 +198,10 @@ class Alert(SQLModel, table=True):
 
     def reference_list(self) -> list[str]:
         return list(json.loads(self.reference_ids))
+
+    def replaced_identifiers(self) -> list[str]:
+        """The identifiers of the alerts it references, as agents know them."""
+        return [reference_parts(reference)[1] for reference in self.reference_list()]
 
 
 class AlertDelivery(SQLModel, table=True):
@@ -216,6 +260,10 @@ class AlertPublic(OutputModel):
     approved_by: int | None
     issued_at: datetime | None
     ended_at: datetime | None
+    language: str
+    cap_references: list[str]
+    expires_default: str | None
+    hold_reason: str | None
 
 
 class AlertDetail(AlertPublic):

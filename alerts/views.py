@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -23,8 +24,9 @@ def alert_public(alert: Alert) -> AlertPublic:
     areas, groups = alert.target_ids()
     return AlertPublic.model_validate(
         {
-            **alert.model_dump(exclude={"reference_ids", "targets", "repeat"}),
+            **alert.model_dump(exclude={"reference_ids", "targets", "repeat", "cap_references"}),
             "references": alert.reference_list(),
+            "cap_references": json.loads(alert.cap_references),
             "target_area_ids": areas,
             "target_group_ids": groups,
             "repeat": RepeatPlan.model_validate_json(alert.repeat) if alert.repeat else None,

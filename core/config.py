@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -20,6 +21,21 @@ ENV_PREFIX = "LOAXA_"
 
 # The YAML file is chosen at load time (--config), so the source reads its path from here.
 _yaml_path: ContextVar[Path] = ContextVar("loaxa_yaml_path", default=DEFAULT_CONFIG_PATH)
+# CAP 1.2's <category> values (alerts.cap_models.CATEGORIES: core imports no feature).
+CAP_CATEGORIES = (
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+)
 
 
 class ConfigError(Exception):
@@ -73,6 +89,22 @@ class Settings(BaseSettings):
     # The <info> block read: the first of these languages (RFC 4647 prefixes) a document
     # has, else its first block.
     cap_languages: tuple[str, ...] = ("vi",)
+    # How long an alert lasts, in hours, when its document gives no <expires>, by its first
+    # <category> (CAP makes <expires> optional); a category left out must give <expires>.
+    cap_default_expiry_h: dict[str, Annotated[float, Field(gt=0, le=720)]] = Field(
+        default_factory=lambda: {
+            # A safety stop, not a forecast: a feed ends its alerts with an Update or a
+            # Cancel; air quality and health notices run for the day.
+            **dict.fromkeys(CAP_CATEGORIES, 6.0),
+            "Health": 24.0,
+            "Env": 24.0,
+        }
+    )
+    # The most stations a CAP sender's alert may reach and still be issued at once with
+    # issue_now; beyond it the alert waits for an approver. Per sender, else for all
+    # (None: no ceiling).
+    cap_station_ceilings: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    cap_station_ceiling: int | None = Field(default=None, ge=0)
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"
@@ -85,6 +117,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("cap_default_expiry_h")
+    @classmethod
+    def _cap_categories(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(CAP_CATEGORIES))
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not a CAP category ({', '.join(CAP_CATEGORIES)})"
+            )
         return value
 
     @field_validator("database_url")

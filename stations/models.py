@@ -22,6 +22,9 @@ class StationBase(SQLModel):
     plays_test_alerts: bool = Field(
         default=False, description="Play Test and Exercise alerts (diễn tập), not only Actual"
     )
+    # Where the loudspeakers stand (WGS 84), for alerts that target a polygon or a circle.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class StationCreate(StationBase, InputModel):
@@ -35,6 +38,8 @@ class StationUpdate(InputModel):
     code: str | None = Field(default=None, max_length=60)
     area_id: Id | None = None
     plays_test_alerts: bool | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class Station(StationBase, table=True):

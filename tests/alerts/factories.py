@@ -5,15 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alerts import crud
-from alerts.models import Alert, AlertCreate, AlertType
+from alerts.models import Alert, AlertCreate, AlertType, CapOrigin
 from core.audit.chain import Actor
 from tests.world import World, now
 
 SETUP = Actor(id=None, name="test-setup")
 
 
-def make_alert(world: World, area: str, *, issued: bool = False) -> Alert:
-    """A pending (or issued) alert for the area's stations, with made-up audio."""
+# The sender of tests/alerts/cap_documents.py's documents.
+CAP_SENDER = "canhbao@nchmf.gov.vn"
+
+
+def make_alert(
+    world: World, area: str, *, issued: bool = False, sender: str | None = None
+) -> Alert:
+    """A pending (or issued) alert for the area's stations, with made-up audio; from a CAP
+    `sender` if given (else from the test's operator)."""
     alert_in = AlertCreate(
         area_id=world.areas[area],
         target_area_ids=[world.areas[area]],
@@ -22,7 +29,8 @@ def make_alert(world: World, area: str, *, issued: bool = False) -> Alert:
         expires=now() + timedelta(hours=6),
     )
     audio = crud.AlertAudio(sha256="ab" * 32, duration_s=12.0, size_bytes=1000)
-    return _stored(world, alert_in, audio, issued=issued)
+    origin = CapOrigin(sender=sender, language="vi-VN") if sender else None
+    return _stored(world, alert_in, audio, issued=issued, origin=origin)
 
 
 def make_cancel(world: World, alert: Alert) -> Alert:
@@ -38,7 +46,14 @@ def make_cancel(world: World, alert: Alert) -> Alert:
     return _stored(world, cancel_in, no_audio, issued=True)
 
 
-def _stored(world: World, alert_in: AlertCreate, audio: crud.AlertAudio, *, issued: bool) -> Alert:
+def _stored(
+    world: World,
+    alert_in: AlertCreate,
+    audio: crud.AlertAudio,
+    *,
+    issued: bool,
+    origin: CapOrigin | None = None,
+) -> Alert:
     with world.database.session(write=True) as session:
         targets = crud.targets_of(session=session, alert_in=alert_in)
         alert = crud.create_alert(
@@ -48,6 +63,7 @@ def _stored(world: World, alert_in: AlertCreate, audio: crud.AlertAudio, *, issu
             audio=audio,
             actor=SETUP,
             now=now(),
+            origin=origin,
         )
         if issued:
             crud.issue(session=session, alert=alert, actor=SETUP, now=now())

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from alerts.cap import parse_cap
-from alerts.cap_import import alert_from_cap
+from alerts.cap_import import CapImport, CapNotice, CapRules, alert_from_cap
 from alerts.models import AlertCreate, AlertStatus, AlertType, Certainty, Severity, Urgency
 from core.areas.models import Area
 from core.errors import Invalid
@@ -21,12 +21,12 @@ from tests.alerts.cap_documents import (
     cap_alert,
     give_code,
 )
-from tests.alerts.factories import make_alert
+from tests.alerts.factories import CAP_SENDER, make_alert
 from tests.alerts.test_cap import TYPHOON
 from tests.world import World, now
 
 
-def mapped(world: World, document: bytes, **options: object) -> AlertCreate:
+def imported(world: World, document: bytes, **options: object) -> CapImport | CapNotice:
     with world.database.session() as session:
         return alert_from_cap(
             cap=parse_cap(document),
@@ -34,6 +34,12 @@ def mapped(world: World, document: bytes, **options: object) -> AlertCreate:
             now=now(),
             **options,  # type: ignore[arg-type]
         )
+
+
+def mapped(world: World, document: bytes, **options: object) -> AlertCreate:
+    found = imported(world, document, **options)
+    assert isinstance(found, CapImport)
+    return found.alert_in
 
 
 def refused(world: World, document: bytes, **options: object) -> Invalid:
@@ -115,12 +121,23 @@ def test_acks_and_errors_are_not_broadcast(coded: World, msg_type: str) -> None:
 
 
 def test_an_update_names_the_alerts_it_replaces(coded: World) -> None:
-    earlier = make_alert(coded, "A", issued=True)
+    earlier = make_alert(coded, "A", issued=True, sender=CAP_SENDER)
     update = mapped(
         coded, cap_alert("VN-TEST-002", msg_type="Update", references=(earlier.identifier,))
     )
-    assert update.msg_type == AlertType.update and update.references == [earlier.identifier]
+    assert update.msg_type == AlertType.update
+    assert update.references == [f"{CAP_SENDER},{earlier.identifier}"]
     assert update.target_area_ids == [coded.areas["A"]]
+
+
+def test_an_update_refers_to_its_own_senders_alerts_only(coded: World) -> None:
+    # The same identifier from the operator here (another sender) is another alert.
+    earlier = make_alert(coded, "A", issued=True)
+    found = imported(
+        coded, cap_alert("VN-TEST-002", msg_type="Update", references=(earlier.identifier,))
+    )
+    assert found.alert_in.msg_type == AlertType.alert and found.alert_in.references == []
+    assert found.origin.unheld_references == (f"{CAP_SENDER},{earlier.identifier}",)
 
 
 def test_an_update_without_references_is_refused(coded: World) -> None:
@@ -128,15 +145,54 @@ def test_an_update_without_references_is_refused(coded: World) -> None:
     assert error.field == "alert/references"
 
 
-def test_a_reference_to_no_alert_here_is_refused(coded: World) -> None:
-    error = refused(coded, cap_alert(msg_type="Cancel", references=("VN-NOWHERE",)))
-    assert error.field == "alert/references" and "VN-NOWHERE" in str(error)
+def test_an_update_of_alerts_never_held_here_is_a_new_alert_keeping_its_references(
+    coded: World,
+) -> None:
+    found = imported(coded, cap_alert("VN-TEST-002", msg_type="Update", references=("VN-0",)))
+    assert found.alert_in.msg_type == AlertType.alert and found.alert_in.references == []
+    assert found.alert_in.text and found.alert_in.target_area_ids == [coded.areas["A"]]
+    assert found.origin.unheld_references == (f"{CAP_SENDER},VN-0",)
+    (sent,) = found.origin.cap_references
+    assert sent.startswith(f"{CAP_SENDER},VN-0,")  # as sent, with its time
+
+
+def test_a_cancel_of_alerts_never_held_here_is_a_notice(coded: World) -> None:
+    found = imported(
+        coded, cap_alert("VN-TEST-003", msg_type="Cancel", references=("VN-0",), info=False)
+    )
+    assert isinstance(found, CapNotice)
+    assert found.area_id is None  # no area named: the caller's own (cap_routes)
+    assert found.origin.unheld_references == (f"{CAP_SENDER},VN-0",)
+
+
+def test_an_update_expiring_when_sent_cancels_what_it_references(coded: World) -> None:
+    earlier = make_alert(coded, "A", issued=True, sender=CAP_SENDER)
+    sent = now().replace(microsecond=0)
+    update = mapped(
+        coded,
+        cap_alert("VN-TEST-004", msg_type="Update", references=(earlier.identifier,), expires=sent),
+    )
+    assert update.msg_type == AlertType.cancel and update.text is None
+    assert update.expires == earlier.expires
+
+
+def test_without_expires_the_categorys_default_applies_and_is_stated(coded: World) -> None:
+    rules = CapRules(default_expiry_h={"Met": 3.0})
+    found = imported(coded, cap_alert(no_expires=True), rules=rules)
+    assert isinstance(found, CapImport)
+    assert found.alert_in.expires == now().replace(microsecond=0) + timedelta(hours=3)
+    assert found.origin.expires_default == "Met"
+
+
+def test_without_expires_a_category_with_no_default_is_refused(coded: World) -> None:
+    error = refused(coded, cap_alert(no_expires=True), rules=CapRules(default_expiry_h={}))
+    assert error.field == "alert/info/expires" and "cap_default_expiry_h" in str(error)
 
 
 def test_a_bare_cancel_reaches_what_it_cancels_until_that_would_have_expired(
     world: World,
 ) -> None:
-    earlier = make_alert(world, "A1", issued=True)
+    earlier = make_alert(world, "A1", issued=True, sender=CAP_SENDER)
     cancel = mapped(
         world,
         cap_alert(
@@ -186,11 +242,6 @@ def test_the_callers_area_id_wins(coded: World) -> None:
     assert alert.area_id == coded.areas["A"]
 
 
-def test_an_alert_must_say_when_it_ends(coded: World) -> None:
-    error = refused(coded, cap_alert(no_expires=True))
-    assert error.field == "alert/info/expires" and "required" in str(error)
-
-
 def test_an_expired_alert_is_refused(coded: World) -> None:
     error = refused(coded, cap_alert(expires=now().replace(microsecond=0) - timedelta(minutes=1)))
     assert error.field == "alert/info/expires" and "expired" in str(error)
@@ -203,5 +254,12 @@ def test_expires_before_effective_is_refused(coded: World) -> None:
 
 
 def test_a_value_loaxa_cannot_hold_is_named_by_its_cap_element(coded: World) -> None:
-    error = refused(coded, cap_alert(headline="Bão " * 100))
-    assert error.field == "alert/info/headline" and "300" in str(error)
+    error = refused(coded, cap_alert("V" * 201))
+    assert error.field == "alert/identifier" and "200" in str(error)
+
+
+def test_a_long_headline_is_shown_cut_at_a_word_and_read_out_whole(coded: World) -> None:
+    long = "Bão số 3 " * 40
+    alert = mapped(coded, cap_alert(headline=long))
+    assert len(alert.headline) <= 300 and alert.headline.endswith("3…")
+    assert alert.text and alert.text.startswith(" ".join(long.split()))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alerts.cap import parse_cap
-from alerts.cap_import import CapRules, alert_from_cap
+from alerts.cap_import import CapImport, CapRules, alert_from_cap
 from alerts.models import AlertCreate
 from core.areas.models import Area
 from core.errors import Invalid
@@ -33,9 +33,11 @@ def _with_geocodes(*geocodes: tuple[str, str]) -> bytes:
 def _mapped(world: World, document: bytes, rules: CapRules | None = None) -> AlertCreate:
     with world.database.session() as session:
         cap = parse_cap(document)
-        return alert_from_cap(
+        found = alert_from_cap(
             cap=cap, session=session, now=now(), **({"rules": rules} if rules else {})
         )
+    assert isinstance(found, CapImport)
+    return found.alert_in
 
 
 @pytest.fixture
@@ -87,7 +89,9 @@ def test_a_real_feeds_html_description_is_read_without_its_markup(coded: World) 
         session.add(commune)
         session.commit()
     with coded.database.session() as session:
-        alert = alert_from_cap(cap=cap, session=session, now=cap.sent + timedelta(minutes=1))
+        found = alert_from_cap(cap=cap, session=session, now=cap.sent + timedelta(minutes=1))
+    assert isinstance(found, CapImport)
+    alert = found.alert_in
     assert alert.target_area_ids == [coded.areas["A"]]  # its ISO AU-NSW geocode ignored
     assert alert.text is not None and "LOCATION: 12 Cox Street, Yerong Creek." in alert.text
     for markup in ("<", ">", "br /", "&lt;", "&gt;"):
