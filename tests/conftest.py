@@ -58,7 +58,12 @@ def _world_template(backend: str, factory: Factory, cache: dict[str, tuple[str, 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, migrated database on each backend (holding the test world if asked for)."""
-    backend: str = request.param
+    yield from fresh_database(request, request.param)
+
+
+def fresh_database(request: pytest.FixtureRequest, backend: str) -> Iterator[str]:
+    """A fresh, migrated database on `backend` for the asking test, dropped after it: a
+    module whose tests do not depend on the database overrides `database_url` with it."""
     factory: Factory = request.getfixturevalue(f"{backend}_factory")
     template = None
     if "world" in request.fixturenames:

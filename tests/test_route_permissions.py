@@ -624,18 +624,6 @@ ROUTE_IDS = [f"{m} {p}" for m, p in CASES]
 
 
 @pytest.mark.parametrize("route", list(CASES), ids=ROUTE_IDS)
-def test_unauthenticated_is_refused(
-    client: TestClient, world: World, route: tuple[str, str]
-) -> None:
-    world.storage = client.app.state.content.storage
-    call = CASES[route].make(world, "inside")
-    response = call.send(client, route[0])
-    assert response.status_code == 401, response.text
-    bad = call.send(client, route[0], {"Authorization": "Bearer forged-token"})
-    assert bad.status_code == 401, bad.text
-
-
-@pytest.mark.parametrize("route", list(CASES), ids=ROUTE_IDS)
 def test_route_role_scope(client: TestClient, world: World, route: tuple[str, str]) -> None:
     """Every role, on an object inside its scope and one outside, against one app: each
     call makes its own objects. Outside first, so a list asked from outside the scope

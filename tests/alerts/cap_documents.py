@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from alerts.cap import CAP_NAMESPACE
@@ -45,12 +47,13 @@ def cap_alert(
     info: bool = True,
     note: str | None = None,
     no_expires: bool = False,
+    sender: str = "canhbao@nchmf.gov.vn",
 ) -> bytes:
     """A CAP 1.2 alert in Vietnamese for the areas with `codes` (expiring in six hours)."""
     sent = now().replace(microsecond=0)
-    refs = " ".join(f"canhbao@nchmf.gov.vn,{r},{sent.isoformat()}" for r in references)
+    refs = " ".join(f"{sender},{r},{sent.isoformat()}" for r in references)
     header = (
-        f"<identifier>{identifier}</identifier><sender>canhbao@nchmf.gov.vn</sender>"
+        f"<identifier>{identifier}</identifier><sender>{sender}</sender>"
         f"<sent>{sent.isoformat()}</sent><status>{status}</status>"
         f"<msgType>{msg_type}</msgType><scope>Public</scope>"
         + (f"<note>{escape(note)}</note>" if note else "")
@@ -81,3 +84,40 @@ def _info(
         + ("" if no_expires else f"<expires>{until.isoformat()}</expires>")
         + f"<area><areaDesc>Xã thử</areaDesc>{geocodes}</area></info>"
     )
+
+
+CAP_REAL = Path(__file__).resolve().parents[3] / "shared" / "cap_real"
+# The adapted real documents target this province and commune (cap_real/SOURCES.md).
+REAL_CODES = {"P": "99", "A": "99001"}
+_TIMES = re.compile(r"<((?:cap:)?(?:sent|effective|onset|expires))>([^<]+)</")
+
+
+def real_document(name: str, *, at: datetime | None = None, expires_at_sent: bool = False) -> bytes:
+    """A document of ../shared/cap_real, its times moved by one delta so that it was sent at
+    `at` (default: now); `expires_at_sent`: its <expires> equal to <sent> again, as the
+    original of a cancelling Update has it."""
+    text = (CAP_REAL / name).read_text(encoding="utf-8")
+    found = [
+        (m.group(1), datetime.fromisoformat(m.group(2).strip())) for m in _TIMES.finditer(text)
+    ]
+    sent = next(time for tag, time in found if tag.endswith("sent"))
+    delta = (at or now().replace(microsecond=0)) - sent
+
+    def moved(match: re.Match[str]) -> str:
+        tag, time = match.group(1), datetime.fromisoformat(match.group(2).strip()) + delta
+        if expires_at_sent and tag.endswith("expires"):
+            time = sent + delta
+        return f"<{tag}>{time.isoformat()}</"
+
+    return _TIMES.sub(moved, text).encode()
+
+
+def give_real_codes(world: World) -> None:
+    """Areas P and A take the codes the adapted real documents target."""
+    with world.database.session(write=True) as session:
+        for area, code in REAL_CODES.items():
+            row = session.get(Area, world.areas[area])
+            assert row is not None
+            row.code = code
+            session.add(row)
+        session.commit()

@@ -17,11 +17,17 @@ CAP_SENDER = "canhbao@nchmf.gov.vn"
 
 
 def make_alert(
-    world: World, area: str, *, issued: bool = False, sender: str | None = None
+    world: World,
+    area: str,
+    *,
+    issued: bool = False,
+    sender: str | None = None,
+    identifier: str | None = None,
 ) -> Alert:
     """A pending (or issued) alert for the area's stations, with made-up audio; from a CAP
     `sender` if given (else from the test's operator)."""
     alert_in = AlertCreate(
+        identifier=identifier,
         area_id=world.areas[area],
         target_area_ids=[world.areas[area]],
         headline="Lũ quét: tránh xa bờ suối",
