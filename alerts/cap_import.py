@@ -58,7 +58,7 @@ from alerts.models import (
 from core.areas.models import Area
 from core.config import Settings
 from core.db import chunks
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,8 @@ def alert_from_cap(
         expires_default=_default_category(info) if info and not cancelling else None,
         station_ceiling=rules.ceiling_for(cap.sender),
     )
+    if not cancelling:
+        _require_not_cancelled(session, cap)
     targets = _targets(session, cap, info, rules, required=not cancelling)
     if cancelling and not held:
         headline = (_content(info) if info else _cancel_content(cap, references))["headline"]
@@ -234,6 +236,15 @@ def _references(cap: CapAlert, msg_type: AlertType) -> list[str]:
             field="alert/references",
         )
     return list(dict.fromkeys(f"{r.sender},{r.identifier}" for r in cap.references))
+
+
+def _require_not_cancelled(session: Session, cap: CapAlert) -> None:
+    cancel = crud.cancelled_before(session=session, sender=cap.sender, identifier=cap.identifier)
+    if cancel is not None:
+        raise Conflict(
+            f"{cap.sender} cancelled {cap.identifier} already (alert {cancel.identifier}, "
+            "received first): it is not broadcast"
+        )
 
 
 def _as_sent(reference: CapReference) -> str:

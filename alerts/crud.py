@@ -151,6 +151,18 @@ def require_new_identifier(*, session: Session, sender: str, identifier: str) ->
         raise Conflict(f"{sender!r} has sent an alert with identifier {identifier!r} already")
 
 
+def cancelled_before(*, session: Session, sender: str, identifier: str) -> Alert | None:
+    """A Cancel stored here that names the alert `sender` sent as `identifier`: a feed read
+    out of order brought the Cancel first, and the alert must not go on the air after it."""
+    needle = json.dumps(f"{sender},{identifier},")[:-1]  # '"sender,identifier,' as stored
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(Alert).where(
+        Alert.msg_type == AlertType.cancel.value,
+        col(Alert.cap_references).like(f"%{escaped}%", escape="\\"),
+    )
+    return session.exec(query.limit(1)).first()
+
+
 def held_references(*, session: Session, references: Sequence[str]) -> list[str]:
     """Of `references`, those naming an alert this server holds (each as given)."""
     found = _matching(session, references)

@@ -171,3 +171,13 @@ def test_beyond_its_senders_ceiling_an_alert_waits_for_an_approver(
         assert "more than the 1" in alert["hold_reason"] and "approver" in alert["hold_reason"]
     else:
         assert alert["hold_reason"] is None
+
+
+def test_an_alert_whose_cancel_came_first_is_not_broadcast(client: TestClient, duty: World) -> None:
+    """A feed read out of order: the Cancel of VN_1 arrives before VN_1 itself."""
+    cancel = cap_alert("VN-9", msg_type="Cancel", references=("VN_1",), info=False)
+    created(client, duty, cancel)
+    late = post(client, duty, cap_alert("VN_1"))
+    assert late.status_code == 409 and "cancelled VN_1 already" in late.text
+    # "_" is no wildcard here: another identifier of the same shape is broadcast.
+    created(client, duty, cap_alert("VNx1"))
