@@ -32,7 +32,7 @@ from core.openapi import declare_errors
 from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
-from playlists.content.services import build_content_services
+from playlists.content.services import build_content_services, content_root
 from playlists.content.uploads import UploadJobs
 from playlists.content.workflow import WorkflowError
 from playlists.sessions.routes import router as sessions_router
@@ -153,6 +153,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     app.state.content = build_content_services(settings, file_users=[alert_uses_file])
     app.state.manifests = TimelineManifests(app.state.content.storage)
+    app.state.files_accel = (
+        (settings.files_accel_redirect, content_root(settings))
+        if settings.files_accel_redirect
+        else None
+    )
     uploads = app.state.uploads = UploadJobs(
         database=database,
         services=app.state.content,

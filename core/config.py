@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     # (None: no ceiling).
     cap_station_ceilings: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     cap_station_ceiling: int | None = Field(default=None, ge=0)
+    # Behind nginx: the internal location that serves the content store's files (e.g.
+    # "/_loaxa_files/", deploy/server/nginx.conf). The file route then checks the token and
+    # the manifest and answers with X-Accel-Redirect, so nginx sends the bytes (sendfile,
+    # Range, If-Range on the sha256 ETag); unset, the server sends them itself.
+    files_accel_redirect: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_./-]*/$")
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"

@@ -19,8 +19,9 @@ SYSTEM_PACKAGES=(ffmpeg libvlc5 vlc-plugin-base espeak-ng sox python3-venv)
 [[ "${1:-}" != "--agent" ]] \
     && SYSTEM_PACKAGES+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # shellcheck: the tests lint the Raspberry Pi install script with it; chromium: the web
-# pages' tests drive it through Playwright (never `playwright install`: it downloads).
-[[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck chromium)
+# pages' tests drive it through Playwright (never `playwright install`: it downloads);
+# nginx-light: a test runs Debian's nginx in front of the server, as deployments do.
+[[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck chromium nginx-light)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

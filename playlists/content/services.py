@@ -48,12 +48,17 @@ class ContentServices:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def content_root(settings: Settings) -> Path:
+    """Where the content store keeps its files (LocalStorage): nginx serves from here."""
+    return settings.data_dir / "content"
+
+
 def build_content_services(
     settings: Settings, *, file_users: Sequence[FileInUse] = ()
 ) -> ContentServices:
     return ContentServices(
         file_users=tuple(file_users),
-        storage=LocalStorage(settings.data_dir / "content"),
+        storage=LocalStorage(content_root(settings)),
         work_root=settings.data_dir / "tmp",
         ingest=IngestSettings(
             target=LoudnessTarget(

@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from api import create_app
+from core.config import Settings
 from stations.fleet.models import AsRun, StationAgent, StationEnrollment
 from stations.protocol import Manifest, etag
 from tests.clock import SettableClock
@@ -121,6 +123,25 @@ def test_file_download_whole_and_resumed(client: TestClient, world: World) -> No
     assert resumed.status_code == 206 and resumed.content == audio.data[1000:]
     stale = client.get(url, headers={**_bearer(token), "Range": "bytes=1000-", "If-Range": '"x"'})
     assert stale.status_code == 200 and stale.content == audio.data
+
+
+def test_behind_nginx_a_file_is_an_x_accel_redirect_to_its_stored_path(
+    world: World, settings: Settings
+) -> None:
+    app = create_app(settings.model_copy(update={"files_accel_redirect": "/_loaxa_files/"}))
+    with TestClient(app) as client:
+        audio = stored_audio(world, "A", client.app.state.content.storage)
+        schedule(world, "A", audio)
+        token = enrol(world, make_station(world, "A"))
+        keeper_for(world).tick()
+        sha = audio.sha256
+        answer = client.get(f"/agent/v1/files/{sha}", headers=_bearer(token))
+        unnamed = client.get(f"/agent/v1/files/{'0' * 64}", headers=_bearer(token))
+    app.state.database.dispose()
+    assert answer.status_code == 200 and answer.content == b""  # nginx sends the bytes
+    assert answer.headers["x-accel-redirect"] == f"/_loaxa_files/{sha[:2]}/{sha}.opus"
+    assert answer.headers["etag"] == f'"{sha}"'
+    assert unnamed.status_code == 404 and "x-accel-redirect" not in unnamed.headers
 
 
 def test_asrun_is_stored_once_whatever_the_retries(client: TestClient, world: World) -> None:
