@@ -18,6 +18,11 @@ def set_config_path(path: Path | None) -> None:
     _config_path[0] = path
 
 
+def config_path() -> Path | None:
+    """The --config given, if any."""
+    return _config_path[0]
+
+
 def settings() -> Settings:
     try:
         return load_settings(_config_path[0])

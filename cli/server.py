@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import typer
 import uvicorn
 from sqlmodel import select
 
-from cli.context import settings
+from cli.context import config_path, fail, settings
 from core.auth.bootstrap import create_user_with_role, resolve_area
 from core.auth.models import Role, User
 from core.clock import SystemClock
-from core.config import Settings
+from core.config import CONFIG_VARIABLE, Settings
 from core.db import Database
 from migrations.upgrade import upgrade
 
@@ -25,18 +26,46 @@ def server(
         "--seed-admin",
         help="When the database has no users, create 'admin' with a random password and print it.",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes sharing the port (PostgreSQL only): uvicorn starts them and "
+        "starts again any that dies.",
+    ),
 ) -> None:
     """Run the Loaxa server (API, OpenAPI docs at /docs)."""
     from api import create_app
 
     config = settings()
+    if workers > 1 and not config.database_url.startswith("postgresql"):
+        fail(
+            f"--workers {workers} needs PostgreSQL (database_url): on SQLite one process "
+            "writes at a time and the processes could not tell each other of changes"
+        )
     if config.auto_migrate or seed_admin:
         upgrade(config.database_url)
     if seed_admin:
         _seed_admin(config)
     bind_host, bind_port = host or config.host, port or config.port
     typer.echo(f"Loaxa on http://{bind_host}:{bind_port}  (API docs: /docs, readiness: /readyz)")
-    uvicorn.run(create_app(config), host=bind_host, port=bind_port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(config), host=bind_host, port=bind_port, log_level="info")
+        return
+    # Each process builds its own app from the same settings: the --config chosen here
+    # reaches them as LOAXA_CONFIG, the LOAXA_* variables as they are.
+    if config_path() is not None:
+        os.environ[CONFIG_VARIABLE] = str(config_path())
+    typer.echo(f"{workers} server processes")
+    uvicorn.run(
+        "api:create_app",  # called with no settings: it loads them as this process did
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 def _seed_admin(config: Settings) -> None:

@@ -154,8 +154,11 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, yaml_source)
 
 
+CONFIG_VARIABLE = f"{ENV_PREFIX}CONFIG"
+
+
 def config_path_from_env() -> Path:
-    return Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or DEFAULT_CONFIG_PATH)
+    return Path(os.environ.get(CONFIG_VARIABLE) or DEFAULT_CONFIG_PATH)
 
 
 def load_settings(config_path: Path | None = None, **overrides: object) -> Settings:

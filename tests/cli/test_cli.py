@@ -180,3 +180,12 @@ def test_playlists_rebuild_builds_every_station(world: World) -> None:
 
 def _hanoi_today() -> date:
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def test_several_server_processes_need_postgresql(tmp_path: Path) -> None:
+    result = run_loaxa(
+        "server", "--workers", "2", database_url=f"sqlite:///{tmp_path / 'loaxa.db'}"
+    )
+    assert result.returncode == 1
+    assert "--workers 2 needs PostgreSQL" in result.stderr
+    assert not (tmp_path / "loaxa.db").exists()  # refused before anything was made

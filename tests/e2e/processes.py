@@ -81,6 +81,7 @@ class Server(Process):
         tmp: Path,
         port: int | None = None,
         settings: dict[str, str] | None = None,
+        options: tuple[str, ...] = (),
     ):
         self.port = port or free_port()
         env = loaxa_env(
@@ -91,7 +92,8 @@ class Server(Process):
                 **(settings or {}),
             }
         )
-        super().__init__([LOAXA, "server", "--port", str(self.port)], env, tmp / "server.log", tmp)
+        args = [LOAXA, "server", "--port", str(self.port), *options]
+        super().__init__(args, env, tmp / f"server-{self.port}.log", tmp)
 
     @property
     def url(self) -> str:
