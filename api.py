@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -44,8 +44,10 @@ from reports.routes import router as reports_router
 from scheduler.service import build_scheduler
 from stations.fleet.agent_events import router as agent_events_router
 from stations.fleet.agent_routes import router as agent_router
+from stations.fleet.directory import PollDirectory
 from stations.fleet.enrolment import EnrollmentRefused
 from stations.fleet.events import EventHub
+from stations.fleet.fast_poll import ManifestNotModified
 from stations.fleet.health import HeartbeatBuffer
 from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
@@ -153,6 +155,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     app.state.content = build_content_services(settings, file_users=[alert_uses_file])
     app.state.manifests = TimelineManifests(app.state.content.storage)
+    app.state.directory = PollDirectory(database)
     app.state.files_accel = (
         (settings.files_accel_redirect, content_root(settings))
         if settings.files_accel_redirect
@@ -177,8 +180,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         notify=notifier(database),
         before_push=hold_collector,
     )
+
+    def new_versions(builds: Mapping[int, tuple[int, str]]) -> None:
+        # Forgotten before the hint goes: the agent's poll that follows gets the new build.
+        app.state.directory.forget_stations(builds)
+        events.publish_manifests(builds)
+
     app.state.scheduler = build_scheduler(
-        settings, database, app.state.clock, on_new_versions=events.publish_manifests
+        settings, database, app.state.clock, on_new_versions=new_versions
     )
     workers = ServerWorkers(
         settings=settings,
@@ -190,6 +199,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         acks=acks,
         board=board,
         scheduler=app.state.scheduler,
+        directory=app.state.directory,
     )
     install_error_handlers(app)
     declare_errors(app)
@@ -198,6 +208,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(WorkflowError, plain_handler(status.HTTP_409_CONFLICT))
     app.add_exception_handler(EnrollmentRefused, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
+    # Outermost: an unchanged manifest's 304 costs nothing else (stations/fleet/fast_poll.py).
+    app.add_middleware(ManifestNotModified, state=app.state)
     for router in ROUTERS:
         app.include_router(router)
     app.state.web_assets = packaged_assets()

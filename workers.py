@@ -3,7 +3,8 @@
 Start: the attention chime is made (or checked) first, so a missing chime file stops the
 server before anything runs; then the uploads that a stopped server left unfinished are
 failed and their files removed, and the uploads' heartbeat starts; the alert board loads
-and its listener follows other processes' changes; the event hub binds to the loop; the
+and its listener follows other processes' changes, as the poll directory's does the
+stations'; the event hub binds to the loop; the
 flushers write buffered heartbeats and acknowledgements every second; the keeper's
 scheduler starts last, once everything it pushes through is up. Stop cancels the flushers,
 writes what they still hold, then stops the board, the listener and the scheduler, waits
@@ -24,13 +25,16 @@ from fastapi.concurrency import run_in_threadpool
 from alerts.acks import AckBuffer
 from alerts.board import AlertBoard
 from alerts.chime import ensure_chime
-from alerts.notify import Listener
+from alerts.notify import listener as alerts_listener
 from core import collector
 from core.config import Settings
 from core.db import Database
+from core.listen import Listener
 from playlists.content.services import ContentServices
 from playlists.content.uploads import UploadJobs
 from scheduler.service import SchedulerService
+from stations.fleet.directory import CHANNEL as STATION_CHANNEL
+from stations.fleet.directory import PollDirectory
 from stations.fleet.events import EventHub
 from stations.fleet.health import HeartbeatBuffer
 
@@ -61,7 +65,8 @@ class ServerWorkers:
     acks: AckBuffer
     board: AlertBoard
     scheduler: SchedulerService
-    _listener: Listener | None = None
+    directory: PollDirectory
+    _listeners: list[Listener] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -71,13 +76,26 @@ class ServerWorkers:
         self.board.use_chime(chime)
         await run_in_threadpool(self.uploads.start)
         await run_in_threadpool(self.board.start)
+        await run_in_threadpool(self.directory.start)
         if not self.database.is_sqlite:
-            self._listener = Listener(self.settings.database_url, self.board.kick)
-            self._listener.start()
+            url = self.settings.database_url
+            self._listeners = [
+                alerts_listener(url, self.board.kick),
+                Listener(url, STATION_CHANNEL, self.directory.heard),
+            ]
+            for listening in self._listeners:
+                listening.start()
         self.events.bind(asyncio.get_running_loop())
         self._tasks = [
             asyncio.create_task(every(FLUSH_EVERY_S, "heartbeats: writing", self.heartbeats.flush)),
             asyncio.create_task(every(FLUSH_EVERY_S, "alerts: writing acks", self.acks.flush)),
+            asyncio.create_task(
+                every(
+                    self.settings.station_changes_s,
+                    "poll directory: reading station changes",
+                    self.directory.catch_up,
+                )
+            ),
         ]
         if self.settings.gc_freeze:
             collector.freeze_startup()
@@ -90,7 +108,7 @@ class ServerWorkers:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         steps: list[Callable[[], object]] = [self.heartbeats.flush, self.acks.flush]
         steps += [self.board.stop]
-        steps += [self._listener.stop] if self._listener is not None else []
+        steps += [listening.stop for listening in self._listeners]
         steps += [self.scheduler.stop] if self.settings.scheduler_enabled else []
         steps += [self.uploads.stop]
         for step in [*steps, self.database.dispose]:

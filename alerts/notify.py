@@ -7,20 +7,14 @@ own fingerprint check catches up within `alert_refresh_s`.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 
-import psycopg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from core.db import Database
-
-log = logging.getLogger(__name__)
+from core.listen import Listener
 
 CHANNEL = "loaxa_alerts"
-RECONNECT_S = 2.0
 
 
 def notifier(database: Database) -> Callable[[], None]:
@@ -36,40 +30,6 @@ def notifier(database: Database) -> Callable[[], None]:
     return notify
 
 
-class Listener:
-    """A thread holding one connection that LISTENs; `on_notify` runs on each notification,
-    and once after each (re)connection, for whatever was missed while it was down."""
-
-    def __init__(self, database_url: str, on_notify: Callable[[], None]) -> None:
-        url = make_url(database_url).set(drivername="postgresql")
-        self._conninfo = url.render_as_string(hide_password=False)
-        self._on_notify = on_notify
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="alert-listener", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """The thread ends within a second, by itself: waiting for it would hold up every
-        shutdown by as long (a daemon thread, so the process never waits for it)."""
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._listen()
-            except Exception as exc:
-                log.warning(
-                    "alerts: LISTEN %s lost (%s); again in %.0f s", CHANNEL, exc, RECONNECT_S
-                )
-                self._stop.wait(RECONNECT_S)
-
-    def _listen(self) -> None:
-        with psycopg.connect(self._conninfo, autocommit=True) as connection:
-            connection.execute(f"LISTEN {CHANNEL}")
-            self._on_notify()
-            while not self._stop.is_set():
-                # Wakes at least once a second to see whether it should stop.
-                for _ in connection.notifies(timeout=1.0):
-                    self._on_notify()
+def listener(database_url: str, on_change: Callable[[], None]) -> Listener:
+    """A Listener that reloads the board (`on_change`) on each alerts notification."""
+    return Listener(database_url, CHANNEL, lambda _payload: on_change())

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # "default" (a generated chime), "none", or the path of an audio file: see alerts/chime.py.
     alert_chime: str = Field(default="default", min_length=1)
     alert_refresh_s: float = Field(default=1.0, gt=0, le=60)
+    # How often each process reads the station changes into its poll directory (on
+    # PostgreSQL a NOTIFY brings them at once besides): a revoked token is refused by every
+    # process within this.
+    station_changes_s: float = Field(default=0.5, gt=0, le=5)
     # CAP imports: the <geocode> valueNames whose values are the official administrative
     # unit codes (a value of any other scheme never targets an area), and the senders that
     # may target the whole country (its root area).

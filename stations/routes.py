@@ -13,6 +13,7 @@ from core.deps import ClockDep, SessionDep, SettingsDep
 from core.models import MAX_ID, PathId
 from core.paging import PageDep
 from stations import crud
+from stations.fleet.directory import DirectoryDep
 from stations.fleet.health import stations_public
 from stations.models import (
     Station,
@@ -102,6 +103,7 @@ def update_station(
     session: SessionDep,
     access: Write,
     clock: ClockDep,
+    directory: DirectoryDep,
     station_id: PathId,
     station_in: StationUpdate,
 ) -> StationPublic:
@@ -115,17 +117,25 @@ def update_station(
         session=session, station=station, station_in=station_in, actor=access.actor, now=clock.now()
     )
     session.commit()
+    directory.forget_stations([station_id])  # its area or its Test alerts setting
     return StationPublic.model_validate(station)
 
 
 @router.delete(
     "/stations/{station_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a station"
 )
-def delete_station(session: SessionDep, access: Write, clock: ClockDep, station_id: PathId) -> None:
+def delete_station(
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    directory: DirectoryDep,
+    station_id: PathId,
+) -> None:
     station = crud.get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
     crud.delete_station(session=session, station=station, actor=access.actor, now=clock.now())
     session.commit()
+    directory.forget_stations([station_id])
 
 
 @router.get(

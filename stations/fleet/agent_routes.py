@@ -21,6 +21,8 @@ from core.deps import ClockDep, SessionDep
 from core.errors import NotFound
 from stations.fleet import asrun, enrolment
 from stations.fleet.auth import BAD_TOKEN, StationToken, unauthorized
+from stations.fleet.directory import DirectoryDep, PollDirectory
+from stations.fleet.enrolment import token_digest
 from stations.fleet.health import HeartbeatBuffer
 from stations.fleet.sources import AlertSource, Caller, ManifestSource, StationAlerts
 from stations.protocol import (
@@ -44,11 +46,15 @@ class Parts:
     alerts: AlertSource
     clock: Clock
     heartbeats: HeartbeatBuffer
+    directory: PollDirectory
     # (nginx's internal location, the content store's root): files go out through nginx.
     accel: tuple[str, FilePath] | None = None
 
     def identify(self, token: str) -> Caller:
-        caller = self.manifests.identify(database=self.database, token=token)
+        caller = self.directory.identify(
+            token_digest(token),
+            lambda _: self.manifests.identify(database=self.database, token=token),
+        )
         if caller is None:
             raise unauthorized(BAD_TOKEN)
         return caller
@@ -62,6 +68,7 @@ def _parts(request: Request) -> Parts:
         state.alerts,
         state.clock,
         state.heartbeats,
+        state.directory,
         state.files_accel,
     )
 
@@ -73,9 +80,12 @@ def _parts(request: Request) -> Parts:
     summary="Trade a one-time enrolment code for a station token",
     responses={403: {"description": "the code is unknown, already used or expired"}},
 )
-def enroll(session: SessionDep, clock: ClockDep, request: EnrollRequest) -> EnrollReply:
+def enroll(
+    session: SessionDep, clock: ClockDep, directory: DirectoryDep, request: EnrollRequest
+) -> EnrollReply:
     enrolled = enrolment.redeem_code(session=session, request=request, now=clock.now())
     session.commit()
+    directory.forget_stations([enrolled.station_id])  # its previous token, if any
     return EnrollReply(station_id=enrolled.station_id, token=enrolled.token)
 
 

@@ -57,6 +57,18 @@ class StationAgent(SQLModel, table=True):
     asrun_pending_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class StationChange(SQLModel, table=True):
+    """A change to what a station's token answers (a new build, a new or revoked token, the
+    station edited or removed), written by database triggers (migration 0016) whatever the
+    writer: every server process reads them in order to keep its poll directory current
+    (stations/fleet/directory.py). No foreign key: a removed station's change stays."""
+
+    __tablename__ = "station_change"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    station_id: int
+
+
 class AsRun(SQLModel, table=True):
     """One as-run record, stored once by the id the agent gave it. The station's area is
     kept as it was when the record arrived, so the log outlives the station's deletion."""

@@ -15,6 +15,7 @@ from core.models import MAX_ID, IsoDateTime, PathId
 from core.paging import PageDep
 from stations.crud import get_station
 from stations.fleet import asrun, enrolment
+from stations.fleet.directory import DirectoryDep
 from stations.fleet.events import EventsDep
 from stations.fleet.models import AsRunPublic, AsRunsPublic, EnrollmentCodePublic
 
@@ -57,12 +58,18 @@ def create_enrollment_code(
     summary="Revoke the station's agent: its token is refused from now on (thu hồi)",
 )
 def revoke_station(
-    session: SessionDep, access: Write, clock: ClockDep, events: EventsDep, station_id: PathId
+    session: SessionDep,
+    access: Write,
+    clock: ClockDep,
+    events: EventsDep,
+    directory: DirectoryDep,
+    station_id: PathId,
 ) -> None:
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
     enrolment.revoke(session=session, station=station, actor=access.actor, now=clock.now())
     session.commit()
+    directory.forget_stations([station_id])
     events.revoke(station_id)
 
 
