@@ -5,8 +5,13 @@ around the Earth."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
+from sqlmodel import Session, col, select
+
+from core.areas.models import Area
 from core.errors import Invalid
+from stations.models import Station
 
 COORDINATES = ("latitude", "longitude")
 
@@ -36,3 +41,39 @@ def require_whole_location(
             "coordinates or neither",
             field=missing[0],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedStation:
+    id: int
+    area_id: int
+    area_path: str
+    latitude: float
+    longitude: float
+
+
+def stations_in_box(
+    session: Session, *, south: float, west: float, north: float, east: float
+) -> list[LocatedStation]:
+    """The stations with a location inside the box (edges included), with their areas'
+    paths: the cheap first cut before a shape's own test."""
+    query = (
+        select(Station, Area.path)
+        .join(Area, col(Area.id) == Station.area_id)
+        .where(
+            col(Station.latitude).between(south, north),
+            col(Station.longitude).between(west, east),
+        )
+        .order_by(col(Station.id))
+    )
+    return [
+        LocatedStation(
+            id=station.id,
+            area_id=station.area_id,
+            area_path=path,
+            latitude=station.latitude,
+            longitude=station.longitude,
+        )
+        for station, path in session.exec(query).all()
+        if station.id is not None and station.latitude is not None and station.longitude is not None
+    ]
