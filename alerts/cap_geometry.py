@@ -48,31 +48,32 @@ def in_polygon(point: Point, vertices: Sequence[Point]) -> bool:
     if len(vertices) < 3:
         return False
     y, x = point
-    edges = list(zip(vertices, [*vertices[1:], vertices[0]], strict=True))
-    if any(_on_segment(point, a, b) for a, b in edges):
-        return True
+    near = ON_EDGE_DEGREES
     inside = False
-    for (y1, x1), (y2, x2) in edges:
+    # One pass, inline: a feed's polygon may have thousands of points, and every station
+    # in its box is tested against each edge.
+    y1, x1 = vertices[-1]
+    for y2, x2 in vertices:
+        if (
+            (y1 - near <= y <= y2 + near or y2 - near <= y <= y1 + near)
+            and (x1 - near <= x <= x2 + near or x2 - near <= x <= x1 + near)
+            and _near_line(x, y, x1, y1, x2, y2)
+        ):
+            return True
         # Half-open in latitude: a ray through a vertex is counted for one of its two
         # edges only, and a horizontal edge never.
-        if (y1 > y) != (y2 > y):
-            crossing = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
-            if crossing > x:
-                inside = not inside
+        if (y1 > y) != (y2 > y) and x1 + (y - y1) * (x2 - x1) / (y2 - y1) > x:
+            inside = not inside
+        y1, x1 = y2, x2
     return inside
 
 
-def _on_segment(point: Point, a: Point, b: Point) -> bool:
-    (y, x), (y1, x1), (y2, x2) = point, a, b
-    if not (
-        min(x1, x2) - ON_EDGE_DEGREES <= x <= max(x1, x2) + ON_EDGE_DEGREES
-        and min(y1, y2) - ON_EDGE_DEGREES <= y <= max(y1, y2) + ON_EDGE_DEGREES
-    ):
-        return False
+def _near_line(x: float, y: float, x1: float, y1: float, x2: float, y2: float) -> bool:
+    """Whether (x, y), already within the edge's box, lies on the edge (within a hair)."""
     length = math.hypot(x2 - x1, y2 - y1)
     if length == 0:
         return math.hypot(x - x1, y - y1) <= ON_EDGE_DEGREES
-    # The distance from the line through a and b: the cross product over the edge's length.
+    # The distance from the line through the ends: the cross product over the edge's length.
     return abs((x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)) / length <= ON_EDGE_DEGREES
 
 
