@@ -21,14 +21,14 @@ from alerts.models import Alert
 from core.areas.models import Area
 from core.auth.models import Role
 from stations import crud as stations_crud
-from stations.models import Station, StationCreate
-from tests.alerts.cap_documents import CODES, MEDIA_TYPE, cap_alert, give_code
+from stations.models import Station
+from tests.alerts.cap_documents import CODES, cap_alert, give_code
 from tests.alerts.factories import make_alert
+from tests.alerts.test_cap_routes import imported, post
 from tests.alerts.test_cap_targets import CAP_REAL
 from tests.stations.factories import SETUP, make_station
 from tests.world import World, now
 
-URL = "/api/v1/alerts/cap"
 # CAP's dateTime elements, with or without a namespace prefix (NSW RFS writes "cap:").
 _TIMES = re.compile(r"(<(?:\w+:)?(sent|effective|onset|expires)>)([^<]+)(</)")
 
@@ -59,38 +59,7 @@ def north_of(latitude: float, km: float) -> float:
 
 def located(world: World, area: str, latitude: float, longitude: float) -> int:
     """A station standing at (latitude, longitude), in the area."""
-    with world.database.session(write=True) as session:
-        station = stations_crud.create_station(
-            session=session,
-            actor=SETUP,
-            now=now(),
-            station_in=StationCreate(
-                name=world.fresh_name("Cụm loa "),
-                area_id=world.areas[area],
-                latitude=latitude,
-                longitude=longitude,
-            ),
-        )
-        session.commit()
-        assert station.id is not None
-        return station.id
-
-
-def post(
-    client: TestClient, world: World, document: bytes, user: str = "operator_a", **params: Any
-) -> Any:
-    return client.post(
-        URL,
-        content=document,
-        params=params,
-        headers={"Content-Type": MEDIA_TYPE, **world.headers(user)},
-    )
-
-
-def imported(client: TestClient, world: World, document: bytes, **options: Any) -> Any:
-    answer = post(client, world, document, **options)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
+    return make_station(world, area, latitude=latitude, longitude=longitude)
 
 
 def delivered_to(client: TestClient, world: World, alert: dict[str, Any]) -> list[int]:

@@ -31,6 +31,13 @@ def _patch(client: TestClient, world: World, station: int, **fields: Any) -> Any
     )
 
 
+def _refused_field(answer: Any) -> str:
+    """The field a 422 names."""
+    assert answer.status_code == 422, answer.text
+    field: str = answer.json()["errors"][0]["field"]
+    return field
+
+
 def _read(client: TestClient, world: World, station: int) -> Any:
     answer = client.get(f"/api/v1/stations/{station}", headers=world.headers("admin_p"))
     assert answer.status_code == 200, answer.text
@@ -78,8 +85,7 @@ def test_half_a_location_is_refused_naming_the_missing_field(
     client: TestClient, world: World, fields: dict[str, Any], named: str
 ) -> None:
     refused = _create(client, world, **fields)
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["errors"][0]["field"] == named
+    assert _refused_field(refused) == named
     assert refused.json()["detail"].startswith(f"{named}: ")
 
 
@@ -95,9 +101,7 @@ def test_an_update_sets_both_coordinates_or_neither(
     client: TestClient, world: World, fields: dict[str, Any], named: str
 ) -> None:
     station = _create(client, world, **HUE).json()["id"]
-    refused = _patch(client, world, station, **fields)
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["errors"][0]["field"] == named
+    assert _refused_field(_patch(client, world, station, **fields)) == named
     assert _read(client, world, station)["latitude"] == HUE["latitude"]  # unchanged
 
 
@@ -112,9 +116,7 @@ def test_an_update_sets_both_coordinates_or_neither(
 def test_a_coordinate_out_of_range_is_refused_naming_it(
     client: TestClient, world: World, fields: dict[str, Any], named: str
 ) -> None:
-    refused = _create(client, world, **fields)
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["errors"][0]["field"] == named
+    assert _refused_field(_create(client, world, **fields)) == named
 
 
 # The agent's enrolment ------------------------------------------------------------------
