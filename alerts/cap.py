@@ -16,6 +16,7 @@ from xml.parsers.expat import ErrorString
 import defusedxml.ElementTree as safe_etree
 from defusedxml import DefusedXmlException, DTDForbidden
 
+from alerts.cap_geometry import Point
 from alerts.cap_models import (
     CATEGORIES,
     CERTAINTIES,
@@ -26,7 +27,9 @@ from alerts.cap_models import (
     URGENCIES,
     CapAlert,
     CapArea,
+    CapCircle,
     CapInfo,
+    CapPolygon,
     CapReference,
     CapResource,
 )
@@ -51,6 +54,9 @@ _CAP_DATETIME = re.compile(
 # CAP forbids these in identifiers and senders: references are "sender,identifier,sent"
 # triples separated by spaces, so either would make them ambiguous.
 _NOT_IN_IDENTIFIERS = re.compile(r"[\s,<&]")
+# A WGS 84 coordinate or a radius as CAP writes it: a plain decimal number. Python's float()
+# would also take "nan", "inf" and "1e3", none of which is a place.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 Choice = TypeVar("Choice", bound=str)
 
@@ -164,7 +170,53 @@ def _area(area: Element, path: str) -> CapArea:
     for geocode, where in _children(area, "geocode", path):
         value_name = _required_text(geocode, "valueName", where)
         geocodes.setdefault(value_name, []).append(_required_text(geocode, "value", where))
-    return CapArea(area_desc=_required_text(area, "areaDesc", path), geocodes=geocodes)
+    return CapArea(
+        area_desc=_required_text(area, "areaDesc", path),
+        geocodes=geocodes,
+        polygons=[
+            _polygon(_text(e, where), where) for e, where in _children(area, "polygon", path)
+        ],
+        circles=[_circle(_text(e, where), where) for e, where in _children(area, "circle", path)],
+    )
+
+
+def _polygon(text: str, where: str) -> CapPolygon:
+    """CAP: space-separated "lat,lon" pairs, at least four, the first and last the same."""
+    points = [_point(pair, where) for pair in text.split()]
+    if len(points) < 4:
+        raise CapError(
+            f"{where}: {len(points)} point{'s' if len(points) != 1 else ''}; a polygon needs "
+            'at least 4 "lat,lon" pairs, the last the same as the first'
+        )
+    if points[0] != points[-1]:
+        raise CapError(
+            f"{where}: not closed: the last point {text.split()[-1]!r} must be the first "
+            f"again, {text.split()[0]!r}"
+        )
+    return CapPolygon(points=tuple(points))
+
+
+def _circle(text: str, where: str) -> CapCircle:
+    """CAP: the centre as "lat,lon", a space, and the radius in kilometres."""
+    parts = text.split()
+    if len(parts) != 2:
+        raise CapError(f'{where}: {_shown(text)} is not "lat,lon radius" (radius in km)')
+    centre, radius = _point(parts[0], where), parts[1]
+    if not _DECIMAL.fullmatch(radius) or float(radius) < 0:
+        raise CapError(f"{where}: the radius {_shown(radius)} is not a distance in km")
+    return CapCircle(centre=centre, radius_km=float(radius))
+
+
+def _point(pair: str, where: str) -> Point:
+    latitude, comma, longitude = pair.partition(",")
+    if not comma or not _DECIMAL.fullmatch(latitude) or not _DECIMAL.fullmatch(longitude):
+        raise CapError(f'{where}: {_shown(pair)} is not a "lat,lon" pair of decimal degrees')
+    point = Point(float(latitude), float(longitude))
+    if not -90 <= point.latitude <= 90:
+        raise CapError(f"{where}: latitude {latitude} is outside -90 to 90 in {_shown(pair)}")
+    if not -180 <= point.longitude <= 180:
+        raise CapError(f"{where}: longitude {longitude} is outside -180 to 180 in {_shown(pair)}")
+    return point
 
 
 def _resource(resource: Element, path: str) -> CapResource:

@@ -24,18 +24,21 @@ What is taken, and how:
   against the official administrative unit codes of the area tree (`Area.code`); a value of
   any other scheme is ignored, and the country's root area is a target only for a sender
   the settings allow (`CapRules.country_senders`). Codes unknown here are left out (a
-  national feed names provinces this server may not hold); when none is known, the alert
-  is refused naming them. A Cancel may name
+  national feed names provinces this server may not hold). A Cancel may name
   no area: it then reaches the areas of the alerts it cancels.
+- and the stations whose location lies inside any <polygon> or <circle> of the block's
+  <area>s (alerts/cap_stations.py), in the importer's scope: those beyond it are left out.
+  With neither a known geocode nor a station inside a shape, the alert is refused naming
+  both.
 - the managing area (`area_id`): given by the caller, else the single target, else the
-  lowest area containing every target (for a Cancel without areas: containing the
-  cancelled alerts' managing areas).
+  lowest area containing every target and every target station's area (for a Cancel
+  without areas: containing the cancelled alerts' managing areas).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,8 +47,10 @@ from sqlmodel import Session, col, select
 
 from alerts import crud
 from alerts.cap_models import PREFERRED_LANGUAGES, CapAlert, CapInfo, CapReference
+from alerts.cap_stations import StationsInShapes, stations_in_shapes
 from alerts.cap_text import plain_text
 from alerts.models import (
+    TARGETS_STATIONS,
     Alert,
     AlertCreate,
     AlertStatus,
@@ -146,9 +151,13 @@ def alert_from_cap(
     area_id: int | None = None,
     issue_now: bool = False,
     rules: CapRules = DEFAULT_RULES,
+    scope: Sequence[str] | None = None,
 ) -> CapImport | CapNotice:
     """The alert `cap` describes, or the notice of a Cancel that acts on nothing held here;
-    raises Invalid, naming the CAP element, when it cannot be broadcast as it stands."""
+    raises Invalid, naming the CAP element, when it cannot be broadcast as it stands.
+    `scope`: the importer's area subtrees (paths); stations inside the document's shapes
+    but outside them are left out (None: none is left out here, and creating the alert
+    refuses any beyond the caller's scope)."""
     status = _status(cap)
     sent_type = _msg_type(cap)
     info = _info(cap, sent_type, rules.languages)
@@ -158,6 +167,10 @@ def alert_from_cap(
     cancelling = sent_type == AlertType.cancel or (
         sent_type == AlertType.update and info is not None and _ends_at_once(cap, info)
     )
+    if not cancelling:
+        _require_not_cancelled(session, cap)
+    shapes = stations_in_shapes(session, info.areas if info else [], scope=scope)
+    targets = _area_targets(session, cap, info, rules, shapes, required=not cancelling)
     origin = CapOrigin(
         sender=cap.sender,
         language=info.language if info else "und",
@@ -165,17 +178,17 @@ def alert_from_cap(
         unheld_references=tuple(r for r in references if r not in held),
         expires_default=_default_category(info) if info and not cancelling else None,
         station_ceiling=rules.ceiling_for(cap.sender),
+        target_station_ids=shapes.station_ids,
     )
-    if not cancelling:
-        _require_not_cancelled(session, cap)
-    targets = _targets(session, cap, info, rules, required=not cancelling)
+    # The stations' areas count for the managing area as the areas targeted do.
+    managed = [*targets, *shapes.area_ids]
     if cancelling and not held:
         headline = (_content(info) if info else _cancel_content(cap, references))["headline"]
         return CapNotice(
             identifier=cap.identifier,
             status=status,
             headline=str(headline),
-            area_id=area_id or _managing_area(session, targets),
+            area_id=area_id or _managing_area(session, managed),
             origin=origin,
         )
     # An Update of alerts never held here is a new alert, its references kept in `origin`.
@@ -186,7 +199,7 @@ def alert_from_cap(
         "status": status,
         "msg_type": msg_type,
         "references": held,
-        "area_id": area_id or _managing_area(session, targets or [a.area_id for a in referenced]),
+        "area_id": area_id or _managing_area(session, managed or [a.area_id for a in referenced]),
         "target_area_ids": targets,
         "starts": info.effective if info else None,
         "expires": _expires(cap, info, cancelling, referenced, now, rules),
@@ -195,7 +208,9 @@ def alert_from_cap(
     }
     if cancelling:
         fields["text"] = None  # a Cancel stops sound; it makes none
-    return CapImport(alert_in=_validated(fields), origin=origin)
+    return CapImport(
+        alert_in=_validated(fields, targets_stations=bool(shapes.station_ids)), origin=origin
+    )
 
 
 def _status(cap: CapAlert) -> AlertStatus:
@@ -257,6 +272,40 @@ def _ends_at_once(cap: CapAlert, info: CapInfo) -> bool:
 
 def _default_category(info: CapInfo) -> str | None:
     return info.categories[0] if info.expires is None else None
+
+
+def _area_targets(
+    session: Session,
+    cap: CapAlert,
+    info: CapInfo | None,
+    rules: CapRules,
+    shapes: StationsInShapes,
+    *,
+    required: bool,
+) -> list[int]:
+    """The areas the geocodes target. When they target none, the stations inside the
+    document's shapes may stand alone; without those either, it is refused saying why
+    neither targets anything."""
+    try:
+        return _targets(session, cap, info, rules, required=required)
+    except Invalid as no_area:
+        if shapes.station_ids:
+            log.info("CAP import: no area targeted (%s); stations by their location only", no_area)
+            return []
+        raise _no_target(no_area, shapes) from None
+
+
+def _no_target(no_area: Invalid, shapes: StationsInShapes) -> Invalid:
+    if not shapes.shapes:
+        why = "and no <area> has a <polygon> or <circle> holding a station's location"
+        return Invalid(f"{no_area}; {why}", field=no_area.field)
+    why = "and no station with a location lies inside its <polygon>s and <circle>s"
+    if shapes.outside_scope:
+        why = (
+            f"and the {shapes.outside_scope} station(s) with a location inside its <polygon>s "
+            "and <circle>s lie outside your roles' scope"
+        )
+    return Invalid(f"{no_area}; {why}", field="alert/info/area")
 
 
 def _targets(
@@ -403,9 +452,9 @@ def _sentences(*parts: str | None) -> str:
     return " ".join(s if s.endswith(SENTENCE_ENDS) else f"{s}." for s in sentences)
 
 
-def _validated(fields: dict[str, object]) -> AlertCreate:
+def _validated(fields: dict[str, object], *, targets_stations: bool) -> AlertCreate:
     try:
-        return AlertCreate.model_validate(fields)
+        return AlertCreate.model_validate(fields, context={TARGETS_STATIONS: targets_stations})
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = error.get("loc", ())

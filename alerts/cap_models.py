@@ -1,7 +1,7 @@
 """What a CAP 1.2 alert says, as frozen values: built by `alerts.cap.parse_cap`.
 
 Names follow CAP (OASIS Common Alerting Protocol 1.2) in snake case. Only the parts Loaxa
-uses are kept; polygons, circles, parameters and event codes are read past, not mapped.
+uses are kept; parameters, event codes, altitude and ceiling are read past, not mapped.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from alerts.cap_geometry import Bounds, Point, circle_bounds, in_circle, in_polygon, polygon_bounds
 
 Status = Literal["Actual", "Exercise", "System", "Test", "Draft"]
 MsgType = Literal["Alert", "Update", "Cancel", "Ack", "Error"]
@@ -57,10 +59,39 @@ class CapReference(CapValue):
     sent: AwareDatetime
 
 
+class CapPolygon(CapValue):
+    """A closed ring of WGS 84 points: at least four, the last the first again."""
+
+    points: tuple[Point, ...] = Field(min_length=4)
+
+    def contains(self, point: Point) -> bool:
+        return in_polygon(point, self.points)
+
+    def bounds(self) -> Bounds:
+        return polygon_bounds(self.points)
+
+
+class CapCircle(CapValue):
+    centre: Point
+    radius_km: float = Field(ge=0)
+
+    def contains(self, point: Point) -> bool:
+        return in_circle(point, self.centre, self.radius_km)
+
+    def bounds(self) -> Bounds:
+        return circle_bounds(self.centre, self.radius_km)
+
+
 class CapArea(CapValue):
     area_desc: str
     # valueName → values, in document order; e.g. Vietnam's administrative unit codes.
     geocodes: dict[str, list[str]] = Field(default_factory=dict)
+    polygons: list[CapPolygon] = Field(default_factory=list)
+    circles: list[CapCircle] = Field(default_factory=list)
+
+    @property
+    def shapes(self) -> list[CapPolygon | CapCircle]:
+        return [*self.polygons, *self.circles]
 
 
 class CapResource(CapValue):

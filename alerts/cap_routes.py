@@ -92,7 +92,9 @@ def import_cap(
     description and instruction are read by TTS; <effective> (else now) to <expires>, which
     an Alert or Update must give; Update and Cancel act on the alerts their <references>
     name. The alert reaches the areas whose official codes its <geocode>s give (codes not on
-    this server are left out; none known is refused). It is managed in `area_id`, by
+    this server are left out) and the stations in your scope standing inside its
+    <polygon>s and <circle>s (those beyond it are left out); neither is refused. It is
+    managed in `area_id`, by
     default the single target or else the lowest area holding all of them. Whatever is
     unsafe (a DOCTYPE, so no external entities or entity expansion), malformed, not CAP 1.2,
     or not broadcastable (status System or Draft, msgType Ack or Error) is refused with 422
@@ -108,6 +110,7 @@ def import_cap(
         area_id=area_id,
         issue_now=issue_now,
         rules=CapRules.from_settings(settings),
+        scope=access.scope_prefixes(),
     )
     if isinstance(found, CapNotice):
         return _record(session, access, clock, found, chosen=area_id is not None)

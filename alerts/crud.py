@@ -18,6 +18,7 @@ from alerts.models import (
     AlertCreate,
     AlertDelivery,
     AlertState,
+    AlertTargets,
     AlertType,
     CapOrigin,
     reference_parts,
@@ -27,7 +28,7 @@ from core.audit.chain import Actor, Subject, record
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
 from stations.models import Station, StationGroup
-from stations.reach import stations_reached
+from stations.reach import station_areas, stations_reached
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,27 +48,36 @@ def get_alert(*, session: Session, alert_id: int) -> Alert:
     return alert
 
 
-def targets_of(*, session: Session, alert_in: AlertCreate) -> tuple[list[int], list[int]]:
-    """The area subtrees and station groups the alert reaches. A Cancel or Update that names
-    none takes those of the alerts it references."""
-    areas, groups = list(alert_in.target_area_ids), list(alert_in.target_group_ids)
-    if not areas and not groups:
+def targets_of(
+    *, session: Session, alert_in: AlertCreate, station_ids: Sequence[int] = ()
+) -> AlertTargets:
+    """The area subtrees, station groups and stations (`station_ids`: those a CAP import's
+    shapes hold) the alert reaches. A Cancel or Update that names none takes those of the
+    alerts it references."""
+    targets = AlertTargets(
+        areas=tuple(alert_in.target_area_ids),
+        groups=tuple(alert_in.target_group_ids),
+        stations=tuple(station_ids),
+    )
+    if not targets:
         for earlier in referenced_alerts(session, alert_in.references):
-            earlier_areas, earlier_groups = earlier.target_ids()
-            areas, groups = areas + earlier_areas, groups + earlier_groups
-    return sorted(set(areas)), sorted(set(groups))
+            targets |= earlier.target_ids()
+    return targets | AlertTargets()  # sorted, each once
 
 
-def areas_in_reach(
-    *, session: Session, targets: tuple[list[int], list[int]], references: list[str]
-) -> list[int]:
+def areas_targeted(*, session: Session, targets: AlertTargets) -> list[int]:
+    """The target areas and the areas the target stations stand in now."""
+    return sorted({*targets.areas, *station_areas(session, targets.stations).values()})
+
+
+def areas_in_reach(*, session: Session, targets: AlertTargets, references: list[str]) -> list[int]:
     """Every area an alert acts in, which the caller's scope must hold: its target areas,
-    its station groups' areas, and the areas and targets of the alerts it ends."""
-    areas, groups = set(targets[0]), set(targets[1])
+    its target stations' and station groups' areas, and the areas and targets of the
+    alerts it ends."""
     for earlier in referenced_alerts(session, references):
-        earlier_areas, earlier_groups = earlier.target_ids()
-        areas |= {earlier.area_id, *earlier_areas}
-        groups |= set(earlier_groups)
+        targets |= earlier.target_ids() | AlertTargets(areas=(earlier.area_id,))
+    areas = set(areas_targeted(session=session, targets=targets))
+    groups = targets.groups
     if groups:
         query = select(StationGroup.area_id).where(col(StationGroup.id).in_(sorted(groups)))
         areas |= set(session.exec(query).all())
@@ -78,7 +88,7 @@ def create_alert(
     *,
     session: Session,
     alert_in: AlertCreate,
-    targets: tuple[list[int], list[int]],
+    targets: AlertTargets,
     audio: AlertAudio,
     actor: Actor,
     now: datetime,
@@ -91,7 +101,6 @@ def create_alert(
     identifier = alert_in.identifier or f"loaxa-{uuid.uuid4()}"
     sender = sender_of(actor=actor, origin=origin)
     require_new_identifier(session=session, sender=sender, identifier=identifier)
-    areas, groups = targets
     alert = Alert(
         identifier=identifier,
         sender=sender,
@@ -99,7 +108,7 @@ def create_alert(
         msg_type=alert_in.msg_type.value,
         reference_ids=json.dumps(alert_in.references),
         area_id=alert_in.area_id,
-        targets=json.dumps({"areas": areas, "groups": groups}),
+        targets=targets.to_json(),
         event=alert_in.event,
         headline=alert_in.headline,
         description=alert_in.description,
@@ -185,8 +194,7 @@ def issue(
     alert.approved_by = actor.id
     alert.issued_at = now
     session.add(alert)
-    areas, groups = alert.target_ids()
-    stations = sorted(stations_reached(session=session, area_ids=areas, group_ids=groups))
+    stations = sorted(reached_by(session=session, targets=alert.target_ids()))
     session.flush()
     if alert.msg_type != AlertType.cancel.value and stations:
         # One executemany, not an ORM object per station: ten thousand stations' rows must
@@ -225,7 +233,7 @@ def record_notice(
         status=status,
         msg_type=AlertType.cancel.value,
         area_id=area_id,
-        targets=json.dumps({"areas": [], "groups": []}),
+        targets=AlertTargets().to_json(),
         headline=headline,
         urgency="Unknown",
         severity="Unknown",
@@ -250,6 +258,17 @@ def record_notice(
         after=_snapshot(alert),
     )
     return alert
+
+
+def reached_by(*, session: Session, targets: AlertTargets) -> set[int]:
+    """The stations the targets reach as they stand now (a target station since deleted is
+    left out: it has nobody to acknowledge)."""
+    return stations_reached(
+        session=session,
+        area_ids=targets.areas,
+        group_ids=targets.groups,
+        station_ids=station_areas(session, targets.stations),
+    )
 
 
 def reject_alert(*, session: Session, alert: Alert, actor: Actor, now: datetime) -> None:

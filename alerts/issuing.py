@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from alerts import crud
 from alerts.audio import alert_audio
 from alerts.board import AlertBoard
-from alerts.models import AlertCreate, AlertSummary, CapOrigin
+from alerts.models import AlertCreate, AlertSummary, AlertTargets, CapOrigin
 from alerts.views import alert_summary
 from core.areas.models import Area
 from core.auth.deps import AccessControl
@@ -18,7 +18,6 @@ from core.config import Settings
 from core.errors import Forbidden, Invalid
 from playlists.content.audio_service import commit_with_audio
 from playlists.content.services import ContentServices
-from stations.reach import stations_reached
 
 
 def create_and_maybe_issue(
@@ -36,10 +35,11 @@ def create_and_maybe_issue(
     stations than its CAP sender's ceiling (`origin.station_ceiling`): then it waits for an
     approver, saying why. Everything that can refuse it is checked before its text is read
     by TTS, so a refusal leaves no file behind."""
-    targets = crud.targets_of(session=session, alert_in=alert_in)
+    stations = origin.target_station_ids if origin else ()
+    targets = crud.targets_of(session=session, alert_in=alert_in, station_ids=stations)
     # Checked on every area the alert acts in: the targets it really reaches (a Cancel
-    # naming none reaches those of the alert it cancels), its groups' areas, and the alerts
-    # it ends, which must all lie in the caller's scope.
+    # naming none reaches those of the alert it cancels), the areas its stations and its
+    # groups stand in, and the alerts it ends, which must all lie in the caller's scope.
     reach = crud.areas_in_reach(session=session, targets=targets, references=alert_in.references)
     require_scope(access, alert_in.area_id, reach, what="the alert", field="target_area_ids")
     if alert_in.issue_now:
@@ -110,15 +110,12 @@ def _paths(session: Session, area_ids: list[int]) -> list[str]:
     return paths
 
 
-def _over_ceiling(
-    session: Session, targets: tuple[list[int], list[int]], origin: CapOrigin | None
-) -> str | None:
+def _over_ceiling(session: Session, targets: AlertTargets, origin: CapOrigin | None) -> str | None:
     """Why the alert may not be issued at once: it reaches more stations than its sender's
     ceiling (None: it may)."""
     if origin is None or origin.station_ceiling is None:
         return None
-    areas, groups = targets
-    reached = len(stations_reached(session=session, area_ids=areas, group_ids=groups))
+    reached = len(crud.reached_by(session=session, targets=targets))
     if reached <= origin.station_ceiling:
         return None
     return (

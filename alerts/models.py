@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -62,6 +63,51 @@ class AlertState(StrEnum):
     recorded = "recorded"
 
 
+# The validation context key by which a CAP import says the alert targets stations (those
+# its polygons and circles hold) beside any areas and groups: POST /api/v1/alerts cannot
+# name stations, so only the import passes it (alerts/cap_import.py).
+TARGETS_STATIONS = "targets_stations"
+
+
+@dataclass(frozen=True)
+class AlertTargets:
+    """Where an alert goes: area subtrees, station groups, and stations by id (those a CAP
+    document's polygons and circles hold)."""
+
+    areas: tuple[int, ...] = ()
+    groups: tuple[int, ...] = ()
+    stations: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.areas or self.groups or self.stations)
+
+    def __or__(self, other: AlertTargets) -> AlertTargets:
+        return AlertTargets(
+            areas=tuple(sorted({*self.areas, *other.areas})),
+            groups=tuple(sorted({*self.groups, *other.groups})),
+            stations=tuple(sorted({*self.stations, *other.stations})),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "areas": list(self.areas),
+                "groups": list(self.groups),
+                "stations": list(self.stations),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> AlertTargets:
+        # Alerts stored before station targets have no "stations": none.
+        parsed = json.loads(text)
+        return cls(
+            areas=tuple(parsed["areas"]),
+            groups=tuple(parsed["groups"]),
+            stations=tuple(parsed.get("stations", ())),
+        )
+
+
 class RepeatPlan(AlertRepeat):
     """An alert's repeat plan as an operator sends it: strict, unlike the agent's copy."""
 
@@ -108,14 +154,15 @@ class AlertCreate(InputModel):
     )
 
     @model_validator(mode="after")
-    def _complete(self) -> AlertCreate:
+    def _complete(self, info: ValidationInfo) -> AlertCreate:
         if self.msg_type != AlertType.alert and not self.references:
             raise ValueError(f"an {self.msg_type.value} needs references: the alerts it acts on")
         if self.msg_type == AlertType.cancel:
             return self
         if (self.content_id is None) == (self.text is None):
             raise ValueError("give either content_id (approved audio) or text (read by TTS)")
-        if not self.target_area_ids and not self.target_group_ids:
+        stations = bool(info.context and info.context.get(TARGETS_STATIONS))
+        if not self.target_area_ids and not self.target_group_ids and not stations:
             raise ValueError("an alert needs at least one target area or station group")
         if self.starts is not None and self.expires <= self.starts:
             raise ValueError("expires must be after starts")
@@ -134,6 +181,9 @@ class CapOrigin(BaseModel):
     expires_default: str | None = None  # the <category> whose default set `expires`
     # The most stations it may reach and still be issued at once (the sender's ceiling).
     station_ceiling: int | None = None
+    # The stations its <polygon>s and <circle>s hold, in the importer's scope: targets
+    # beside the areas its geocodes name.
+    target_station_ids: tuple[int, ...] = ()
 
 
 def reference_parts(reference: str) -> tuple[str | None, str]:
@@ -158,7 +208,8 @@ class Alert(SQLModel, table=True):
     area_id: int = Field(
         sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False)
     )
-    targets: str = Field(sa_column=Column(Text, nullable=False))  # {"areas": [], "groups": []}
+    # {"areas": [], "groups": [], "stations": []} (AlertTargets)
+    targets: str = Field(sa_column=Column(Text, nullable=False))
     event: str = Field(default="", max_length=200)
     headline: str = Field(max_length=300)
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -192,9 +243,8 @@ class Alert(SQLModel, table=True):
     # Images the sender attached ([{sha256, mime_type, size_bytes, description}]), JSON.
     images: str = Field(default="[]", sa_column=Column(Text, nullable=False))
 
-    def target_ids(self) -> tuple[list[int], list[int]]:
-        parsed = json.loads(self.targets)
-        return list(parsed["areas"]), list(parsed["groups"])
+    def target_ids(self) -> AlertTargets:
+        return AlertTargets.from_json(self.targets)
 
     def reference_list(self) -> list[str]:
         return list(json.loads(self.reference_ids))
@@ -241,6 +291,8 @@ class AlertPublic(OutputModel):
     area_id: int
     target_area_ids: list[int]
     target_group_ids: list[int]
+    # Stations targeted by where they stand (a CAP import's polygons and circles).
+    target_station_ids: list[int]
     event: str
     headline: str
     description: str

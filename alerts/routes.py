@@ -88,7 +88,8 @@ def reject_alert(
     session: SessionDep, access: Approve, clock: ClockDep, alert_id: PathId
 ) -> AlertPublic:
     alert = crud.get_alert(session=session, alert_id=alert_id)
-    require_scope(access, alert.area_id, alert.target_ids()[0], what=f"alert #{alert_id}")
+    targeted = crud.areas_targeted(session=session, targets=alert.target_ids())
+    require_scope(access, alert.area_id, targeted, what=f"alert #{alert_id}")
     crud.reject_alert(session=session, alert=alert, actor=access.actor, now=clock.now())
     session.commit()
     return alert_public(alert)

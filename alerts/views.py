@@ -21,14 +21,15 @@ from core.config import Settings
 
 
 def alert_public(alert: Alert) -> AlertPublic:
-    areas, groups = alert.target_ids()
+    targets = alert.target_ids()
     return AlertPublic.model_validate(
         {
             **alert.model_dump(exclude={"reference_ids", "targets", "repeat", "cap_references"}),
             "references": alert.reference_list(),
             "cap_references": json.loads(alert.cap_references),
-            "target_area_ids": areas,
-            "target_group_ids": groups,
+            "target_area_ids": list(targets.areas),
+            "target_group_ids": list(targets.groups),
+            "target_station_ids": list(targets.stations),
             "repeat": RepeatPlan.model_validate_json(alert.repeat) if alert.repeat else None,
         }
     )

@@ -20,7 +20,7 @@ from stations.agent.files import private_dir
 from stations.agent.link import enroll
 from stations.agent.manifest_store import MANIFEST_FILE
 from stations.agent.runtime import Agent, agent_version
-from stations.protocol import EnrollRequest
+from stations.protocol import AgentLocation, EnrollRequest
 
 
 def agent(
@@ -43,6 +43,12 @@ def agent(
     ),
     hardware_id: str | None = typer.Option(
         None, "--hardware-id", help="How the server names this device (default: machine id)."
+    ),
+    location: str | None = typer.Option(
+        None,
+        "--location",
+        help="Where the loudspeakers stand, LAT,LON in decimal degrees (e.g. 16.4637,107.5909),"
+        " sent with --enroll: the station takes it only when an admin has set none.",
     ),
     poll_interval: float = typer.Option(60.0, "--poll-interval", help="Manifest poll, seconds."),
     heartbeat_interval: float = typer.Option(60.0, "--heartbeat-interval", help="Seconds."),
@@ -97,7 +103,11 @@ def agent(
             fg=typer.colors.YELLOW,
             err=True,
         )
-    saved = _credentials(config, enroll_code, hardware_id or _machine_id())
+    try:
+        where = AgentLocation.parse(location) if location else None
+    except ValueError as exc:
+        _fail(f"--location {exc}")
+    saved = _credentials(config, enroll_code, hardware_id or _machine_id(), where)
     if enroll_only:
         typer.echo(f"enrolled as station #{saved.station_id}; token in {config.data_dir}")
         return
@@ -127,7 +137,7 @@ def _player(output: str | None, capture_dir: Path | None) -> VlcPlayer:
 
 
 def _credentials(
-    config: AgentConfig, code: str | None, hardware_id: str
+    config: AgentConfig, code: str | None, hardware_id: str, location: AgentLocation | None
 ) -> credentials.Credentials:
     saved = credentials.load(config.data_dir)
     if saved is not None:
@@ -135,6 +145,11 @@ def _credentials(
             typer.echo(
                 f"already enrolled as station #{saved.station_id}: --enroll ignored "
                 f"(delete {config.data_dir / credentials.TOKEN_FILE} to enrol again)"
+            )
+        if location:
+            typer.echo(
+                f"already enrolled as station #{saved.station_id}: --location ignored (an "
+                "admin sets it: PATCH /api/v1/stations/{id} with latitude and longitude)"
             )
         return saved
     if not code:
@@ -144,7 +159,9 @@ def _credentials(
             f"this agent is not enrolled{': ' + why if why else ''}: ask an admin for an "
             "enrolment code (POST /api/v1/stations/{id}/enrollment-code) and pass --enroll CODE"
         )
-    request = EnrollRequest(code=code, hardware_id=hardware_id, agent_version=agent_version())
+    request = EnrollRequest(
+        code=code, hardware_id=hardware_id, agent_version=agent_version(), location=location
+    )
     try:
         reply = asyncio.run(enroll(config, request))
     except Exception as exc:

@@ -15,6 +15,7 @@ from core.audit.chain import Actor, Affects, Subject, record
 from core.db import chunks
 from core.errors import Conflict, Invalid, NotFound
 from core.paging import Page, paginate
+from stations.location import require_whole_location
 from stations.models import (
     Station,
     StationCreate,
@@ -67,6 +68,7 @@ def create_station(
     *, session: Session, station_in: StationCreate, actor: Actor, now: datetime
 ) -> Station:
     _check_station_fields(session, station_in.code, station_in.area_id)
+    require_whole_location(station_in.latitude, station_in.longitude)
     station = Station(**station_in.model_dump(), created_at=now, id=_fresh_id(session))
     session.add(station)
     session.flush()
@@ -107,6 +109,7 @@ def update_station(
 ) -> Station:
     changes = station_in.model_dump(exclude_unset=True)
     _check_station_fields(session, changes.get("code"), changes.get("area_id"), station.id)
+    require_whole_location(station_in.latitude, station_in.longitude, given=changes)
     before = _station_json(station)
     moved = "area_id" in changes and changes["area_id"] != station.area_id
     for key, value in changes.items():

@@ -54,10 +54,35 @@ class ServerMessage(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
 
+class AgentLocation(AgentMessage):
+    """Where the installer says the loudspeakers stand (WGS 84 degrees)."""
+
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+    @classmethod
+    def parse(cls, text: str) -> AgentLocation:
+        """From "LAT,LON", e.g. "16.4637,107.5909"; raises ValueError saying what is wrong."""
+        latitude, comma, longitude = text.partition(",")
+        if not comma:
+            raise ValueError(f"{text!r} is not LAT,LON in decimal degrees, e.g. 16.4637,107.5909")
+        try:
+            return cls(latitude=float(latitude), longitude=float(longitude))
+        except (ValueError, ValidationError) as exc:
+            raise ValueError(
+                f"{text!r} is not LAT,LON in decimal degrees (latitude -90 to 90, "
+                "longitude -180 to 180), e.g. 16.4637,107.5909"
+            ) from exc
+
+
 class EnrollRequest(AgentMessage):
     code: Annotated[str, Field(min_length=4, max_length=64)]
     hardware_id: ShortText
     agent_version: Annotated[str, Field(min_length=1, max_length=40)]
+    # Optional and left out when unknown, so an older server (which refuses fields it does
+    # not know) still takes an agent's enrolment without it. Sets the station's location
+    # only when an admin has set none.
+    location: AgentLocation | None = None
 
 
 class EnrollReply(ServerMessage):

@@ -59,6 +59,16 @@ def stations_reached(
     return stations
 
 
+def station_areas(session: Session, station_ids: Iterable[int]) -> dict[int, int]:
+    """The area of each of the stations named that still exists (a deleted one is left
+    out): an alert naming stations reaches them where they are now."""
+    found: dict[int, int] = {}
+    for batch in chunks(sorted(set(station_ids))):
+        query = select(Station.id, Station.area_id).where(col(Station.id).in_(batch))
+        found.update((i, area) for i, area in session.exec(query).all() if i is not None)
+    return found
+
+
 def _stations_below(session: Session, area_ids: set[int]) -> set[int]:
     paths: set[str] = set()
     for batch in chunks(sorted(area_ids)):

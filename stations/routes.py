@@ -97,7 +97,7 @@ def read_station(
 @router.patch(
     "/stations/{station_id}",
     response_model=StationPublic,
-    summary="Rename a station or move it to another area",
+    summary="Rename a station, move it to another area, or set where it stands",
 )
 def update_station(
     session: SessionDep,

@@ -28,13 +28,14 @@ readonly STEPS=8
 
 SERVER=""
 ENROLL=""
+LOCATION=""
 SOURCE=""
 DRY_RUN=0
 STEP=0
 
 usage() {
     cat <<EOF
-Usage: sudo $0 --server URL --enroll CODE [--source DIR] [--dry-run]
+Usage: sudo $0 --server URL --enroll CODE [--location LAT,LON] [--source DIR] [--dry-run]
 
 Installs the Loaxa station agent on this Raspberry Pi and starts it (service $UNIT).
 
@@ -42,6 +43,10 @@ Installs the Loaxa station agent on this Raspberry Pi and starts it (service $UN
                   $ENV_FILE is kept when this is left out)
   --enroll CODE   the station's one-time enrolment code (mã đăng ký) from an admin; needed
                   only while this Pi is not enrolled ($TOKEN_FILE missing)
+  --location LAT,LON
+                  where the loudspeakers stand, in decimal degrees (e.g. 16.4637,107.5909),
+                  sent with the enrolment: the station takes it only when an admin has set
+                  none (alerts drawn as a polygon or circle reach it by this)
   --source DIR    the Loaxa source to install (default: the repository this script is in)
   --dry-run       print what would be done, change nothing
   -h, --help      this help
@@ -114,17 +119,19 @@ disable_main_makestep() {
 parse_arguments() {
     while (($#)); do
         case $1 in
-        --server | --enroll | --source)
+        --server | --enroll | --location | --source)
             [[ $# -ge 2 && -n $2 && $2 != --* ]] || die "$1 needs a value (see --help)"
             case $1 in
             --server) SERVER=$2 ;;
             --enroll) ENROLL=$2 ;;
+            --location) LOCATION=$2 ;;
             --source) SOURCE=$2 ;;
             esac
             shift 2
             ;;
         --server=*) SERVER=${1#*=} && shift ;;
         --enroll=*) ENROLL=${1#*=} && shift ;;
+        --location=*) LOCATION=${1#*=} && shift ;;
         --source=*) SOURCE=${1#*=} && shift ;;
         --dry-run) DRY_RUN=1 && shift ;;
         -h | --help) usage && exit 0 ;;
@@ -158,6 +165,8 @@ validate() {
     SERVER=${SERVER%/}
     local url='^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?$'
     local code='^[A-Za-z0-9-]{4,64}$'
+    # Decimal degrees only: the agent checks the ranges again (latitude ±90, longitude ±180).
+    local location='^-?[0-9]{1,2}(\.[0-9]+)?,-?[0-9]{1,3}(\.[0-9]+)?$'
     [[ $SERVER =~ $url ]] \
         || die "--server $SERVER: give the address as https://host[:port][/path]"
     [[ $SERVER == https://* ]] \
@@ -170,6 +179,12 @@ validate() {
         die "--enroll is required on a first install: ask an admin for this station's" \
             "enrolment code (mã đăng ký, POST /api/v1/stations/{id}/enrollment-code; valid" \
             "24 h, single use) and run: sudo $0 --server $SERVER --enroll CODE"
+    fi
+
+    if [[ -n $LOCATION ]]; then
+        [[ $LOCATION =~ $location ]] \
+            || die "--location $LOCATION: give it as LAT,LON in decimal degrees, e.g." \
+                "--location 16.4637,107.5909"
     fi
 
     if [[ -r /etc/os-release ]]; then
@@ -283,10 +298,13 @@ enroll() {
         station=$(grep -Eo '"station_id": *[0-9]+' "$TOKEN_FILE" | grep -Eo '[0-9]+$' || true)
         echo "already enrolled as station #${station:-?} ($TOKEN_FILE)"
         [[ -z $ENROLL ]] || echo "--enroll ignored; to enrol again see docs/raspberry-pi.md"
+        [[ -z $LOCATION ]] || echo "--location ignored: an admin sets it on the station"
         return
     fi
+    local where=()
+    [[ -z $LOCATION ]] || where=(--location "$LOCATION")
     if ! (cd / && run runuser -u "$AGENT_USER" -- "$VENV/bin/loaxa" agent --server "$SERVER" \
-        --data-dir "$STATE_DIR" --enroll "$ENROLL" --enroll-only); then
+        --data-dir "$STATE_DIR" --enroll "$ENROLL" "${where[@]}" --enroll-only); then
         cat >&2 <<EOF
 
 error: enrolment failed (the reason is above). Check that:

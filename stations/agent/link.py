@@ -49,7 +49,10 @@ async def enroll(config: AgentConfig, request: EnrollRequest) -> EnrollReply:
     async with httpx.AsyncClient(
         base_url=config.base_url, timeout=config.request_timeout_s
     ) as client:
-        response = await client.post(ENROLL_PATH, json=request.model_dump(mode="json"))
+        # Without the optional fields it lacks: an older server refuses any it does not know.
+        response = await client.post(
+            ENROLL_PATH, json=request.model_dump(mode="json", exclude_none=True)
+        )
     if response.status_code != 201:
         raise RuntimeError(f"enrolment refused ({response.status_code}): {_detail(response)}")
     return EnrollReply.model_validate_json(response.content)

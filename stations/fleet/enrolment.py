@@ -15,7 +15,7 @@ from core.audit.chain import Actor, Affects, Subject, record
 from core.errors import Conflict
 from stations.fleet.models import StationAgent, StationEnrollment
 from stations.models import Station
-from stations.protocol import EnrollRequest
+from stations.protocol import AgentLocation, EnrollRequest
 
 # No 0/O, 1/I/L: the code is read aloud over the phone and typed on a Pi.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -108,6 +108,10 @@ def redeem_code(*, session: Session, request: EnrollRequest, now: datetime) -> E
     session.add(agent)
     station = session.get(Station, station_id)
     assert station is not None  # codes go with their station (ON DELETE CASCADE)
+    after: dict[str, object] = {"hardware_id": request.hardware_id}
+    if _take_location(station, request.location):
+        session.add(station)
+        after["location"] = {"latitude": station.latitude, "longitude": station.longitude}
     actor = Actor(id=None, name=f"agent {request.hardware_id}")
     record(
         session=session,
@@ -115,10 +119,19 @@ def redeem_code(*, session: Session, request: EnrollRequest, now: datetime) -> E
         action="station.enroll",
         subject=_subject(station),
         now=now,
-        after={"hardware_id": request.hardware_id},
+        after=after,
         affects=_affects(station),
     )
     return Enrolled(station_id=station_id, token=token)
+
+
+def _take_location(station: Station, location: AgentLocation | None) -> bool:
+    """Whether the station takes the location its installer gave: only when an admin has
+    set none, since the admin's is the one checked against the map."""
+    if location is None or station.latitude is not None or station.longitude is not None:
+        return False
+    station.latitude, station.longitude = location.latitude, location.longitude
+    return True
 
 
 def revoke(*, session: Session, station: Station, actor: Actor, now: datetime) -> None:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from alerts.cap import CAP_NAMESPACE, CapAlert, CapError, parse_cap
-from alerts.cap_models import CapArea, CapInfo, CapReference, CapResource
+from alerts.cap_geometry import Point
+from alerts.cap_models import CapArea, CapInfo, CapPolygon, CapReference, CapResource
 
 ICT = timezone(timedelta(hours=7))  # Indochina Time, Vietnam's
 
@@ -121,6 +122,16 @@ def test_a_vietnamese_typhoon_alert_is_read_in_full() -> None:
                     CapArea(
                         area_desc="Tỉnh Quảng Ninh",
                         geocodes={"MA_TINH": ["22"], "MA_XA": ["06652", "06655"]},
+                        polygons=[
+                            CapPolygon(
+                                points=(
+                                    Point(21.0, 107.0),
+                                    Point(21.5, 107.5),
+                                    Point(21.0, 108.0),
+                                    Point(21.0, 107.0),
+                                )
+                            )
+                        ],
                     ),
                     CapArea(area_desc="Thành phố Hải Phòng", geocodes={"MA_TINH": ["31"]}),
                 ],

@@ -10,13 +10,21 @@ from tests.world import World, now
 SETUP = Actor(id=None, name="test-setup")
 
 
-def make_station(world: World, area: str) -> int:
+def make_station(
+    world: World, area: str, *, latitude: float | None = None, longitude: float | None = None
+) -> int:
+    """A station in the area, standing at (latitude, longitude) if given."""
     with world.database.session(write=True) as session:
         station = crud.create_station(
             session=session,
             actor=SETUP,
             now=now(),
-            station_in=StationCreate(name=world.fresh_name("Cụm loa "), area_id=world.areas[area]),
+            station_in=StationCreate(
+                name=world.fresh_name("Cụm loa "),
+                area_id=world.areas[area],
+                latitude=latitude,
+                longitude=longitude,
+            ),
         )
         session.commit()
         assert station.id is not None
