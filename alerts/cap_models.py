@@ -2,11 +2,13 @@
 
 Names follow CAP (OASIS Common Alerting Protocol 1.2) in snake case. Only the parts Loaxa
 uses are kept; polygons, circles, parameters and event codes are read past, not mapped.
+A resource's embedded content (<derefUri>) is not a value here but a file (`Embedded`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -63,10 +65,21 @@ class CapArea(CapValue):
     geocodes: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class Embedded(CapValue):
+    """A resource's <derefUri>, decoded: its file (None when the document was only checked,
+    `parse_cap`), its size and the SHA-256 storage would name it by."""
+
+    path: Path | None
+    size_bytes: int
+    sha256: str
+
+
 class CapResource(CapValue):
     description: str
     mime_type: str
+    size: int | None = None  # as the sender states it: CAP calls it approximate
     uri: str | None = None
+    embedded: Embedded | None = None
 
 
 class CapInfo(CapValue):

@@ -38,6 +38,11 @@ CAP_CATEGORIES = (
 )
 
 
+# The largest CAP document taken (cap_max_bytes): room for a minute or two of MP3 speech
+# in a <derefUri>, base64 making it a third larger.
+CAP_MAX_BYTES = 2 * 1024 * 1024
+
+
 class ConfigError(Exception):
     """The configuration file or an environment variable holds a bad value."""
 
@@ -105,6 +110,14 @@ class Settings(BaseSettings):
     # (None: no ceiling).
     cap_station_ceilings: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     cap_station_ceiling: int | None = Field(default=None, ge=0)
+    # The largest CAP document taken, embedded media included; past it the import is a 413.
+    cap_max_bytes: int = Field(default=CAP_MAX_BYTES, ge=1024, le=64 * 1024 * 1024)
+    # The hosts a CAP <resource>'s <uri> is fetched from (exact names, e.g. "canhbao.gov.vn");
+    # none by default: the server fetches nothing a document points at unless told whence.
+    cap_resource_hosts: tuple[str, ...] = ()
+    # A fetched resource: at most this many bytes, within this many seconds.
+    cap_resource_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    cap_resource_timeout_s: float = Field(default=10.0, gt=0, le=120)
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"
