@@ -64,9 +64,7 @@ def _sender_recording(services: ContentServices, recording: MediaFile) -> Iterat
     try:
         made = stack.enter_context(make_audio(services, AudioPath(recording.path)))
     except AudioRejected as exc:
-        raise Invalid(
-            f"{recording.where}: the audio cannot be broadcast: {exc}", field=recording.where
-        ) from exc
+        raise Invalid(f"the audio cannot be broadcast: {exc}", field=recording.where) from exc
     with stack:
         yield made
 

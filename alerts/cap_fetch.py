@@ -58,13 +58,13 @@ def fetch(uri: str, *, target: Path, rules: FetchRules, where: str) -> Fetched:
             client.stream("GET", uri) as answer,
         ):
             if answer.status_code != httpx.codes.OK:
-                raise Invalid(f"{where}: {uri} answered HTTP {answer.status_code}", field=where)
+                raise Invalid(f"{uri} answered HTTP {answer.status_code}", field=where)
             declared = answer.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > rules.max_bytes:
                 raise _too_large(uri, where, rules)
             return _written(answer, target, deadline, rules, uri, where)
     except httpx.HTTPError as exc:
-        raise Invalid(f"{where}: {uri} could not be fetched: {exc}", field=where) from exc
+        raise Invalid(f"{uri} could not be fetched: {exc}", field=where) from exc
 
 
 def _written(
@@ -78,11 +78,11 @@ def _written(
                 raise _too_large(uri, where, rules)
             # httpx's timeout is per read: a server trickling bytes is cut off here.
             if time.monotonic() > deadline:
-                raise Invalid(f"{where}: {uri} took longer than {rules.timeout_s:g} s", field=where)
+                raise Invalid(f"{uri} took longer than {rules.timeout_s:g} s", field=where)
             sha256.update(piece)
             out.write(piece)
     return Fetched(path=target, size_bytes=size, sha256=sha256.hexdigest())
 
 
 def _too_large(uri: str, where: str, rules: FetchRules) -> Invalid:
-    return Invalid(f"{where}: {uri} is larger than {rules.max_bytes} bytes", field=where)
+    return Invalid(f"{uri} is larger than {rules.max_bytes} bytes", field=where)

@@ -103,7 +103,7 @@ def _file(resource: CapResource, where: str, target: Path, rules: FetchRules) ->
     uri_where = f"{where}/uri"
     if resource.size is not None and resource.size > rules.max_bytes:
         raise Invalid(
-            f"{uri_where}: the resource is {resource.size} bytes (its <size>), more than "
+            f"the resource is {resource.size} bytes (its <size>), more than "
             f"{rules.max_bytes} (settings: cap_resource_max_bytes)",
             field=uri_where,
         )
@@ -125,7 +125,6 @@ def _require_image(image: MediaFile) -> None:
     )
     if not matches:
         raise Invalid(
-            f"{image.where} is not a {IMAGE_NAMES[image.mime_type]} image, as its <mimeType> "
-            f"{image.mime_type} says",
+            f"not a {IMAGE_NAMES[image.mime_type]} image, as its <mimeType> {image.mime_type} says",
             field=image.where,
         )
