@@ -56,12 +56,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def storage(client: TestClient) -> ContentStorage:
-    stored: ContentStorage = client.app.state.content.storage  # type: ignore[attr-defined]
-    return stored
-
-
-@pytest.fixture
 def coded(world: World) -> World:
     aim_at_commune(world, "A")  # operator_a's commune has the real documents' code
     world.add_user("supervisor_b", area="B", roles={Role.supervisor: "B"})

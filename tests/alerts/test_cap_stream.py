@@ -35,12 +35,6 @@ URL = "/api/v1/alerts/cap"
 
 
 @pytest.fixture
-def storage(client: TestClient) -> ContentStorage:
-    stored: ContentStorage = client.app.state.content.storage  # type: ignore[attr-defined]
-    return stored
-
-
-@pytest.fixture
 def coded(world: World) -> World:
     aim_at_commune(world, "A")
     return world
