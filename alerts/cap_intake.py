@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from fastapi import HTTPException, status
@@ -22,7 +23,7 @@ from alerts.board import AlertBoard
 from alerts.cap import CapAlert, CapError, CapTooLarge, read_cap
 from alerts.cap_fetch import FetchRules
 from alerts.cap_import import CapNotice, CapRules, alert_from_cap
-from alerts.cap_media import NO_MEDIA, CapMedia, cap_media
+from alerts.cap_media import cap_media, no_media
 from alerts.issuing import create_and_maybe_issue
 from alerts.models import AlertSummary, AlertType
 from alerts.views import alert_summary
@@ -103,9 +104,14 @@ def import_read(
         return _record(context, found, chosen=area_id is not None)
     if area_id is None:
         _require_default_area(access, found.alert_in.area_id)
-    media = NO_MEDIA
+    media = no_media
     if found.alert_in.msg_type != AlertType.cancel:  # a Cancel makes no sound
-        media = _media(cap, rules, folder, FetchRules.from_settings(settings))
+        # The block alert_from_cap read; its media taken once every check has passed
+        # (create_and_maybe_issue asks for them then).
+        info = cap.info_for(rules.languages)
+        media = partial(
+            cap_media, cap, info, folder=folder, rules=FetchRules.from_settings(settings)
+        )
     return create_and_maybe_issue(
         session=context.session,
         access=access,
@@ -117,11 +123,6 @@ def import_read(
         origin=found.origin,
         media=media,
     )
-
-
-def _media(cap: CapAlert, rules: CapRules, folder: Path, fetching: FetchRules) -> CapMedia:
-    # The block alert_from_cap read (it refused a document without one).
-    return cap_media(cap, cap.info_for(rules.languages), folder=folder, rules=fetching)
 
 
 def _record(context: CapContext, notice: CapNotice, *, chosen: bool) -> AlertSummary:

@@ -50,7 +50,8 @@ class CapMedia:
     images: tuple[MediaFile, ...] = ()
 
 
-NO_MEDIA = CapMedia()
+def no_media() -> CapMedia:
+    return CapMedia()
 
 
 def cap_media(cap: CapAlert, info: CapInfo, *, folder: Path, rules: FetchRules) -> CapMedia:

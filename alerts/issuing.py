@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session, col, select
 
 from alerts import crud
 from alerts.audio import alert_audio
 from alerts.board import AlertBoard
-from alerts.cap_media import NO_MEDIA, CapMedia
+from alerts.cap_media import CapMedia, no_media
 from alerts.models import AlertCreate, AlertImage, AlertSummary, CapOrigin
 from alerts.views import alert_summary
 from core.areas.models import Area
@@ -32,13 +34,14 @@ def create_and_maybe_issue(
     board: AlertBoard,
     alert_in: AlertCreate,
     origin: CapOrigin | None = None,
-    media: CapMedia = NO_MEDIA,
+    media: Callable[[], CapMedia] = no_media,
 ) -> AlertSummary:
     """Store the alert, pending; with issue_now, issue it too, unless it reaches more
     stations than its CAP sender's ceiling (`origin.station_ceiling`): then it waits for an
     approver, saying why. Everything that can refuse it is checked before its text is read
-    by TTS (or its CAP sender's recording normalised), so a refusal leaves no file behind;
-    the sender's images are stored with it."""
+    by TTS (or its CAP sender's recording normalised), so a refusal leaves no file behind.
+    `media` gives a CAP sender's recording and images, asked for only then: nothing is
+    fetched for an alert that is refused."""
     targets = crud.targets_of(session=session, alert_in=alert_in)
     # Checked on every area the alert acts in: the targets it really reaches (a Cancel
     # naming none reaches those of the alert it cancels), its groups' areas, and the alerts
@@ -56,12 +59,13 @@ def create_and_maybe_issue(
         # references were refused already, by crud.areas_in_reach.
         sender = crud.sender_of(actor=access.actor, origin=origin)
         crud.require_new_identifier(session=session, sender=sender, identifier=alert_in.identifier)
+    sent = media()
     spoken = alert_audio(
         session=session,
         access=access,
         services=services,
         alert_in=alert_in,
-        recording=media.recording,
+        recording=sent.recording,
     )
     with spoken as (audio, made):
         alert = crud.create_alert(
@@ -80,7 +84,7 @@ def create_and_maybe_issue(
                     size_bytes=image.size_bytes,
                     description=image.description,
                 )
-                for image in media.images
+                for image in sent.images
             ],
         )
         if issue_now:
@@ -89,7 +93,7 @@ def create_and_maybe_issue(
             )
         # Stored before the alert is committed (agents fetch it the moment it is issued),
         # and removed again if the commit fails.
-        files = [NewFile(image.path, image.sha256) for image in media.images]
+        files = [NewFile(image.path, image.sha256) for image in sent.images]
         if made is not None:
             files.insert(0, NewFile(made.output, made.sha256))
         commit_with_files(session=session, services=services, files=files)

@@ -331,6 +331,17 @@ def test_a_recording_on_an_allowed_host_is_fetched_and_played(
     assert served.requests == 1 and alert["duration_s"] == pytest.approx(3.0, abs=0.3)
 
 
+def test_nothing_is_fetched_for_an_alert_refused(
+    client: TestClient, coded: World, recording: bytes, serve: Any
+) -> None:
+    """A feed sending its document twice: the second is a conflict, found before any fetch."""
+    served = serve(recording)
+    document = with_resource(resource("audio/mpeg", uri=served.uri()))
+    imported(client, coded, document)
+    assert post(client, coded, document).status_code == 409
+    assert served.requests == 1
+
+
 def test_a_uri_on_another_host_is_never_fetched(
     client: TestClient, coded: World, recording: bytes, serve: Any
 ) -> None:
