@@ -13,6 +13,7 @@ from fastapi import FastAPI, status
 from alerts.acks import AckBuffer
 from alerts.audio import alert_uses_file
 from alerts.board import AlertBoard
+from alerts.cap_routes import CAP_PATH
 from alerts.cap_routes import router as cap_router
 from alerts.notify import notifier
 from alerts.routes import router as alerts_router
@@ -130,6 +131,8 @@ def _body_limits(settings: Settings):  # type: ignore[no-untyped-def]
     def limit_for(path: str) -> int:
         if any(pattern.match(path) for pattern in uploads):
             return settings.upload_max_bytes
+        if path == CAP_PATH:  # CAP carries its media inline; the route counts them itself
+            return settings.cap_max_bytes
         return settings.max_body_bytes
 
     return limit_for

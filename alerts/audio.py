@@ -1,19 +1,22 @@
-"""What an alert plays: approved audio from the library, or its text read by TTS at once
-(an emergency bulletin cannot wait for the content workflow)."""
+"""What an alert plays: approved audio from the library, the recording its CAP sender
+attached, or its text read by TTS at once (an emergency bulletin cannot wait for the
+content workflow)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select
 
+from alerts.cap_media import MediaFile
 from alerts.crud import AlertAudio
 from alerts.models import Alert, AlertCreate, AlertType
+from audio.errors import AudioRejected
 from audio.ingest import IngestResult
 from core.auth.deps import AccessControl
 from core.errors import Invalid
-from playlists.content.audio_service import Speech, make_audio
+from playlists.content.audio_service import AudioPath, MadeAudio, Speech, make_audio
 from playlists.content.crud import get_item
 from playlists.content.models import ContentStatus
 from playlists.content.services import ContentServices
@@ -28,17 +31,23 @@ def alert_audio(
     access: AccessControl,
     services: ContentServices,
     alert_in: AlertCreate,
+    recording: MediaFile | None = None,
 ) -> Iterator[tuple[AlertAudio, IngestResult | None]]:
     """What the alert plays, and the file just made for it (None for library audio): store
-    it with commit_with_audio inside the block."""
+    it with commit_with_audio inside the block. A CAP sender's `recording` is played
+    instead of TTS, normalised as any upload is."""
     if alert_in.msg_type == AlertType.cancel:
         yield NO_AUDIO, None
     elif alert_in.content_id is not None:
         yield _approved(session, access, alert_in.content_id), None
     else:
-        assert alert_in.text is not None  # AlertCreate asks for one of the two
-        speech = Speech(text=alert_in.text, language=alert_in.language)
-        with make_audio(services, speech) as made:
+        with ExitStack() as stack:
+            if recording is not None:
+                made = stack.enter_context(_sender_recording(services, recording))
+            else:
+                assert alert_in.text is not None  # AlertCreate asks for one of the two
+                speech = Speech(text=alert_in.text, language=alert_in.language)
+                made = stack.enter_context(make_audio(services, speech))
             audio = made.result
             yield (
                 AlertAudio(
@@ -48,9 +57,24 @@ def alert_audio(
             )
 
 
+@contextmanager
+def _sender_recording(services: ContentServices, recording: MediaFile) -> Iterator[MadeAudio]:
+    # Refusals name the element it came from: the sender has the document, not the file.
+    stack = ExitStack()
+    try:
+        made = stack.enter_context(make_audio(services, AudioPath(recording.path)))
+    except AudioRejected as exc:
+        raise Invalid(f"the audio cannot be broadcast: {exc}", field=recording.where) from exc
+    with stack:
+        yield made
+
+
 def alert_uses_file(session: Session, sha256: str) -> bool:
-    """An alert refers to the stored file: the content library must not remove it."""
-    query = select(Alert.id).where(Alert.sha256 == sha256).limit(1)
+    """An alert refers to the stored file (its audio, or an image its sender attached): the
+    content library must not remove it."""
+    # A sha256 is 64 hex digits: found in the images' JSON, it is one of theirs.
+    uses = or_(col(Alert.sha256) == sha256, col(Alert.images).contains(sha256))
+    query = select(Alert.id).where(uses).limit(1)
     return session.exec(query).first() is not None
 
 

@@ -1,20 +1,19 @@
 """Read CAP 1.2 XML safely into a `CapAlert` (issue 7: `POST /api/v1/alerts/cap`).
 
-Pure: bytes in, frozen values out, or `CapError` with a message fit for a 422. The XML
-comes from outside, so no DTD of any kind is accepted: that shuts out external entities
-(XXE) and entity expansion (billion laughs) before anything could be resolved or expanded.
+Pure: bytes in (whole, or chunk by chunk as they arrive: `read_cap`), frozen values out, or
+`CapError` with a message fit for a 422. The XML is read by `alerts.cap_xml`, which refuses
+any DTD (so no external entities or entity expansion) and decodes each `<derefUri>` to a
+file on the way.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
-from xml.etree.ElementTree import Element, ParseError
-from xml.parsers.expat import ErrorString
-
-import defusedxml.ElementTree as safe_etree
-from defusedxml import DefusedXmlException, DTDForbidden
+from xml.etree.ElementTree import Element
 
 from alerts.cap_geometry import Point
 from alerts.cap_models import (
@@ -32,20 +31,31 @@ from alerts.cap_models import (
     CapPolygon,
     CapReference,
     CapResource,
+    Embedded,
 )
+from alerts.cap_xml import CAP_NAMESPACE, CapError, CapTooLarge, CapXmlReader, Decoded
+from core.config import CAP_MAX_BYTES
 
-__all__ = ["CAP_NAMESPACE", "MAX_BYTES", "CapAlert", "CapError", "CapInfo", "parse_cap"]
+__all__ = [
+    "CAP_NAMESPACE",
+    "MAX_BYTES",
+    "CapAlert",
+    "CapError",
+    "CapInfo",
+    "CapReader",
+    "CapTooLarge",
+    "parse_cap",
+    "read_cap",
+]
 
-CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 # Older versions differ in elements and meaning: named, so the sender learns what to send.
 OTHER_CAP_VERSIONS = {
     "urn:oasis:names:tc:emergency:cap:1.1": "CAP 1.1",
     "http://www.incident.com/cap/1.0": "CAP 1.0",
 }
-MAX_BYTES = 256 * 1024
+# The default of the setting cap_max_bytes.
+MAX_BYTES = CAP_MAX_BYTES
 
-# The XML declaration, if any, is the first thing in the document (after a UTF-8 BOM).
-_DECLARED_ENCODING = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)""")
 # CAP's dateTime always carries its offset ("-00:00" is UTC). "Z" and fractional seconds
 # are outside CAP's own pattern but unambiguous, so they are read rather than refused.
 _CAP_DATETIME = re.compile(
@@ -57,59 +67,46 @@ _NOT_IN_IDENTIFIERS = re.compile(r"[\s,<&]")
 # A WGS 84 coordinate or a radius as CAP writes it: a plain decimal number. Python's float()
 # would also take "nan", "inf" and "1e3", none of which is a place.
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# CAP's <digest>: the SHA-1 of the resource, in hex.
+_SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
 
 Choice = TypeVar("Choice", bound=str)
-
-
-class CapError(ValueError):
-    """The input is not a CAP 1.2 alert Loaxa can take; `message` says what is wrong."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+Attached = Mapping[Element, Decoded]
 
 
 def parse_cap(data: bytes, *, max_bytes: int = MAX_BYTES) -> CapAlert:
     """The alert in `data` (CAP 1.2 XML, UTF-8). Raises CapError if it is too large,
-    unsafe, not well-formed, not CAP 1.2, or missing or misstating a required element."""
-    root = _parse_xml(data, max_bytes)
-    _require_cap_12(root)
-    return _alert(root)
-
-
-def _parse_xml(data: bytes, max_bytes: int) -> Element:
-    # Size first: nothing about an oversized body is worth reading.
+    unsafe, not well-formed, not CAP 1.2, or missing or misstating a required element.
+    Embedded resources are checked (base64, digest) but not kept: see `read_cap`."""
     if len(data) > max_bytes:
-        raise CapError(f"too large: {len(data)} bytes, at most {max_bytes}")
-    _require_utf8(data)
-    try:
-        return safe_etree.fromstring(
-            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
-    except DTDForbidden as exc:
-        raise CapError("unsafe XML: a DOCTYPE is not allowed") from exc
-    except DefusedXmlException as exc:
-        # Entities and external references live in a DTD, refused above; this is the net
-        # should the flags ever change.
-        raise CapError(f"unsafe XML: {type(exc).__name__}") from exc
-    except ParseError as exc:
-        line, column = exc.position
-        raise CapError(
-            f"not well-formed XML at line {line}, column {column + 1}: {ErrorString(exc.code)}"
-        ) from exc
+        raise CapTooLarge(max_bytes, len(data))
+    reader = CapReader(max_bytes=max_bytes)
+    reader.feed(data)
+    return reader.close()
 
 
-def _require_utf8(data: bytes) -> None:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        byte = data[exc.start]
-        raise CapError(f"not UTF-8: byte 0x{byte:02x} at offset {exc.start}") from exc
-    # Valid UTF-8 declared as Latin-1 would parse, into mojibake: refuse the declaration.
-    declared = _DECLARED_ENCODING.match(data)
-    encoding = declared[1].decode() if declared else "utf-8"
-    if encoding.lower() != "utf-8":
-        raise CapError(f"not UTF-8: the XML declaration says encoding={_shown(encoding)}")
+def read_cap(chunks: Iterable[bytes], *, max_bytes: int, folder: Path | None) -> CapAlert:
+    """The alert in the document `chunks` make up, read as they come; each `<derefUri>`
+    decoded into `folder` (its `CapResource.embedded`), which the caller removes."""
+    reader = CapReader(max_bytes=max_bytes, folder=folder)
+    for chunk in chunks:
+        reader.feed(chunk)
+    return reader.close()
+
+
+class CapReader:
+    """`read_cap` a chunk at a time, for a caller whose chunks come asynchronously."""
+
+    def __init__(self, *, max_bytes: int, folder: Path | None = None) -> None:
+        self._xml = CapXmlReader(max_bytes=max_bytes, folder=folder)
+
+    def feed(self, chunk: bytes) -> None:
+        self._xml.feed(chunk)
+
+    def close(self) -> CapAlert:
+        document = self._xml.close()
+        _require_cap_12(document.root)
+        return _alert(document.root, document.attached)
 
 
 def _require_cap_12(root: Element) -> None:
@@ -126,7 +123,7 @@ def _require_cap_12(root: Element) -> None:
     raise CapError(f"not CAP 1.2: the root is <{name}> in namespace {namespace}; {expected}")
 
 
-def _alert(root: Element) -> CapAlert:
+def _alert(root: Element, attached: Attached) -> CapAlert:
     path = "alert"
     return CapAlert(
         identifier=_identifier(root, "identifier", path),
@@ -137,11 +134,11 @@ def _alert(root: Element) -> CapAlert:
         scope=_required_choice(root, "scope", path, SCOPES),
         references=_references(root, path),
         note=_optional_text(root, "note", path),
-        infos=[_info(info, where) for info, where in _children(root, "info", path)],
+        infos=[_info(info, where, attached) for info, where in _children(root, "info", path)],
     )
 
 
-def _info(info: Element, path: str) -> CapInfo:
+def _info(info: Element, path: str, attached: Attached) -> CapInfo:
     categories = _children(info, "category", path)
     if not categories:
         raise CapError(f"{path}/category is required")
@@ -161,7 +158,9 @@ def _info(info: Element, path: str) -> CapInfo:
         onset=_optional_datetime(info, "onset", path),
         expires=_optional_datetime(info, "expires", path),
         areas=[_area(area, where) for area, where in _children(info, "area", path)],
-        resources=[_resource(res, where) for res, where in _children(info, "resource", path)],
+        resources=[
+            _resource(res, where, attached) for res, where in _children(info, "resource", path)
+        ],
     )
 
 
@@ -219,12 +218,44 @@ def _point(pair: str, where: str) -> Point:
     return point
 
 
-def _resource(resource: Element, path: str) -> CapResource:
+def _resource(resource: Element, path: str, attached: Attached) -> CapResource:
     return CapResource(
         description=_required_text(resource, "resourceDesc", path),
         mime_type=_required_text(resource, "mimeType", path),
+        size=_optional_size(resource, path),
         uri=_optional_text(resource, "uri", path),
+        embedded=_embedded(resource, path, attached),
     )
+
+
+def _optional_size(resource: Element, path: str) -> int | None:
+    text = _optional_text(resource, "size", path)
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise CapError(f"{path}/size: {_shown(text)} is not a number of bytes")
+    return int(text)
+
+
+def _embedded(resource: Element, path: str, attached: Attached) -> Embedded | None:
+    """The decoded <derefUri>, checked against <digest> (its SHA-1) when there is one."""
+    element = _single(resource, "derefUri", path)
+    if element is None:
+        return None
+    where = f"{path}/derefUri"
+    decoded = attached[element]
+    if decoded.error is not None:
+        raise CapError(f"{where} {decoded.error}")
+    digest = _optional_text(resource, "digest", path)
+    if digest is not None:
+        if not _SHA1_HEX.fullmatch(digest):
+            raise CapError(f"{path}/digest: {_shown(digest)} is not a SHA-1 in hexadecimal")
+        if digest.lower() != decoded.sha1:
+            raise CapError(
+                f"{where} does not match {path}/digest: its SHA-1 is {decoded.sha1}, "
+                f"the document says {digest.lower()}"
+            )
+    return Embedded(path=decoded.path, size_bytes=decoded.size_bytes, sha256=decoded.sha256)
 
 
 def _references(alert: Element, path: str) -> list[CapReference]:

@@ -13,8 +13,8 @@ What is taken, and how:
   one.
 - the spoken text: headline (or event), description and instruction as sentences, read by
   TTS in the block's language, markup taken out (`alerts/cap_text.py`: a sender's `<br />`
-  is a pause, not "b r slash"). Resources (e.g. an MP3 by URI) are not fetched: the server
-  does not download what a document points at.
+  is a pause, not "b r slash"); unless the block has an audio <resource>, which is played
+  instead (alerts/cap_media.py; a <uri> only from the hosts in cap_resource_hosts).
 - starts: <effective> if given, else when the alert is stored. Not <onset>: that is when
   the hazard arrives, and a warning must air before it.
 - expires: <expires>, required for an Alert or Update (a broadcast must end). A Cancel

@@ -2,11 +2,13 @@
 
 Names follow CAP (OASIS Common Alerting Protocol 1.2) in snake case. Only the parts Loaxa
 uses are kept; parameters, event codes, altitude and ceiling are read past, not mapped.
+A resource's embedded content (<derefUri>) is not a value here but a file (`Embedded`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -94,10 +96,21 @@ class CapArea(CapValue):
         return [*self.polygons, *self.circles]
 
 
+class Embedded(CapValue):
+    """A resource's <derefUri>, decoded: its file (None when the document was only checked,
+    `parse_cap`), its size and the SHA-256 storage would name it by."""
+
+    path: Path | None
+    size_bytes: int
+    sha256: str
+
+
 class CapResource(CapValue):
     description: str
     mime_type: str
+    size: int | None = None  # as the sender states it: CAP calls it approximate
     uri: str | None = None
+    embedded: Embedded | None = None
 
 
 class CapInfo(CapValue):

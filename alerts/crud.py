@@ -17,6 +17,7 @@ from alerts.models import (
     Alert,
     AlertCreate,
     AlertDelivery,
+    AlertImage,
     AlertState,
     AlertTargets,
     AlertType,
@@ -94,9 +95,11 @@ def create_alert(
     now: datetime,
     origin: CapOrigin | None = None,
     hold_reason: str | None = None,
+    images: Sequence[AlertImage] = (),
 ) -> Alert:
     """A new alert, waiting for approval; `targets` as targets_of gives them. `origin`: what
-    a CAP import kept of the document (its sender, language and references as sent)."""
+    a CAP import kept of the document (its sender, language and references as sent);
+    `images`: those its sender attached, stored with it."""
     referenced_alerts(session, alert_in.references)  # each must exist
     identifier = alert_in.identifier or f"loaxa-{uuid.uuid4()}"
     sender = sender_of(actor=actor, origin=origin)
@@ -130,6 +133,7 @@ def create_alert(
         cap_references=json.dumps(list(origin.cap_references) if origin else []),
         expires_default=origin.expires_default if origin else None,
         hold_reason=hold_reason,
+        images=json.dumps([image.model_dump() for image in images]),
     )
     session.add(alert)
     session.flush()

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session, col, select
 
 from alerts import crud
 from alerts.audio import alert_audio
 from alerts.board import AlertBoard
-from alerts.models import AlertCreate, AlertSummary, AlertTargets, CapOrigin
+from alerts.cap_media import CapMedia, no_media
+from alerts.models import AlertCreate, AlertImage, AlertSummary, AlertTargets, CapOrigin
 from alerts.views import alert_summary
 from core.areas.models import Area
 from core.auth.deps import AccessControl
@@ -16,7 +19,7 @@ from core.auth.permissions import Action
 from core.clock import Clock
 from core.config import Settings
 from core.errors import Forbidden, Invalid
-from playlists.content.audio_service import commit_with_audio
+from playlists.content.audio_service import NewFile, commit_with_files
 from playlists.content.services import ContentServices
 
 
@@ -30,11 +33,14 @@ def create_and_maybe_issue(
     board: AlertBoard,
     alert_in: AlertCreate,
     origin: CapOrigin | None = None,
+    media: Callable[[], CapMedia] = no_media,
 ) -> AlertSummary:
     """Store the alert, pending; with issue_now, issue it too, unless it reaches more
     stations than its CAP sender's ceiling (`origin.station_ceiling`): then it waits for an
     approver, saying why. Everything that can refuse it is checked before its text is read
-    by TTS, so a refusal leaves no file behind."""
+    by TTS (or its CAP sender's recording normalised), so a refusal leaves no file behind.
+    `media` gives a CAP sender's recording and images, asked for only then: nothing is
+    fetched for an alert that is refused."""
     stations = origin.target_station_ids if origin else ()
     targets = crud.targets_of(session=session, alert_in=alert_in, station_ids=stations)
     # Checked on every area the alert acts in: the targets it really reaches (a Cancel
@@ -53,7 +59,14 @@ def create_and_maybe_issue(
         # references were refused already, by crud.areas_in_reach.
         sender = crud.sender_of(actor=access.actor, origin=origin)
         crud.require_new_identifier(session=session, sender=sender, identifier=alert_in.identifier)
-    spoken = alert_audio(session=session, access=access, services=services, alert_in=alert_in)
+    sent = media()
+    spoken = alert_audio(
+        session=session,
+        access=access,
+        services=services,
+        alert_in=alert_in,
+        recording=sent.recording,
+    )
     with spoken as (audio, made):
         alert = crud.create_alert(
             session=session,
@@ -64,6 +77,15 @@ def create_and_maybe_issue(
             now=clock.now(),
             origin=origin,
             hold_reason=hold,
+            images=[
+                AlertImage(
+                    sha256=image.sha256,
+                    mime_type=image.mime_type,
+                    size_bytes=image.size_bytes,
+                    description=image.description,
+                )
+                for image in sent.images
+            ],
         )
         if issue_now:
             crud.issue(
@@ -71,7 +93,10 @@ def create_and_maybe_issue(
             )
         # Stored before the alert is committed (agents fetch it the moment it is issued),
         # and removed again if the commit fails.
-        commit_with_audio(session=session, services=services, audio=made)
+        files = [NewFile(image.path, image.sha256) for image in sent.images]
+        if made is not None:
+            files.insert(0, NewFile(made.output, made.sha256))
+        commit_with_files(session=session, services=services, files=files)
     if issue_now:
         board.changed()  # on the air: pushed now, in the manifests from now
     return alert_summary(session=session, alert=alert)

@@ -281,6 +281,16 @@ class DeliveryPublic(OutputModel):
     unacknowledged: bool
 
 
+class AlertImage(OutputModel):
+    """An image the CAP sender attached, in content storage by its sha256: served at
+    GET /api/v1/alerts/{id}/images/{sha256}."""
+
+    sha256: str
+    mime_type: str
+    size_bytes: int
+    description: str
+
+
 class AlertPublic(OutputModel):
     id: int
     identifier: str
@@ -316,6 +326,7 @@ class AlertPublic(OutputModel):
     cap_references: list[str]
     expires_default: str | None
     hold_reason: str | None
+    images: list[AlertImage]
 
 
 class AlertDetail(AlertPublic):

@@ -12,6 +12,7 @@ from alerts.models import (
     Alert,
     AlertDelivery,
     AlertDetail,
+    AlertImage,
     AlertPublic,
     AlertSummary,
     DeliveryPublic,
@@ -24,8 +25,11 @@ def alert_public(alert: Alert) -> AlertPublic:
     targets = alert.target_ids()
     return AlertPublic.model_validate(
         {
-            **alert.model_dump(exclude={"reference_ids", "targets", "repeat", "cap_references"}),
+            **alert.model_dump(
+                exclude={"reference_ids", "targets", "repeat", "cap_references", "images"}
+            ),
             "references": alert.reference_list(),
+            "images": alert_images(alert),
             "cap_references": json.loads(alert.cap_references),
             "target_area_ids": list(targets.areas),
             "target_group_ids": list(targets.groups),
@@ -33,6 +37,10 @@ def alert_public(alert: Alert) -> AlertPublic:
             "repeat": RepeatPlan.model_validate_json(alert.repeat) if alert.repeat else None,
         }
     )
+
+
+def alert_images(alert: Alert) -> list[AlertImage]:
+    return [AlertImage.model_validate(image) for image in json.loads(alert.images)]
 
 
 def alert_summary(*, session: Session, alert: Alert) -> AlertSummary:

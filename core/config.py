@@ -38,6 +38,11 @@ CAP_CATEGORIES = (
 )
 
 
+# The largest CAP document taken (cap_max_bytes): room for a minute or two of MP3 speech
+# in a <derefUri>, base64 making it a third larger.
+CAP_MAX_BYTES = 2 * 1024 * 1024
+
+
 class ConfigError(Exception):
     """The configuration file or an environment variable holds a bad value."""
 
@@ -114,6 +119,14 @@ class Settings(BaseSettings):
     # the manifest and answers with X-Accel-Redirect, so nginx sends the bytes (sendfile,
     # Range, If-Range on the sha256 ETag); unset, the server sends them itself.
     files_accel_redirect: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_./-]*/$")
+    # The largest CAP document taken, embedded media included; past it the import is a 413.
+    cap_max_bytes: int = Field(default=CAP_MAX_BYTES, ge=1024, le=64 * 1024 * 1024)
+    # The hosts a CAP <resource>'s <uri> is fetched from (exact names, e.g. "canhbao.gov.vn");
+    # none by default: the server fetches nothing a document points at unless told whence.
+    cap_resource_hosts: tuple[str, ...] = ()
+    # A fetched resource: at most this many bytes, within this many seconds.
+    cap_resource_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    cap_resource_timeout_s: float = Field(default=10.0, gt=0, le=120)
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"

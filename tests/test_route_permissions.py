@@ -7,9 +7,13 @@ The expectations below are written out by hand, apart from the permission module
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -17,6 +21,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from alerts.models import Alert
 from api import ROUTERS, create_app
 from core.auth.deps import Permission
 from core.auth.models import Role
@@ -287,6 +292,25 @@ def _alert(suffix: str = "") -> Callable[[World, Where], Call]:
         return Call(f"/api/v1/alerts/{make_alert(world, _commune(where)).id}{suffix}")
 
     return make
+
+
+def _alert_image(world: World, where: Where) -> Call:
+    """An alert with an image its CAP sender attached, the (fake) file in storage."""
+    alert = make_alert(world, _commune(where))
+    data = b"\x89PNG\r\n\x1a\n" + world.fresh_name("image").encode()
+    sha256 = hashlib.sha256(data).hexdigest()
+    with tempfile.NamedTemporaryFile(delete=False) as handle:
+        handle.write(data)
+    assert world.storage is not None
+    world.storage.put(Path(handle.name), sha256)
+    image = {"sha256": sha256, "mime_type": "image/png", "size_bytes": len(data)}
+    with world.database.session(write=True) as session:
+        row = session.get(Alert, alert.id)
+        assert row is not None
+        row.images = json.dumps([{**image, "description": "Bản đồ"}])
+        session.add(row)
+        session.commit()
+    return Call(f"/api/v1/alerts/{alert.id}/images/{sha256}")
 
 
 def _new_alert(world: World, where: Where) -> Call:
@@ -562,6 +586,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/alerts"): Case(OPERATOR, 201, _new_alert),
     ("POST", "/api/v1/alerts/cap"): Case(OPERATOR, 201, _cap_alert),
     ("GET", "/api/v1/alerts/{alert_id}"): Case(ALL_ROLES, 200, _alert()),
+    ("GET", "/api/v1/alerts/{alert_id}/images/{sha256}"): Case(ALL_ROLES, 200, _alert_image),
     ("POST", "/api/v1/alerts/{alert_id}/approve"): Case(APPROVER, 200, _alert("/approve")),
     ("POST", "/api/v1/alerts/{alert_id}/reject"): Case(APPROVER, 200, _alert("/reject")),
     ("GET", "/api/v1/areas/{area_id}/playlist"): Case(

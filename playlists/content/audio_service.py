@@ -4,13 +4,14 @@ An upload, a typed text read by TTS, a TTS item read again, an alert's text and 
 attention chime all go through `make_audio` (probe, decode, loudness, Opus, in a private
 work folder removed afterwards) and into storage with `commit_with_audio`, which stores
 the file, commits, and removes a file it added when the commit fails: neither a row nor a
-file is left half-made. Routes call these; none assembles the pipeline itself.
+file is left half-made (`commit_with_files` does the same for several files). Routes
+call these; none assembles the pipeline itself.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,23 +94,40 @@ def in_use(*, session: Session, services: ContentServices, sha256: str) -> bool:
     return any(uses(session, sha256) for uses in services.file_users)
 
 
+@dataclass(frozen=True)
+class NewFile:
+    """A file to move into storage under the sha256 of its bytes."""
+
+    path: Path
+    sha256: str
+
+
 def commit_with_audio(
     *, session: Session, services: ContentServices, audio: IngestResult | None
 ) -> None:
     """Move the new file into storage, then commit; if the commit fails, a file this call
     added is removed again unless something committed meanwhile refers to it."""
+    files = [NewFile(audio.output, audio.sha256)] if audio is not None else []
+    commit_with_files(session=session, services=services, files=files)
+
+
+def commit_with_files(
+    *, session: Session, services: ContentServices, files: Sequence[NewFile]
+) -> None:
+    """commit_with_audio for several files (an alert's audio and its sender's images):
+    those this call added are removed again, unless in use, if storing or committing fails."""
     storage = services.storage
-    added = storage.put(audio.output, audio.sha256) if audio is not None else False
+    added: list[str] = []
     try:
+        for file in files:
+            if storage.put(file.path, file.sha256):
+                added.append(file.sha256)
         session.commit()
     except BaseException:
         session.rollback()
-        if (
-            added
-            and audio is not None
-            and not in_use(session=session, services=services, sha256=audio.sha256)
-        ):
-            storage.delete(audio.sha256)
+        for sha256 in added:
+            if not in_use(session=session, services=services, sha256=sha256):
+                storage.delete(sha256)
         raise
 
 

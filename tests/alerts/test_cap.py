@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from alerts.cap import CAP_NAMESPACE, CapAlert, CapError, parse_cap
+from alerts.cap import CAP_NAMESPACE, MAX_BYTES, CapAlert, CapError, parse_cap
 from alerts.cap_geometry import Point
 from alerts.cap_models import CapArea, CapInfo, CapPolygon, CapReference, CapResource
 
@@ -323,7 +323,7 @@ def test_input_larger_than_the_limit_is_refused_before_parsing() -> None:
     )
     assert parse_cap(data, max_bytes=len(data)).identifier == "VN-NCHMF-2026-BAO03-001"
     # Even garbage is only measured: the size check comes first.
-    assert refusal(b"<" * (256 * 1024 + 1)).startswith("too large")
+    assert refusal(b"<" * (MAX_BYTES + 1)).startswith("too large")
 
 
 @pytest.mark.parametrize(
