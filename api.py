@@ -14,6 +14,9 @@ from alerts.acks import AckBuffer
 from alerts.audio import alert_uses_file
 from alerts.board import AlertBoard
 from alerts.cap_routes import router as cap_router
+from alerts.export.routes import router as cap_export_router
+from alerts.feeds.poller import build_feed_poller
+from alerts.feeds.routes import router as cap_feeds_router
 from alerts.notify import notifier
 from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
@@ -88,6 +91,8 @@ ROUTERS = (
     alerts_router,
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
     cap_router,
+    cap_feeds_router,
+    cap_export_router,
     reports_router,
     # GET /api/v1/reports/alerts/export before /alerts/{alert_id} would take the path.
     report_exports_router,
@@ -185,6 +190,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         acks=acks,
         board=board,
         scheduler=app.state.scheduler,
+        feeds=build_feed_poller(
+            settings=settings,
+            database=database,
+            clock=app.state.clock,
+            services=app.state.content,
+            board=board,
+        ),
     )
     install_error_handlers(app)
     declare_errors(app)

@@ -4,7 +4,9 @@ Start: the attention chime is made (or checked) first, so a missing chime file s
 server before anything runs; then the uploads that a stopped server left unfinished are
 failed and their files removed, and the uploads' heartbeat starts; the alert board loads
 and its listener follows other processes' changes; the event hub binds to the loop; the
-flushers write buffered heartbeats and acknowledgements every second; the keeper's
+flushers write buffered heartbeats and acknowledgements every second; the CAP feed poller
+looks for feeds due every `cap_feed_tick_s` (every process runs it; each feed's poll is
+claimed by one); the keeper's
 scheduler starts last, once everything it pushes through is up. Stop cancels the flushers,
 writes what they still hold, then stops the board, the listener and the scheduler, waits
 for the uploads being made (failing the queued ones), and disposes of the database,
@@ -24,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from alerts.acks import AckBuffer
 from alerts.board import AlertBoard
 from alerts.chime import ensure_chime
+from alerts.feeds.poller import FeedPoller
 from alerts.notify import Listener
 from core import collector
 from core.config import Settings
@@ -61,6 +64,7 @@ class ServerWorkers:
     acks: AckBuffer
     board: AlertBoard
     scheduler: SchedulerService
+    feeds: FeedPoller | None = None  # None: settings.cap_feeds_enabled is off
     _listener: Listener | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -79,6 +83,11 @@ class ServerWorkers:
             asyncio.create_task(every(FLUSH_EVERY_S, "heartbeats: writing", self.heartbeats.flush)),
             asyncio.create_task(every(FLUSH_EVERY_S, "alerts: writing acks", self.acks.flush)),
         ]
+        if self.feeds is not None:
+            tick = self.settings.cap_feed_tick_s
+            self._tasks.append(
+                asyncio.create_task(every(tick, "CAP feeds: polling", self.feeds.tick))
+            )
         if self.settings.gc_freeze:
             collector.freeze_startup()
         if self.settings.scheduler_enabled:
@@ -93,6 +102,7 @@ class ServerWorkers:
         steps += [self._listener.stop] if self._listener is not None else []
         steps += [self.scheduler.stop] if self.settings.scheduler_enabled else []
         steps += [self.uploads.stop]
+        steps += [self.feeds.close] if self.feeds is not None else []
         for step in [*steps, self.database.dispose]:
             try:
                 step()

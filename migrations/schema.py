@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from alerts.feeds.models import CapFeed, CapFeedDocument
 from alerts.models import Alert, AlertDelivery
 from core.areas.models import Area
 from core.audit.models import AuditEvent, AuditHead
@@ -48,5 +49,7 @@ TABLES = (
     AsRun,
     Alert,
     AlertDelivery,
+    CapFeed,
+    CapFeedDocument,
 )
 metadata = SQLModel.metadata
