@@ -19,6 +19,7 @@ from alerts.feeds.importing import FeedImporter
 from alerts.feeds.models import CapFeed, CapFeedDocument
 from alerts.feeds.poller import FeedPoller
 from alerts.models import Alert
+from core.audit.models import AuditEvent
 from core.auth.models import Role, RoleAssignment
 from tests.alerts.cap_documents import CODES, UNKNOWN_CODE, cap_alert, give_code
 from tests.alerts.factories import CAP_SENDER
@@ -150,27 +151,18 @@ def test_issue_now_issues_with_an_owner_holding_both_rights(
 ) -> None:
     coded.add_user("duty_feed", area="A", roles={Role.operator: "A", Role.approver: "A"})
     site.publish("/storm.xml", cap_alert("VN-FEED-NOW"))
-    make_feed(coded, "A", owner="duty_feed", url=site.feed_url, issue_now=True)
+    feed = make_feed(coded, "A", owner="duty_feed", url=site.feed_url, issue_now=True)
     poller.tick()
     [alert] = _alerts(coded)
     assert alert.state == "issued" and alert.created_by == coded.users["duty_feed"]
     with coded.database.session() as session:
-        from core.audit.models import AuditEvent
-
         actions = session.exec(
             select(AuditEvent.action, AuditEvent.actor_name).where(
                 AuditEvent.object_type == "alert", AuditEvent.object_id == str(alert.id)
             )
         ).all()
     assert {a for a, _ in actions} == {"alert.create", "alert.issue_single_confirmation"}
-    assert {name for _, name in actions} == {"duty_feed (CAP feed #%d)" % _feed_id(coded)}
-
-
-def _feed_id(world: World) -> int:
-    with world.database.session() as session:
-        feed = session.exec(select(CapFeed).order_by(CapFeed.id.desc())).first()  # type: ignore[union-attr]
-        assert feed is not None and feed.id is not None
-        return feed.id
+    assert {name for _, name in actions} == {f"duty_feed (CAP feed #{feed.id})"}
 
 
 def test_a_feed_whose_owner_lost_the_rights_stops_without_fetching(
