@@ -19,10 +19,12 @@ from alerts import crud
 from alerts.cap import CAP_NAMESPACE
 from alerts.models import Alert
 from core.areas.models import Area
-from core.auth.models import User
+from core.audit.models import AuditEvent
 
 # The official unit code's CAP valueName, by the level of the area holding it.
 SCHEMES = {"province": "MA_TINH", "district": "MA_HUYEN", "commune": "MA_XA", "ward": "MA_XA"}
+# The audit actions that store an alert (alerts/crud.py).
+CREATING_ACTIONS = ("alert.create", "alert.create_from_unheld_update", "alert.record_unheld_cancel")
 CATEGORY = "Other"  # Loaxa keeps no CAP <category> of its own alerts
 
 
@@ -41,9 +43,16 @@ def cap_time(moment: datetime) -> str:
 
 
 def exported_sender(*, session: Session, alert: Alert, local_sender: str) -> str:
-    creator = session.get(User, alert.created_by) if alert.created_by is not None else None
-    made_here = creator is not None and creator.username == alert.sender
-    return local_sender if made_here or alert.created_by is None else alert.sender
+    """An alert made here was stored with its author's name as sender (alerts/crud.py
+    `sender_of`); an imported one with the CAP <sender>. The audit says who made it."""
+    author = session.exec(
+        select(AuditEvent.actor_name).where(
+            AuditEvent.object_type == "alert",
+            AuditEvent.object_id == str(alert.id),
+            col(AuditEvent.action).in_(CREATING_ACTIONS),
+        )
+    ).first()
+    return local_sender if author == alert.sender else alert.sender
 
 
 def cap_source(*, session: Session, alert: Alert, local_sender: str) -> CapSource:
