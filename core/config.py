@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     cap_feed_timeout_s: float = Field(default=10.0, gt=0, le=120)
     cap_feed_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     cap_document_max_bytes: int = Field(default=256 * 1024, ge=1024)
-    # The public Atom feed of an area's alerts (/feeds/areas/{id}/alerts.atom): the alerts
+    # The public Atom feed of an area's alerts (/api/v1/public/areas/{id}/alerts.atom): the alerts
     # issued that are still on the air or ended within this many hours.
     cap_export_window_h: float = Field(default=24.0, gt=0, le=24 * 31)
     # The CAP <sender> of alerts made here (an imported alert keeps its own sender).

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from alerts.feeds.models import (
     CapFeed,
+    CapFeedCreate,
     CapFeedDocument,
-    FeedCreate,
-    FeedPublic,
-    FeedUpdate,
+    CapFeedPublic,
+    CapFeedUpdate,
     silence,
 )
 from core.areas.models import Area
@@ -43,9 +43,9 @@ def _snapshot(feed: CapFeed) -> dict[str, Any]:
     }
 
 
-def feed_public(feed: CapFeed, *, now: datetime) -> FeedPublic:
+def feed_public(feed: CapFeed, *, now: datetime) -> CapFeedPublic:
     reason = silence(feed, now)
-    return FeedPublic.model_validate(
+    return CapFeedPublic.model_validate(
         feed,
         update={
             "senders": json.loads(feed.senders),
@@ -73,7 +73,9 @@ def list_feeds(
     return paginate(session, query, page, col(CapFeed.id))
 
 
-def create_feed(*, session: Session, feed_in: FeedCreate, owner: Actor, now: datetime) -> CapFeed:
+def create_feed(
+    *, session: Session, feed_in: CapFeedCreate, owner: Actor, now: datetime
+) -> CapFeed:
     """A new feed, owned by `owner` (its imports act with the owner's rights), due now."""
     assert owner.id is not None
     fields = feed_in.model_dump(exclude={"senders"})
@@ -98,7 +100,7 @@ def create_feed(*, session: Session, feed_in: FeedCreate, owner: Actor, now: dat
 
 
 def update_feed(
-    *, session: Session, feed: CapFeed, feed_in: FeedUpdate, actor: Actor, now: datetime
+    *, session: Session, feed: CapFeed, feed_in: CapFeedUpdate, actor: Actor, now: datetime
 ) -> CapFeed:
     """Change a feed; whoever changes it becomes its owner (its imports act with their
     rights from now on). A new URL starts afresh: no validators, due now."""

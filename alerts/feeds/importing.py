@@ -39,13 +39,16 @@ def import_document(
     *,
     importer: FeedImporter,
     access: AccessControl,
-    cap: CapAlert,
+    document: bytes,
     area_id: int,
     issue_now: bool,
 ) -> int:
-    """The id of the alert stored from `cap` (committed), managed in `area_id`; raises what
-    the import raises (Invalid, Forbidden, Conflict for a (sender, identifier) stored)."""
+    """The id of the alert stored from `document` (committed), managed in `area_id`; raises
+    what the import raises (Invalid, Forbidden, Conflict for a (sender, identifier) stored).
+    The poller has read the document once already (its sender); reading it again here
+    keeps this the import of a byte stream, as the API's."""
     session = access.session
+    cap = read_document(document, max_bytes=importer.settings.cap_document_max_bytes)
     found = alert_from_cap(
         cap=cap,
         session=session,

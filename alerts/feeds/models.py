@@ -20,7 +20,7 @@ _SENDER = re.compile(r"[^\s,<&]+")
 MAX_URL = 2000
 
 
-class FeedBase(SQLModel):
+class CapFeedBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     url: str = Field(min_length=1, max_length=MAX_URL)
     # Minutes are what people configure; seconds are what the tests need.
@@ -40,7 +40,7 @@ class FeedBase(SQLModel):
     enabled: bool = True
 
 
-class FeedCreate(FeedBase, InputModel):
+class CapFeedCreate(CapFeedBase, InputModel):
     area_id: Id = Field(
         description="The managing area: the feed's alerts are managed there and may only "
         "reach inside it"
@@ -62,7 +62,7 @@ class FeedCreate(FeedBase, InputModel):
         return _senders_of(value)
 
 
-class FeedUpdate(InputModel):
+class CapFeedUpdate(InputModel):
     not_null_fields: ClassVar[frozenset[str]] = frozenset(
         {"name", "url", "senders", "interval_s", "silent_after_s", "issue_now", "enabled"}
     )
@@ -102,7 +102,7 @@ def _senders_of(value: list[str]) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-class CapFeed(FeedBase, table=True):
+class CapFeed(CapFeedBase, table=True):
     __tablename__ = "cap_feed"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -157,7 +157,7 @@ class CapFeedDocument(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class FeedPublic(FeedBase, OutputModel):
+class CapFeedPublic(CapFeedBase, OutputModel):
     id: int
     area_id: int
     senders: list[str]
@@ -176,13 +176,15 @@ class FeedPublic(FeedBase, OutputModel):
     silent_reason: str | None
 
 
-class FeedsPublic(OutputModel):
-    data: list[FeedPublic]
+class CapFeedsPublic(OutputModel):
+    data: list[CapFeedPublic]
     count: int
 
 
 def silence(feed: CapFeed, now: datetime) -> str | None:
     """Why the feed counts as silent (None: it is heard)."""
+    if not feed.enabled:
+        return "it is disabled: nothing is polled"
     if feed.failures:
         return f"its last {feed.failures} poll(s) failed: {feed.last_error}"
     heard = feed.last_new_document_at or feed.created_at

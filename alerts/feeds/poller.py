@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from alerts.board import AlertBoard
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 MAX_FETCH_ATTEMPTS = 3
 FEEDS_PER_TICK = 20
+FORGET_AFTER = timedelta(days=1)
 _FINAL = {o.value for o in DocumentOutcome} - {DocumentOutcome.failed.value}
 
 
@@ -71,7 +73,6 @@ class FeedPoller:
     database: Database
     importer: FeedImporter
     fetcher: Fetcher
-    document_max_bytes: int
     spread: Callable[[], float] = random.random
 
     def tick(self) -> int:
@@ -130,7 +131,9 @@ class FeedPoller:
         if listing.document is not None:
             # The URL is a CAP document: one body is taken once, whatever its validators.
             digest = hashlib.sha256(listing.document).hexdigest()
-            self._document(feed, f"{feed.url}#sha256={digest}", listing.document, result)
+            key = f"{feed.url}#sha256={digest}"
+            if self._seen(feed.id, (key,)).get(key, (None, 0))[0] not in _FINAL:
+                self._document(feed, key, listing.document, result)
             return result
         seen = self._seen(feed.id, listing.links)
         for link in listing.links:
@@ -142,7 +145,22 @@ class FeedPoller:
                 self._fetch_failed(feed, link, str(exc), result)
                 continue
             self._document(feed, link, body, result)
+        self._forget(feed.id, listing.links)
         return result
+
+    def _forget(self, feed_id: int, listed: tuple[str, ...]) -> None:
+        """Let go of documents the feed no longer lists, after a day: the table does not
+        grow with a busy feed's history. Listed again later, such a document is fetched
+        once more and found stored already (a duplicate, no error)."""
+        before = self.importer.clock.now() - FORGET_AFTER
+        with self.database.session(write=True) as session:
+            session.execute(
+                delete(CapFeedDocument)
+                .where(col(CapFeedDocument.feed_id) == feed_id)
+                .where(col(CapFeedDocument.updated_at) < before)
+                .where(col(CapFeedDocument.url).not_in(listed))
+            )
+            session.commit()
 
     def _seen(self, feed_id: int, links: tuple[str, ...]) -> dict[str, tuple[str, int]]:
         with self.database.session() as session:
@@ -166,7 +184,7 @@ class FeedPoller:
         """Take one document: imported, a duplicate, skipped, or refused (recorded)."""
         result.new_documents += 1
         try:
-            cap = read_document(body, max_bytes=self.document_max_bytes)
+            cap = read_document(body, max_bytes=self.importer.settings.cap_document_max_bytes)
         except Invalid as exc:
             self._refused(feed, url, str(exc), result)
             return
@@ -188,7 +206,7 @@ class FeedPoller:
                 alert_id = import_document(
                     importer=self.importer,
                     access=access,
-                    cap=cap,
+                    document=body,
                     area_id=row.area_id,
                     issue_now=row.issue_now,
                 )
@@ -196,7 +214,7 @@ class FeedPoller:
                 session.rollback()
                 self._note(feed.id, url, DocumentOutcome.duplicate, str(exc))
                 return
-            except (Invalid, Forbidden, NotFound, AudioRejected, FeedRightsLost) as exc:
+            except (Invalid, Forbidden, NotFound, AudioRejected) as exc:
                 session.rollback()
                 where = f" ({exc.field})" if isinstance(exc, Invalid) and exc.field else ""
                 self._refused(feed, url, f"{exc}{where}", result)
@@ -292,5 +310,4 @@ def build_feed_poller(
             max_bytes=settings.cap_feed_max_bytes,
             timeout_s=settings.cap_feed_timeout_s,
         ),
-        document_max_bytes=settings.cap_document_max_bytes,
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response, status
 from sqlmodel import Session
 
 from alerts.feeds import crud
-from alerts.feeds.models import CapFeed, FeedCreate, FeedPublic, FeedsPublic, FeedUpdate
+from alerts.feeds.models import CapFeed, CapFeedCreate, CapFeedPublic, CapFeedsPublic, CapFeedUpdate
 from core.areas.models import Area
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
@@ -24,21 +24,21 @@ Read = Annotated[AccessControl, Depends(Permission(Action.alert_read))]
 Write = Annotated[AccessControl, Depends(Permission(Action.cap_feed_write))]
 
 
-@router.get("", response_model=FeedsPublic, summary="CAP feeds of areas in your scope")
-def list_feeds(session: SessionDep, access: Read, clock: ClockDep, page: PageDep) -> FeedsPublic:
+@router.get("", response_model=CapFeedsPublic, summary="CAP feeds of areas in your scope")
+def list_feeds(session: SessionDep, access: Read, clock: ClockDep, page: PageDep) -> CapFeedsPublic:
     rows, total = crud.list_feeds(session=session, prefixes=access.scope_prefixes(), page=page)
-    return FeedsPublic(data=[crud.feed_public(f, now=clock.now()) for f in rows], count=total)
+    return CapFeedsPublic(data=[crud.feed_public(f, now=clock.now()) for f in rows], count=total)
 
 
 @router.post(
     "",
-    response_model=FeedPublic,
+    response_model=CapFeedPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Poll a CAP feed: its alerts are imported with your rights, checked at each poll",
 )
 def create_feed(
-    session: SessionDep, access: Write, clock: ClockDep, feed_in: FeedCreate
-) -> FeedPublic:
+    session: SessionDep, access: Write, clock: ClockDep, feed_in: CapFeedCreate
+) -> CapFeedPublic:
     access.require_area(feed_in.area_id, what="a new CAP feed", field="area_id")
     _require_import_rights(access, session, feed_in.area_id, issue_now=feed_in.issue_now)
     feed = crud.create_feed(session=session, feed_in=feed_in, owner=access.actor, now=clock.now())
@@ -46,19 +46,19 @@ def create_feed(
     return crud.feed_public(feed, now=clock.now())
 
 
-@router.get("/{feed_id}", response_model=FeedPublic, summary="One CAP feed and its state")
-def read_feed(session: SessionDep, access: Read, clock: ClockDep, feed_id: PathId) -> FeedPublic:
+@router.get("/{feed_id}", response_model=CapFeedPublic, summary="One CAP feed and its state")
+def read_feed(session: SessionDep, access: Read, clock: ClockDep, feed_id: PathId) -> CapFeedPublic:
     return crud.feed_public(_feed(session, access, feed_id), now=clock.now())
 
 
 @router.patch(
     "/{feed_id}",
-    response_model=FeedPublic,
+    response_model=CapFeedPublic,
     summary="Change a CAP feed; you become its owner, whose rights its imports act with",
 )
 def update_feed(
-    session: SessionDep, access: Write, clock: ClockDep, feed_id: PathId, feed_in: FeedUpdate
-) -> FeedPublic:
+    session: SessionDep, access: Write, clock: ClockDep, feed_id: PathId, feed_in: CapFeedUpdate
+) -> CapFeedPublic:
     feed = _feed(session, access, feed_id)
     issue_now = feed.issue_now if feed_in.issue_now is None else feed_in.issue_now
     _require_import_rights(access, session, feed.area_id, issue_now=issue_now)
@@ -83,11 +83,13 @@ def delete_feed(session: SessionDep, access: Write, clock: ClockDep, feed_id: Pa
 
 @router.post(
     "/{feed_id}/poll",
-    response_model=FeedPublic,
+    response_model=CapFeedPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Poll a CAP feed now: the next turn of the poller (within a second or so) takes it",
 )
-def poll_feed(session: SessionDep, access: Write, clock: ClockDep, feed_id: PathId) -> FeedPublic:
+def poll_feed(
+    session: SessionDep, access: Write, clock: ClockDep, feed_id: PathId
+) -> CapFeedPublic:
     feed = _feed(session, access, feed_id)
     crud.poll_now(session=session, feed=feed, actor=access.actor, now=clock.now())
     session.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alerts.feeds import crud
-from alerts.feeds.models import CapFeed, FeedCreate
+from alerts.feeds.models import CapFeed, CapFeedCreate
 from core.audit.chain import Actor
 from tests.alerts.factories import CAP_SENDER
 from tests.world import World, now
@@ -19,7 +19,7 @@ def make_feed(
     interval_s: int = 60,
     senders: tuple[str, ...] = (CAP_SENDER,),
 ) -> CapFeed:
-    feed_in = FeedCreate(
+    feed_in = CapFeedCreate(
         name=world.fresh_name("feed-"),
         url=url,
         area_id=world.areas[area],

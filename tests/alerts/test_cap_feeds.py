@@ -58,7 +58,6 @@ def poller(client: TestClient, site: FeedSite, clock: SettableClock) -> FeedPoll
         fetcher=Fetcher(
             client=httpx.Client(transport=site.transport()), max_bytes=1_000_000, timeout_s=5
         ),
-        document_max_bytes=256 * 1024,
         spread=lambda: 0.5,  # no jitter: the next poll is exactly one interval on
     )
 
@@ -217,16 +216,21 @@ def test_a_linked_document_that_cannot_be_fetched_is_tried_again_a_few_times(
     assert site.requests[ATOM_PATH] == 4  # no validators kept while it was retried
 
 
+@pytest.mark.parametrize("validators", [True, False], ids=["etag", "no-etag"])
 def test_a_url_that_is_a_cap_document_is_imported_once(
-    coded: World, site: FeedSite, poller: FeedPoller, clock: SettableClock
+    coded: World, site: FeedSite, poller: FeedPoller, clock: SettableClock, validators: bool
 ) -> None:
+    site.validators = validators
     site.documents["/latest.xml"] = cap_alert("VN-FEED-ONE")
     feed = make_feed(coded, "A", url=site.base + "/latest.xml")
     poller.tick()
+    first_heard = _feed(coded, feed.id).last_new_document_at
     clock.advance(timedelta(seconds=61))
     poller.tick()
     assert [a.identifier for a in _alerts(coded)] == ["VN-FEED-ONE"]
-    assert _feed(coded, feed.id).last_error is None
+    state = _feed(coded, feed.id)
+    assert state.last_error is None and state.last_success_at == clock.now()
+    assert state.last_new_document_at == first_heard  # the same body is nothing new
 
 
 def test_of_two_processes_seeing_a_feed_due_one_claims_it(coded: World) -> None:
