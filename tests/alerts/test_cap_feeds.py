@@ -6,6 +6,8 @@ failing feed backing off, and one claim per poll."""
 from __future__ import annotations
 
 import json
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -13,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from alerts.feeds.claims import claim
+from alerts.feeds.claims import MAX_BACKOFF_S, claim, next_poll
 from alerts.feeds.fetch import Fetcher
 from alerts.feeds.importing import FeedImporter
 from alerts.feeds.models import CapFeed, CapFeedDocument
@@ -280,3 +282,33 @@ def test_the_api_configures_a_feed_and_polls_it_now(coded: World, client: TestCl
     gone = client.delete(f"/api/v1/cap-feeds/{feed['id']}", headers=headers)
     assert gone.status_code == 204
     assert client.get(f"/api/v1/cap-feeds/{feed['id']}", headers=headers).status_code == 404
+
+
+def test_two_processes_polling_at_once_fetch_the_feed_once(
+    coded: World, site: FeedSite, poller: FeedPoller
+) -> None:
+    site.publish("/a.xml", cap_alert("VN-FEED-TWICE"))
+    make_feed(coded, "A", url=site.feed_url)
+    other = replace(poller)  # a second process's poller on the same database
+    barrier = threading.Barrier(2)
+
+    def run(each: FeedPoller) -> None:
+        barrier.wait()
+        each.tick()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in (poller, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert site.requests == {ATOM_PATH: 1, "/a.xml": 1}
+    assert [a.identifier for a in _alerts(coded)] == ["VN-FEED-TWICE"]
+
+
+@pytest.mark.parametrize("spread", [0.0, 1.0])
+def test_polls_are_jittered_by_a_tenth_and_backoff_is_capped(spread: float) -> None:
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    wait = next_poll(now=start, interval_s=60, failures=0, spread=lambda: spread) - start
+    assert wait == timedelta(seconds=54 if spread == 0.0 else 66)
+    capped = next_poll(now=start, interval_s=60, failures=20, spread=lambda: 0.5) - start
+    assert capped == timedelta(seconds=MAX_BACKOFF_S)
