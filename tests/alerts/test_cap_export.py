@@ -7,25 +7,20 @@ from __future__ import annotations
 from datetime import timedelta
 from xml.etree.ElementTree import fromstring
 
-import pytest
 from fastapi.testclient import TestClient
 
 from alerts.cap import parse_cap
 from alerts.cap_import import CapImport, alert_from_cap
 from alerts.export.atom import ATOM_NAMESPACE
 from alerts.models import Alert, AlertStatus
-from tests.alerts.cap_documents import CODES, give_code
+from tests.alerts.cap_documents import CODES
 from tests.alerts.factories import CAP_SENDER, make_alert, make_cancel
+from tests.alerts.test_cap_routes import coded
 from tests.world import World, now
 
 A = "{" + ATOM_NAMESPACE + "}"
 
-
-@pytest.fixture
-def coded(world: World) -> World:
-    for area in CODES:
-        give_code(world, area)
-    return world
+__all__ = ["coded"]  # the fixture, shared with the CAP import tests
 
 
 def _entries(client: TestClient, area_id: int) -> list[str]:

@@ -23,19 +23,15 @@ from alerts.feeds.poller import FeedPoller
 from alerts.models import Alert
 from core.audit.models import AuditEvent
 from core.auth.models import Role, RoleAssignment
-from tests.alerts.cap_documents import CODES, UNKNOWN_CODE, cap_alert, give_code
+from tests.alerts.cap_documents import CODES, UNKNOWN_CODE, cap_alert
 from tests.alerts.factories import CAP_SENDER
 from tests.alerts.feed_factories import make_feed
 from tests.alerts.feed_site import ATOM_PATH, FeedSite
+from tests.alerts.test_cap_routes import coded
 from tests.clock import SettableClock
 from tests.world import World
 
-
-@pytest.fixture
-def coded(world: World) -> World:
-    for area in CODES:
-        give_code(world, area)
-    return world
+__all__ = ["coded"]  # the fixture, shared with the CAP import tests
 
 
 @pytest.fixture
