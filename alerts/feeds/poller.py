@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from alerts.board import AlertBoard
 from alerts.feeds.claims import claim, due_feeds, next_poll
-from alerts.feeds.fetch import Fetcher, FetchError
+from alerts.feeds.fetch import Fetcher, FetchError, TooLarge
 from alerts.feeds.formats import FeedFormatError, read_listing
 from alerts.feeds.importing import FeedImporter, import_document, read_document
 from alerts.feeds.models import CapFeed, CapFeedDocument, DocumentOutcome
@@ -140,7 +140,11 @@ class FeedPoller:
             if seen.get(link, (None, 0))[0] in _FINAL:
                 continue
             try:
-                body = self.fetcher.fetch(link).body
+                limit = self.importer.settings.cap_document_max_bytes
+                body = self.fetcher.fetch(link, max_bytes=limit).body
+            except TooLarge as exc:
+                self._refused(feed, link, str(exc), result)
+                continue
             except FetchError as exc:
                 self._fetch_failed(feed, link, str(exc), result)
                 continue

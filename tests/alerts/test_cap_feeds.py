@@ -308,3 +308,48 @@ def test_polls_are_jittered_by_a_tenth_and_backoff_is_capped(spread: float) -> N
     assert wait == timedelta(seconds=54 if spread == 0.0 else 66)
     capped = next_poll(now=start, interval_s=60, failures=20, spread=lambda: 0.5) - start
     assert capped == timedelta(seconds=MAX_BACKOFF_S)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"area_id": 999_999}, "area_id"),
+        ({"interval_s": 1}, "interval_s"),
+        ({"senders": []}, "senders"),
+        ({"url": "not a url"}, "url"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_feeds_are_refused_naming_the_field(
+    coded: World, client: TestClient, change: dict[str, object], field: str
+) -> None:
+    body = {
+        "name": "KTTV",
+        "url": "https://warnings.invalid/cap.atom",
+        "area_id": coded.areas["A"],
+        "senders": [CAP_SENDER],
+        **change,
+    }
+    answer = client.post("/api/v1/cap-feeds", json=body, headers=coded.headers("operator_a"))
+    assert answer.status_code == 422 and field in answer.text, answer.text
+    with coded.database.session() as session:
+        assert session.exec(select(CapFeed)).first() is None
+
+
+def test_a_change_may_not_null_a_field(coded: World, client: TestClient) -> None:
+    feed = make_feed(coded, "A")
+    answer = client.patch(
+        f"/api/v1/cap-feeds/{feed.id}", json={"name": None}, headers=coded.headers("operator_a")
+    )
+    assert answer.status_code == 422 and "name" in answer.text
+
+
+def test_a_linked_document_over_the_document_limit_is_not_read_whole(
+    coded: World, site: FeedSite, poller: FeedPoller
+) -> None:
+    limit = poller.importer.settings.cap_document_max_bytes
+    site.publish("/huge.xml", b"<alert>" + b" " * (limit + 1) + b"</alert>")
+    feed = make_feed(coded, "A", url=site.feed_url)
+    poller.tick()
+    assert "too large" in (_feed(coded, feed.id).last_error or "")
+    assert _outcomes(coded, feed.id) == {"huge.xml": "refused"}  # not fetched again
