@@ -34,7 +34,7 @@ from alerts.feeds.rights import FeedRightsLost, feed_access
 from audio.errors import AudioRejected
 from core.clock import Clock
 from core.config import Settings
-from core.db import Database
+from core.db import Database, chunks
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from playlists.content.services import ContentServices
 
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 MAX_FETCH_ATTEMPTS = 3
 FEEDS_PER_TICK = 20
-FORGET_AFTER = timedelta(days=1)
+FORGET_AFTER = timedelta(days=30)
 _FINAL = {o.value for o in DocumentOutcome} - {DocumentOutcome.failed.value}
 
 
@@ -149,31 +149,33 @@ class FeedPoller:
                 self._fetch_failed(feed, link, str(exc), result)
                 continue
             self._document(feed, link, body, result)
-        self._forget(feed.id, listing.links)
+        self._forget(feed.id)
         return result
 
-    def _forget(self, feed_id: int, listed: tuple[str, ...]) -> None:
-        """Let go of documents the feed no longer lists, after a day: the table does not
-        grow with a busy feed's history. Listed again later, such a document is fetched
-        once more and found stored already (a duplicate, no error)."""
+    def _forget(self, feed_id: int) -> None:
+        """Let go of what became of documents after FORGET_AFTER, so the table does not grow
+        with a busy feed's history: feeds list an alert for hours or days. One still listed
+        is fetched once more and found stored already (a duplicate, no error)."""
         before = self.importer.clock.now() - FORGET_AFTER
         with self.database.session(write=True) as session:
             session.execute(
                 delete(CapFeedDocument)
                 .where(col(CapFeedDocument.feed_id) == feed_id)
                 .where(col(CapFeedDocument.updated_at) < before)
-                .where(col(CapFeedDocument.url).not_in(listed))
             )
             session.commit()
 
     def _seen(self, feed_id: int, links: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+        found: dict[str, tuple[str, int]] = {}
         with self.database.session() as session:
-            rows = session.exec(
-                select(CapFeedDocument.url, CapFeedDocument.outcome, CapFeedDocument.attempts)
-                .where(CapFeedDocument.feed_id == feed_id)
-                .where(col(CapFeedDocument.url).in_(links))
-            ).all()
-        return {url: (outcome, attempts) for url, outcome, attempts in rows}
+            for batch in chunks(links):  # a national feed lists thousands
+                rows = session.exec(
+                    select(CapFeedDocument.url, CapFeedDocument.outcome, CapFeedDocument.attempts)
+                    .where(CapFeedDocument.feed_id == feed_id)
+                    .where(col(CapFeedDocument.url).in_(batch))
+                ).all()
+                found.update((url, (outcome, attempts)) for url, outcome, attempts in rows)
+        return found
 
     def _fetch_failed(self, feed: _Feed, url: str, message: str, result: PollResult) -> None:
         attempts = self._note(feed.id, url, DocumentOutcome.failed, message)

@@ -19,7 +19,7 @@ from alerts.feeds.claims import MAX_BACKOFF_S, claim, next_poll
 from alerts.feeds.fetch import Fetcher
 from alerts.feeds.importing import FeedImporter
 from alerts.feeds.models import CapFeed, CapFeedDocument
-from alerts.feeds.poller import FeedPoller
+from alerts.feeds.poller import FORGET_AFTER, FeedPoller
 from alerts.models import Alert
 from core.audit.models import AuditEvent
 from core.auth.models import Role, RoleAssignment
@@ -353,3 +353,15 @@ def test_a_linked_document_over_the_document_limit_is_not_read_whole(
     poller.tick()
     assert "too large" in (_feed(coded, feed.id).last_error or "")
     assert _outcomes(coded, feed.id) == {"huge.xml": "refused"}  # not fetched again
+
+
+def test_what_became_of_documents_is_forgotten_after_a_month(
+    coded: World, site: FeedSite, poller: FeedPoller, clock: SettableClock
+) -> None:
+    site.publish("/old.xml", cap_alert("VN-FEED-OLD"))
+    feed = make_feed(coded, "A", url=site.feed_url)
+    poller.tick()
+    site.entries.clear()  # the feed moves on
+    clock.advance(FORGET_AFTER + timedelta(minutes=1))
+    poller.tick()
+    assert _outcomes(coded, feed.id) == {}
