@@ -15,6 +15,9 @@ from alerts.audio import alert_uses_file
 from alerts.board import AlertBoard
 from alerts.cap_routes import CAP_PATH
 from alerts.cap_routes import router as cap_router
+from alerts.export.routes import router as cap_export_router
+from alerts.feeds.poller import build_feed_poller
+from alerts.feeds.routes import router as cap_feeds_router
 from alerts.notify import notifier
 from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
@@ -91,6 +94,8 @@ ROUTERS = (
     alerts_router,
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
     cap_router,
+    cap_feeds_router,
+    cap_export_router,
     reports_router,
     # GET /api/v1/reports/alerts/export before /alerts/{alert_id} would take the path.
     report_exports_router,
@@ -203,6 +208,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         board=board,
         scheduler=app.state.scheduler,
         directory=app.state.directory,
+        feeds=build_feed_poller(
+            settings=settings,
+            database=database,
+            clock=app.state.clock,
+            services=app.state.content,
+            board=board,
+        ),
     )
     install_error_handlers(app)
     declare_errors(app)

@@ -4,8 +4,9 @@ Start: the attention chime is made (or checked) first, so a missing chime file s
 server before anything runs; then the uploads that a stopped server left unfinished are
 failed and their files removed, and the uploads' heartbeat starts; the alert board loads
 and its listener follows other processes' changes, as the poll directory's does the
-stations'; the event hub binds to the loop; the
-flushers write buffered heartbeats and acknowledgements every second; the keeper's
+stations'; the event hub binds to the loop; the flushers write buffered heartbeats and
+acknowledgements every second; the CAP feed poller looks for feeds due every
+`cap_feed_tick_s` (every process runs it; each feed's poll is claimed by one); the keeper's
 scheduler starts last, once everything it pushes through is up. Stop cancels the flushers,
 writes what they still hold, then stops the board, the listener and the scheduler, waits
 for the uploads being made (failing the queued ones), and disposes of the database,
@@ -25,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from alerts.acks import AckBuffer
 from alerts.board import AlertBoard
 from alerts.chime import ensure_chime
+from alerts.feeds.poller import FeedPoller
 from alerts.notify import listener as alerts_listener
 from core import collector
 from core.config import Settings
@@ -66,6 +68,7 @@ class ServerWorkers:
     board: AlertBoard
     scheduler: SchedulerService
     directory: PollDirectory
+    feeds: FeedPoller | None = None  # None: settings.cap_feeds_enabled is off
     _listeners: list[Listener] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -97,6 +100,11 @@ class ServerWorkers:
                 )
             ),
         ]
+        if self.feeds is not None:
+            tick = self.settings.cap_feed_tick_s
+            self._tasks.append(
+                asyncio.create_task(every(tick, "CAP feeds: polling", self.feeds.tick))
+            )
         if self.settings.gc_freeze:
             collector.freeze_startup()
         if self.settings.scheduler_enabled:
@@ -111,6 +119,7 @@ class ServerWorkers:
         steps += [listening.stop for listening in self._listeners]
         steps += [self.scheduler.stop] if self.settings.scheduler_enabled else []
         steps += [self.uploads.stop]
+        steps += [self.feeds.close] if self.feeds is not None else []
         for step in [*steps, self.database.dispose]:
             try:
                 step()

@@ -127,6 +127,20 @@ class Settings(BaseSettings):
     # A fetched resource: at most this many bytes, within this many seconds.
     cap_resource_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     cap_resource_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # CAP feeds (/api/v1/cap-feeds): every process looks for feeds due this often; a feed
+    # is fetched within the timeout and up to the size (each document it links to, up to
+    # cap_max_bytes).
+    cap_feeds_enabled: bool = True
+    cap_feed_tick_s: float = Field(default=1.0, ge=0.1, le=60)
+    cap_feed_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    cap_feed_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # The public Atom feed of an area's alerts (/api/v1/public/areas/{id}/alerts.atom): the alerts
+    # issued that are still on the air or ended within this many hours.
+    cap_export_window_h: float = Field(default=24.0, gt=0, le=24 * 31)
+    # The CAP <sender> of alerts made here (an imported alert keeps its own sender).
+    cap_export_sender: str = Field(
+        default="loaxa", min_length=1, max_length=200, pattern=r"^[^\s,<&]+$"
+    )
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from alerts.feeds.models import CapFeed, CapFeedDocument
 from alerts.models import Alert, AlertDelivery
 from core.areas.models import Area
 from core.audit.models import AuditEvent, AuditHead
@@ -15,7 +16,7 @@ from playlists.timelines.models import BuildState, StationBuild, TimelineBody
 from playlists.timelines.record import StationPlan
 from reports.periodic import ReportGeneration
 from reports.summaries import StationDaySummaryRow
-from stations.fleet.models import AsRun, StationAgent, StationEnrollment
+from stations.fleet.models import AsRun, StationAgent, StationChange, StationEnrollment
 from stations.fleet.presence import StationPresence
 from stations.models import Station, StationGroup, StationGroupMember
 
@@ -44,9 +45,12 @@ TABLES = (
     BuildState,
     StationEnrollment,
     StationAgent,
+    StationChange,
     StationPresence,
     AsRun,
     Alert,
     AlertDelivery,
+    CapFeed,
+    CapFeedDocument,
 )
 metadata = SQLModel.metadata

@@ -92,6 +92,8 @@ def database(database_url: str) -> Iterator[Database]:
 def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
     # The scheduler's thread stays off unless a test is about it.
     overrides.setdefault("scheduler_enabled", False)
+    # Nor does the CAP feed poller: a feed a test makes must not be fetched behind its back.
+    overrides.setdefault("cap_feeds_enabled", False)
     # Made by ffmpeg at startup: only the tests about alerts' chime ask for it.
     overrides.setdefault("alert_chime", "none")
     # A full collection per app start would cost the suite minutes.

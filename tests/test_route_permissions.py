@@ -32,6 +32,7 @@ from stations.fleet.auth import station_token
 from stations.protocol import PREFIX
 from tests.alerts.cap_documents import MEDIA_TYPE, cap_alert, give_code
 from tests.alerts.factories import make_alert
+from tests.alerts.feed_factories import make_feed
 from tests.dependencies import depends_on
 from tests.playlists.content.factories import make_item, make_job, short_wav, stored_audio_item
 from tests.playlists.sessions.factories import make_entry, make_session
@@ -366,6 +367,29 @@ def _cap_alert(world: World, where: Where) -> Call:
     return _CapCall("/api/v1/alerts/cap", document=document)
 
 
+def _cap_feed(suffix: str = "", body: Any = None) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        feed = make_feed(world, _commune(where))
+        return Call(f"/api/v1/cap-feeds/{feed.id}{suffix}", body)
+
+    return make
+
+
+def _new_cap_feed(world: World, where: Where) -> Call:
+    body = {
+        "name": "Trung tâm KTTV",
+        "url": "http://feeds.invalid/cap.atom",
+        "area_id": world.areas[_commune(where)],
+        "senders": ["canhbao@nchmf.gov.vn"],
+    }
+    return Call("/api/v1/cap-feeds", body)
+
+
+def _list_cap_feeds(world: World, where: Where) -> Call:
+    make_feed(world, _commune(where))
+    return Call("/api/v1/cap-feeds")
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/auth/me"): Case(
         ALL_ROLES, 200, lambda w, _: Call("/api/v1/auth/me"), outside="unscoped"
@@ -589,6 +613,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/alerts/{alert_id}/images/{sha256}"): Case(ALL_ROLES, 200, _alert_image),
     ("POST", "/api/v1/alerts/{alert_id}/approve"): Case(APPROVER, 200, _alert("/approve")),
     ("POST", "/api/v1/alerts/{alert_id}/reject"): Case(APPROVER, 200, _alert("/reject")),
+    ("GET", "/api/v1/cap-feeds"): Case(ALL_ROLES, 200, _list_cap_feeds, outside="filtered"),
+    ("POST", "/api/v1/cap-feeds"): Case(OPERATOR, 201, _new_cap_feed),
+    ("GET", "/api/v1/cap-feeds/{feed_id}"): Case(ALL_ROLES, 200, _cap_feed()),
+    ("PATCH", "/api/v1/cap-feeds/{feed_id}"): Case(
+        OPERATOR, 200, _cap_feed(body={"name": "Đài KTTV tỉnh"})
+    ),
+    ("DELETE", "/api/v1/cap-feeds/{feed_id}"): Case(OPERATOR, 204, _cap_feed()),
+    ("POST", "/api/v1/cap-feeds/{feed_id}/poll"): Case(OPERATOR, 202, _cap_feed("/poll")),
     ("GET", "/api/v1/areas/{area_id}/playlist"): Case(
         ALL_ROLES,
         200,

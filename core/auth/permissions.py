@@ -40,6 +40,9 @@ class Action(StrEnum):
     alert_write = "alert.write"  # draft, update and cancel emergency alerts
     alert_approve = "alert.approve"  # the second pair of eyes that issues them
     report_read = "report.read"  # planned against aired, proof of play, periodic reports
+    # Configure CAP feeds the server polls: their imports act with the configuring user's
+    # own alert rights (alerts/feeds/rights.py), so it is the importers' (operators') act.
+    cap_feed_write = "cap_feed.write"
 
 
 _READ_ALL = frozenset(
@@ -61,7 +64,7 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.operator: _READ_ALL
     | {Action.report_read}
     | {Action.content_write, Action.content_archive, Action.group_write, Action.schedule_write}
-    | {Action.alert_write},
+    | {Action.alert_write, Action.cap_feed_write},
     Role.approver: _READ_ALL
     | {Action.content_approve, Action.content_archive}
     | {Action.alert_approve},
@@ -75,6 +78,10 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/v1/auth/login"),
         # A station agent trades its one-time enrolment code for a token here.
         ("POST", "/agent/v1/enroll"),
+        # The public CAP export: what went on the air, for neighbouring systems to poll
+        # (alerts/export/routes.py says why it needs no account).
+        ("GET", "/api/v1/public/areas/{area_id}/alerts.atom"),
+        ("GET", "/api/v1/public/alerts/{alert_id}.cap"),
     }
 )
 
