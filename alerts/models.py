@@ -235,13 +235,15 @@ class Alert(SQLModel, table=True):
     language: str = Field(default="vi", max_length=35)
     # A CAP import's <references> exactly as sent ("sender,identifier,sent" each), those
     # this server never held included, as a JSON list.
-    cap_references: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    cap_references: str = Field(
+        default="[]", sa_column=Column(Text, nullable=False, default="[]")
+    )
     # The <category> whose configured default duration set `expires`: the document gave none.
     expires_default: str | None = Field(default=None, max_length=20)
     # Why it waits for an approver although issue_now was asked (e.g. the sender's ceiling).
     hold_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Images the sender attached ([{sha256, mime_type, size_bytes, description}]), JSON.
-    images: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    images: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
 
     def target_ids(self) -> AlertTargets:
         return AlertTargets.from_json(self.targets)
