@@ -235,9 +235,7 @@ class Alert(SQLModel, table=True):
     language: str = Field(default="vi", max_length=35)
     # A CAP import's <references> exactly as sent ("sender,identifier,sent" each), those
     # this server never held included, as a JSON list.
-    cap_references: str = Field(
-        default="[]", sa_column=Column(Text, nullable=False, default="[]")
-    )
+    cap_references: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     # The <category> whose configured default duration set `expires`: the document gave none.
     expires_default: str | None = Field(default=None, max_length=20)
     # Why it waits for an approver although issue_now was asked (e.g. the sender's ceiling).

@@ -16,17 +16,17 @@ from core.auth.models import Role
 from core.config import Settings
 from tests.alerts.cap_documents import (
     CODES,
-    MEDIA_TYPE,
     cap_alert,
     give_code,
     give_real_codes,
     real_document,
 )
 from tests.alerts.factories import CAP_SENDER, make_alert
+from tests.alerts.test_cap_routes import imported
+from tests.alerts.test_cap_routes import post as cap_post
 from tests.stations.factories import make_station
 from tests.world import World
 
-URL = "/api/v1/alerts/cap"
 NOAA = "wcatwc@noaa.gov"
 
 
@@ -45,21 +45,12 @@ def duty(world: World) -> World:
     return world
 
 
-def post(
-    client: TestClient, world: World, document: bytes, user: str = "duty_a", **params: Any
-) -> Any:
-    return client.post(
-        URL,
-        content=document,
-        params=params,
-        headers={"Content-Type": MEDIA_TYPE, **world.headers(user)},
-    )
+def post(client: TestClient, world: World, document: bytes, **params: Any) -> Any:
+    return cap_post(client, world, document, "duty_a", **params)
 
 
 def created(client: TestClient, world: World, document: bytes, **params: Any) -> Any:
-    answer = post(client, world, document, **params)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
+    return imported(client, world, document, user="duty_a", **params)
 
 
 def actions(world: World, alert_id: int) -> list[str]:

@@ -54,3 +54,11 @@ def test_settings_are_frozen() -> None:
     with pytest.raises(ValidationError):
         settings.port = 1  # type: ignore[misc]
     assert isinstance(settings, Settings)
+
+
+def test_the_settings_know_cap_categories_as_the_parser_does() -> None:
+    # core imports no feature, so config.py keeps its own copy of CAP's <category> values.
+    from alerts.cap_models import CATEGORIES
+    from core.config import CAP_CATEGORIES
+
+    assert CAP_CATEGORIES == CATEGORIES

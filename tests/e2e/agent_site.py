@@ -13,7 +13,8 @@ from playlists.timelines.models import StationBuild
 from stations.agent.cache import FileCache, sha256_of
 from stations.fleet.models import AsRun
 from stations.protocol import Manifest
-from tests.e2e.processes import Agent, Server
+from tests.e2e.processes import Agent, Server, wait_for
+from tests.e2e.proxy import Proxy
 from tests.stations.fleet.factories import enrollment_code
 from tests.stations.fleet.scenario import StoredAudio
 from tests.world import World
@@ -51,6 +52,22 @@ class Site:
             *playout,
             *(options or FAST),
         )
+
+    def killed_mid_download(self, name: str, proxy: Proxy) -> tuple[Agent, Path]:
+        """An agent for the station fetching its file slowly through `proxy`, killed part
+        way; returns it (stopped) and its partial file."""
+        sha = self.audio.sha256
+        with proxy.faulty(bytes_per_s=100_000):
+            agent = self.agent(name, server_url=f"http://127.0.0.1:{proxy.port}").start()
+            part = agent.data_dir / "cache" / "partial" / f"{sha}.part"
+            wait_for(
+                lambda: part.exists() and part.stat().st_size > 50_000,
+                timeout=20,
+                what="download under way",
+                log=agent.log,
+            )
+            agent.kill()
+        return agent, part
 
     def version(self) -> int | None:
         with self.world.database.session() as session:

@@ -28,17 +28,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_killed_mid_download_never_vouches_for_a_partial_file_and_resumes(site: Site) -> None:
     sha = site.audio.sha256
     with Proxy(site.server.port) as proxy:
-        url = f"http://127.0.0.1:{proxy.port}"
-        with proxy.faulty(bytes_per_s=100_000):
-            agent = site.agent("pi", server_url=url).start()
-            part = agent.data_dir / "cache" / "partial" / f"{sha}.part"
-            wait_for(
-                lambda: part.exists() and part.stat().st_size > 50_000,
-                timeout=20,
-                what="download under way",
-                log=agent.log,
-            )
-            agent.kill()
+        agent, part = site.killed_mid_download("pi", proxy)
         kept = part.stat().st_size
         assert 0 < kept < len(site.audio.data)
         assert not verified(agent.data_dir, sha)

@@ -66,16 +66,7 @@ def test_a_cut_download_resumes_through_nginx_and_python_sends_no_byte_of_it(
     site, nginx = fronted
     sha, path = site.audio.sha256, f"/agent/v1/files/{site.audio.sha256}"
     with Proxy(nginx.port) as proxy:
-        with proxy.faulty(bytes_per_s=100_000):
-            agent = site.agent("pi", server_url=f"http://127.0.0.1:{proxy.port}").start()
-            part = agent.data_dir / "cache" / "partial" / f"{sha}.part"
-            wait_for(
-                lambda: part.exists() and part.stat().st_size > 50_000,
-                timeout=20,
-                what="download under way",
-                log=agent.log,
-            )
-            agent.kill()
+        agent, part = site.killed_mid_download("pi", proxy)
         kept = part.stat().st_size
         agent.start()
         try:
