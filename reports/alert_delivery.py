@@ -109,6 +109,8 @@ def _summary_public(alert: Alert, summary: DeliverySummary) -> AlertDeliverySumm
     return AlertDeliverySummary(
         id=alert.id,
         identifier=alert.identifier,
+        sender=alert.sender,
+        language=alert.language,
         headline=alert.headline,
         msg_type=AlertType(alert.msg_type),
         status=AlertStatus(alert.status),

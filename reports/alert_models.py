@@ -21,6 +21,8 @@ class LatencySpread(OutputModel):
 class AlertDeliverySummary(OutputModel):
     id: int
     identifier: str = Field(description="the alert's CAP identifier")
+    sender: str = Field(description="its CAP sender (an alert made here: its operator)")
+    language: str = Field(description="the language of what it says, as sent (e.g. de-DE)")
     headline: str
     msg_type: AlertType
     status: AlertStatus

@@ -22,9 +22,11 @@ from reports.filters import ProofFilter
 from reports.proof_search import find_bulletins
 from reports.routes import proof_of_play_report
 from web.context import PageDep
+from web.feed_status import feed_rows
 from web.report_pages import refused_or_invalid, report_access, report_context, report_helpers
 from web.schedule_pages import NotADay, local_day, parse_day
 from web.sessions_view import refused
+from web.templating import speaking
 
 router = APIRouter(include_in_schema=False)
 DayText = Annotated[str | None, Query(max_length=20)]
@@ -82,7 +84,17 @@ def alerts_page(
     listed = alert_delivery_list(
         session, access, clock, settings, Page(offset=0, limit=EXPORTED_ALERTS), None, None
     )
-    context = {**report_context(view, listed), "export": "/reports/alerts/download?"}
+    feeds = feed_rows(
+        session=session,
+        prefixes=access.scope_prefixes(),
+        now=clock.now(),
+        when=speaking(view.locale, view.zone)["when"],
+    )
+    context = {
+        **report_context(view, listed),
+        "export": "/reports/alerts/download?",
+        "feeds": feeds,
+    }
     return view.render("reports/alerts.html", context)
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal, format_percent
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -66,6 +67,7 @@ ALERT_WORDS = {
     "superseded": N_("superseded"),
     "cancelled": N_("cancelled"),
     "rejected": N_("rejected"),
+    "recorded": N_("recorded, acting on nothing"),
 }
 KINDS = {"content": N_("bulletin"), "alert": N_("emergency alert"), "unknown": N_("unknown")}
 LEVELS = {
@@ -169,6 +171,19 @@ def local_date(context: Context, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(context["zone"])).date().isoformat()
 
 
+@pass_context
+def language_name(context: Context, tag: str) -> str:
+    """A language tag as the reader says it: "de-DE" is "Tiếng Đức (Đức)" in Vietnamese;
+    "–" for none (a Cancel that said nothing); the tag itself for one Babel does not know."""
+    try:
+        name = Locale.parse(tag, sep="-").get_display_name(context.get("locale", "vi"))
+    except (ValueError, UnknownLocaleError):
+        name = None
+    if tag == "und":
+        return "–"
+    return name or tag
+
+
 # The bodies' helpers, one template global (`rpt.outcome(...)`): as names of their own they
 # would shadow the pages' variables (a page's `day`).
 HELPERS = SimpleNamespace(
@@ -186,6 +201,7 @@ HELPERS = SimpleNamespace(
     kind=kind,
     level=level,
     length=length,
+    language_name=language_name,
 )
 
 

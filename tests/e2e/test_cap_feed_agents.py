@@ -1,7 +1,9 @@
 """A warning service's Atom feed on loopback, polled by the real server process: a new
 entry's CAP document is imported and issued at once (the feed's issue_now, its owner an
 operator and approver of the commune), and two real agents playing with VLC (capturing
-into WAV files) acknowledge it, received, started and finished, as the API shows."""
+into WAV files) acknowledge it, received, started and finished, as the API shows; then the
+service's Update replaces it on both and its Cancel stops it there; and when the service
+stops answering, the feed is shown silent, saying why."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ import pytest
 from core.auth.models import Role
 from tests.alerts.cap_documents import cap_alert, give_code
 from tests.alerts.factories import CAP_SENDER
-from tests.alerts.feed_site import FeedSite, LoopbackServer
-from tests.e2e.agent_site import FAST, saved_version
+from tests.alerts.feed_site import ATOM_PATH, FeedSite, LoopbackServer
+from tests.e2e.agent_site import FAST, saved_manifest, saved_version
 from tests.e2e.processes import Agent, Server, wait_for
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrollment_code
@@ -111,13 +113,74 @@ def test_a_new_feed_entry_is_issued_and_acknowledged_by_real_agents(
             return deliveries if done else None
 
         deliveries = wait_for(finished, timeout=30, what="both stations' acks", log=agents[0].log)
+        update_id = _follow_up(
+            server,
+            world,
+            warnings,
+            feed_id,
+            cap_alert("VN-FEED-E2E-2", msg_type="Update", references=("VN-FEED-E2E",)),
+        )
+
+        def replaced() -> bool:
+            deliveries = _get(server, world, f"/api/v1/alerts/{update_id}")["deliveries"]
+            return len(deliveries) == 2 and all(d["started_at"] for d in deliveries)
+
+        wait_for(replaced, timeout=30, what="the Update playing on both", log=agents[0].log)
+        cancel = cap_alert("VN-FEED-E2E-3", msg_type="Cancel", references=("VN-FEED-E2E-2",))
+        _follow_up(server, world, warnings, feed_id, cancel)
+        for agent in agents:
+            wait_for(
+                lambda agent=agent: _alerts_held(agent) == [],
+                timeout=30,
+                what="the Cancel stopping it on the agent",
+                log=agent.log,
+            )
+        states = {
+            a["identifier"]: a["state"] for a in _get(server, world, "/api/v1/alerts")["data"]
+        }
+        warnings.failing.add(ATOM_PATH)  # the warning service stops answering
+        httpx.post(f"{server.url}/api/v1/cap-feeds/{feed_id}/poll", headers=world.headers("duty_a"))
+        silent = wait_for(
+            lambda: (f := _get(server, world, f"/api/v1/cap-feeds/{feed_id}"))["silent"] and f,
+            timeout=20,
+            what="the feed shown silent",
+            log=server.log,
+        )
     finally:
         for agent in agents:
             agent.stop()
+    assert states == {
+        "VN-FEED-E2E": "superseded",
+        "VN-FEED-E2E-2": "cancelled",
+        "VN-FEED-E2E-3": "issued",
+    }
+    assert "failed" in silent["silent_reason"] and "500" in silent["last_error"]
     assert (alert["sender"], alert["area_id"]) == (CAP_SENDER, world.areas["A"])
     for delivery in deliveries:
         stages = [delivery[f"{s}_at"] for s in ("received", "started", "finished")]
         assert all(stages) and stages == sorted(stages) and not delivery["unacknowledged"]
-    assert warnings.requests["/flood.xml"] == 1
-    feed = _get(server, world, f"/api/v1/cap-feeds/{feed_id}")
-    assert feed["last_error"] is None and not feed["silent"]
+    assert warnings.requests["/flood.xml"] == 1  # each document fetched once
+
+
+def _follow_up(
+    server: Server, world: World, warnings: FeedSite, feed_id: int, document: bytes
+) -> int:
+    """Publish the service's next message, poll the feed now; the alert it became, issued."""
+    identifier = document.split(b"<identifier>")[1].split(b"<")[0].decode()
+    warnings.publish(f"/{identifier}.xml", document)
+    polled = httpx.post(
+        f"{server.url}/api/v1/cap-feeds/{feed_id}/poll", headers=world.headers("duty_a")
+    )
+    assert polled.status_code == 202, polled.text
+
+    def issued() -> int | None:
+        alerts = _get(server, world, "/api/v1/alerts")["data"]
+        found = [a for a in alerts if a["identifier"] == identifier and a["state"] == "issued"]
+        return int(found[0]["id"]) if found else None
+
+    return wait_for(issued, timeout=20, what=f"{identifier} issued", log=server.log)
+
+
+def _alerts_held(agent: Agent) -> list[str] | None:
+    manifest = saved_manifest(agent.data_dir)
+    return [a.id for a in manifest.alerts] if manifest is not None else None

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from alerts.feeds.models import CapFeed
+from tests.alerts.feed_factories import make_feed
+from tests.e2e.processes import wait_for
 from tests.reports.history import TITLES, History, reported_day
 from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, screenshot
 
@@ -113,3 +116,24 @@ def test_the_periodic_report_is_generated_with_its_signers(
     assert download.value.suggested_filename.endswith(".xlsx")
     screenshot(phone, "reports-periodic-phone")
     assert_accessible(phone)
+
+
+def test_the_alerts_page_shows_a_silent_cap_feed_on_a_phone(
+    ui: UiSite, phone: Page, history: History
+) -> None:
+    feed = make_feed(ui.world, "A", url="http://feeds.invalid/cap.atom")
+
+    def failed() -> bool:  # the real server's poller tried it: no such host
+        with ui.world.database.session() as session:
+            row = session.get(CapFeed, feed.id)
+            return row is not None and row.failures > 0
+
+    wait_for(failed, timeout=20, what="the feed polled and failed")
+    ui.sign_in(phone, "supervisor_a")
+    phone.goto("/reports/alerts")
+    feeds = phone.get_by_role("region", name="Nguồn tin cảnh báo CAP")
+    expect(feeds).to_contain_text(f"{feed.name} im lặng:")
+    expect(feeds).to_contain_text("lần đọc gần nhất bị lỗi: http://feeds.invalid/cap.atom")
+    assert_accessible(phone)
+    _fits(phone)
+    screenshot(phone, "reports-alerts-feeds-phone")

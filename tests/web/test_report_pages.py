@@ -12,12 +12,15 @@ from datetime import UTC, date, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from alerts.feeds.models import CapFeed
+from alerts.models import Alert
 from api import create_app
 from core.auth.models import Role
 from core.config import Settings
 from stations.fleet.models import StationAgent
 from stations.models import Station
 from tests.alerts.factories import make_alert
+from tests.alerts.feed_factories import make_feed
 from tests.clock import SettableClock
 from tests.reports.history import TITLES, History, reported_day
 from tests.world import World
@@ -254,3 +257,43 @@ def test_a_refused_value_on_a_page_is_a_page_in_vietnamese(
         assert "Loaxa" in answer.text
     assert "Tên không được chứa ký tự điều khiển." in answers[0].text
     assert "Báo cáo định kỳ là theo tháng, quý, 6 tháng hoặc năm." in answers[4].text
+
+
+def test_the_alerts_page_shows_which_cap_feeds_are_silent_and_why(
+    client: TestClient, world: World, history: History
+) -> None:
+    heard = make_feed(world, "A")
+    failing = make_feed(world, "A")
+    elsewhere = make_feed(world, "B", owner="admin_p")  # commune B's: not supervisor_a's
+    with world.database.session(write=True) as session:
+        for feed, failures in ((heard, 0), (failing, 3), (elsewhere, 1)):
+            row = session.get(CapFeed, feed.id)
+            assert row is not None
+            row.failures, row.last_error = failures, "500 from the sender" if failures else None
+            row.last_new_document_at = NOW  # something new: only failures make one silent
+            row.last_success_at = NOW
+            session.add(row)
+        session.commit()
+    sign_in(client, world, "supervisor_a")
+    text = _text(client.get("/reports/alerts").text)
+    assert "Nguồn tin cảnh báo CAP" in text
+    assert f"{failing.name} im lặng: 3 lần đọc gần nhất bị lỗi: 500 from the sender" in text
+    assert f"{heard.name} đang nhận tin" in text
+    assert elsewhere.name not in text
+    # The silent one first: a supervisor sees it without scrolling.
+    assert text.index(failing.name) < text.index(heard.name)
+
+
+def test_an_alerts_page_says_who_sent_it_and_in_what_language(
+    client: TestClient, world: World, history: History
+) -> None:
+    alert = make_alert(world, "A", issued=True, sender="opendata@dwd.de")
+    with world.database.session(write=True) as session:
+        row = session.get(Alert, alert.id)
+        assert row is not None
+        row.language = "de-DE"
+        session.add(row)
+        session.commit()
+    sign_in(client, world, "supervisor_a")
+    text = _text(client.get(f"/reports/alerts/{alert.id}").text)
+    assert "Nơi gửi opendata@dwd.de" in text and "Ngôn ngữ Tiếng Đức (Đức)" in text
