@@ -35,6 +35,7 @@ def _snapshot(feed: CapFeed) -> dict[str, Any]:
         "url": feed.url,
         "area_id": feed.area_id,
         "senders": json.loads(feed.senders),
+        "link_hosts": json.loads(feed.link_hosts),
         "owner_id": feed.owner_id,
         "interval_s": feed.interval_s,
         "silent_after_s": feed.silent_after_s,
@@ -49,6 +50,7 @@ def feed_public(feed: CapFeed, *, now: datetime) -> CapFeedPublic:
         feed,
         update={
             "senders": json.loads(feed.senders),
+            "link_hosts": json.loads(feed.link_hosts),
             "silent": reason is not None,
             "silent_reason": reason,
         },
@@ -78,10 +80,11 @@ def create_feed(
 ) -> CapFeed:
     """A new feed, owned by `owner` (its imports act with the owner's rights), due now."""
     assert owner.id is not None
-    fields = feed_in.model_dump(exclude={"senders"})
+    fields = feed_in.model_dump(exclude={"senders", "link_hosts"})
     feed = CapFeed(
         **fields,
         senders=json.dumps(feed_in.senders),
+        link_hosts=json.dumps(feed_in.link_hosts),
         owner_id=owner.id,
         created_at=now,
         next_poll_at=now,
@@ -109,6 +112,8 @@ def update_feed(
     changes = feed_in.model_dump(exclude_unset=True)
     if "senders" in changes:
         feed.senders = json.dumps(changes.pop("senders"))
+    if "link_hosts" in changes:
+        feed.link_hosts = json.dumps(changes.pop("link_hosts"))
     if "url" in changes and changes["url"] != feed.url:
         feed.etag = feed.last_modified = None
         feed.next_poll_at = now

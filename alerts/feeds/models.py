@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, field_validator
 from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
@@ -17,6 +18,9 @@ from core.sqltypes import UTCDateTime
 
 # A CAP <sender> holds no whitespace or comma (alerts/cap.py refuses them).
 _SENDER = re.compile(r"[^\s,<&]+")
+# A host name's labels: letters, digits, inner hyphens, 1-63 characters each.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 MAX_URL = 2000
 
 
@@ -50,11 +54,22 @@ class CapFeedCreate(CapFeedBase, InputModel):
         max_length=50,
         description="The CAP <sender>s it accepts; a document from another is skipped",
     )
+    link_hosts: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Hosts besides the feed's own its entries may link documents on (e.g. "
+        "api.weather.gov); a link to any other host is refused, never fetched",
+    )
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
         return _http_url(value)
+
+    @field_validator("link_hosts")
+    @classmethod
+    def _link_hosts(cls, value: list[str]) -> list[str]:
+        return _hosts_of(value)
 
     @field_validator("senders")
     @classmethod
@@ -64,12 +79,22 @@ class CapFeedCreate(CapFeedBase, InputModel):
 
 class CapFeedUpdate(InputModel):
     not_null_fields: ClassVar[frozenset[str]] = frozenset(
-        {"name", "url", "senders", "interval_s", "silent_after_s", "issue_now", "enabled"}
+        {
+            "name",
+            "url",
+            "senders",
+            "link_hosts",
+            "interval_s",
+            "silent_after_s",
+            "issue_now",
+            "enabled",
+        }
     )
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     url: str | None = Field(default=None, min_length=1, max_length=MAX_URL)
     senders: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    link_hosts: list[str] | None = Field(default=None, max_length=20)
     interval_s: int | None = Field(default=None, ge=5, le=86_400)
     silent_after_s: int | None = Field(default=None, ge=60, le=30 * 86_400)
     issue_now: bool | None = None
@@ -85,12 +110,33 @@ class CapFeedUpdate(InputModel):
     def _senders(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _senders_of(value)
 
+    @field_validator("link_hosts")
+    @classmethod
+    def _link_hosts(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _hosts_of(value)
+
 
 def _http_url(value: str) -> str:
     parsed = AnyHttpUrl(value)  # raises a ValueError naming what is wrong
     if parsed.scheme not in ("http", "https"):
         raise ValueError("the feed's URL must be http:// or https://")
     return value
+
+
+def _hosts_of(value: list[str]) -> list[str]:
+    for host in value:
+        if not _HOST.fullmatch(host):
+            raise ValueError(
+                f"{host!r} is not a host name: e.g. api.weather.gov, no scheme or path"
+            )
+    return list(dict.fromkeys(host.lower() for host in value))
+
+
+def link_allowed(link: str, *, feed_url: str, link_hosts: frozenset[str]) -> bool:
+    """A feed's entry may link a document on the feed's own host or one it lists: a feed
+    must not make the server fetch its internal addresses."""
+    host = (urlsplit(link).hostname or "").lower()
+    return host == (urlsplit(feed_url).hostname or "").lower() or host in link_hosts
 
 
 def _senders_of(value: list[str]) -> list[str]:
@@ -112,6 +158,7 @@ class CapFeed(CapFeedBase, table=True):
         )
     )
     senders: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    link_hosts: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     # The user whose rights its imports act with, checked at every poll.
     owner_id: int = Field(
         sa_column=Column(Integer, ForeignKey("user.id", ondelete="RESTRICT"), nullable=False)
@@ -161,6 +208,7 @@ class CapFeedPublic(CapFeedBase, OutputModel):
     id: int
     area_id: int
     senders: list[str]
+    link_hosts: list[str]
     owner_id: int
     created_at: datetime
     next_poll_at: datetime

@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import delete
@@ -29,7 +30,7 @@ from alerts.feeds.claims import claim, due_feeds, next_poll
 from alerts.feeds.fetch import Fetcher, FetchError, TooLarge
 from alerts.feeds.formats import FeedFormatError, read_listing
 from alerts.feeds.importing import FeedImporter, import_document, read_document
-from alerts.feeds.models import CapFeed, CapFeedDocument, DocumentOutcome
+from alerts.feeds.models import CapFeed, CapFeedDocument, DocumentOutcome, link_allowed
 from alerts.feeds.rights import FeedRightsLost, feed_access
 from audio.errors import AudioRejected
 from core.clock import Clock
@@ -56,6 +57,7 @@ class _Feed:
     etag: str | None
     last_modified: str | None
     senders: frozenset[str]
+    link_hosts: frozenset[str]
 
 
 @dataclass(kw_only=True)
@@ -122,6 +124,7 @@ class FeedPoller:
                 etag=row.etag,
                 last_modified=row.last_modified,
                 senders=frozenset(json.loads(row.senders)),
+                link_hosts=frozenset(json.loads(row.link_hosts)),
             )
         fetched = self.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         result = PollResult(url=feed.url, etag=fetched.etag, last_modified=fetched.last_modified)
@@ -138,6 +141,16 @@ class FeedPoller:
         seen = self._seen(feed.id, listing.links)
         for link in listing.links:
             if seen.get(link, (None, 0))[0] in _FINAL:
+                continue
+            if not link_allowed(link, feed_url=feed.url, link_hosts=feed.link_hosts):
+                host = urlsplit(link).hostname
+                self._refused(
+                    feed,
+                    link,
+                    f"{link} is on {host}, neither the feed's host nor one of its link_hosts: "
+                    "not fetched",
+                    result,
+                )
                 continue
             try:
                 limit = self.importer.settings.cap_max_bytes

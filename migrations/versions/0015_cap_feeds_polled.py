@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("area_id", sa.Integer(), nullable=False),
         sa.Column("senders", sa.Text(), nullable=False),
+        sa.Column("link_hosts", sa.Text(), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         _moment("created_at", nullable=False),
         _moment("next_poll_at", nullable=False),

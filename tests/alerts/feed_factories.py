@@ -18,12 +18,14 @@ def make_feed(
     issue_now: bool = False,
     interval_s: int = 60,
     senders: tuple[str, ...] = (CAP_SENDER,),
+    link_hosts: tuple[str, ...] = (),
 ) -> CapFeed:
     feed_in = CapFeedCreate(
         name=world.fresh_name("feed-"),
         url=url,
         area_id=world.areas[area],
         senders=list(senders),
+        link_hosts=list(link_hosts),
         issue_now=issue_now,
         interval_s=interval_s,
     )

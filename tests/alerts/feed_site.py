@@ -37,12 +37,14 @@ class FeedSite:
         return self.base + path
 
     def atom(self) -> bytes:
+        # An entry is a path on this site, or a whole URL (a link to another host).
+        urls = [p if p.startswith("http") else self.base + p for p in self.entries]
         entries = "".join(
-            f"<entry><id>{escape(self.base + p)}</id><title>Cảnh báo</title>"
+            f"<entry><id>{escape(url)}</id><title>Cảnh báo</title>"
             f"<updated>2026-12-01T00:00:00Z</updated>"
-            f'<link rel="alternate" type="application/cap+xml" href="{escape(self.base + p)}"/>'
+            f'<link rel="alternate" type="application/cap+xml" href="{escape(url)}"/>'
             "</entry>"
-            for p in self.entries
+            for url in urls
         )
         return (
             '<?xml version="1.0" encoding="UTF-8"?>'

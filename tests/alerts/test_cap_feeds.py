@@ -105,6 +105,25 @@ def test_new_entries_are_imported_once_and_an_unchanged_feed_costs_one_request(
     assert sorted(a.identifier for a in _alerts(coded)) == ["VN-FEED-1", "VN-FEED-2"]
 
 
+def test_a_link_to_another_host_is_never_fetched_unless_the_feed_lists_that_host(
+    coded: World, site: FeedSite, poller: FeedPoller
+) -> None:
+    """A feed must not make the server fetch its internal addresses (SSRF)."""
+    site.documents["/other.xml"] = cap_alert("VN-ELSEWHERE")
+    site.entries.insert(0, "http://10.0.0.7/other.xml")
+    feed = make_feed(coded, "A", url=site.feed_url)
+    poller.tick()
+    assert site.requests["/other.xml"] == 0 and _alerts(coded) == []
+    refused = _feed(coded, feed.id).last_error
+    assert refused is not None and "10.0.0.7" in refused and "link_hosts" in refused
+    assert _outcomes(coded, feed.id) == {"other.xml": "refused"}
+    listing = make_feed(coded, "A", url=site.feed_url, link_hosts=("10.0.0.7",))
+    poller.tick()
+    assert site.requests["/other.xml"] == 1
+    assert [a.identifier for a in _alerts(coded)] == ["VN-ELSEWHERE"]
+    assert _outcomes(coded, listing.id) == {"other.xml": "imported"}
+
+
 def test_other_senders_are_skipped_and_duplicates_are_no_error(
     coded: World, site: FeedSite, poller: FeedPoller
 ) -> None:
@@ -316,6 +335,7 @@ def test_polls_are_jittered_by_a_tenth_and_backoff_is_capped(spread: float) -> N
         ({"interval_s": 1}, "interval_s"),
         ({"senders": []}, "senders"),
         ({"url": "not a url"}, "url"),
+        ({"link_hosts": ["http://api.weather.gov/"]}, "link_hosts"),
         ({"colour": "red"}, "colour"),
     ],
 )

@@ -68,7 +68,7 @@ def _get(server: Server, world: World, path: str) -> Any:
     return answer.json()
 
 
-def test_a_new_feed_entry_is_issued_and_acknowledged_by_real_agents(
+def test_a_feeds_alert_update_and_cancel_reach_real_agents_and_a_silent_feed_shows(
     world: World, server: Server, warnings: FeedSite, tmp_path: Path
 ) -> None:
     give_code(world, "A")
