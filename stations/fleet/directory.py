@@ -50,8 +50,13 @@ class PollDirectory:
         self._seen: int | None = None  # the last change read; None: not started, no caching
 
     def start(self) -> None:
-        """Read changes from now on (the server's workers start it with the database up)."""
-        seen = self._latest()
+        """Read changes from now on. With the database down it stays off (no caching,
+        every token asked of the database) and the next catch_up starts it."""
+        try:
+            seen = self._latest()
+        except Exception as exc:
+            log.warning("poll directory: not started (%s); again at the next read", exc)
+            return
         with self._lock:
             self._seen = seen
             self._generation += 1
@@ -91,6 +96,7 @@ class PollDirectory:
         were read."""
         seen = self._seen
         if seen is None:
+            self.start()
             return 0
         with self._database.engine.connect() as connection:
             rows = [
