@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,11 +27,19 @@ from tests.alerts.cap_documents import CODES, cap_alert, give_code
 from tests.alerts.factories import make_alert
 from tests.alerts.test_cap_routes import imported, post
 from tests.alerts.test_cap_targets import CAP_REAL
+from tests.conftest import fresh_database
 from tests.stations.factories import SETUP, make_station
 from tests.world import World, now
 
 # CAP's dateTime elements, with or without a namespace prefix (NSW RFS writes "cap:").
 _TIMES = re.compile(r"(<(?:\w+:)?(sent|effective|onset|expires)>)([^<]+)(</)")
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    # SQLite: each import here is read by TTS (seconds each), the same on either database; the
+    # one query the shapes add (stations in a box) runs on PostgreSQL in the first test.
+    yield from fresh_database(request, getattr(request, "param", "sqlite"))
 
 
 def moved_to_now(document: bytes) -> bytes:
@@ -80,6 +89,7 @@ def alerts_stored(world: World) -> int:
 # The real documents ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_the_oasis_thunderstorm_polygon_reaches_the_station_inside_it(
     client: TestClient, world: World
 ) -> None:

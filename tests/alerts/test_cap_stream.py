@@ -29,9 +29,16 @@ from tests.alerts.cap_real_documents import (
     embedded_bytes,
     real_document,
 )
+from tests.conftest import fresh_database
 from tests.world import World
 
 URL = "/api/v1/alerts/cap"
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    # SQLite: reading a document as it streams asks nothing of the database.
+    yield from fresh_database(request, getattr(request, "param", "sqlite"))
 
 
 @pytest.fixture
