@@ -129,33 +129,3 @@ def world(
     backend = "sqlite" if database.is_sqlite else "postgresql"
     built = world_templates[backend][1]
     return World(database, areas=dict(built.areas), users=dict(built.users))
-
-
-# The longest files first (measured: a per-file sum of a whole run's junit times). The
-# workers take whole files in order (--dist loadfile), so a long file handed out last keeps
-# one worker busy while the others wait; handed out first, the short ones fill in around it.
-LONGEST_FIRST = (
-    "tests/test_api_fuzz.py",
-    "tests/test_route_permissions.py",
-    "tests/cli/test_cli.py",
-    "tests/benchmarks/test_benchmarks_run.py",
-    "tests/demo/test_demo_run.py",
-    "tests/test_bad_input.py",
-    "tests/alerts/test_cap_routes.py",
-    "tests/alerts/test_cap_feeds.py",
-    "tests/alerts/test_cap_geometry_targets.py",
-    "tests/ui/test_reports.py",
-    "tests/e2e/test_agent_faults.py",
-    "tests/ui/test_schedule.py",
-    "tests/e2e/test_agent_playout.py",
-    "tests/e2e/test_agent_protocol.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
-
-    def order(item: pytest.Item) -> int:
-        return rank.get(item.nodeid.split("::", 1)[0], len(rank))
-
-    items.sort(key=order)  # stable: each file's own order is kept
