@@ -89,19 +89,28 @@ def _info(
 CAP_REAL = Path(__file__).resolve().parents[3] / "shared" / "cap_real"
 # The adapted real documents target this province and commune (cap_real/SOURCES.md).
 REAL_CODES = {"P": "99", "A": "99001"}
-_TIMES = re.compile(r"<((?:cap:)?(?:sent|effective|onset|expires))>([^<]+)</")
+# CAP's dateTime elements, with or without a namespace prefix (NSW RFS writes "cap:").
+_TIMES = re.compile(r"<((?:\w+:)?(?:sent|effective|onset|expires))>([^<]+)</")
 
 
 def real_document(name: str, *, at: datetime | None = None, expires_at_sent: bool = False) -> bytes:
-    """A document of ../shared/cap_real, its times moved by one delta so that it was sent at
-    `at` (default: now); `expires_at_sent`: its <expires> equal to <sent> again, as the
-    original of a cancelling Update has it."""
-    text = (CAP_REAL / name).read_text(encoding="utf-8")
+    """A document of ../shared/cap_real, its times moved as `moved_times` moves them."""
+    document = (CAP_REAL / name).read_bytes()
+    return moved_times(document, at=at, expires_at_sent=expires_at_sent)
+
+
+def moved_times(
+    document: bytes, *, at: datetime | None = None, expires_at_sent: bool = False
+) -> bytes:
+    """The document, its <sent>, <effective>, <onset> and <expires> all moved by one delta so
+    that it was sent at `at` (default: now), each in its author's offset; `expires_at_sent`:
+    its <expires> equal to <sent> again, as the original of a cancelling Update has it."""
+    text = document.decode("utf-8")
     found = [
         (m.group(1), datetime.fromisoformat(m.group(2).strip())) for m in _TIMES.finditer(text)
     ]
     sent = next(time for tag, time in found if tag.endswith("sent"))
-    delta = (at or now().replace(microsecond=0)) - sent
+    delta = (at or now()).replace(microsecond=0) - sent
 
     def moved(match: re.Match[str]) -> str:
         tag, time = match.group(1), datetime.fromisoformat(match.group(2).strip()) + delta

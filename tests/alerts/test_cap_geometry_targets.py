@@ -6,9 +6,8 @@ stations in the importer's scope; beside the areas a geocode names; delivered wh
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,16 +22,12 @@ from core.areas.models import Area
 from core.auth.models import Role
 from stations import crud as stations_crud
 from stations.models import Station
-from tests.alerts.cap_documents import CODES, cap_alert, give_code
+from tests.alerts.cap_documents import CAP_REAL, CODES, cap_alert, give_code, moved_times
 from tests.alerts.factories import make_alert
 from tests.alerts.test_cap_routes import imported, post
-from tests.alerts.test_cap_targets import CAP_REAL
 from tests.conftest import fresh_database
 from tests.stations.factories import SETUP, make_station
 from tests.world import World, now
-
-# CAP's dateTime elements, with or without a namespace prefix (NSW RFS writes "cap:").
-_TIMES = re.compile(r"(<(?:\w+:)?(sent|effective|onset|expires)>)([^<]+)(</)")
 
 
 @pytest.fixture
@@ -43,19 +38,8 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def moved_to_now(document: bytes) -> bytes:
-    """The document with <sent>, <effective>, <onset> and <expires> all moved by the same
-    delta, so that it was sent a minute ago and keeps its own spans and offsets."""
-    text = document.decode()
-    first = _TIMES.search(text)
-    assert first is not None and first[2] == "sent", "the document has no <sent> first"
-    sent = datetime.fromisoformat(first[3].strip())
-    delta = timedelta(seconds=round((now() - timedelta(minutes=1) - sent).total_seconds()))
-
-    def moved(match: re.Match[str]) -> str:
-        when = datetime.fromisoformat(match[3].strip()) + delta
-        return f"{match[1]}{when.isoformat()}{match[4]}"
-
-    return _TIMES.sub(moved, text).encode()
+    """The document as if sent a minute ago, keeping its own spans and offsets."""
+    return moved_times(document, at=now() - timedelta(minutes=1))
 
 
 def real(name: str) -> bytes:

@@ -4,7 +4,6 @@ only for a sender allowed it; and the words of real feeds read aloud without the
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,10 +12,9 @@ from alerts.cap_import import CapImport, CapRules, alert_from_cap
 from alerts.models import AlertCreate
 from core.areas.models import Area
 from core.errors import Invalid
-from tests.alerts.cap_documents import CODES, cap_alert, give_code
+from tests.alerts.cap_documents import CAP_REAL, CODES, cap_alert, give_code
 from tests.world import World, now
 
-CAP_REAL = Path(__file__).resolve().parents[3] / "shared" / "cap_real"
 OURS = "<geocode><valueName>MA_XA</valueName><value>{code}</value></geocode>"
 
 
