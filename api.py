@@ -53,6 +53,9 @@ from stations.fleet.enrolment import EnrollmentRefused
 from stations.fleet.events import EventHub
 from stations.fleet.fast_poll import ManifestNotModified
 from stations.fleet.health import HeartbeatBuffer
+from stations.fleet.mqtt.server_client import MqttPush
+from stations.fleet.push import Pushes
+from stations.fleet.push_plan import PushPlan
 from stations.fleet.routes import router as fleet_router
 from stations.routes import router as stations_router
 from web.assets import packaged_assets
@@ -129,6 +132,21 @@ with their station token.
 """
 
 
+def _mqtt_push(settings: Settings, acks: AckBuffer, app: FastAPI) -> MqttPush | None:
+    if settings.push_transport != "mqtt" or settings.mqtt_password is None:
+        return None
+    return MqttPush(
+        url=settings.mqtt_server_url or settings.mqtt_url or "",
+        username=settings.mqtt_username,
+        password=settings.mqtt_password.get_secret_value(),
+        ca_file=settings.mqtt_ca_file,
+        acks=acks,
+        clock=app.state.clock,
+        # Read when publishing: the scheduler is made after this, and leads by its ticks.
+        leading=lambda: bool(app.state.scheduler.leading),
+    )
+
+
 def _body_limits(settings: Settings):  # type: ignore[no-untyped-def]
     paths = (*UPLOAD_PATHS, *UPLOAD_PAGE_PATHS)
     uploads = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in paths]
@@ -180,9 +198,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         database, offline_after=timedelta(seconds=settings.station_offline_after_s)
     )
     acks = app.state.acks = AckBuffer(database)
+    app.state.push_plan = PushPlan(
+        settings.push_transport, settings.mqtt_url, settings.mqtt_session_expiry_s
+    )
+    mqtt = app.state.mqtt = _mqtt_push(settings, acks, app)
+    # The built-in channel always: agents without MQTT credentials yet, and older ones.
+    push = app.state.push = Pushes(events, mqtt) if mqtt else Pushes(events)
     board = app.state.alerts = AlertBoard(
         database=database,
-        events=events,
+        events=push,
         clock=app.state.clock,
         interval_s=settings.alert_refresh_s,
         notify=notifier(database),
@@ -192,7 +216,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     def new_versions(builds: Mapping[int, tuple[int, str]]) -> None:
         # Forgotten before the hint goes: the agent's poll that follows gets the new build.
         app.state.directory.forget_stations(builds)
-        events.publish_manifests(builds)
+        push.publish_manifests(builds)
 
     app.state.scheduler = build_scheduler(
         settings, database, app.state.clock, on_new_versions=new_versions
@@ -203,6 +227,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         content=app.state.content,
         uploads=uploads,
         events=events,
+        mqtt=mqtt,
         heartbeats=heartbeats,
         acks=acks,
         board=board,

@@ -39,6 +39,7 @@ from stations.fleet.directory import CHANNEL as STATION_CHANNEL
 from stations.fleet.directory import PollDirectory
 from stations.fleet.events import EventHub
 from stations.fleet.health import HeartbeatBuffer
+from stations.fleet.mqtt.server_client import MqttPush
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class ServerWorkers:
     scheduler: SchedulerService
     directory: PollDirectory
     feeds: FeedPoller | None = None  # None: settings.cap_feeds_enabled is off
+    mqtt: MqttPush | None = None  # None: push over the built-in event channel only
     _listeners: list[Listener] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -89,6 +91,8 @@ class ServerWorkers:
             for listening in self._listeners:
                 listening.start()
         self.events.bind(asyncio.get_running_loop())
+        if self.mqtt is not None:
+            self.mqtt.start()
         self._tasks = [
             asyncio.create_task(every(FLUSH_EVERY_S, "heartbeats: writing", self.heartbeats.flush)),
             asyncio.create_task(every(FLUSH_EVERY_S, "alerts: writing acks", self.acks.flush)),
@@ -120,6 +124,7 @@ class ServerWorkers:
         steps += [self.scheduler.stop] if self.settings.scheduler_enabled else []
         steps += [self.uploads.stop]
         steps += [self.feeds.close] if self.feeds is not None else []
+        steps += [self.mqtt.stop] if self.mqtt is not None else []
         for step in [*steps, self.database.dispose]:
             try:
                 step()

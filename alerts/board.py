@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 
@@ -30,9 +30,10 @@ from alerts.crud import active_alerts
 from alerts.models import Alert, AlertDelivery, AlertState, AlertType
 from core.clock import Clock
 from core.db import Database
-from stations.fleet.events import EventHub
+from stations.fleet.push import AlertReach, Push
 from stations.fleet.sources import StationAlerts
 from stations.protocol import FILES_PATH, AlertEvent, ManifestAlert, ManifestFile
+from stations.reach import stations_reached
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,16 @@ class OnAir:
     files: tuple[ManifestFile, ...]
     stations: frozenset[int]
     digest: str
+    # The alert's target areas, and the stations it reaches outside them (its groups' and
+    # stations' own, or moved away since): a transport with area topics publishes to these.
+    areas: tuple[int, ...] = ()
+    outside: frozenset[int] = frozenset()
+
+    def reach(self, stations: frozenset[int] | None = None) -> AlertReach:
+        """The push's reach: everyone, or only `stations` (station by station)."""
+        if stations is not None:
+            return AlertReach.of_stations(sorted(stations))
+        return AlertReach(sorted(self.stations), self.areas, sorted(self.outside))
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,7 @@ class AlertBoard:
         self,
         *,
         database: Database,
-        events: EventHub,
+        events: Push,
         clock: Clock,
         interval_s: float = 1.0,
         notify: Callable[[], None] = lambda: None,
@@ -169,10 +180,15 @@ class AlertBoard:
             for alert_id, station_id in session.exec(query).all():
                 stations[alert_id].add(station_id)
         on_air = {}
+        below: dict[tuple[int, ...], set[int]] = {}
         for alert in alerts:
             try:
                 reached = frozenset(stations[alert.id or 0])
-                on_air[alert.identifier] = self._on_air(alert, reached)
+                areas = tuple(sorted(alert.target_ids().areas))
+                if areas not in below:
+                    below[areas] = stations_reached(session=session, area_ids=areas)
+                one = self._on_air(alert, reached)
+                on_air[alert.identifier] = replace(one, areas=areas, outside=reached - below[areas])
             except (ValueError, KeyError):  # one bad row must not keep the others off the air
                 log.exception("alerts: alert #%s cannot go out to agents", alert.id)
         by_station: dict[int, list[str]] = {}
@@ -227,7 +243,7 @@ class AlertBoard:
                 alert=one.alert,
                 files=list(one.files),
             )
-            self._events.publish_many(sorted(one.stations), event)
+            self._events.publish_alert(event, one.reach())
         for ended in gone:
             ending = endings.get(ended.alert.id)
             if ending is None:
@@ -240,7 +256,9 @@ class AlertBoard:
                 msg_type="Cancel" if kind == AlertType.cancel.value else "Update",
                 references=[ended.alert.id],
             )
-            self._events.publish_many(sorted(ended.stations - told), event)
+            # Told station by station: those an Update now holds hear it from the Update.
+            reach = ended.reach() if not told else ended.reach(ended.stations - told)
+            self._events.publish_alert(event, reach)
 
     # the background loop ---------------------------------------------------------------
 

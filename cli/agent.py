@@ -170,6 +170,9 @@ def _credentials(
     # A manifest from before belongs to whatever this device was enrolled as then.
     (config.data_dir / MANIFEST_FILE).unlink(missing_ok=True)
     credentials.save(config.data_dir, saved)
+    given = reply.push_credentials
+    login = credentials.PushLogin(given.username, given.password) if given else None
+    credentials.save_push(config.data_dir, login)
     return saved
 
 

@@ -17,7 +17,7 @@ app = typer.Typer(
 app.command("agent")(agent)
 
 try:
-    from cli import admin, areas, audit, db, playlists
+    from cli import admin, areas, audit, db, mqtt, playlists
     from cli.context import set_config_path
     from cli.demo import demo
     from cli.server import server
@@ -30,6 +30,7 @@ else:
     app.add_typer(areas.app, name="areas")
     app.add_typer(audit.app, name="audit")
     app.add_typer(playlists.app, name="playlists")
+    app.add_typer(mqtt.app, name="mqtt")
     app.command("server")(server)
     app.command("demo")(demo)
 

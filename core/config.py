@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -141,6 +141,20 @@ class Settings(BaseSettings):
     cap_export_sender: str = Field(
         default="loaxa", min_length=1, max_length=200, pattern=r"^[^\s,<&]+$"
     )
+    # Push to the agents: "websocket", the server's own event channel (one machine: the
+    # embedded default); "mqtt", MQTT 5 through Mosquitto with the dynamic security plugin
+    # (many: deploy/server/). mqtt_url is the broker as agents reach it (mqtt://host:1883,
+    # mqtts://host:8883), mqtt_server_url as the server does (default: the same); the
+    # server signs in as the plugin's admin (`loaxa mqtt init` writes its first config).
+    push_transport: Literal["websocket", "mqtt"] = "websocket"
+    mqtt_url: str | None = Field(default=None, pattern=r"^mqtts?://[^/\s]+$")
+    mqtt_server_url: str | None = Field(default=None, pattern=r"^mqtts?://[^/\s]+$")
+    mqtt_username: str = Field(default="loaxa-server", min_length=1, max_length=100)
+    mqtt_password: SecretStr | None = None
+    # The CA that signed the broker's certificate (mqtts://): the server and agents trust it.
+    mqtt_ca_file: Path | None = None
+    # How long the broker keeps an away station's session (subscriptions, missed messages).
+    mqtt_session_expiry_s: int = Field(default=7 * 86400, ge=60, le=30 * 86400)
     # Freeze what startup made out of the garbage collector's later passes (api.py).
     gc_freeze: bool = True
     host: str = "127.0.0.1"
@@ -171,6 +185,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
+
+    @model_validator(mode="after")
+    def _mqtt_complete(self) -> Settings:
+        if self.push_transport == "mqtt" and (self.mqtt_url is None or self.mqtt_password is None):
+            raise ValueError("push_transport mqtt needs mqtt_url and mqtt_password")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -59,6 +59,9 @@ class SchedulerService:
         self._summary_interval_s = summary_interval_s
         self._on_new_versions = on_new_versions
         self.leadership = leadership
+        # Whether this process led at its last tick: read by those who must act once for
+        # all processes (MQTT publishing), from any thread, without asking the database.
+        self.leading = False
         self._interval_s = interval_s
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._failures = 0
@@ -88,10 +91,14 @@ class SchedulerService:
 
     def stop(self) -> None:
         self._scheduler.shutdown(wait=True)
+        self.leading = False
         self.leadership.release()
 
     def _keep_playlists(self) -> None:
-        if time.monotonic() < self._retry_at or not self.leadership.holds():
+        if time.monotonic() < self._retry_at:
+            return
+        self.leading = self.leadership.holds()
+        if not self.leading:
             return
         try:
             report = self.keeper.tick()

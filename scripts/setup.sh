@@ -20,8 +20,9 @@ SYSTEM_PACKAGES=(ffmpeg libvlc5 vlc-plugin-base espeak-ng sox python3-venv)
     && SYSTEM_PACKAGES+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # shellcheck: the tests lint the Raspberry Pi install script with it; chromium: the web
 # pages' tests drive it through Playwright (never `playwright install`: it downloads);
-# nginx-light: a test runs Debian's nginx in front of the server, as deployments do.
-[[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck chromium nginx-light)
+# nginx-light: a test runs Debian's nginx in front of the server, as deployments do;
+# mosquitto: the push tests start their own broker (with its dynamic security plugin).
+[[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck chromium nginx-light mosquitto)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -30,6 +30,7 @@ FILES_PATH = f"{PREFIX}/files"
 ASRUN_PATH = f"{PREFIX}/asrun"
 HEARTBEAT_PATH = f"{PREFIX}/heartbeat"
 EVENTS_PATH = f"{PREFIX}/events"
+PUSH_CREDENTIALS_PATH = f"{PREFIX}/push-credentials"
 
 # Records in one as-run upload at most.
 ASRUN_BATCH_MAX = 500
@@ -85,9 +86,18 @@ class EnrollRequest(AgentMessage):
     location: AgentLocation | None = None
 
 
+class PushCredentials(ServerMessage):
+    """The station's own sign-in to the MQTT broker: issued at enrolment when the server
+    pushes over MQTT, and again on asking (POST push-credentials), which replaces them."""
+
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+
+
 class EnrollReply(ServerMessage):
     station_id: int
     token: str
+    push_credentials: PushCredentials | None = None
 
 
 class ManifestItem(ServerMessage):
@@ -164,6 +174,24 @@ class ManifestAlert(ServerMessage):
     replaces: list[str] = Field(default_factory=list)
 
 
+class PushBlock(ServerMessage):
+    """How the station hears the server between polls (DESIGN.md: push is a hint, pull is
+    the truth). "websocket": the event channel of the server itself. "mqtt": the broker at
+    `url`, signed in with the station's push credentials as `client_id`, subscribed to
+    `topics` (the station's own and its areas'); the station publishes its acks on
+    `acks_topic` and its presence, retained, on `presence_topic`."""
+
+    transport: Literal["websocket", "mqtt"]
+    url: str | None = Field(default=None, max_length=500)
+    client_id: str | None = Field(default=None, max_length=100)
+    topics: list[str] = Field(default_factory=list)
+    acks_topic: str | None = None
+    presence_topic: str | None = None
+    # How long the broker keeps the station's session (its subscriptions and the messages
+    # it missed) while it is away.
+    session_expiry_s: int = Field(default=0, ge=0)
+
+
 class ManifestFile(ServerMessage):
     sha256: Sha256
     size: int = Field(ge=0)
@@ -186,9 +214,11 @@ class Manifest(ServerMessage):
     files: list[ManifestFile]
     # Whether this station plays Test and Exercise alerts (it acknowledges them anyway).
     plays_test_alerts: bool = False
-    # Names the alerts part (the alerts on the air, the chime, plays_test_alerts): alerts
-    # change apart from the build, and the ETag must change with them.
+    # Names what changes apart from the build (the alerts on the air, the chime,
+    # plays_test_alerts, the push block): the ETag must change with them.
     alerts_digest: str = Field(default="", max_length=64)
+    # None: an older server's, or push over the server's own event channel.
+    push: PushBlock | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:

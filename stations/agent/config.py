@@ -25,6 +25,9 @@ class AgentConfig(BaseModel):
     # (or the system clock is not known to be synchronised).
     clock_threshold_ms: int = Field(default=500, ge=1)
     request_timeout_s: float = Field(default=30.0, gt=0)
+    # The first push connection waits a random time up to this: a fleet started at once (the
+    # power back in a whole commune) does not dial the server or broker at once.
+    push_first_delay_s: float = Field(default=2.0, ge=0)
 
     @property
     def base_url(self) -> str:

@@ -18,12 +18,14 @@ from stations.protocol import (
     ENROLL_PATH,
     HEARTBEAT_PATH,
     MANIFEST_PATH,
+    PUSH_CREDENTIALS_PATH,
     AsRunRecord,
     AsRunReply,
     EnrollReply,
     EnrollRequest,
     Heartbeat,
     HeartbeatReply,
+    PushCredentials,
 )
 
 
@@ -105,6 +107,11 @@ class ServerLink:
                 sent=sent, received=received, server_time=reply.server_time, epoch=epoch
             )
         return reply
+
+    async def push_credentials(self) -> PushCredentials:
+        """New MQTT credentials from the server (replacing the station's old ones)."""
+        response = _checked(await self.client.post(PUSH_CREDENTIALS_PATH), 200)
+        return PushCredentials.model_validate_json(response.content)
 
     async def upload(self, records: Sequence[AsRunRecord]) -> AsRunReply:
         body = [r.model_dump(mode="json") for r in records]

@@ -2,7 +2,8 @@
 
 - sync: polls the manifest (If-None-Match, jittered interval) or pulls at once when the
   event channel says so; saves it, prefetches its files, evicts what is no longer needed;
-- events: keeps the WebSocket open, reconnecting by itself;
+- events: keeps a push session open (the server's WebSocket, or MQTT where the manifest's
+  push block says so: stations/agent/push.py), reconnecting by itself;
 - heartbeat: reports health and measures the clock offset;
 - upload: drains the as-run outbox, forgetting records only once acknowledged.
 
@@ -37,9 +38,10 @@ from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import aiomqtt
+import httpx
 import websockets
 from pydantic import ValidationError
-from websockets.asyncio.client import ClientConnection, connect
 
 from audio.player import Player
 from stations.agent.alert_log import AlertLog
@@ -47,21 +49,21 @@ from stations.agent.backoff import Backoff, jittered
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock, OffsetEstimator
 from stations.agent.config import AgentConfig
-from stations.agent.credentials import Credentials, set_aside
-from stations.agent.link import ServerLink, TokenRefused, UploadRefused, detail_of
+from stations.agent.credentials import Credentials, PushLogin, load_push, save_push, set_aside
+from stations.agent.link import ServerLink, TokenRefused, UploadRefused
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
 from stations.agent.playout import Playout
+from stations.agent.push import PushRefused, PushSession, WebSocketSession
+from stations.agent.push_mqtt import MqttSession
 from stations.protocol import (
     ASRUN_BATCH_MAX,
-    EVENTS_PATH,
     AckEvent,
     AlertEvent,
     AsRunRecord,
     Heartbeat,
     ManifestFile,
     RevokedEvent,
-    encode_event,
     read_server_event,
 )
 
@@ -75,6 +77,8 @@ ALIVE_INTERVAL_S = 1.0
 PUSH_MARGIN = timedelta(seconds=5)
 PUSH_FETCH_TRIES = 4
 PUSH_FETCH_RETRY_S = 0.5
+# What a push session that ended for a new push block returns.
+PUSH_CHANGED = "the push block changed"
 
 
 def agent_version() -> str:
@@ -102,6 +106,8 @@ class Agent:
         self.alerts = AlertLog(config.data_dir, acknowledge=self._acks.put_nowait)
         self.last_error: str | None = None
         self._pull_now = asyncio.Event()
+        self._push_changed = asyncio.Event()
+        self._push_backoff = Backoff(config.backoff_initial_s, config.backoff_max_s)
         self.revoked = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._rng = random.Random()
@@ -194,6 +200,8 @@ class Agent:
         answer = await self.link.manifest(current.etag() if current else None)
         if answer.changed:
             accepted = self.manifests.accept(answer.body)
+            if accepted.push != (current.push if current else None):
+                self._push_changed.set()
             log.info(
                 "manifest: version %d, %d item(s), %d alert(s)",
                 accepted.version,
@@ -247,48 +255,99 @@ class Agent:
     # events ----------------------------------------------------------------------------
 
     async def _events_loop(self) -> None:
-        backoff = Backoff(self.config.backoff_initial_s, self.config.backoff_max_s)
-        url = self.config.events_url + EVENTS_PATH
-        headers = {"Authorization": f"Bearer {self.credentials.token}"}
+        """Keep a push session open, over whichever transport the manifest's push block
+        names (the server's own channel when it names none), dialling again with jittered
+        backoff; a change of the block ends the session and starts the new one at once."""
+        # A whole commune's agents start together when the power returns: spread them.
+        await asyncio.sleep(self._rng.uniform(0, self.config.push_first_delay_s))
         while True:
+            self._push_changed.clear()
             try:
-                async with connect(url, additional_headers=headers, open_timeout=10) as socket:
-                    log.info("events: connected")
-                    backoff.succeeded()
-                    await self._converse(socket)
-                reason = "closed by the server"
-            except websockets.InvalidStatus as exc:
-                if exc.response.status_code != 401:
-                    reason = str(exc)
-                else:
-                    self._failed("events", TokenRefused(detail_of(exc.response.body)), 0)
-                    reason = "the handshake was refused (401)"
-            except (OSError, websockets.WebSocketException, TimeoutError) as exc:
+                reason = await self._push_until_changed(await self._push_session())
+            except PushRefused as exc:
+                reason = self._push_refused(exc)
+            except TokenRefused as exc:  # asking for MQTT credentials
+                self._failed("events", exc, 0)
+                reason = "the server refused the token"
+            except (
+                OSError,
+                websockets.WebSocketException,
+                aiomqtt.MqttError,
+                httpx.HTTPError,
+                TimeoutError,
+            ) as exc:
                 reason = str(exc) or type(exc).__name__
+            if reason == PUSH_CHANGED:
+                log.info("events: the push block changed; connecting as it says")
+                continue
             # Also after a clean close: a server that accepts and hangs up at once must not
             # be redialled in a tight loop.
-            delay = backoff.failed()
+            delay = self._push_backoff.failed()
             log.info("events: %s; reconnecting in %.1f s", reason, delay)
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._push_changed.wait(), timeout=delay)
 
-    async def _converse(self, socket: ClientConnection) -> None:
-        """Read the server's messages while sending acks: every ack known first (one lost
-        with the last connection is not lost for good), then each as it comes."""
-        for ack in self.alerts.acks():
-            await socket.send(encode_event(ack))
-        sender = asyncio.create_task(self._send_acks(socket))
+    async def _push_session(self) -> PushSession:
+        current = self.manifests.current
+        block = current.push if current is not None else None
+        if block is None or block.transport != "mqtt" or not block.url:
+            return WebSocketSession(self.config.events_url, self.credentials.token)
+        login = load_push(self.config.data_dir)
+        if login is None:
+            try:
+                given = await self.link.push_credentials()
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code != 404:
+                    raise
+                # A server that says MQTT but issues no credentials: its own channel.
+                return WebSocketSession(self.config.events_url, self.credentials.token)
+            login = PushLogin(given.username, given.password)
+            save_push(self.config.data_dir, login)
+            log.info("events: new MQTT credentials from the server")
+        return MqttSession(
+            block,
+            login,
+            on_subscribed=lambda done: save_push(self.config.data_dir, done),
+        )
+
+    async def _push_until_changed(self, session: PushSession) -> str:
+        running = asyncio.create_task(session.run(self))
+        changed = asyncio.create_task(self._push_changed.wait())
         try:
-            async for message in socket:
-                self._on_event(message)
+            await asyncio.wait({running, changed}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            changed.cancel()
+        if running.done():
+            running.result()  # what broke it, if anything
+            return "closed by the server"
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        return PUSH_CHANGED
 
-    async def _send_acks(self, socket: ClientConnection) -> None:
-        while True:
-            ack = await self._acks.get()
-            await socket.send(encode_event(ack))
+    def _push_refused(self, exc: PushRefused) -> str:
+        current = self.manifests.current
+        if current is not None and current.push is not None and current.push.transport == "mqtt":
+            # The broker lost them, or the server replaced them: ask for new ones next time.
+            save_push(self.config.data_dir, None)
+            return f"{exc}; asking the server for new credentials"
+        self._failed("events", TokenRefused(str(exc)), 0)
+        return "the handshake was refused (401)"
+
+    # PushHandler: what every push session calls back.
+
+    def connected(self, transport: str) -> None:
+        log.info("events: connected%s", "" if transport == "websocket" else f" ({transport})")
+        self._push_backoff.succeeded()
+
+    def known_acks(self) -> list[AckEvent]:
+        return self.alerts.acks()
+
+    async def next_ack(self) -> AckEvent:
+        return await self._acks.get()
+
+    def on_message(self, message: str | bytes) -> None:
+        self._on_event(message)
 
     def _on_event(self, message: str | bytes) -> None:
         try:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from core.clock import Clock
 from stations.fleet.auth import BAD_TOKEN, NO_TOKEN
 from stations.fleet.events import REVOKED, EventHub
+from stations.fleet.push_plan import manifest_tag
 from stations.fleet.sources import AckSink, AlertSource, Caller, ManifestSource
 from stations.protocol import PREFIX, AckEvent, ManifestEvent, encode_event
 
@@ -53,10 +54,10 @@ async def events(websocket: WebSocket) -> None:
                 type="manifest",
                 version=caller.build.version,
                 build_id=caller.build.build_id,
-                alerts_digest=view.tag(plays_test_alerts=caller.plays_test_alerts),
+                alerts_digest=manifest_tag(caller, view, state.push_plan),
             )
             await websocket.send_text(encode_event(hint))
-        await _serve(websocket, queue, partial(_acknowledged, state.acks, state.clock, station_id))
+        await _serve(websocket, queue, partial(acknowledged, state.acks, state.clock, station_id))
     except WebSocketDisconnect:
         pass
     finally:
@@ -105,7 +106,7 @@ async def _receive(websocket: WebSocket, on_ack: Callable[[AckEvent], None]) -> 
         on_ack(ack)
 
 
-def _acknowledged(acks: AckSink, clock: Clock, station_id: int, ack: AckEvent) -> None:
+def acknowledged(acks: AckSink, clock: Clock, station_id: int, ack: AckEvent) -> None:
     # The agent's own time is kept when it gives one (an ack repeated after a reconnection
     # says when it really happened), but never a time ahead of the server's.
     now = clock.now()

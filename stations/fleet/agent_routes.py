@@ -7,6 +7,7 @@ thread, which under load is how a server seizes up. The fleet polls these routes
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Header, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 
+from core.areas.models import Area
 from core.clock import Clock
 from core.db import Database
 from core.deps import ClockDep, SessionDep
@@ -24,6 +26,8 @@ from stations.fleet.auth import BAD_TOKEN, StationToken, unauthorized
 from stations.fleet.directory import DirectoryDep, PollDirectory
 from stations.fleet.enrolment import token_digest
 from stations.fleet.health import HeartbeatBuffer
+from stations.fleet.mqtt.server_client import MqttPush, PushUnavailable
+from stations.fleet.push_plan import PushPlan, area_ids_of, manifest_tag
 from stations.fleet.sources import AlertSource, Caller, ManifestSource, StationAlerts
 from stations.protocol import (
     PREFIX,
@@ -34,7 +38,10 @@ from stations.protocol import (
     Heartbeat,
     HeartbeatReply,
     Manifest,
+    PushCredentials,
 )
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix=PREFIX, tags=["agent protocol v1 (trạm)"])
 
@@ -49,6 +56,12 @@ class Parts:
     directory: PollDirectory
     # (nginx's internal location, the content store's root): files go out through nginx.
     accel: tuple[str, FilePath] | None = None
+    push_plan: PushPlan = PushPlan()  # noqa: RUF009 (frozen: one shared default is right)
+    mqtt: MqttPush | None = None
+
+    def tag(self, caller: Caller, alerts: StationAlerts) -> str:
+        """What the manifest's ETag carries beside its build."""
+        return manifest_tag(caller, alerts, self.push_plan)
 
     def identify(self, token: str) -> Caller:
         caller = self.directory.identify(
@@ -70,7 +83,15 @@ def _parts(request: Request) -> Parts:
         state.heartbeats,
         state.directory,
         state.files_accel,
+        state.push_plan,
+        state.mqtt,
     )
+
+
+def area_ids(database: Database, area_id: int) -> list[int]:
+    with database.session() as session:
+        area = session.get(Area, area_id)
+    return area_ids_of(area.path) if area is not None else [area_id]
 
 
 @router.post(
@@ -81,12 +102,57 @@ def _parts(request: Request) -> Parts:
     responses={403: {"description": "the code is unknown, already used or expired"}},
 )
 def enroll(
-    session: SessionDep, clock: ClockDep, directory: DirectoryDep, request: EnrollRequest
+    http: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    directory: DirectoryDep,
+    request: EnrollRequest,
 ) -> EnrollReply:
     enrolled = enrolment.redeem_code(session=session, request=request, now=clock.now())
     session.commit()
     directory.forget_stations([enrolled.station_id])  # its previous token, if any
-    return EnrollReply(station_id=enrolled.station_id, token=enrolled.token)
+    credentials = None
+    mqtt: MqttPush | None = http.app.state.mqtt
+    if mqtt is not None:
+        # Without them the station still enrols: it asks for them when it first connects.
+        try:
+            areas = area_ids(http.app.state.database, enrolled.area_id)
+            credentials = mqtt.grant(enrolled.station_id, areas)
+        except PushUnavailable as exc:
+            log.warning("enrolment: no MQTT credentials for #%d yet: %s", enrolled.station_id, exc)
+    return EnrollReply(
+        station_id=enrolled.station_id, token=enrolled.token, push_credentials=credentials
+    )
+
+
+@router.post(
+    "/push-credentials",
+    response_model=PushCredentials,
+    summary="New MQTT credentials for the station, replacing its old ones",
+    responses={
+        404: {"description": "this server pushes over its own event channel, not MQTT"},
+        503: {"description": "the broker is not reachable now; try again later"},
+    },
+)
+async def push_credentials(request: Request, token: StationToken) -> Response:
+    return await run_in_threadpool(_push_credentials, _parts(request), token)
+
+
+def _push_credentials(parts: Parts, token: str) -> Response:
+    station, _, _ = parts.identify(token)
+    if parts.mqtt is None:
+        raise NotFound("this server pushes over its own event channel (/agent/v1/events)")
+    try:
+        credentials = parts.mqtt.grant(
+            station.station_id, area_ids(parts.database, station.area_id)
+        )
+    except PushUnavailable as exc:
+        return JSONResponse(
+            {"detail": f"{exc}; try again shortly"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "30"},
+        )
+    return Response(credentials.model_dump_json(), media_type="application/json")
 
 
 @router.get(
@@ -103,10 +169,11 @@ async def manifest(
 
 
 def _manifest(parts: Parts, token: str, if_none_match: str | None) -> Response:
-    station, build, plays_test_alerts = parts.identify(token)
+    caller = parts.identify(token)
+    station, build, plays_test_alerts = caller
     now = parts.clock.now()
     alerts = parts.alerts.for_station(station.station_id, now)
-    tag = alerts.tag(plays_test_alerts=plays_test_alerts)
+    tag = parts.tag(caller, alerts)
     if build is not None and if_none_match == build.etag(tag):
         headers = {"ETag": build.etag(tag)}
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
@@ -119,7 +186,10 @@ def _manifest(parts: Parts, token: str, if_none_match: str | None) -> Response:
             headers={"Retry-After": "5"},
         )
     if tag:
-        built = with_alerts(built, alerts, plays_test_alerts=plays_test_alerts)
+        built = with_alerts(built, alerts, plays_test_alerts=plays_test_alerts, tag=tag)
+    if parts.push_plan.mqtt:
+        block = parts.push_plan.block(station.station_id, area_ids(parts.database, station.area_id))
+        built = built.model_copy(update={"push": block})
     return Response(
         built.model_dump_json(by_alias=True),
         media_type="application/json",
@@ -127,7 +197,9 @@ def _manifest(parts: Parts, token: str, if_none_match: str | None) -> Response:
     )
 
 
-def with_alerts(manifest: Manifest, alerts: StationAlerts, *, plays_test_alerts: bool) -> Manifest:
+def with_alerts(
+    manifest: Manifest, alerts: StationAlerts, *, plays_test_alerts: bool, tag: str
+) -> Manifest:
     """The manifest with the station's alerts on the air and the files they need. Nothing
     is validated again: the manifest was when it was built, the alerts and their files when
     the alert board made them, and what spans both (every alert's files listed) holds by
@@ -138,7 +210,7 @@ def with_alerts(manifest: Manifest, alerts: StationAlerts, *, plays_test_alerts:
             "alerts": list(alerts.alerts),
             "files": [files[sha] for sha in sorted(files)],
             "plays_test_alerts": plays_test_alerts,
-            "alerts_digest": alerts.tag(plays_test_alerts=plays_test_alerts),
+            "alerts_digest": tag,
         }
     )
 
@@ -212,7 +284,8 @@ async def heartbeat(request: Request, token: StationToken, beat: Heartbeat) -> R
 
 
 def _heartbeat(parts: Parts, token: str, beat: Heartbeat) -> Response:
-    station, build, plays_test_alerts = parts.identify(token)
+    caller = parts.identify(token)
+    station, build, _ = caller
     now = parts.clock.now()
     parts.heartbeats.add(station_id=station.station_id, beat=beat, now=now)
     alerts = parts.alerts.for_station(station.station_id, now)
@@ -220,6 +293,6 @@ def _heartbeat(parts: Parts, token: str, beat: Heartbeat) -> Response:
         server_time=now,
         manifest_version=build.version if build else None,
         build_id=build.build_id if build else None,
-        alerts_digest=alerts.tag(plays_test_alerts=plays_test_alerts) if build else None,
+        alerts_digest=parts.tag(caller, alerts) if build else None,
     )
     return Response(reply.model_dump_json(), media_type="application/json")

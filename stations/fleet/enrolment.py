@@ -75,6 +75,7 @@ def create_code(
 class Enrolled:
     station_id: int
     token: str
+    area_id: int
 
 
 def redeem_code(*, session: Session, request: EnrollRequest, now: datetime) -> Enrolled:
@@ -122,7 +123,7 @@ def redeem_code(*, session: Session, request: EnrollRequest, now: datetime) -> E
         after=after,
         affects=_affects(station),
     )
-    return Enrolled(station_id=station_id, token=token)
+    return Enrolled(station_id=station_id, token=token, area_id=station.area_id)
 
 
 def _take_location(station: Station, location: AgentLocation | None) -> bool:

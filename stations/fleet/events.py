@@ -14,7 +14,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from stations.protocol import ManifestEvent, RevokedEvent, ServerEvent, encode_event
+from stations.fleet.push import AlertReach
+from stations.protocol import AlertEvent, ManifestEvent, RevokedEvent, ServerEvent, encode_event
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ class EventHub:
     def revoke(self, station_id: int) -> None:
         """Close the station's connections: its token no longer opens the channel."""
         self._send([station_id], REVOKED)
+
+    def publish_alert(self, event: AlertEvent, reach: AlertReach) -> None:
+        self.publish_many(reach.stations, event)
 
     def publish(self, station_id: int, event: ServerEvent) -> None:
         self._send([station_id], encode_event(event))

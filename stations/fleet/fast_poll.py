@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stations.fleet.directory import PollDirectory
 from stations.fleet.enrolment import token_digest
+from stations.fleet.push_plan import PushPlan, manifest_tag
 from stations.fleet.sources import AlertSource
 from stations.protocol import MANIFEST_PATH
 
@@ -50,7 +51,8 @@ class ManifestNotModified:
         alerts: AlertSource = self._state.alerts  # type: ignore[attr-defined]
         now = self._state.clock.now()  # type: ignore[attr-defined]
         held = alerts.for_station(caller.station.station_id, now)
-        current = caller.build.etag(held.tag(plays_test_alerts=caller.plays_test_alerts))
+        plan: PushPlan = self._state.push_plan  # type: ignore[attr-defined]
+        current = caller.build.etag(manifest_tag(caller, held, plan))
         return current.encode() if current.encode() == asked else None
 
 

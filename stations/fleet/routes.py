@@ -16,8 +16,8 @@ from core.paging import PageDep
 from stations.crud import get_station
 from stations.fleet import asrun, enrolment
 from stations.fleet.directory import DirectoryDep
-from stations.fleet.events import EventsDep
 from stations.fleet.models import AsRunPublic, AsRunsPublic, EnrollmentCodePublic
+from stations.fleet.push import PushDep
 
 router = APIRouter(prefix="/api/v1", tags=["stations (cụm loa)"])
 
@@ -61,7 +61,7 @@ def revoke_station(
     session: SessionDep,
     access: Write,
     clock: ClockDep,
-    events: EventsDep,
+    push: PushDep,
     directory: DirectoryDep,
     station_id: PathId,
 ) -> None:
@@ -70,7 +70,7 @@ def revoke_station(
     enrolment.revoke(session=session, station=station, actor=access.actor, now=clock.now())
     session.commit()
     directory.forget_stations([station_id])
-    events.revoke(station_id)
+    push.revoke(station_id)
 
 
 @router.get(

@@ -96,7 +96,7 @@ def test_a_stored_day_reads_back_typed_and_is_made_into_items_once(
     )
     alert_file = ManifestFile(sha256="ab" * 32, size=1000, url=f"/agent/v1/files/{'ab' * 32}")
     held = StationAlerts(alerts=(alert,), files=(alert_file,), digest="d1")
-    joined = with_alerts(first, held, plays_test_alerts=True)
+    joined = with_alerts(first, held, plays_test_alerts=True, tag="d1t")
     assert joined.alerts == [alert] and joined.alerts[0] is alert
     assert [f.sha256 for f in joined.files] == sorted([audio.sha256, alert_file.sha256])
     assert all(a is b for a, b in zip(first.items, joined.items, strict=True))
