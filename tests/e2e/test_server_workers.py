@@ -1,10 +1,13 @@
 """Several server processes on PostgreSQL, for real: `loaxa server --workers 2` serves from
 two processes and starts again one that is killed; and of two servers on one database, an
-alert issued through one reaches an agent connected to the other at once (by NOTIFY: each
-server's own check for alerts is set to a minute)."""
+alert issued through one reaches an agent connected to the other at once, over either
+transport (the WebSocket channel by NOTIFY; MQTT through the broker, published by the
+scheduler's leader, whichever server that is; each server's own check for alerts is set to
+a minute)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -21,6 +24,7 @@ from core.auth.models import Role
 from playlists.content.storage import LocalStorage
 from tests.e2e.agent_site import Site
 from tests.e2e.processes import Server, wait_for
+from tests.mosquitto import Broker
 from tests.stations.factories import make_station
 from tests.stations.fleet.scenario import schedule, stored_audio
 from tests.world import World
@@ -82,22 +86,26 @@ def _alive(pids: set[int]) -> bool:
     return False
 
 
-@pytest.fixture
-def two_servers(world: World, database_url: str, tmp_path: Path) -> Iterator[tuple[Site, Server]]:
+@pytest.fixture(params=["websocket", "mqtt"])
+def two_servers(
+    request: pytest.FixtureRequest, world: World, database_url: str, tmp_path: Path
+) -> Iterator[tuple[Site, Server, str]]:
     data = tmp_path / "data"  # one content store, as processes of one installation share
     storage = LocalStorage(data / "content")
     audio = stored_audio(world, "A", storage, size=100_000)
     schedule(world, "A", audio)
     station = make_station(world, "A")
-    one = Server(database_url, data, tmp_path, settings=SLOW_CHECK).start()
-    try:
-        other = Server(database_url, data, tmp_path, settings=SLOW_CHECK).start()
-        try:
-            yield Site(world, one, storage, audio, station, tmp_path), other
-        finally:
-            other.stop()
-    finally:
-        one.stop()
+    with contextlib.ExitStack() as stack:
+        settings = dict(SLOW_CHECK)
+        if request.param == "mqtt":
+            broker = Broker(tmp_path / "broker").start()
+            stack.callback(broker.stop)
+            settings |= broker.settings()
+        one = Server(database_url, data, tmp_path, settings=settings).start()
+        stack.callback(one.stop)
+        other = Server(database_url, data, tmp_path, settings=settings).start()
+        stack.callback(other.stop)
+        yield Site(world, one, storage, audio, station, tmp_path), other, request.param
 
 
 def _delivery(site: Site, alert_id: int) -> dict[str, Any] | None:
@@ -109,9 +117,9 @@ def _delivery(site: Site, alert_id: int) -> dict[str, Any] | None:
 
 
 def test_an_alert_through_one_server_reaches_an_agent_on_the_other(
-    two_servers: tuple[Site, Server],
+    two_servers: tuple[Site, Server, str],
 ) -> None:
-    site, other = two_servers
+    site, other, transport = two_servers
     site.world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
     agent = site.agent("pi", server_url=other.url).start()
     try:
@@ -121,6 +129,7 @@ def test_an_alert_through_one_server_reaches_an_agent_on_the_other(
             what="the agent connected",
             log=agent.log,
         )
+        assert ("events: connected (mqtt)" in agent.text()) == (transport == "mqtt")
         body = {
             "area_id": site.world.areas["A"],
             "target_area_ids": [site.world.areas["A"]],

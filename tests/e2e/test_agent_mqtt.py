@@ -1,0 +1,165 @@
+"""A real `loaxa agent` told by its manifest to push over MQTT, with a real server and a
+real Mosquitto: it enrols with MQTT credentials, connects to the broker, hears a new build
+and an alert there (its polls and heartbeats are ten minutes apart, so nothing else could
+bring them) and acks over MQTT; an alert issued while the broker is down reaches it once the
+broker is back, from its persistent session; and credentials the broker lost are asked for
+again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from core.auth.models import Role
+from playlists.content.storage import LocalStorage
+from stations.agent.credentials import PUSH_FILE
+from tests.e2e.agent_site import Site, saved_version
+from tests.e2e.processes import Agent, Server, wait_for
+from tests.mosquitto import Broker
+from tests.stations.factories import make_station
+from tests.stations.fleet.scenario import schedule, stored_audio
+from tests.world import World
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+# Only a push can bring a change in time: polls and heartbeats are ten minutes apart.
+PUSH_ONLY = ("--poll-interval", "600", "--heartbeat-interval", "600", "--backoff-max", "1")
+
+
+@dataclass
+class MqttSite:
+    site: Site
+    broker: Broker
+
+
+@pytest.fixture
+def mqtt_site(world: World, database_url: str, tmp_path: Path) -> Iterator[MqttSite]:
+    data = tmp_path / "data"
+    storage = LocalStorage(data / "content")
+    audio = stored_audio(world, "A", storage, size=50_000)
+    schedule(world, "A", audio)
+    station = make_station(world, "A")
+    world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
+    broker = Broker(tmp_path / "broker").start()
+    try:
+        server = Server(database_url, data, tmp_path, settings=broker.settings()).start()
+        try:
+            yield MqttSite(Site(world, server, storage, audio, station, tmp_path), broker)
+        finally:
+            server.stop()
+    finally:
+        broker.stop()
+
+
+def _connected(agent: Agent, times: int = 1) -> bool:
+    return agent.text().count("events: connected (mqtt)") >= times
+
+
+def _wait_connected(agent: Agent) -> None:
+    wait_for(lambda: _connected(agent), timeout=30, what="connected to the broker", log=agent.log)
+
+
+def _issue(site: Site, headline: str) -> int:
+    body = {
+        "area_id": site.world.areas["A"],
+        "target_area_ids": [site.world.areas["A"]],
+        "headline": headline,
+        "content_id": site.audio.content_id,
+        "expires": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        "issue_now": True,
+    }
+    answer = httpx.post(
+        f"{site.server.url}/api/v1/alerts", json=body, headers=site.world.headers("duty_a")
+    )
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["id"])
+
+
+def _received(site: Site, alert_id: int) -> dict[str, Any] | None:
+    shown = httpx.get(
+        f"{site.server.url}/api/v1/alerts/{alert_id}", headers=site.world.headers("supervisor_a")
+    )
+    deliveries = shown.json()["deliveries"]
+    return dict(deliveries[0]) if deliveries and deliveries[0]["received_at"] else None
+
+
+def test_an_agent_hears_builds_and_alerts_over_mqtt_and_acks_there(mqtt_site: MqttSite) -> None:
+    site = mqtt_site.site
+    agent = site.agent("pi", *PUSH_ONLY).start()
+    try:
+        _wait_connected(agent)
+        saved = json.loads((agent.data_dir / PUSH_FILE).read_text())
+        assert saved["username"] == f"station-{site.station_id}"
+        assert "new MQTT credentials" not in agent.text()  # they came with the enrolment
+        assert "/agent/v1/events" not in agent.text()  # not the server's own channel
+
+        before = site.version()
+        schedule(site.world, "A", stored_audio(site.world, "A", site.storage, size=10_000))
+        wait_for(lambda: site.version() != before, timeout=10, what="server rebuild")
+        new = site.version()
+        wait_for(
+            lambda: saved_version(agent.data_dir) == new,
+            timeout=5,
+            what="the new build, pushed",
+            log=agent.log,
+        )
+
+        alert_id = _issue(site, "Lũ quét: tránh xa bờ suối")
+        delivery = wait_for(
+            lambda: _received(site, alert_id), timeout=10, what="received over MQTT", log=agent.log
+        )
+        assert delivery["station_id"] == site.station_id
+    finally:
+        agent.stop()
+
+
+def test_an_alert_issued_while_the_broker_is_down_reaches_the_agent_when_it_is_back(
+    mqtt_site: MqttSite,
+) -> None:
+    site, broker = mqtt_site.site, mqtt_site.broker
+    agent = site.agent("pi", *PUSH_ONLY).start()
+    try:
+        _wait_connected(agent)
+        broker.stop()
+        wait_for(
+            lambda: "events: Disconnected" in agent.text() or "reconnecting" in agent.text(),
+            timeout=10,
+            what="the agent saw the broker go",
+            log=agent.log,
+        )
+        alert_id = _issue(site, "Bão số 3: chằng chống nhà cửa")  # the server queues it
+        broker.start()
+        delivery = wait_for(
+            lambda: _received(site, alert_id),
+            timeout=20,
+            what="received once the broker was back",
+            log=agent.log,
+        )
+        assert delivery["station_id"] == site.station_id
+        assert _connected(agent, times=2)
+    finally:
+        agent.stop()
+
+
+def test_credentials_the_broker_lost_are_asked_for_again(mqtt_site: MqttSite) -> None:
+    site = mqtt_site.site
+    agent = site.agent("pi", *PUSH_ONLY).start()
+    try:
+        _wait_connected(agent)
+        saved = json.loads((agent.data_dir / PUSH_FILE).read_text())
+        agent.stop()
+        # The password the agent holds is no longer the broker's (a broker set up afresh).
+        (agent.data_dir / PUSH_FILE).write_text(json.dumps({**saved, "password": "stale"}))
+        agent.start()
+        wait_for(lambda: _connected(agent, times=2), timeout=30, what="back", log=agent.log)
+        assert "asking the server for new credentials" in agent.text()
+        assert json.loads((agent.data_dir / PUSH_FILE).read_text())["password"] != "stale"
+    finally:
+        agent.stop()
