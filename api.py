@@ -33,6 +33,7 @@ from core.errors import install_error_handlers, plain_handler
 from core.health import router as health_router
 from core.limits import BodySizeLimit
 from core.openapi import declare_errors
+from core.shedding import LoadShedder
 from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
@@ -57,6 +58,7 @@ from stations.fleet.mqtt.server_client import MqttPush
 from stations.fleet.push import Pushes
 from stations.fleet.push_plan import PushPlan
 from stations.fleet.routes import router as fleet_router
+from stations.protocol import PREFIX
 from stations.routes import router as stations_router
 from web.assets import packaged_assets
 from web.assets import router as assets_router
@@ -248,6 +250,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(WorkflowError, plain_handler(status.HTTP_409_CONFLICT))
     app.add_exception_handler(EnrollmentRefused, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
+    app.add_middleware(LoadShedder, prefix=PREFIX, limit=settings.agent_max_in_progress)
     # Outermost: an unchanged manifest's 304 costs nothing else (stations/fleet/fast_poll.py).
     app.add_middleware(ManifestNotModified, state=app.state)
     for router in ROUTERS:

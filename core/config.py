@@ -141,6 +141,9 @@ class Settings(BaseSettings):
     cap_export_sender: str = Field(
         default="loaxa", min_length=1, max_length=200, pattern=r"^[^\s,<&]+$"
     )
+    # Agent requests in progress in one process past which more get 503 + Retry-After
+    # (core/shedding.py; 0: never); the answer to an unchanged manifest is never shed.
+    agent_max_in_progress: int = Field(default=256, ge=0)
     # Push to the agents: "websocket", the server's own event channel (one machine: the
     # embedded default); "mqtt", MQTT 5 through Mosquitto with the dynamic security plugin
     # (many: deploy/server/). mqtt_url is the broker as agents reach it (mqtt://host:1883,

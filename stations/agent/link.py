@@ -121,6 +121,21 @@ class ServerLink:
         return AsRunReply.model_validate_json(_checked(response, 200).content)
 
 
+# A server asking for longer than this is asked again sooner (a misconfigured proxy must
+# not silence a station for a day).
+RETRY_AFTER_MAX_S = 900.0
+
+
+def retry_after(exc: BaseException) -> float:
+    """How long a busy server asked to wait (a 429 or 503 with Retry-After in seconds),
+    else 0."""
+    if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (429, 503):
+        value = exc.response.headers.get("retry-after", "").strip()
+        if value.isdigit():
+            return min(float(value), RETRY_AFTER_MAX_S)
+    return 0.0
+
+
 def _elapsed(started: float) -> timedelta:
     # The round trip from the monotonic clock: a step of the wall clock cannot distort it.
     return timedelta(seconds=time.monotonic() - started)

@@ -50,7 +50,7 @@ from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock, OffsetEstimator
 from stations.agent.config import AgentConfig
 from stations.agent.credentials import Credentials, PushLogin, load_push, save_push, set_aside
-from stations.agent.link import ServerLink, TokenRefused, UploadRefused
+from stations.agent.link import ServerLink, TokenRefused, UploadRefused, retry_after
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
 from stations.agent.playout import Playout
@@ -177,7 +177,8 @@ class Agent:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                delay = backoff.failed()
+                # A busy server's Retry-After, when it asks for longer than the backoff.
+                delay = max(backoff.failed(), retry_after(exc))
                 self._failed(what, exc, delay)
             else:
                 backoff.succeeded()
@@ -262,6 +263,7 @@ class Agent:
         await asyncio.sleep(self._rng.uniform(0, self.config.push_first_delay_s))
         while True:
             self._push_changed.clear()
+            busy = 0.0
             try:
                 reason = await self._push_until_changed(await self._push_session())
             except PushRefused as exc:
@@ -277,12 +279,13 @@ class Agent:
                 TimeoutError,
             ) as exc:
                 reason = str(exc) or type(exc).__name__
+                busy = retry_after(exc)
             if reason == PUSH_CHANGED:
                 log.info("events: the push block changed; connecting as it says")
                 continue
             # Also after a clean close: a server that accepts and hangs up at once must not
             # be redialled in a tight loop.
-            delay = self._push_backoff.failed()
+            delay = max(self._push_backoff.failed(), busy)
             log.info("events: %s; reconnecting in %.1f s", reason, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._push_changed.wait(), timeout=delay)

@@ -1,0 +1,71 @@
+"""A busy server's Retry-After is honoured: a loop that got 503 (or 429) with Retry-After
+waits that long rather than its shorter backoff, never more than RETRY_AFTER_MAX_S; without
+the header, or with an HTTP date, it backs off as after any error."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stations.agent.config import AgentConfig
+from stations.agent.credentials import Credentials
+from stations.agent.link import RETRY_AFTER_MAX_S, retry_after
+from stations.agent.runtime import Agent
+
+
+class Stop(Exception):
+    pass
+
+
+def _waited(tmp_path: Path, response: httpx.Response) -> float:
+    """How long the sync loop waits after the server answers its poll with `response`."""
+    config = AgentConfig(server="http://loaxa.test", data_dir=tmp_path / "pi")  # type: ignore[arg-type]
+    config.data_dir.mkdir()
+    agent = Agent(config, Credentials(station_id=1, token="t"))
+    agent.link.client = httpx.AsyncClient(
+        base_url="http://loaxa.test", transport=httpx.MockTransport(lambda _: response)
+    )
+    waits: list[float] = []
+
+    async def wait(delay: float) -> None:
+        waits.append(delay)
+        raise Stop
+
+    async def scenario() -> None:
+        with pytest.raises(Stop):
+            await agent._repeat(
+                "sync", agent.sync_once, interval=lambda: 60.0, backoff_max_s=300, wait=wait
+            )
+        await agent.link.close()
+        agent.outbox.close()
+
+    asyncio.run(scenario())
+    return waits[0]
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_the_loop_waits_as_long_as_a_busy_server_asks(tmp_path: Path, status: int) -> None:
+    busy = httpx.Response(status, headers={"Retry-After": "37"}, json={"detail": "busy"})
+    assert _waited(tmp_path, busy) == 37.0
+
+
+def test_without_retry_after_the_loop_backs_off_as_after_any_error(tmp_path: Path) -> None:
+    # The first failure's backoff: at most backoff_initial_s (1 s by default).
+    assert _waited(tmp_path, httpx.Response(503, json={"detail": "busy"})) <= 1.0
+
+
+def test_retry_after_is_read_in_seconds_only_and_capped() -> None:
+    request = httpx.Request("GET", "http://loaxa.test/agent/v1/manifest")
+
+    def error(status: int, value: str) -> httpx.HTTPStatusError:
+        response = httpx.Response(status, headers={"Retry-After": value}, request=request)
+        return httpx.HTTPStatusError("x", request=request, response=response)
+
+    assert retry_after(error(503, "12")) == 12.0
+    assert retry_after(error(503, "86400")) == RETRY_AFTER_MAX_S
+    assert retry_after(error(503, "Wed, 21 Oct 2026 07:28:00 GMT")) == 0.0
+    assert retry_after(error(500, "12")) == 0.0  # not a busy server's answer
+    assert retry_after(RuntimeError("no answer")) == 0.0
