@@ -15,6 +15,7 @@ from core.paging import PageDep
 from stations import crud
 from stations.fleet.directory import DirectoryDep
 from stations.fleet.health import stations_public
+from stations.fleet.push import PushDep
 from stations.models import (
     Station,
     StationCreate,
@@ -106,9 +107,11 @@ def update_station(
     directory: DirectoryDep,
     station_id: PathId,
     station_in: StationUpdate,
+    push: PushDep,
 ) -> StationPublic:
     station = crud.get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
+    moving = station_in.area_id is not None and station_in.area_id != station.area_id
     if station_in.area_id is not None:
         access.require_area(
             station_in.area_id, what=f"moving station #{station_id}", field="area_id"
@@ -118,6 +121,8 @@ def update_station(
     )
     session.commit()
     directory.forget_stations([station_id])  # its area or its Test alerts setting
+    if moving:
+        push.moved(station_id)
     return StationPublic.model_validate(station)
 
 
@@ -130,12 +135,14 @@ def delete_station(
     clock: ClockDep,
     directory: DirectoryDep,
     station_id: PathId,
+    push: PushDep,
 ) -> None:
     station = crud.get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
     crud.delete_station(session=session, station=station, actor=access.actor, now=clock.now())
     session.commit()
     directory.forget_stations([station_id])
+    push.revoke(station_id)  # its token no longer opens anything: say so, and close
 
 
 @router.get(

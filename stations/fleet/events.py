@@ -68,6 +68,10 @@ class EventHub:
     def publish_alert(self, event: AlertEvent, reach: AlertReach) -> None:
         self.publish_many(reach.stations, event)
 
+    def moved(self, station_id: int) -> None:
+        """Nothing to do: this channel carries the station's own messages only (an alert's
+        stations are chosen by the alert board), wherever it stands."""
+
     def publish(self, station_id: int, event: ServerEvent) -> None:
         self._send([station_id], encode_event(event))
 

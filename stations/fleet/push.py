@@ -38,7 +38,11 @@ class Push(Protocol):
         """An alert went on the air, was updated or cancelled."""
 
     def revoke(self, station_id: int) -> None:
-        """The station's token was revoked: tell it, and close its connections."""
+        """The station's token was revoked (or the station removed): tell it, and close
+        its connections."""
+
+    def moved(self, station_id: int) -> None:
+        """The station moved to another area: what it may hear must follow."""
 
 
 class Pushes:
@@ -58,6 +62,10 @@ class Pushes:
     def revoke(self, station_id: int) -> None:
         for transport in self._transports:
             transport.revoke(station_id)
+
+    def moved(self, station_id: int) -> None:
+        for transport in self._transports:
+            transport.moved(station_id)
 
 
 def get_push(request: Request) -> Push:

@@ -62,29 +62,36 @@ def _connected(agent: Agent, times: int = 1) -> bool:
     return agent.text().count("events: connected (mqtt)") >= times
 
 
+def _topics(agent: Agent) -> list[str]:
+    saved = agent.data_dir / PUSH_FILE
+    return list(json.loads(saved.read_text()).get("topics", [])) if saved.exists() else []
+
+
 def _wait_connected(agent: Agent) -> None:
     wait_for(lambda: _connected(agent), timeout=30, what="connected to the broker", log=agent.log)
 
 
-def _issue(site: Site, headline: str) -> int:
+def _issue(
+    site: Site, headline: str, *, area: str = "A", user: str = "duty_a", content_id: int = 0
+) -> int:
     body = {
-        "area_id": site.world.areas["A"],
-        "target_area_ids": [site.world.areas["A"]],
+        "area_id": site.world.areas[area],
+        "target_area_ids": [site.world.areas[area]],
         "headline": headline,
-        "content_id": site.audio.content_id,
+        "content_id": content_id or site.audio.content_id,
         "expires": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
         "issue_now": True,
     }
     answer = httpx.post(
-        f"{site.server.url}/api/v1/alerts", json=body, headers=site.world.headers("duty_a")
+        f"{site.server.url}/api/v1/alerts", json=body, headers=site.world.headers(user)
     )
     assert answer.status_code == 201, answer.text
     return int(answer.json()["id"])
 
 
-def _received(site: Site, alert_id: int) -> dict[str, Any] | None:
+def _received(site: Site, alert_id: int, reader: str = "supervisor_a") -> dict[str, Any] | None:
     shown = httpx.get(
-        f"{site.server.url}/api/v1/alerts/{alert_id}", headers=site.world.headers("supervisor_a")
+        f"{site.server.url}/api/v1/alerts/{alert_id}", headers=site.world.headers(reader)
     )
     deliveries = shown.json()["deliveries"]
     return dict(deliveries[0]) if deliveries and deliveries[0]["received_at"] else None
@@ -161,5 +168,47 @@ def test_credentials_the_broker_lost_are_asked_for_again(mqtt_site: MqttSite) ->
         wait_for(lambda: _connected(agent, times=2), timeout=30, what="back", log=agent.log)
         assert "asking the server for new credentials" in agent.text()
         assert json.loads((agent.data_dir / PUSH_FILE).read_text())["password"] != "stale"
+    finally:
+        agent.stop()
+
+
+def test_a_station_moved_to_another_commune_hears_that_communes_alerts(
+    mqtt_site: MqttSite,
+) -> None:
+    site = mqtt_site.site
+    world = site.world
+    world.add_user("duty_b", area="B", roles={Role.operator: "B", Role.approver: "B"})
+    world.add_user("watch_b", area="B", roles={Role.supervisor: "B"})
+    in_b = stored_audio(world, "B", site.storage, size=10_000)
+    schedule(world, "B", in_b)
+    agent = site.agent("pi", *PUSH_ONLY).start()
+    try:
+        _wait_connected(agent)
+        moved = httpx.patch(
+            f"{site.server.url}/api/v1/stations/{site.station_id}",
+            json={"area_id": world.areas["B"]},
+            headers=world.headers("admin_p"),
+        )
+        assert moved.status_code == 200, moved.text
+        # Put out by the broker, refused with its old credentials, given new ones for B;
+        # its new build (retained on its own topic) brings the push block with B's topics.
+        in_b_topic = f"loaxa/v1/areas/{world.areas['B']}/events"
+        wait_for(
+            lambda: in_b_topic in _topics(agent) and _connected(agent, times=3),
+            timeout=30,
+            what="subscribed in B",
+            log=agent.log,
+        )
+        assert f"loaxa/v1/areas/{world.areas['A']}/events" not in _topics(agent)
+        alert_id = _issue(
+            site, "Cháy rừng ở xã B", area="B", user="duty_b", content_id=in_b.content_id
+        )
+        delivery = wait_for(
+            lambda: _received(site, alert_id, reader="watch_b"),
+            timeout=10,
+            what="received in B",
+            log=agent.log,
+        )
+        assert delivery["station_id"] == site.station_id
     finally:
         agent.stop()

@@ -185,6 +185,13 @@ class MqttPush:
         timer.daemon = True
         timer.start()
 
+    def moved(self, station_id: int) -> None:
+        """Delete the station's client (off the caller's thread): the broker disconnects
+        it, it is refused with its old credentials, and asks for new ones, which carry the
+        roles of its new areas; its manifest's new topics start its session afresh."""
+        thread = threading.Thread(target=self._remove, args=(station_id,), daemon=True)
+        thread.start()
+
     def _remove(self, station_id: int) -> None:
         try:
             self.control(security.remove_station(station_id))
