@@ -53,6 +53,12 @@ def agent(
     poll_interval: float = typer.Option(60.0, "--poll-interval", help="Manifest poll, seconds."),
     heartbeat_interval: float = typer.Option(60.0, "--heartbeat-interval", help="Seconds."),
     upload_interval: float = typer.Option(5.0, "--upload-interval", help="As-run upload, seconds."),
+    upload_spread: float = typer.Option(
+        30.0,
+        "--upload-spread",
+        help="The first as-run records after a quiet spell wait a random time up to this, "
+        "seconds (a province's stations end a session together).",
+    ),
     backoff_max: float = typer.Option(300.0, "--backoff-max", help="Longest wait after errors."),
     cache_floor_mb: int = typer.Option(
         500, "--cache-floor-mb", help="Evict unneeded audio when free space falls below this."
@@ -91,6 +97,7 @@ def agent(
             poll_interval_s=poll_interval,
             heartbeat_interval_s=heartbeat_interval,
             upload_interval_s=upload_interval,
+            upload_spread_s=upload_spread,
             backoff_max_s=backoff_max,
             cache_floor_bytes=cache_floor_mb * 1024 * 1024,
         )

@@ -27,6 +27,7 @@ AGENT_OPTIONS = (
     "--poll-interval", "2",
     "--heartbeat-interval", "2",
     "--upload-interval", "0.5",
+    "--upload-spread", "1",
     "--backoff-max", "2",
 )  # fmt: skip
 

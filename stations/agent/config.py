@@ -16,6 +16,8 @@ class AgentConfig(BaseModel):
     poll_jitter: float = Field(default=0.1, ge=0, lt=1)
     heartbeat_interval_s: float = Field(default=60.0, gt=0)
     upload_interval_s: float = Field(default=5.0, gt=0)
+    # The first records after a quiet spell wait a random time up to this before they go.
+    upload_spread_s: float = Field(default=30.0, ge=0)
     # Exponential backoff after errors, from the first delay up to the last.
     backoff_initial_s: float = Field(default=1.0, gt=0)
     backoff_max_s: float = Field(default=300.0, gt=0)

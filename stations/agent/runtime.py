@@ -107,6 +107,8 @@ class Agent:
         self.last_error: str | None = None
         self._pull_now = asyncio.Event()
         self._push_changed = asyncio.Event()
+        self._upload_idle = True
+        self._pause: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._push_backoff = Backoff(config.backoff_initial_s, config.backoff_max_s)
         self.revoked = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -488,10 +490,22 @@ class Agent:
     def _upload_loop(self) -> Awaitable[None]:
         return self._repeat(
             "upload",
-            self.upload_pending,
+            self._upload_spread,
             interval=lambda: self.config.upload_interval_s,
             backoff_max_s=self.config.backoff_max_s,
         )
+
+    async def _upload_spread(self) -> None:
+        """Upload what is ready; the first records after a quiet spell wait a random time
+        up to upload_spread_s, since every station of a province finishes the same session
+        at the same second, and their uploads would arrive together."""
+        if not self.outbox.pending(1):
+            self._upload_idle = True
+            return
+        if self._upload_idle and self.config.upload_spread_s > 0:
+            await self._pause(self._rng.uniform(0, self.config.upload_spread_s))
+        self._upload_idle = False
+        await self.upload_pending()
 
     async def upload_pending(self) -> int:
         """Upload every ready record, a batch at a time; returns how many the server has.

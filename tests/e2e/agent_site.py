@@ -20,7 +20,16 @@ from tests.stations.fleet.scenario import StoredAudio
 from tests.world import World
 
 # Quick to react, so the tests run in seconds; the push test sets long polls itself.
-FAST = ("--upload-interval", "0.2", "--backoff-max", "1", "--heartbeat-interval", "1")
+FAST = (
+    "--upload-interval",
+    "0.2",
+    "--upload-spread",
+    "0",
+    "--backoff-max",
+    "1",
+    "--heartbeat-interval",
+    "1",
+)
 
 
 @dataclass

@@ -1,10 +1,14 @@
-"""A busy server's Retry-After is honoured: a loop that got 503 (or 429) with Retry-After
-waits that long rather than its shorter backoff, never more than RETRY_AFTER_MAX_S; without
-the header, or with an HTTP date, it backs off as after any error."""
+"""Everyone at once, on the agent's side: a loop that got 503 (or 429) with Retry-After
+waits that long rather than its shorter backoff, never more than RETRY_AFTER_MAX_S (without
+the header, or with an HTTP date, it backs off as after any error); and the first as-run
+uploads after a quiet spell are spread."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,6 +18,21 @@ from stations.agent.config import AgentConfig
 from stations.agent.credentials import Credentials
 from stations.agent.link import RETRY_AFTER_MAX_S, retry_after
 from stations.agent.runtime import Agent
+from stations.protocol import AsRunRecord
+
+
+def _record() -> AsRunRecord:
+    start = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    return AsRunRecord(
+        id=uuid.uuid4(),
+        item_id="1@20261201T230000Z",
+        content_id=1,
+        planned_start=start,
+        started_at=start,
+        ended_at=start + timedelta(seconds=30),
+        result="played",
+        clock_offset_ms=0,
+    )
 
 
 class Stop(Exception):
@@ -69,3 +88,46 @@ def test_retry_after_is_read_in_seconds_only_and_capped() -> None:
     assert retry_after(error(503, "Wed, 21 Oct 2026 07:28:00 GMT")) == 0.0
     assert retry_after(error(500, "12")) == 0.0  # not a busy server's answer
     assert retry_after(RuntimeError("no answer")) == 0.0
+
+
+def test_the_first_records_after_a_quiet_spell_wait_a_random_spread(tmp_path: Path) -> None:
+    """Every station of a province ends a session at once: their first uploads after it are
+    spread over upload_spread_s; records that follow while busy go at the next turn."""
+    config = AgentConfig(
+        server="http://loaxa.test",  # type: ignore[arg-type]
+        data_dir=tmp_path / "pi",
+        upload_spread_s=30.0,
+    )
+    config.data_dir.mkdir()
+    agent = Agent(config, Credentials(station_id=1, token="t"))
+    uploaded: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        uploaded.append(len(json.loads(request.content)))
+        return httpx.Response(200, json={"accepted": uploaded[-1], "duplicates": 0})
+
+    agent.link.client = httpx.AsyncClient(
+        base_url="http://loaxa.test", transport=httpx.MockTransport(answer)
+    )
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    agent._pause = pause
+
+    async def scenario() -> None:
+        await agent._upload_spread()  # nothing ready: no pause, nothing sent
+        agent.outbox.record(_record())
+        await agent._upload_spread()  # the first after a quiet spell: spread
+        agent.outbox.record(_record())
+        await agent._upload_spread()  # while busy: at once
+        await agent._upload_spread()  # nothing left: quiet again
+        agent.outbox.record(_record())
+        await agent._upload_spread()
+        await agent.link.close()
+        agent.outbox.close()
+
+    asyncio.run(scenario())
+    assert uploaded == [1, 1, 1]
+    assert len(pauses) == 2 and all(0 <= p <= 30.0 for p in pauses)
