@@ -53,6 +53,12 @@ def agent(
     poll_interval: float = typer.Option(60.0, "--poll-interval", help="Manifest poll, seconds."),
     heartbeat_interval: float = typer.Option(60.0, "--heartbeat-interval", help="Seconds."),
     upload_interval: float = typer.Option(5.0, "--upload-interval", help="As-run upload, seconds."),
+    fetch_spread: float = typer.Option(
+        60.0,
+        "--fetch-spread",
+        help="After a pushed change, files not needed in the next ten minutes are fetched "
+        "after a random wait up to this, seconds.",
+    ),
     upload_spread: float = typer.Option(
         30.0,
         "--upload-spread",
@@ -77,6 +83,14 @@ def agent(
         help="Write what plays into WAV files here, one per item, instead of the sound card "
         "(for trials without loudspeakers).",
     ),
+    ca_file: Path | None = typer.Option(
+        None,
+        "--ca-file",
+        exists=True,
+        dir_okay=False,
+        help="Trust only this CA for the server's HTTPS and the broker's TLS (pinned), "
+        "instead of the system's.",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every request's outcome."),
 ) -> None:
     """Run the station agent: play the schedule on time, sync the manifest and audio, keep the
@@ -98,8 +112,10 @@ def agent(
             heartbeat_interval_s=heartbeat_interval,
             upload_interval_s=upload_interval,
             upload_spread_s=upload_spread,
+            fetch_spread_s=fetch_spread,
             backoff_max_s=backoff_max,
             cache_floor_bytes=cache_floor_mb * 1024 * 1024,
+            ca_file=ca_file.resolve() if ca_file else None,
         )
     except ValidationError as exc:
         _fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")

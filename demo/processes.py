@@ -28,6 +28,7 @@ AGENT_OPTIONS = (
     "--heartbeat-interval", "2",
     "--upload-interval", "0.5",
     "--upload-spread", "1",
+    "--fetch-spread", "1",
     "--backoff-max", "2",
 )  # fmt: skip
 

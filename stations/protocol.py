@@ -252,6 +252,16 @@ class Manifest(ServerMessage):
                 first_use.setdefault(item.sha256, position)
         return sorted(self.files, key=lambda f: first_use.get(f.sha256, len(self.items)))
 
+    def files_by_need(self, until: datetime) -> tuple[list[ManifestFile], list[ManifestFile]]:
+        """The files in order of use, split: those needed before `until` (every alert's,
+        and those of items starting before it), and the rest."""
+        soon = {sha for alert in self.alerts for sha in (alert.sha256, alert.chime_sha256)}
+        soon |= {item.sha256 for item in self.items if item.start < until}
+        ordered = self.files_in_order_of_use()
+        return [f for f in ordered if f.sha256 in soon], [
+            f for f in ordered if f.sha256 not in soon
+        ]
+
 
 class AsRunRecord(AgentMessage):
     """What happened to one item (or alert) on the station: written on the agent's disk

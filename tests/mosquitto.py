@@ -14,6 +14,7 @@ import pytest
 
 from stations.fleet.mqtt.broker_config import BrokerFiles
 from tests.e2e.processes import free_port, wait_for
+from tests.tls import Certificates
 
 ADMIN = "loaxa-server"
 
@@ -28,27 +29,35 @@ def require_mosquitto() -> str:
 
 
 class Broker:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, tls: Certificates | None = None) -> None:
         self.port = free_port()
         self.password = secrets.token_urlsafe(16)
+        self.tls = tls
         # As root, Mosquitto would drop to its own user, who cannot write the test's folder.
         user = "root" if os.geteuid() == 0 else None
-        self.files = BrokerFiles(data_dir=directory, port=self.port, user=user)
+        self.files = BrokerFiles(
+            data_dir=directory,
+            port=self.port,
+            user=user,
+            tls=(tls.cert, tls.key) if tls else None,
+        )
         self.files.write(admin_username=ADMIN, admin_password=self.password)
         self.log = directory / "mosquitto.log"
         self.popen: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
 
     def settings(self) -> dict[str, str]:
         """The server's settings to push through this broker."""
+        trust = {"LOAXA_MQTT_CA_FILE": str(self.tls.ca)} if self.tls else {}
         return {
             "LOAXA_PUSH_TRANSPORT": "mqtt",
             "LOAXA_MQTT_URL": self.url,
             "LOAXA_MQTT_USERNAME": ADMIN,
             "LOAXA_MQTT_PASSWORD": self.password,
+            **trust,
         }
 
     def start(self) -> Broker:

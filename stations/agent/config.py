@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
@@ -18,6 +19,9 @@ class AgentConfig(BaseModel):
     upload_interval_s: float = Field(default=5.0, gt=0)
     # The first records after a quiet spell wait a random time up to this before they go.
     upload_spread_s: float = Field(default=30.0, ge=0)
+    # After a pushed change, files not needed for the next ten minutes wait a random time
+    # up to this: a change for a whole province must not fetch in one second.
+    fetch_spread_s: float = Field(default=60.0, ge=0)
     # Exponential backoff after errors, from the first delay up to the last.
     backoff_initial_s: float = Field(default=1.0, gt=0)
     backoff_max_s: float = Field(default=300.0, gt=0)
@@ -30,6 +34,14 @@ class AgentConfig(BaseModel):
     # The first push connection waits a random time up to this: a fleet started at once (the
     # power back in a whole commune) does not dial the server or broker at once.
     push_first_delay_s: float = Field(default=2.0, ge=0)
+
+    # The CA the server's and the broker's certificates must chain to (pinned); None: the
+    # system's trusted CAs.
+    ca_file: Path | None = None
+
+    def tls(self) -> ssl.SSLContext:
+        """The TLS context of every connection the agent makes."""
+        return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
 
     @property
     def base_url(self) -> str:

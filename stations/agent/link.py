@@ -49,7 +49,7 @@ class ManifestAnswer:
 
 async def enroll(config: AgentConfig, request: EnrollRequest) -> EnrollReply:
     async with httpx.AsyncClient(
-        base_url=config.base_url, timeout=config.request_timeout_s
+        base_url=config.base_url, timeout=config.request_timeout_s, verify=config.tls()
     ) as client:
         # Without the optional fields it lacks: an older server refuses any it does not know.
         response = await client.post(
@@ -74,6 +74,7 @@ class ServerLink:
             headers={"Authorization": f"Bearer {token}"},
             event_hooks={"request": [self._guard]},
             transport=transport,
+            verify=config.tls(),
         )
         self._estimator = estimator
         self.revoked = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -73,13 +74,16 @@ class WebSocketSession:
 
     transport = "websocket"
 
-    def __init__(self, events_url: str, token: str) -> None:
+    def __init__(self, events_url: str, token: str, tls: ssl.SSLContext | None = None) -> None:
         self._url = events_url + EVENTS_PATH
         self._headers = {"Authorization": f"Bearer {token}"}
+        self._tls = tls if self._url.startswith("wss:") else None
 
     async def run(self, handler: PushHandler) -> None:
         try:
-            async with connect(self._url, additional_headers=self._headers, open_timeout=10) as ws:
+            async with connect(
+                self._url, additional_headers=self._headers, open_timeout=10, ssl=self._tls
+            ) as ws:
                 handler.connected(self.transport)
                 await converse(
                     handler, lambda ack: ws.send(encode_event(ack)), _reader(ws, handler)

@@ -16,7 +16,6 @@ import json
 import logging
 import ssl
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiomqtt
@@ -44,12 +43,12 @@ class MqttSession:
         login: PushLogin,
         *,
         on_subscribed: Callable[[PushLogin], None],
-        ca_file: Path | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._block = block
         self._login = login
         self._on_subscribed = on_subscribed
-        self._ca_file = ca_file
+        self._tls = tls
 
     def _client(self) -> aiomqtt.Client:
         block = self._block
@@ -74,7 +73,7 @@ class MqttSession:
             will=will,
             keepalive=60,
             timeout=10,
-            tls_context=ssl.create_default_context(cafile=self._ca_file) if tls else None,
+            tls_context=(self._tls or ssl.create_default_context()) if tls else None,
         )
 
     async def run(self, handler: PushHandler) -> None:

@@ -77,6 +77,8 @@ ALIVE_INTERVAL_S = 1.0
 PUSH_MARGIN = timedelta(seconds=5)
 PUSH_FETCH_TRIES = 4
 PUSH_FETCH_RETRY_S = 0.5
+# After a pushed change, files needed within this are fetched at once, the rest spread.
+FETCH_SOON = timedelta(minutes=10)
 # What a push session that ended for a new push block returns.
 PUSH_CHANGED = "the push block changed"
 
@@ -108,6 +110,8 @@ class Agent:
         self._pull_now = asyncio.Event()
         self._push_changed = asyncio.Event()
         self._upload_idle = True
+        self._pushed_change = False
+        self._deferred: asyncio.Task[None] | None = None
         self._pause: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._push_backoff = Backoff(config.backoff_initial_s, config.backoff_max_s)
         self.revoked = asyncio.Event()
@@ -232,7 +236,29 @@ class Agent:
         keep = manifest.file_hashes() | {f.sha256 for f in self.alerts.pushed_files()}
         for sha in self.cache.evict(keep, self.config.cache_floor_bytes):
             log.info("cache: evicted %s (no longer in the manifest)", sha[:12])
-        await self._fetch(manifest.files_in_order_of_use())
+        pushed, self._pushed_change = self._pushed_change, False
+        if not (pushed and answer.changed and current is not None):
+            await self._fetch(manifest.files_in_order_of_use())
+            return
+        # A change pushed to many stations at once: what is not needed soon is fetched a
+        # little later, at a random time, so they do not all fetch in the same second.
+        soon, later = manifest.files_by_need(self.clock.now() + FETCH_SOON)
+        later = [f for f in later if not self.cache.verified(f.sha256)]
+        if later:
+            self._fetch_later(later)
+        await self._fetch(soon)
+
+    def _fetch_later(self, files: Sequence[ManifestFile]) -> None:
+        if self._deferred is not None:
+            self._deferred.cancel()  # a newer manifest's list replaces it
+
+        async def fetch() -> None:
+            await self._pause(self._rng.uniform(0, self.config.fetch_spread_s))
+            await self._fetch(files)
+
+        self._deferred = task = asyncio.create_task(fetch())
+        self._tasks.add(task)
+        task.add_done_callback(self._fetched)
 
     async def _fetch(self, files: Sequence[ManifestFile]) -> None:
         failures = []
@@ -296,7 +322,7 @@ class Agent:
         current = self.manifests.current
         block = current.push if current is not None else None
         if block is None or block.transport != "mqtt" or not block.url:
-            return WebSocketSession(self.config.events_url, self.credentials.token)
+            return self._own_channel()
         login = load_push(self.config.data_dir)
         if login is None:
             try:
@@ -305,7 +331,7 @@ class Agent:
                 if exc.response.status_code != 404:
                     raise
                 # A server that says MQTT but issues no credentials: its own channel.
-                return WebSocketSession(self.config.events_url, self.credentials.token)
+                return self._own_channel()
             login = PushLogin(given.username, given.password)
             save_push(self.config.data_dir, login)
             log.info("events: new MQTT credentials from the server")
@@ -313,7 +339,11 @@ class Agent:
             block,
             login,
             on_subscribed=lambda done: save_push(self.config.data_dir, done),
+            tls=self.config.tls(),
         )
+
+    def _own_channel(self) -> WebSocketSession:
+        return WebSocketSession(self.config.events_url, self.credentials.token, self.config.tls())
 
     async def _push_until_changed(self, session: PushSession) -> str:
         running = asyncio.create_task(session.run(self))
@@ -374,6 +404,7 @@ class Agent:
             self._on_alert(event)
         elif self._is_new(event.version, event.build_id, event.alerts_digest):
             log.info("events: manifest version %d is out; pulling it now", event.version)
+            self._pushed_change = True
             self._pull_now.set()
 
     def _on_revoked(self) -> None:
@@ -441,6 +472,8 @@ class Agent:
 
     def _fetched(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        if task is self._deferred:
+            self._deferred = None
         if not task.cancelled() and task.exception() is not None:
             self._failed("alert files", task.exception(), 0)  # type: ignore[arg-type]
 

@@ -25,6 +25,8 @@ FAST = (
     "0.2",
     "--upload-spread",
     "0",
+    "--fetch-spread",
+    "0",
     "--backoff-max",
     "1",
     "--heartbeat-interval",

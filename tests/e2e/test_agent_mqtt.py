@@ -2,8 +2,8 @@
 real Mosquitto: it enrols with MQTT credentials, connects to the broker, hears a new build
 and an alert there (its polls and heartbeats are ten minutes apart, so nothing else could
 bring them) and acks over MQTT; an alert issued while the broker is down reaches it once the
-broker is back, from its persistent session; and credentials the broker lost are asked for
-again."""
+broker is back; credentials the broker lost are asked for again; a station moved to another
+commune hears that commune; and over TLS the agent trusts only the CA it was given."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ from tests.e2e.agent_site import Site, saved_version
 from tests.e2e.processes import Agent, Server, wait_for
 from tests.mosquitto import Broker
 from tests.stations.factories import make_station
+from tests.stations.fleet.factories import enrollment_code
 from tests.stations.fleet.scenario import schedule, stored_audio
+from tests.tls import make_certificates
 from tests.world import World
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -212,3 +214,49 @@ def test_a_station_moved_to_another_commune_hears_that_communes_alerts(
         assert delivery["station_id"] == site.station_id
     finally:
         agent.stop()
+
+
+def test_over_tls_the_agent_trusts_only_the_ca_it_was_given(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    """Broker and server on TLS with the test's own CA (ECDSA P-256): the agent given that
+    CA (--ca-file) connects and hears the alert; one trusting only the system's CAs is
+    refused the broker's certificate."""
+    certs = make_certificates(tmp_path / "tls")
+    data = tmp_path / "data"
+    storage = LocalStorage(data / "content")
+    audio = stored_audio(world, "A", storage, size=20_000)
+    schedule(world, "A", audio)
+    world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
+    pinned_station, other_station = make_station(world, "A"), make_station(world, "A")
+    broker = Broker(tmp_path / "broker", tls=certs).start()
+    server = Server(database_url, data, tmp_path, settings=broker.settings()).start()
+    site = Site(world, server, storage, audio, pinned_station, tmp_path)
+    pinned = site.agent("pinned", *PUSH_ONLY, "--ca-file", str(certs.ca)).start()
+    unpinned = Agent(
+        server.url,
+        tmp_path / "unpinned",
+        tmp_path,
+        "--enroll",
+        enrollment_code(world, other_station),
+        "--no-playout",
+        *PUSH_ONLY,
+    ).start()
+    try:
+        _wait_connected(pinned)
+        alert_id = _issue(site, "Lũ quét: tránh xa bờ suối")
+        wait_for(lambda: _received(site, alert_id), timeout=10, what="received", log=pinned.log)
+        wait_for(
+            lambda: (
+                "CERTIFICATE_VERIFY_FAILED" in unpinned.text()
+                or "certificate verify failed" in unpinned.text()
+            ),
+            timeout=30,
+            what="the unpinned agent refused the broker's certificate",
+            log=unpinned.log,
+        )
+        assert not _connected(unpinned)
+    finally:
+        for process in (pinned, unpinned, server):
+            process.stop()
+        broker.stop()
