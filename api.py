@@ -134,7 +134,9 @@ with their station token.
 """
 
 
-def _mqtt_push(settings: Settings, acks: AckBuffer, app: FastAPI) -> MqttPush | None:
+def _mqtt_push(
+    settings: Settings, acks: AckBuffer, heartbeats: HeartbeatBuffer, app: FastAPI
+) -> MqttPush | None:
     if settings.push_transport != "mqtt" or settings.mqtt_password is None:
         return None
     return MqttPush(
@@ -143,6 +145,7 @@ def _mqtt_push(settings: Settings, acks: AckBuffer, app: FastAPI) -> MqttPush | 
         password=settings.mqtt_password.get_secret_value(),
         ca_file=settings.mqtt_ca_file,
         acks=acks,
+        heartbeats=heartbeats,
         clock=app.state.clock,
         # Read when publishing: the scheduler is made after this, and leads by its ticks.
         leading=lambda: bool(app.state.scheduler.leading),
@@ -203,7 +206,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.push_plan = PushPlan(
         settings.push_transport, settings.mqtt_url, settings.mqtt_session_expiry_s
     )
-    mqtt = app.state.mqtt = _mqtt_push(settings, acks, app)
+    mqtt = app.state.mqtt = _mqtt_push(settings, acks, heartbeats, app)
     # The built-in channel always: agents without MQTT credentials yet, and older ones.
     push = app.state.push = Pushes(events, mqtt) if mqtt else Pushes(events)
     board = app.state.alerts = AlertBoard(

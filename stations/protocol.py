@@ -179,7 +179,8 @@ class PushBlock(ServerMessage):
     the truth). "websocket": the event channel of the server itself. "mqtt": the broker at
     `url`, signed in with the station's push credentials as `client_id`, subscribed to
     `topics` (the station's own and its areas'); the station publishes its acks on
-    `acks_topic` and its presence, retained, on `presence_topic`."""
+    `acks_topic`, its heartbeats on `heartbeat_topic` and its presence, retained, on
+    `presence_topic`."""
 
     transport: Literal["websocket", "mqtt"]
     url: str | None = Field(default=None, max_length=500)
@@ -187,6 +188,8 @@ class PushBlock(ServerMessage):
     topics: list[str] = Field(default_factory=list)
     acks_topic: str | None = None
     presence_topic: str | None = None
+    # Heartbeats go here while connected (one in ten still over HTTP, for the clock).
+    heartbeat_topic: str | None = None
     # How long the broker keeps the station's session (its subscriptions and the messages
     # it missed) while it is away.
     session_expiry_s: int = Field(default=0, ge=0)

@@ -21,11 +21,15 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from stations.agent.link import detail_of
-from stations.protocol import EVENTS_PATH, AckEvent, encode_event
+from stations.protocol import EVENTS_PATH, AckEvent, Heartbeat, encode_event
 
 
 class PushRefused(Exception):
     """The server or broker refused this station's credentials."""
+
+
+# Sends a heartbeat over the session (MQTT); the WebSocket channel carries none.
+HeartbeatSender = Callable[[Heartbeat], Awaitable[None]]
 
 
 class PushHandler(Protocol):
@@ -35,7 +39,7 @@ class PushHandler(Protocol):
 
     async def next_ack(self) -> AckEvent: ...
 
-    def connected(self, transport: str) -> None: ...
+    def connected(self, transport: str, heartbeat: HeartbeatSender | None = None) -> None: ...
 
 
 class PushSession(Protocol):

@@ -24,7 +24,7 @@ from paho.mqtt.properties import Properties
 
 from stations.agent.credentials import PushLogin
 from stations.agent.push import PushHandler, PushRefused, converse
-from stations.protocol import AckEvent, PushBlock, encode_event
+from stations.protocol import AckEvent, Heartbeat, PushBlock, encode_event
 
 log = logging.getLogger("loaxa.agent")
 
@@ -91,7 +91,13 @@ class MqttSession:
                 self._on_subscribed(
                     PushLogin(self._login.username, self._login.password, tuple(block.topics))
                 )
-                handler.connected(self.transport)
+
+                async def beat(heartbeat: Heartbeat) -> None:
+                    if block.heartbeat_topic:
+                        payload = heartbeat.model_dump_json()
+                        await client.publish(block.heartbeat_topic, payload, qos=0)
+
+                handler.connected(self.transport, beat if block.heartbeat_topic else None)
 
                 async def send(ack: AckEvent) -> None:
                     if block.acks_topic:

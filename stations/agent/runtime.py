@@ -54,7 +54,7 @@ from stations.agent.link import ServerLink, TokenRefused, UploadRefused, retry_a
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
 from stations.agent.playout import Playout
-from stations.agent.push import PushRefused, PushSession, WebSocketSession
+from stations.agent.push import HeartbeatSender, PushRefused, PushSession, WebSocketSession
 from stations.agent.push_mqtt import MqttSession
 from stations.protocol import (
     ASRUN_BATCH_MAX,
@@ -77,6 +77,8 @@ ALIVE_INTERVAL_S = 1.0
 PUSH_MARGIN = timedelta(seconds=5)
 PUSH_FETCH_TRIES = 4
 PUSH_FETCH_RETRY_S = 0.5
+# Of this many heartbeats in a row, one goes over HTTP while push carries the others.
+HTTP_BEAT_EVERY = 10
 # After a pushed change, files needed within this are fetched at once, the rest spread.
 FETCH_SOON = timedelta(minutes=10)
 # What a push session that ended for a new push block returns.
@@ -110,6 +112,8 @@ class Agent:
         self._pull_now = asyncio.Event()
         self._push_changed = asyncio.Event()
         self._upload_idle = True
+        self._beat_up: HeartbeatSender | None = None
+        self._beats_over_push = 0
         self._pushed_change = False
         self._deferred: asyncio.Task[None] | None = None
         self._pause: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -352,6 +356,7 @@ class Agent:
             await asyncio.wait({running, changed}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             changed.cancel()
+            self._beat_up = None  # heartbeats over HTTP until connected again
         if running.done():
             running.result()  # what broke it, if anything
             return "closed by the server"
@@ -371,9 +376,10 @@ class Agent:
 
     # PushHandler: what every push session calls back.
 
-    def connected(self, transport: str) -> None:
+    def connected(self, transport: str, heartbeat: HeartbeatSender | None = None) -> None:
         log.info("events: connected%s", "" if transport == "websocket" else f" ({transport})")
         self._push_backoff.succeeded()
+        self._beat_up = heartbeat
 
     def known_acks(self) -> list[AckEvent]:
         return self.alerts.acks()
@@ -498,6 +504,17 @@ class Agent:
         )
 
     async def _beat(self) -> None:
+        # Over MQTT while connected, but one in HTTP_BEAT_EVERY over HTTP all the same: its
+        # round trip is what measures the clock offset, and its reply what is current.
+        if self._beat_up is not None and self._beats_over_push < HTTP_BEAT_EVERY - 1:
+            try:
+                await self._beat_up(self.heartbeat())
+            except aiomqtt.MqttError:
+                pass  # the session ended meanwhile: over HTTP below
+            else:
+                self._beats_over_push += 1
+                return
+        self._beats_over_push = 0
         reply = await self.link.heartbeat(self.heartbeat())
         if self._is_new(reply.manifest_version, reply.build_id, reply.alerts_digest):
             self._pull_now.set()  # a push was missed: the heartbeat says what is current

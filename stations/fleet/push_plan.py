@@ -33,6 +33,7 @@ class PushPlan:
             topics=topics.down_topics(station_id, area_ids),
             acks_topic=topics.station_acks(station_id),
             presence_topic=topics.station_presence(station_id),
+            heartbeat_topic=topics.station_heartbeat(station_id),
             session_expiry_s=self.session_expiry_s,
         )
 

@@ -2,8 +2,8 @@
 (and, for MQTT, a real Mosquitto from the repository's template), and the agent's own push
 sessions (stations/agent/push.py, push_mqtt.py) with a recording handler in their place of
 the runtime. Over either, a station hears a new build of its manifest, an alert to its
-commune and no other commune's, has its acks recorded, and a revoked station is told and
-shut out."""
+commune and no other commune's, has its acks recorded (and over MQTT its heartbeats), and a
+revoked station is told and shut out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -20,15 +19,18 @@ import httpx
 import pytest
 
 from core.auth.models import Role
+from core.db import Database
+from migrations.upgrade import upgrade
 from playlists.content.storage import LocalStorage
 from stations.agent.credentials import PushLogin
-from stations.agent.push import PushRefused, PushSession, WebSocketSession
+from stations.agent.push import HeartbeatSender, PushRefused, PushSession, WebSocketSession
 from stations.agent.push_mqtt import MqttSession
 from stations.protocol import (
     AckEvent,
     AlertEvent,
     EnrollReply,
     EnrollRequest,
+    Heartbeat,
     Manifest,
     ManifestEvent,
     RevokedEvent,
@@ -40,9 +42,8 @@ from tests.mosquitto import Broker
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrollment_code
 from tests.stations.fleet.scenario import StoredAudio, schedule, stored_audio
-from tests.world import World
+from tests.world import World, build_world
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 TRANSPORTS = ["websocket", "mqtt"]
 WITHIN_S = 10.0  # far more than either takes; a message that never comes still fails
 
@@ -65,6 +66,7 @@ class PushSite:
     audio_b: StoredAudio
     a: Station
     b: Station
+    c: Station  # the one revoked
 
     def session(self, station: Station) -> PushSession:
         if self.transport == "websocket":
@@ -81,6 +83,7 @@ class Recorder:
     transports: list[str] = field(default_factory=list)
     acks: asyncio.Queue[AckEvent] = field(default_factory=asyncio.Queue)
     heard: asyncio.Event = field(default_factory=asyncio.Event)
+    heartbeat: HeartbeatSender | None = None
 
     def on_message(self, message: str | bytes) -> None:
         event = read_server_event(message)
@@ -94,8 +97,9 @@ class Recorder:
     async def next_ack(self) -> AckEvent:
         return await self.acks.get()
 
-    def connected(self, transport: str) -> None:
+    def connected(self, transport: str, heartbeat: HeartbeatSender | None = None) -> None:
         self.transports.append(transport)
+        self.heartbeat = heartbeat
         self.heard.set()
 
     async def until(self, found: Any, what: str) -> Any:
@@ -164,18 +168,25 @@ def _manifest(server: Server, token: str) -> Manifest:
     return Manifest.model_validate_json(answer.content)
 
 
-@pytest.fixture(params=TRANSPORTS)
+@pytest.fixture(scope="module", params=TRANSPORTS)
 def site(
-    request: pytest.FixtureRequest, world: World, database_url: str, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PushSite]:
+    """One server (and broker) per transport for the module: each case uses its own
+    stations or reads what is current, so none depends on another's order."""
     transport: str = request.param
+    tmp_path = tmp_path_factory.mktemp(transport)
+    database_url = f"sqlite:///{tmp_path / 'loaxa.db'}"
+    upgrade(database_url)
+    database = Database(database_url)
+    world = build_world(database)
     data = tmp_path / "data"
     storage = LocalStorage(data / "content")
     audio = stored_audio(world, "A", storage, size=20_000)
     schedule(world, "A", audio)
     audio_b = stored_audio(world, "B", storage, size=20_000)
     schedule(world, "B", audio_b)
-    a, b = make_station(world, "A"), make_station(world, "B")
+    a, b, c = make_station(world, "A"), make_station(world, "B"), make_station(world, "A")
     world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
     world.add_user("duty_b", area="B", roles={Role.operator: "B", Role.approver: "B"})
     broker = Broker(tmp_path / "broker").start() if transport == "mqtt" else None
@@ -183,7 +194,7 @@ def site(
     server = Server(database_url, data, tmp_path, settings=settings).start()
     try:
         stations = []
-        for station_id in (a, b):
+        for station_id in (a, b, c):
             token, login = _enrol(world, server, station_id)
             assert (login is not None) == (transport == "mqtt")
             stations.append(Station(station_id, token, _manifest(server, token), login))
@@ -192,6 +203,7 @@ def site(
         server.stop()
         if broker is not None:
             broker.stop()
+        database.dispose()
 
 
 def _issue(site: PushSite, user: str, area: str, headline: str) -> int:
@@ -226,8 +238,8 @@ def test_the_manifest_block_names_the_transport(site: PushSite) -> None:
 
 def test_a_new_build_is_heard(site: PushSite) -> None:
     async def scenario() -> None:
+        before = (await asyncio.to_thread(_manifest, site.server, site.a.token)).version
         async with listening(site, site.a) as heard:
-            before = site.a.manifest.version
             await asyncio.to_thread(
                 schedule, site.world, "A", stored_audio(site.world, "A", site.storage, size=5_000)
             )
@@ -276,10 +288,10 @@ async def _received(site: PushSite, alert_id: int) -> dict[str, Any]:
 
 def test_a_revoked_station_is_told_and_shut_out(site: PushSite) -> None:
     async def scenario() -> None:
-        async with listening(site, site.a) as heard:
+        async with listening(site, site.c) as heard:
             answer = await asyncio.to_thread(
                 httpx.post,
-                f"{site.server.url}/api/v1/stations/{site.a.station_id}/revoke",
+                f"{site.server.url}/api/v1/stations/{site.c.station_id}/revoke",
                 headers=site.world.headers("admin_a"),
             )
             assert answer.status_code == 204, answer.text
@@ -287,7 +299,7 @@ def test_a_revoked_station_is_told_and_shut_out(site: PushSite) -> None:
         deadline = asyncio.get_running_loop().time() + WITHIN_S
         while True:
             try:
-                await asyncio.wait_for(site.session(site.a).run(Recorder()), 1.0)
+                await asyncio.wait_for(site.session(site.c).run(Recorder()), 1.0)
             except PushRefused:
                 break
             except (TimeoutError, aiomqtt.MqttError):
@@ -295,3 +307,37 @@ def test_a_revoked_station_is_told_and_shut_out(site: PushSite) -> None:
             assert asyncio.get_running_loop().time() < deadline, "the revoked station got in"
 
     asyncio.run(scenario())
+
+
+def test_heartbeats_go_over_mqtt_and_the_station_shows_them(site: PushSite) -> None:
+    async def scenario() -> None:
+        async with listening(site, site.a) as heard:
+            if site.transport == "websocket":
+                assert heard.heartbeat is None  # the channel carries none: HTTP does
+                return
+            assert heard.heartbeat is not None
+            beat = Heartbeat(
+                manifest_version=site.a.manifest.version,
+                clock_offset_ms=0,
+                agent_version="9.9-mqtt",
+                uptime_s=1.0,
+            )
+            await heard.heartbeat(beat)
+            shown = await _station_with(site, site.a.station_id, "9.9-mqtt")
+            assert shown["status"] == "online"
+            assert shown["manifest_version"] == site.a.manifest.version
+
+    asyncio.run(scenario())
+
+
+async def _station_with(site: PushSite, station_id: int, agent_version: str) -> dict[str, Any]:
+    async with httpx.AsyncClient() as client:
+        for _ in range(int(WITHIN_S / 0.05)):
+            shown = await client.get(
+                f"{site.server.url}/api/v1/stations/{station_id}",
+                headers=site.world.headers("admin_a"),
+            )
+            if shown.json().get("agent_version") == agent_version:
+                return dict(shown.json())
+            await asyncio.sleep(0.05)  # polling for what the server writes once a second
+    pytest.fail("the heartbeat was not recorded")

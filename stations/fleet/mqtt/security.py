@@ -46,6 +46,7 @@ def grant_station(station_id: int, password: str, area_ids: list[int]) -> list[d
         _acl("subscribeLiteral", topics.station_events(station_id)),
         _acl("subscribeLiteral", topics.station_manifest(station_id)),
         _acl("publishClientSend", topics.station_acks(station_id)),
+        _acl("publishClientSend", topics.station_heartbeat(station_id)),
         _acl("publishClientSend", topics.station_presence(station_id)),
     ]
     commands = [*remove_station(station_id), {"command": "createRole", "rolename": own}]

@@ -7,7 +7,7 @@ any thread (the scheduler's, the alert board's, a route's).
 - An alert goes once to each area topic its reach covers, and to the topics of the stations
   outside those, with a message expiry: a station away with a persistent session hears it on
   its return while it still matters, never after.
-- Acks and presence come up through shared subscriptions: every process subscribes, the
+- Acks, heartbeats and presence come up through shared subscriptions: every process subscribes, the
   broker hands each message to one of them.
 - Alerts and manifests are published by the scheduler's leader only (`leading`): every
   process's alert board sees each change, and N copies of an alert to ten thousand stations
@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
@@ -45,6 +45,7 @@ from stations.fleet.sources import AckSink
 from stations.protocol import (
     AckEvent,
     AlertEvent,
+    Heartbeat,
     ManifestEvent,
     PushCredentials,
     RevokedEvent,
@@ -60,6 +61,10 @@ PUBLISH_TIMEOUT_S = 5.0
 REVOKE_GRACE_S = 1.0
 # A Cancel kept for an away station: it matters only while the alert it ends would play.
 CANCEL_EXPIRY_S = 6 * 3600
+
+
+class HeartbeatSink(Protocol):
+    def add(self, *, station_id: int, beat: Heartbeat, now: datetime) -> None: ...
 
 
 class PushUnavailable(Exception):
@@ -97,6 +102,7 @@ class MqttPush:
         username: str,
         password: str,
         acks: AckSink,
+        heartbeats: HeartbeatSink,
         clock: Clock,
         leading: Callable[[], bool],
         ca_file: Path | None = None,
@@ -104,6 +110,7 @@ class MqttPush:
         self._address = BrokerAddress.parse(url)
         self._credentials = (username, password, ca_file)
         self._acks = acks
+        self._heartbeats = heartbeats
         self._clock = clock
         self._leading = leading
         # Unique per process: two clients with one id would take each other's place.
@@ -142,7 +149,12 @@ class MqttPush:
             log.error("mqtt: the broker refused the server's connection: %s", reason)
             return
         client.subscribe(
-            [(security.RESPONSE, 1), (topics.SHARED_ACKS, 1), (topics.SHARED_PRESENCE, 1)]
+            [
+                (security.RESPONSE, 1),
+                (topics.SHARED_ACKS, 1),
+                (topics.SHARED_HEARTBEATS, 0),
+                (topics.SHARED_PRESENCE, 1),
+            ]
         )
         log.info("mqtt: connected to %s:%d", self._address.host, self._address.port)
         self._connected_once.set()
@@ -267,6 +279,9 @@ class MqttPush:
             if message.topic == topics.station_acks(station_id):
                 ack = AckEvent.model_validate_json(message.payload)
                 acknowledged(self._acks, self._clock, station_id, ack)
+            elif message.topic == topics.station_heartbeat(station_id):
+                beat = Heartbeat.model_validate_json(message.payload)
+                self._heartbeats.add(station_id=station_id, beat=beat, now=self._clock.now())
             elif message.topic == topics.station_presence(station_id):
                 self.presence[station_id] = bool(json.loads(message.payload).get("online"))
         except (ValidationError, ValueError, AttributeError):

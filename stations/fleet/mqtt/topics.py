@@ -3,7 +3,7 @@ station and per area). Pure: names only.
 
 Down (server → agents): each station's events and its manifest hint (retained), and each
 area's events, which every station under the area hears: an alert to a commune subtree is
-one publish. Up (agent → server): each station's acks and presence (retained; the broker
+one publish. Up (agent → server): each station's acks, heartbeats and presence (retained; the broker
 sends its last will when it goes away), read by every server process through one shared
 subscription, so each message reaches one of them.
 """
@@ -31,12 +31,17 @@ def station_acks(station_id: int) -> str:
     return f"{ROOT}/stations/{station_id}/acks"
 
 
+def station_heartbeat(station_id: int) -> str:
+    return f"{ROOT}/stations/{station_id}/heartbeat"
+
+
 def station_presence(station_id: int) -> str:
     return f"{ROOT}/stations/{station_id}/presence"
 
 
 SHARED_ACKS = f"$share/{SHARE}/{ROOT}/stations/+/acks"
 SHARED_PRESENCE = f"$share/{SHARE}/{ROOT}/stations/+/presence"
+SHARED_HEARTBEATS = f"$share/{SHARE}/{ROOT}/stations/+/heartbeat"
 
 
 def station_of(topic: str) -> int | None:
