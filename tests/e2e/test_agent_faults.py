@@ -110,6 +110,8 @@ def test_a_week_without_the_server_keeps_the_manifest_and_uploads_everything_aft
             what="synced",
             log=agent.log,
         )
+        # Connected first (after its random first delay), so its reconnection shows below.
+        wait_for(lambda: "events: connected" in agent.text(), timeout=10, what="connected")
         manifest_before = (agent.data_dir / "manifest.json").read_bytes()
         site.server.stop()
         # A week of two sessions a day, 20 items each, recorded while the server is away.
