@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.systemd import verify_complaints
+
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy" / "pi" / "loaxa-agent.service"
 INSTALL = ROOT / "deploy" / "pi" / "install.sh"
@@ -309,23 +311,8 @@ def test_unit_hardening_keeps_sound_clock_and_state_dir() -> None:
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
-    # /opt/loaxa is not installed here: point ExecStart at this checkout's loaxa instead.
-    copy = tmp_path / UNIT.name
-    copy.write_text(UNIT.read_text().replace("/opt/loaxa/.venv/bin/loaxa", str(LOAXA)))
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(copy)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-        env={**os.environ, "SYSTEMD_LOG_COLOR": "0"},
-    )
-    complaints = [
-        text
-        for text in (result.stdout + result.stderr).splitlines()
-        if UNIT.name in text or "Unknown" in text or "ignoring" in text
-    ]
-    assert result.returncode == 0 and not complaints, result.stdout + result.stderr
+    code, complaints, output = verify_complaints(UNIT, tmp_path)
+    assert code == 0 and not complaints, output
 
 
 # options really exist --------------------------------------------------------------------

@@ -4,16 +4,14 @@ writes."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.cli.helpers import LOAXA
+from tests.deploy.systemd import verify_complaints
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "server"
 UNITS = [DEPLOY / "loaxa-server.service", DEPLOY / "loaxa-mosquitto.service"]
@@ -22,22 +20,8 @@ UNITS = [DEPLOY / "loaxa-server.service", DEPLOY / "loaxa-mosquitto.service"]
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
 def test_systemd_accepts_the_unit(tmp_path: Path, unit: Path) -> None:
-    copy = tmp_path / unit.name
-    copy.write_text(unit.read_text().replace("/opt/loaxa/.venv/bin/loaxa", str(LOAXA)))
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(copy)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-        env={**os.environ, "SYSTEMD_LOG_COLOR": "0"},
-    )
-    complaints = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if unit.name in line or "Unknown" in line or "ignoring" in line
-    ]
-    assert result.returncode == 0 and not complaints, result.stdout + result.stderr
+    code, complaints, output = verify_complaints(unit, tmp_path)
+    assert code == 0 and not complaints, output
 
 
 def _exec_start(unit: Path) -> str:

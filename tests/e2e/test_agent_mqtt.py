@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from core.auth.models import Role
 from playlists.content.storage import LocalStorage
 from stations.agent.credentials import PUSH_FILE
 from tests.e2e.agent_site import Site, saved_version
+from tests.e2e.alerts_api import issue_alert
 from tests.e2e.processes import Agent, Server, wait_for
 from tests.mosquitto import Broker
 from tests.stations.factories import make_station
@@ -76,19 +76,14 @@ def _wait_connected(agent: Agent) -> None:
 def _issue(
     site: Site, headline: str, *, area: str = "A", user: str = "duty_a", content_id: int = 0
 ) -> int:
-    body = {
-        "area_id": site.world.areas[area],
-        "target_area_ids": [site.world.areas[area]],
-        "headline": headline,
-        "content_id": content_id or site.audio.content_id,
-        "expires": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-        "issue_now": True,
-    }
-    answer = httpx.post(
-        f"{site.server.url}/api/v1/alerts", json=body, headers=site.world.headers(user)
+    return issue_alert(
+        site.server.url,
+        site.world,
+        user=user,
+        area=area,
+        content_id=content_id or site.audio.content_id,
+        headline=headline,
     )
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
 
 
 def _received(site: Site, alert_id: int, reader: str = "supervisor_a") -> dict[str, Any] | None:

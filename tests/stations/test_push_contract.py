@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiomqtt
@@ -37,6 +36,7 @@ from stations.protocol import (
     ServerEvent,
     read_server_event,
 )
+from tests.e2e.alerts_api import issue_alert
 from tests.e2e.processes import Server, wait_for
 from tests.mosquitto import Broker
 from tests.stations.factories import make_station
@@ -207,19 +207,15 @@ def site(
 
 
 def _issue(site: PushSite, user: str, area: str, headline: str) -> int:
-    body = {
-        "area_id": site.world.areas[area],
-        "target_area_ids": [site.world.areas[area]],
-        "headline": headline,
-        "content_id": (site.audio if area == "A" else site.audio_b).content_id,
-        "expires": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-        "issue_now": True,
-    }
-    answer = httpx.post(
-        f"{site.server.url}/api/v1/alerts", json=body, headers=site.world.headers(user)
+    audio = site.audio if area == "A" else site.audio_b
+    return issue_alert(
+        site.server.url,
+        site.world,
+        user=user,
+        area=area,
+        content_id=audio.content_id,
+        headline=headline,
     )
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
 
 
 def test_the_manifest_block_names_the_transport(site: PushSite) -> None:
