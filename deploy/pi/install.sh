@@ -22,8 +22,10 @@ readonly UNIT_PATH=/etc/systemd/system/$UNIT
 readonly CHRONY_CONF=/etc/chrony/chrony.conf
 readonly CHRONY_DROPIN=/etc/chrony/conf.d/loaxa.conf
 # python3-venv: the virtual environment; vlc-bin, vlc-plugin-base, libvlc5: playout through
-# python-vlc; chrony: the system clock. No ffmpeg and nothing of the server.
-readonly PACKAGES=(python3-venv vlc-bin vlc-plugin-base libvlc5 chrony)
+# python-vlc; chrony: the system clock; fake-hwclock: a Pi without a real-time clock boots
+# at its last saved time, not in 1970, so TLS certificates are valid before chrony has a
+# source (Raspberry Pi OS has it already). No ffmpeg and nothing of the server.
+readonly PACKAGES=(python3-venv vlc-bin vlc-plugin-base libvlc5 chrony fake-hwclock)
 readonly STEPS=8
 
 SERVER=""
