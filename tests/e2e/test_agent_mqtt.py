@@ -17,6 +17,8 @@ import httpx
 import pytest
 
 from core.auth.models import Role
+from core.db import Database
+from migrations.upgrade import upgrade
 from playlists.content.storage import LocalStorage
 from stations.agent.credentials import PUSH_FILE
 from tests.e2e.agent_site import Site, saved_version
@@ -25,14 +27,24 @@ from tests.e2e.processes import Agent, Server, wait_for
 from tests.mosquitto import Broker
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrollment_code
-from tests.stations.fleet.scenario import schedule, stored_audio
+from tests.stations.fleet.scenario import StoredAudio, schedule, stored_audio
 from tests.tls import make_certificates
-from tests.world import World
-
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+from tests.world import World, build_world
 
 # Only a push can bring a change in time: polls and heartbeats are ten minutes apart.
 PUSH_ONLY = ("--poll-interval", "600", "--heartbeat-interval", "600", "--backoff-max", "1")
+
+
+@dataclass
+class Shared:
+    """One server and broker for the module; each test has a station of its own."""
+
+    world: World
+    server: Server
+    storage: LocalStorage
+    audio: StoredAudio
+    broker: Broker
+    tmp: Path
 
 
 @dataclass
@@ -41,23 +53,36 @@ class MqttSite:
     broker: Broker
 
 
-@pytest.fixture
-def mqtt_site(world: World, database_url: str, tmp_path: Path) -> Iterator[MqttSite]:
-    data = tmp_path / "data"
-    storage = LocalStorage(data / "content")
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    tmp = tmp_path_factory.mktemp("mqtt")
+    url = f"sqlite:///{tmp / 'loaxa.db'}"
+    upgrade(url)
+    database = Database(url)
+    world = build_world(database)
+    storage = LocalStorage(tmp / "data" / "content")
     audio = stored_audio(world, "A", storage, size=50_000)
     schedule(world, "A", audio)
-    station = make_station(world, "A")
     world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
-    broker = Broker(tmp_path / "broker").start()
+    world.add_user("duty_b", area="B", roles={Role.operator: "B", Role.approver: "B"})
+    world.add_user("watch_b", area="B", roles={Role.supervisor: "B"})
+    broker = Broker(tmp / "broker").start()
     try:
-        server = Server(database_url, data, tmp_path, settings=broker.settings()).start()
+        server = Server(url, tmp / "data", tmp, settings=broker.settings()).start()
         try:
-            yield MqttSite(Site(world, server, storage, audio, station, tmp_path), broker)
+            yield Shared(world, server, storage, audio, broker, tmp)
         finally:
             server.stop()
     finally:
         broker.stop()
+        database.dispose()
+
+
+@pytest.fixture
+def mqtt_site(shared: Shared, tmp_path: Path) -> MqttSite:
+    station = make_station(shared.world, "A")
+    site = Site(shared.world, shared.server, shared.storage, shared.audio, station, tmp_path)
+    return MqttSite(site, shared.broker)
 
 
 def _connected(agent: Agent, times: int = 1) -> bool:
@@ -87,11 +112,12 @@ def _issue(
 
 
 def _received(site: Site, alert_id: int, reader: str = "supervisor_a") -> dict[str, Any] | None:
+    """This station's delivery of the alert, once it says received."""
     shown = httpx.get(
         f"{site.server.url}/api/v1/alerts/{alert_id}", headers=site.world.headers(reader)
     )
-    deliveries = shown.json()["deliveries"]
-    return dict(deliveries[0]) if deliveries and deliveries[0]["received_at"] else None
+    mine = [d for d in shown.json()["deliveries"] if d["station_id"] == site.station_id]
+    return dict(mine[0]) if mine and mine[0]["received_at"] else None
 
 
 def test_an_agent_hears_builds_and_alerts_over_mqtt_and_acks_there(mqtt_site: MqttSite) -> None:
@@ -174,8 +200,6 @@ def test_a_station_moved_to_another_commune_hears_that_communes_alerts(
 ) -> None:
     site = mqtt_site.site
     world = site.world
-    world.add_user("duty_b", area="B", roles={Role.operator: "B", Role.approver: "B"})
-    world.add_user("watch_b", area="B", roles={Role.supervisor: "B"})
     in_b = stored_audio(world, "B", site.storage, size=10_000)
     schedule(world, "B", in_b)
     agent = site.agent("pi", *PUSH_ONLY).start()
@@ -211,6 +235,7 @@ def test_a_station_moved_to_another_commune_hears_that_communes_alerts(
         agent.stop()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_over_tls_the_agent_trusts_only_the_ca_it_was_given(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
