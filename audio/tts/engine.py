@@ -32,6 +32,11 @@ class TtsEngine(Protocol):
         """Write `text` spoken by `voice` to `output` as a WAV file."""
         ...
 
+    def fingerprint(self) -> str:
+        """What besides the text and voice decides the sound: the engine's version (and
+        its data's) and its parameters. Renderings are cached under it."""
+        ...
+
 
 def pick_voice(
     engines: list[TtsEngine], *, language: str, voice: str | None

@@ -3,6 +3,8 @@ other languages, offline, on a Raspberry Pi."""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -22,6 +24,9 @@ class EspeakEngine:
 
     def voices(self) -> list[Voice]:
         return list(_voices(self.binary))
+
+    def fingerprint(self) -> str:
+        return f"{_version(self.binary)} wpm={self.words_per_minute}"
 
     def synthesize(self, *, text: str, voice: Voice, output: Path) -> None:
         command = [
@@ -74,3 +79,31 @@ def _voices(binary: str) -> tuple[Voice, ...]:
     except FileNotFoundError:
         return ()
     return tuple(parse_voices(result.stdout))
+
+
+def _version(binary: str) -> str:
+    """espeak-ng's version, and the size and time of its program and each of its data
+    files: a Debian update (1.51+dfsg-10+deb12u2 → u3) keeps the version but not them."""
+    banner = _banner(binary)
+    found = shutil.which(binary)
+    files = [Path(found)] if found else []
+    # "eSpeak NG text-to-speech: 1.51  Data at: /usr/lib/x86_64-linux-gnu/espeak-ng-data"
+    data = banner.partition("Data at:")[2].strip()
+    if data:
+        files += sorted(p for p in Path(data).rglob("*") if p.is_file())
+    digest = hashlib.sha256(banner.encode())
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@cache
+def _banner(binary: str) -> str:
+    try:
+        result = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+        )
+    except FileNotFoundError:
+        return "missing"  # synthesize fails then, so nothing is cached under it
+    return result.stdout.strip()

@@ -19,8 +19,9 @@ from typing import BinaryIO
 
 from sqlmodel import Session, select
 
-from audio.ingest import IngestResult, StepProgress, ingest_file
-from audio.tts.engine import pick_voice
+from audio.ingest import IngestResult, IngestStep, StepProgress, ingest_file
+from audio.speech_cache import speech_key
+from audio.tts.engine import TtsEngine, Voice, pick_voice
 from audio.tts.render import render_speech
 from playlists.content.models import ContentItem
 from playlists.content.services import ContentServices
@@ -66,23 +67,54 @@ def make_audio(
     """The canonical file made from `source`; it lives until the block ends, so store it
     (commit_with_audio or store_audio) inside the block. Refusals are AudioRejected with
     an operator's explanation, and nothing is left behind. `steps` hears how far ingest is."""
-    voice: str | None = None
     with services.work_dir() as work_dir:
+        if isinstance(source, Speech):
+            yield _spoken(services, source, work_dir, steps)
+            return
         if isinstance(source, Upload):
             path = work_dir / "upload"
             with path.open("wb") as out:
                 shutil.copyfileobj(source.stream, out, 1 << 20)
-        elif isinstance(source, AudioPath):
-            path = source.path
         else:
-            engines = list(services.tts_engines)
-            engine, picked = pick_voice(engines, language=source.language, voice=source.voice)
-            path = render_speech(text=source.text, engine=engine, voice=picked, work_dir=work_dir)
-            voice = picked.name
-        yield MadeAudio(
-            ingest_file(source=path, work_dir=work_dir, settings=services.ingest, steps=steps),
-            voice,
-        )
+            path = source.path
+        result = ingest_file(source=path, work_dir=work_dir, settings=services.ingest, steps=steps)
+        yield MadeAudio(result, None)
+
+
+def _spoken(
+    services: ContentServices, speech: Speech, work_dir: Path, steps: StepProgress | None
+) -> MadeAudio:
+    """Read by TTS and ingested, or taken from the speech cache when this text was read
+    by this voice through this pipeline before."""
+    engine, voice = pick_voice(
+        list(services.tts_engines), language=speech.language, voice=speech.voice
+    )
+    cache = services.speech_cache
+    if cache is None:
+        return MadeAudio(_read_aloud(services, speech, engine, voice, work_dir, steps), voice.name)
+    key = speech_key(text=speech.text, engine=engine, voice=voice, settings=services.ingest)
+    cached = cache.get(key, work_dir)
+    if cached is not None:
+        if steps is not None:
+            for step in IngestStep:
+                steps(step, None)
+                steps(step, 1.0)
+        return MadeAudio(cached, voice.name)
+    result = _read_aloud(services, speech, engine, voice, work_dir, steps)
+    cache.put(key, result)
+    return MadeAudio(result, voice.name)
+
+
+def _read_aloud(
+    services: ContentServices,
+    speech: Speech,
+    engine: TtsEngine,
+    voice: Voice,
+    work_dir: Path,
+    steps: StepProgress | None,
+) -> IngestResult:
+    path = render_speech(text=speech.text, engine=engine, voice=voice, work_dir=work_dir)
+    return ingest_file(source=path, work_dir=work_dir, settings=services.ingest, steps=steps)
 
 
 def in_use(*, session: Session, services: ContentServices, sha256: str) -> bool:

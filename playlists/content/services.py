@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from audio.ingest import IngestSettings
 from audio.loudness import LoudnessTarget
+from audio.speech_cache import SpeechCache
 from audio.tts.engine import TtsEngine
 from audio.tts.espeak import EspeakEngine
 from core.config import Settings
@@ -36,6 +37,8 @@ class ContentServices:
     # Who besides the content library keeps files in its storage (emergency alerts): a
     # file made for a commit that failed is removed only when none of them refers to it.
     file_users: tuple[FileInUse, ...] = ()
+    # Texts already read by TTS and ingested (None: every text is read afresh).
+    speech_cache: SpeechCache | None = None
 
     @contextmanager
     def work_dir(self) -> Iterator[Path]:
@@ -51,6 +54,11 @@ class ContentServices:
 def content_root(settings: Settings) -> Path:
     """Where the content store keeps its files (LocalStorage): nginx serves from here."""
     return settings.data_dir / "content"
+
+
+def speech_cache_root(settings: Settings) -> Path:
+    """Where renderings of texts are kept: beside the content, never served."""
+    return settings.data_dir / "cache" / "speech"
 
 
 def build_content_services(
@@ -71,6 +79,7 @@ def build_content_services(
         ),
         tts_engines=(EspeakEngine(words_per_minute=settings.tts_words_per_minute),),
         check_stream=partial(check_stream, timeout_s=settings.relay_check_timeout_s),
+        speech_cache=SpeechCache(speech_cache_root(settings)),
     )
 
 

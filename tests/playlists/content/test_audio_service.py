@@ -3,6 +3,8 @@ committed row (a content item, an alert) refers to it, or it was stored before."
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,10 +14,12 @@ from sqlmodel import Session
 
 from alerts.audio import alert_uses_file
 from alerts.models import Alert
+from audio.ingest import IngestStep
 from core.areas.models import Area
 from core.config import load_settings
 from core.db import Database
-from playlists.content.audio_service import AudioPath, commit_with_audio, make_audio
+from playlists.content import audio_service
+from playlists.content.audio_service import AudioPath, Speech, commit_with_audio, make_audio
 from playlists.content.services import ContentServices, build_content_services
 from tests.audio.sounds import tone
 
@@ -74,3 +78,32 @@ def test_a_file_an_alert_uses_stays_when_a_content_commit_fails(
         with pytest.raises(IntegrityError):
             commit_with_audio(session=s, services=services, audio=made.result)
     assert services.storage.all() == {sha256}
+
+
+def test_a_text_read_again_comes_from_the_speech_cache_as_it_was_made(
+    services: ContentServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache's contract with the real thing: what a hit gives is what espeak-ng and
+    ffmpeg make afresh, byte for byte, and a hit runs neither."""
+    speech = Speech(text="Thông báo khẩn. Bão số 3 đang vào đất liền.", language="vi")
+    with make_audio(services, speech) as made:
+        first_bytes = made.result.output.read_bytes()
+    uncached = replace(services, speech_cache=None)
+    with make_audio(uncached, speech) as made:
+        fresh, fresh_bytes = made.result, made.result.output.read_bytes()
+
+    def refuse(**_: object) -> Path:
+        raise AssertionError("read by TTS again")
+
+    monkeypatch.setattr(audio_service, "render_speech", refuse)
+    monkeypatch.setattr(audio_service, "ingest_file", refuse)
+    steps: list[tuple[IngestStep, float | None]] = []
+    with make_audio(services, speech, steps=lambda *step: steps.append(step)) as made:
+        hit, hit_bytes = made.result, made.result.output.read_bytes()
+        assert made.voice == "vi"
+        assert made.result.output.parent.parent == services.work_root
+    assert hit_bytes == fresh_bytes == first_bytes
+    assert hashlib.sha256(hit_bytes).hexdigest() == hit.sha256
+    assert {**vars(hit), "output": None} == {**vars(fresh), "output": None}
+    assert steps == [(step, fraction) for step in IngestStep for fraction in (None, 1.0)]
+    assert list(services.work_root.iterdir()) == []  # each work folder removed
