@@ -10,10 +10,38 @@ from fastapi.testclient import TestClient
 from api import create_app
 from core.config import Settings, load_settings
 from core.db import Database
+from playlists.content import services
 from tests.databases import PostgresFactory, SqliteFactory, postgres_base_url
 from tests.world import World, build_world
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "speech_cache(which): 'shared' for one speech cache per worker session, 'own' (the "
+        "default) for the app's own in its data_dir, empty at each test's start",
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_speech_cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("speech-cache")
+
+
+@pytest.fixture(autouse=True)
+def speech_cache(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests about targets, feeds and follow-ups (`speech_cache("shared")`) share one speech
+    cache in a worker: each text is still read by the real espeak-ng and ingested by the
+    real ffmpeg the first time the worker meets it, and taken from the cache after that,
+    as the server would. A test whose subject is the reading itself keeps its own."""
+    marker = request.node.get_closest_marker("speech_cache")
+    if marker is None or marker.args == ("own",):
+        return
+    assert marker.args == ("shared",), marker
+    root: Path = request.getfixturevalue("shared_speech_cache_root")
+    monkeypatch.setattr(services, "speech_cache_root", lambda _settings: root)
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,9 @@ from tests.alerts.test_cap_routes import coded
 from tests.clock import SettableClock
 from tests.world import World
 
+# Their subject is the polling, not the reading: the speech cache is shared.
+pytestmark = pytest.mark.speech_cache("shared")
+
 __all__ = ["coded"]  # the fixture, shared with the CAP import tests
 
 

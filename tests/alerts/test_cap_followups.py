@@ -27,6 +27,9 @@ from tests.alerts.test_cap_routes import post as cap_post
 from tests.stations.factories import make_station
 from tests.world import World
 
+# Their subject is what follows an alert, not the reading: the speech cache is shared.
+pytestmark = pytest.mark.speech_cache("shared")
+
 NOAA = "wcatwc@noaa.gov"
 
 

@@ -29,6 +29,9 @@ from tests.conftest import fresh_database
 from tests.stations.factories import SETUP, make_station
 from tests.world import World, now
 
+# Their subject is who a shape reaches, not the reading: the speech cache is shared.
+pytestmark = pytest.mark.speech_cache("shared")
+
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:

@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from alerts.audio import alert_uses_file
 from alerts.models import Alert
+from audio.speech_cache import SpeechCache
 from core.auth.models import Role
 from core.config import Settings
 from playlists.content import audio_service
@@ -37,6 +38,9 @@ from tests.alerts.cap_real_documents import (
 from tests.audio.sounds import duration, tone
 from tests.conftest import fresh_database, make_settings
 from tests.world import World
+
+# Their subject is the sender's media, not the reading: the speech cache is shared.
+pytestmark = pytest.mark.speech_cache("shared")
 
 URL = "/api/v1/alerts/cap"
 RESOURCE_LIMIT = 300_000
@@ -75,6 +79,8 @@ def no_tts(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the text was read by TTS")
 
     monkeypatch.setattr(audio_service, "render_speech", refuse)
+    # Nor taken from the speech cache, read before by another test.
+    monkeypatch.setattr(SpeechCache, "get", lambda *_: refuse())
 
 
 def post(client: TestClient, world: World, document: bytes, user: str = "operator_a") -> Any:

@@ -22,6 +22,9 @@ from tests.alerts.factories import CAP_SENDER
 from tests.stations.factories import make_station
 from tests.world import World
 
+# Their subject is the route (the reading itself is marked own): the speech cache is shared.
+pytestmark = pytest.mark.speech_cache("shared")
+
 URL = "/api/v1/alerts/cap"
 
 XXE = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -84,6 +87,7 @@ def assert_nothing_stored(world: World, storage: ContentStorage) -> None:
     assert storage.all() == set(), "a refused alert left audio in storage"
 
 
+@pytest.mark.speech_cache("own")  # read by espeak-ng and ffmpeg here, whatever ran before
 def test_a_cap_alert_is_drafted_with_its_text_read_aloud(
     client: TestClient, coded: World, storage: ContentStorage
 ) -> None:

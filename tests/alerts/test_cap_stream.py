@@ -32,6 +32,9 @@ from tests.alerts.cap_real_documents import (
 from tests.conftest import fresh_database
 from tests.world import World
 
+# Their subject is the streamed document's size, not the reading: the speech cache is shared.
+pytestmark = pytest.mark.speech_cache("shared")
+
 URL = "/api/v1/alerts/cap"
 
 
