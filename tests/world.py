@@ -12,11 +12,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from unittest import mock
 
 from core.areas.crud import create_area, create_root_area
 from core.areas.models import Area, AreaCreate
 from core.audit.chain import Actor
+from core.auth import users
 from core.auth.models import Role, RoleGrant, User, UserCreate
+from core.auth.passwords import hash_password
 from core.auth.tokens import issue_token
 from core.auth.users import create_user
 from core.db import Database
@@ -29,6 +33,15 @@ _counter = itertools.count(1)
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@cache
+def _hash_once(password: str) -> str:
+    """The real argon2id hash of `password`, made once a worker: a hash costs a fifth of
+    a second on purpose, and tests add hundreds of users with the one PASSWORD. Each still
+    signs in through the real verification; the hashing itself is tested where users are
+    created through the API (tests/core/auth)."""
+    return hash_password(password)
 
 
 @dataclass
@@ -64,7 +77,10 @@ class World:
         user_in = UserCreate(
             username=username, area_id=self.areas[area], password=PASSWORD, roles=grants
         )
-        with self.database.session(write=True) as session:
+        with (
+            self.database.session(write=True) as session,
+            mock.patch.object(users, "hash_password", _hash_once),
+        ):
             user = create_user(session=session, user_in=user_in, actor=SYSTEM, now=now())
             session.commit()
         assert user.id is not None
