@@ -74,7 +74,7 @@ def world_templates() -> dict[str, tuple[str, World]]:
     return {}
 
 
-def _world_template(backend: str, factory: Factory, cache: dict[str, tuple[str, World]]) -> str:
+def world_template(backend: str, factory: Factory, cache: dict[str, tuple[str, World]]) -> str:
     if backend not in cache:
         url = factory.create()
         database = Database(url)
@@ -95,7 +95,7 @@ def fresh_database(request: pytest.FixtureRequest, backend: str) -> Iterator[str
     factory: Factory = request.getfixturevalue(f"{backend}_factory")
     template = None
     if "world" in request.fixturenames:
-        template = _world_template(backend, factory, request.getfixturevalue("world_templates"))
+        template = world_template(backend, factory, request.getfixturevalue("world_templates"))
     url = factory.create(template)
     yield url
     factory.drop(url)
