@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,22 +21,28 @@ BACKENDS = ["sqlite", "postgresql"]
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "speech_cache(which): 'shared' for one speech cache per worker session, 'own' (the "
+        "speech_cache(which): 'shared' for one speech cache for the run's workers, 'own' (the "
         "default) for the app's own in its data_dir, empty at each test's start",
     )
 
 
 @pytest.fixture(scope="session")
 def shared_speech_cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the run: under xdist the workers' base folders share a parent made
+    for this run, and the cache is safe for several processes (as servers share it)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = tmp_path_factory.getbasetemp().parent / "speech-cache"
+        root.mkdir(exist_ok=True)
+        return root
     return tmp_path_factory.mktemp("speech-cache")
 
 
 @pytest.fixture(autouse=True)
 def speech_cache(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests about targets, feeds and follow-ups (`speech_cache("shared")`) share one speech
-    cache in a worker: each text is still read by the real espeak-ng and ingested by the
-    real ffmpeg the first time the worker meets it, and taken from the cache after that,
-    as the server would. A test whose subject is the reading itself keeps its own."""
+    cache in a run: each text is still read by the real espeak-ng and ingested by the real
+    ffmpeg the first time the run meets it, and taken from the cache after that, as the
+    server would. A test whose subject is the reading itself keeps its own."""
     marker = request.node.get_closest_marker("speech_cache")
     if marker is None or marker.args == ("own",):
         return
