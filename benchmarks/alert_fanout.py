@@ -85,7 +85,8 @@ from benchmarks.alert_fanout_runs import (
     send_bare,
 )
 from benchmarks.alert_fanout_setup import Stage, own_database, prepare
-from benchmarks.mqtt_broker import SESSION_EXPIRY_S, Broker, MqttAgent, enrol_all, probe_grant
+from benchmarks.machine import load
+from benchmarks.mqtt_broker import Broker, MqttAgent, enrol_all, mqtt_clients, probe_grant
 from benchmarks.mqtt_broker import Publisher as MqttPublisher
 from core.db import Database
 from stations.agent.credentials import Credentials
@@ -96,8 +97,6 @@ HTTP_TIMEOUT_S = 120.0
 SETTLE_S = 2.0  # between runs: the Cancel pushed, the real agent stopped, acks written
 BARE_WORKERS = 1  # the baseline's connections live in one process: POST /fanout reaches them
 LEAD_S = 2.0  # for the scheduler's first tick to choose its leader, who publishes over MQTT
-MQTT_CONNECT_CONCURRENCY = 64  # connections in flight per client process
-BACKOFF = (1.0, 300.0)  # the agent's own (stations/agent/config.py)
 
 
 def say(message: str) -> None:
@@ -129,20 +128,8 @@ class Bench:
         return clients
 
     def _mqtt_clients(self, name: str, broker: Broker, agents: list[MqttAgent]) -> Clients:
-        procs = self.args.client_procs
         say(f"{name}: connecting {len(agents)} simulated agents over MQTT")
-        specs = [
-            {
-                "host": broker.files.host,
-                "port": broker.port,
-                "session_expiry_s": SESSION_EXPIRY_S,
-                "connect_concurrency": MQTT_CONNECT_CONCURRENCY,
-                "backoff": BACKOFF,
-                "agents": [a.spec() for a in agents[number::procs]],
-            }
-            for number in range(min(procs, len(agents)))
-        ]
-        clients = Clients(self.folder, name, specs, "benchmarks.mqtt_agents")
+        clients = mqtt_clients(self.folder, name, broker, agents, self.args.client_procs)
         return self._ready(name, clients, len(agents))
 
     def _clients(self, name: str, server: Server, tokens: list[str]) -> Clients:
@@ -407,6 +394,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     transports = ["websocket", "mqtt"] if args.transport == "both" else [args.transport]
     raise_nofile()  # the servers and clients inherit it
     bench = Bench(args, Path(tempfile.mkdtemp(prefix="loaxa-bench-fanout-")))
+    bench.notes.append(f"before the run: {load()}")
     try:
         with _database(args, bench.folder) as url:
             data_dir = bench.folder / "data"
@@ -439,6 +427,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         server_workers=args.server_workers,
         transports=tuple(transports),
     )
+    bench.notes.append(f"after the run: {load()}")
     sys.stdout.write(report(setting, bench.runs, bench.notes))
     return {"runs": bench.runs, "notes": bench.notes}
 

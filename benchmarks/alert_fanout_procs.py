@@ -93,13 +93,18 @@ class Clients:
             for kind, count in reply["others"].items():
                 others[kind] = others.get(kind, 0) + count
         samples = [r["sample"] for r in replies if r["sample"]]
-        return {
+        merged: dict[str, Any] = {
             "arrivals": sorted(t for r in replies for t in r["arrivals"]),
             "missing": sum(r["missing"] for r in replies),
             "closed": sum(r["closed"] for r in replies),
             "others": others,
             "sample": samples[0] if samples else None,
         }
+        if all("back" in r for r in replies):  # the MQTT agents' (benchmarks/mqtt_agents.py)
+            merged["back"] = sorted(t for r in replies for t in r["back"])
+            for key in ("down", "lost_sessions", "attempts"):
+                merged[key] = sum(r[key] for r in replies)
+        return merged
 
     def _replies(self, timeout_s: float) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout_s

@@ -27,3 +27,9 @@ def describe() -> str:
         f"{platform.machine()}, {platform.system()} {platform.release()}, "
         f"python {platform.python_version()}"
     )
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): another job on a shared machine shows."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"

@@ -32,6 +32,7 @@ from paho.mqtt.properties import Properties
 from sqlmodel import select
 
 from benchmarks.agent_load_procs import free_port
+from benchmarks.alert_fanout_procs import Clients
 from core.areas.models import Area
 from core.clock import SystemClock
 from core.db import Database
@@ -43,6 +44,8 @@ from stations.models import Station
 from stations.protocol import PushBlock
 
 ADMIN = "loaxa-server"
+CONNECT_CONCURRENCY = 64  # connections in flight per client process
+BACKOFF = (1.0, 300.0)  # the agent's own (stations/agent/config.py: backoff_initial_s, _max_s)
 SESSION_EXPIRY_S = 7 * 86400  # the server's default (core/config.py)
 LISTEN_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 120.0  # SIGTERM: it writes its persistence file first
@@ -285,3 +288,22 @@ class Publisher:
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+def mqtt_clients(
+    folder: Path, name: str, broker: Broker, agents: Sequence[MqttAgent], procs: int
+) -> Clients:
+    """The simulated agents (benchmarks/mqtt_agents.py), spread round-robin over `procs`
+    processes; wait for them with Clients.ready."""
+    specs = [
+        {
+            "host": broker.files.host,
+            "port": broker.port,
+            "session_expiry_s": SESSION_EXPIRY_S,
+            "connect_concurrency": CONNECT_CONCURRENCY,
+            "backoff": BACKOFF,
+            "agents": [a.spec() for a in agents[number::procs]],
+        }
+        for number in range(min(procs, len(agents)))
+    ]
+    return Clients(folder, name, specs, "benchmarks.mqtt_agents")

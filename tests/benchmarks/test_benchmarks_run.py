@@ -180,3 +180,22 @@ def test_alert_fanout_benchmark_runs_over_mqtt() -> None:
     (loaxa,) = found["runs"]["loaxa-mqtt"]
     assert math.isfinite(loaxa.stored_ms), loaxa  # every "received" stored, through the broker
     assert not [n for n in found["notes"] if "only" in n or "none" in n], found["notes"]
+
+
+def test_broker_restart_benchmark_runs() -> None:
+    """Twenty persistent MQTT sessions through a broker restart, an alert published while it
+    is down through the real server and through the bare publisher: every agent comes back
+    with its session and gets the alert."""
+    import math
+
+    from benchmarks import broker_restart
+
+    found = broker_restart.main(["--agents", "20", "--down-s", "1", "--timeout-s", "60"])
+    assert set(found["runs"]) == {"loaxa", "bare"}, found
+    for publisher in ("loaxa", "bare"):
+        (run,) = found["runs"][publisher]
+        assert run.received == run.agents == 20, run
+        assert run.lost == run.lost_sessions == run.down_at_end == 0, run
+        assert math.isfinite(run.back_max_ms) and math.isfinite(run.received_max_ms), run
+    (loaxa,) = found["runs"]["loaxa"]
+    assert math.isfinite(loaxa.stored_ms), loaxa  # every "received" stored after the restart
