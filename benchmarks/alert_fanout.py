@@ -85,7 +85,7 @@ from benchmarks.alert_fanout_runs import (
     send_bare,
 )
 from benchmarks.alert_fanout_setup import Stage, own_database, prepare
-from benchmarks.machine import load
+from benchmarks.machine import load, tree_cpu_s
 from benchmarks.mqtt_broker import Broker, MqttAgent, enrol_all, mqtt_clients, probe_grant
 from benchmarks.mqtt_broker import Publisher as MqttPublisher
 from core.db import Database
@@ -178,7 +178,9 @@ class Bench:
                     content_id = stage.content_ids[self.alerts_sent]
                     self.alerts_sent += 1
                     cpu = broker.cpu_s() if broker is not None else math.nan
+                    server_cpu = tree_cpu_s(server.process.pid)
                     sent = send_alert(http, clients, database, stage, agent, content_id)
+                    sent.run.server_cpu_ms = (tree_cpu_s(server.process.pid) - server_cpu) * 1000
                     if broker is not None:
                         sent.run.broker_cpu_ms = (broker.cpu_s() - cpu) * 1000
                     sent.run.server = name
@@ -305,6 +307,7 @@ class Bench:
                 collected = clients.collected(timeout + 30)
                 run = run_of("bare-mqtt", len(stage.stations), t0, collected["arrivals"], 0.0)
                 run.broker_cpu_ms = (broker.cpu_s() - cpu) * 1000
+                run.clients_cpu_ms = collected["cpu_s"] * 1000
                 run.others = collected["others"]
                 run.warmup = number < 1
                 say(

@@ -99,6 +99,7 @@ class Clients:
             "closed": sum(r["closed"] for r in replies),
             "others": others,
             "sample": samples[0] if samples else None,
+            "cpu_s": sum(r.get("cpu_s", 0.0) for r in replies),
         }
         if all("back" in r for r in replies):  # the MQTT agents' (benchmarks/mqtt_agents.py)
             merged["back"] = sorted(t for r in replies for t in r["back"])

@@ -37,6 +37,8 @@ class Run:
     real_started_ms: float = math.nan  # its "started", after t0
     capture_ms: float = math.nan  # VLC's capture file appeared, after t0
     broker_cpu_ms: float = math.nan  # Mosquitto's CPU time over the run (MQTT)
+    clients_cpu_ms: float = math.nan  # the simulated agents' processes', until all received
+    server_cpu_ms: float = math.nan  # the server's processes' over the run (loaxa)
     others: dict[str, int] = field(default_factory=dict)  # other pushes during the run
     warmup: bool = False  # shown, but not in the medians
 
@@ -120,18 +122,21 @@ def report(setting: Setting, runs: dict[str, list[Run]], notes: list[str]) -> st
                 "agents paho-mqtt clients with their own credentials and persistent sessions, "
                 "acking 'received' at QoS 1 on their acks topics; bare-mqtt = one paho "
                 "publisher publishing the same alert text once, QoS 1, on the commune's area "
-                "topic to the same subscribers, no server; broker ms: Mosquitto's CPU time "
-                "over the run"
+                "topic to the same subscribers, no server"
             ]
             if "mqtt" in setting.transports
             else []
         ),
+        "CPU time over each run: broker ms = Mosquitto's; clients ms = the simulated agents' "
+        "processes' until the last arrival; server ms = Loaxa's processes' (POST to the "
+        "detail read afterwards, acks stored)",
         describe(),
         *notes,
         "",
         f"{'server':<10} {'run':>4} {'received':>11} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'max ms':>8} {'POST ms':>8} {'stored ms':>10} {'agent recv':>11} "
-        f"{'start-recv':>11} {'start ms':>9} {'wav ms':>7} {'broker ms':>9}",
+        f"{'start-recv':>11} {'start ms':>9} {'wav ms':>7} {'broker ms':>9} "
+        f"{'clients ms':>10} {'server ms':>9}",
     ]
     medians: dict[str, Run] = {}
     for server, found in runs.items():
@@ -149,7 +154,8 @@ def report(setting: Setting, runs: dict[str, list[Run]], notes: list[str]) -> st
                 f"{_ms(run.post_ms):>8} {_ms(run.stored_ms):>10} "
                 f"{_ms(run.real_received_ms):>11} {_ms(run.real_gap_ms):>11} "
                 f"{_ms(run.real_started_ms):>9} {_ms(run.capture_ms):>7} "
-                f"{_ms(run.broker_cpu_ms):>9}"
+                f"{_ms(run.broker_cpu_ms):>9} {_ms(run.clients_cpu_ms):>10} "
+                f"{_ms(run.server_cpu_ms):>9}"
             )
     lines += [
         "",

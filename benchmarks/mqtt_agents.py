@@ -22,7 +22,8 @@ every ready client has the alert (and, with "back", every client that lost its c
 is connected again), or the timeout, and prints {"arrivals": [epoch seconds], "missing",
 "closed", "others": {type: count}, "sample", "back": [epoch seconds of each return],
 "down": clients not connected, "lost_sessions": returns the broker had no session for,
-"attempts": connection attempts that failed}; {"cmd": "reset"} forgets the other pushes
+"attempts": connection attempts that failed, "cpu_s": this process's CPU time over the
+collect}; {"cmd": "reset"} forgets the other pushes
 and the returns counted so far and prints {}; {"cmd": "quit"} disconnects all.
 """
 
@@ -79,6 +80,7 @@ class Collect:
     alert_id: str
     deadline: float
     back: bool
+    cpu_s: float = field(default_factory=time.process_time)  # this process's, at the start
 
 
 @dataclass(slots=True)
@@ -305,6 +307,7 @@ class Fleet:
             "down": sum(1 for a in self.agents if a.subscribed and not a.connected),
             "lost_sessions": self.lost_sessions,
             "attempts": self.attempts_failed,
+            "cpu_s": time.process_time() - collect.cpu_s,
         }
 
     def quit(self) -> None:

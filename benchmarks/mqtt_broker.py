@@ -33,6 +33,7 @@ from sqlmodel import select
 
 from benchmarks.agent_load_procs import free_port
 from benchmarks.alert_fanout_procs import Clients
+from benchmarks.machine import tree_cpu_s
 from core.areas.models import Area
 from core.clock import SystemClock
 from core.db import Database
@@ -142,9 +143,7 @@ class Broker:
     def cpu_s(self) -> float:
         if self.popen is None or self.popen.poll() is not None:
             return float("nan")
-        stat = Path(f"/proc/{self.popen.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return tree_cpu_s(self.popen.pid)
 
 
 class _NoAcks:
