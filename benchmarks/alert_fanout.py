@@ -95,8 +95,14 @@ from stations.protocol import EVENTS_PATH
 
 HTTP_TIMEOUT_S = 120.0
 SETTLE_S = 2.0  # between runs: the Cancel pushed, the real agent stopped, acks written
+SETTLE_PER_AGENT_S = 0.0005  # more at 10,000: the Cancel was still arriving 2 s later (MQTT)
+
 BARE_WORKERS = 1  # the baseline's connections live in one process: POST /fanout reaches them
 LEAD_S = 2.0  # for the scheduler's first tick to choose its leader, who publishes over MQTT
+
+
+def settle(agents: int) -> None:
+    time.sleep(max(SETTLE_S, agents * SETTLE_PER_AGENT_S))
 
 
 def say(message: str) -> None:
@@ -187,7 +193,7 @@ class Bench:
                     sent.run.warmup = number < 1
                     self._noted(name, sent, "websocket" if broker is None else "mqtt")
                     cancel(http, stage, sent.identifier)
-                    time.sleep(SETTLE_S)
+                    settle(len(stage.stations))
                     clients.reset(60)
             handed = broker is not None
             return clients if handed else None
@@ -249,7 +255,7 @@ class Bench:
         try:
             with httpx.Client(base_url=server.base, timeout=HTTP_TIMEOUT_S) as http:
                 for number in range(1 - self.args.warmup, self.args.runs + 1):
-                    time.sleep(SETTLE_S)
+                    settle(len(stage.stations))
                     run = send_bare(http, clients, len(stage.stations), sample, number)
                     run.warmup = number < 1
                     say(
@@ -297,7 +303,7 @@ class Bench:
         topic = topics.area_events(stage.commune_id)
         try:
             for number in range(1 - self.args.warmup, self.args.runs + 1):
-                time.sleep(SETTLE_S)
+                settle(len(stage.stations))
                 identifier, message = bare_message(sample, number)
                 timeout = collect_timeout(len(stage.stations))
                 clients.ask({"cmd": "collect", "alert_id": identifier, "timeout_s": timeout})
