@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     transports = ["websocket", "mqtt"] if args.transport == "both" else [args.transport]
     raise_nofile()  # the servers and clients inherit it
     bench = Bench(args, Path(tempfile.mkdtemp(prefix="loaxa-bench-fanout-")))
-    bench.notes.append(f"before the run: {load()}")
+    loads = [f"before the run: {load()}"]  # printed, not returned among the notes
     try:
         with _database(args, bench.folder) as url:
             data_dir = bench.folder / "data"
@@ -436,8 +436,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         server_workers=args.server_workers,
         transports=tuple(transports),
     )
-    bench.notes.append(f"after the run: {load()}")
-    sys.stdout.write(report(setting, bench.runs, bench.notes))
+    loads.append(f"after the run: {load()}")
+    sys.stdout.write(report(setting, bench.runs, [*loads, *bench.notes]))
     return {"runs": bench.runs, "notes": bench.notes}
 
 

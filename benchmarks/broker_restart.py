@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _parse(argv)
     raise_nofile()  # the broker and the clients inherit it
     bench = Bench(args, Path(tempfile.mkdtemp(prefix="loaxa-bench-restart-")))
-    bench.notes.append(f"before the run: {load()}")
+    loads = [f"before the run: {load()}"]  # printed, not returned among the notes
     publishers = ["loaxa", "bare"] if args.publisher == "both" else [args.publisher]
     broker: Broker | None = None
     clients: Clients | None = None
@@ -426,8 +426,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             broker.stop()
         bench.processes.stop_all()
         shutil.rmtree(bench.folder, ignore_errors=True)
-    bench.notes.append(f"after the run: {load()}")
-    sys.stdout.write(report(args, bench.runs, bench.notes))
+    loads.append(f"after the run: {load()}")
+    sys.stdout.write(report(args, bench.runs, [*loads, *bench.notes]))
     return {"runs": bench.runs, "notes": bench.notes}
 
 
