@@ -14,7 +14,8 @@ an alert), a connection notes time.time() at once and sends {"type": "ack", "sta
 
 Commands: {"cmd": "collect", "alert_id", "timeout_s"} waits until every live connection
 has the alert (or the timeout) and prints {"arrivals": [epoch seconds], "missing", "closed",
-"others": {type: count}, "sample": the first push's text}; {"cmd": "reset"} forgets the
+"others": {type: count}, "sample": the first push's text, "cpu_s": this process's CPU
+time over the collect}; {"cmd": "reset"} forgets the
 other pushes counted so far and prints {}; {"cmd": "quit"} closes all.
 """
 
@@ -107,6 +108,7 @@ class Agents:
             self.samples[alert_id] = message if isinstance(message, str) else message.decode()
 
     async def collect(self, alert_id: str, timeout_s: float) -> dict[str, Any]:
+        cpu = time.process_time()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if len(self.arrivals.get(alert_id, ())) >= self.ready - self.closed:
@@ -120,6 +122,7 @@ class Agents:
             "closed": self.closed,
             "others": dict(others),
             "sample": self.samples.pop(alert_id, None),
+            "cpu_s": time.process_time() - cpu,
         }
 
     async def close(self) -> None:

@@ -27,22 +27,22 @@ AGENT_SYNC_TIMEOUT_S = 60.0
 
 
 class Clients:
-    """The simulated agents, spread round-robin over `procs` processes."""
+    """The simulated agents' processes (`module`, one spec each), driven through their
+    stdin and stdout."""
 
-    def __init__(self, folder: Path, name: str, url: str, tokens: list[str], procs: int) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        specs: list[dict[str, Any]],
+        module: str = "benchmarks.alert_fanout_client",
+    ) -> None:
         self.children: list[tuple[subprocess.Popen[bytes], IO[str]]] = []
-        self.count = len(tokens)
-        for number in range(min(procs, len(tokens))):
-            spec = {
-                "url": url,
-                "tokens": tokens[number::procs],
-                "connect_concurrency": CONNECT_CONCURRENCY,
-                "open_timeout_s": 60 + len(tokens) / 100,
-            }
+        for number, spec in enumerate(specs):
             spec_path = folder / f"{name}-clients-{number}.json"
             spec_path.write_text(json.dumps(spec))
             log = (folder / f"{name}-clients-{number}.log").open("w")
-            command = [sys.executable, "-m", "benchmarks.alert_fanout_client", str(spec_path)]
+            command = [sys.executable, "-m", module, str(spec_path)]
             process = subprocess.Popen(
                 command,
                 cwd=ROOT,
@@ -52,6 +52,21 @@ class Clients:
                 stderr=log,
             )
             self.children.append((process, log))
+
+    @classmethod
+    def websocket(cls, folder: Path, name: str, url: str, tokens: list[str], procs: int) -> Clients:
+        """WebSocket agents on the event channel at `url`, spread round-robin over `procs`
+        processes."""
+        specs = [
+            {
+                "url": url,
+                "tokens": tokens[number::procs],
+                "connect_concurrency": CONNECT_CONCURRENCY,
+                "open_timeout_s": 60 + len(tokens) / 100,
+            }
+            for number in range(min(procs, len(tokens)))
+        ]
+        return cls(folder, name, specs)
 
     def ready(self, timeout_s: float) -> tuple[int, list[str]]:
         """How many connections are held, and why the others failed."""
@@ -78,13 +93,19 @@ class Clients:
             for kind, count in reply["others"].items():
                 others[kind] = others.get(kind, 0) + count
         samples = [r["sample"] for r in replies if r["sample"]]
-        return {
+        merged: dict[str, Any] = {
             "arrivals": sorted(t for r in replies for t in r["arrivals"]),
             "missing": sum(r["missing"] for r in replies),
             "closed": sum(r["closed"] for r in replies),
             "others": others,
             "sample": samples[0] if samples else None,
+            "cpu_s": sum(r.get("cpu_s", 0.0) for r in replies),
         }
+        if all("back" in r for r in replies):  # the MQTT agents' (benchmarks/mqtt_agents.py)
+            merged["back"] = sorted(t for r in replies for t in r["back"])
+            for key in ("down", "lost_sessions", "attempts"):
+                merged[key] = sum(r[key] for r in replies)
+        return merged
 
     def _replies(self, timeout_s: float) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout_s

@@ -13,6 +13,11 @@ P99_TARGET_MS = 300.0  # all 1,000 received within 300 ms at p99
 ALL_TARGET_MS = 1000.0  # all 10,000 within 1 s
 STARTED_TARGET_MS = 500.0  # playback started within 500 ms of receipt
 SMALL_FLEET = 1000  # up to this size the p99 target applies, beyond it the "all" one
+# Issue 18 (national scale), for every transport: 1,000 agents p99 within 100 ms, 10,000 all
+# within 0.7 s.
+NATIONAL_P99_MS = 100.0
+NATIONAL_ALL_MS = 700.0
+BARE_OF = {"loaxa": "bare", "loaxa-mqtt": "bare-mqtt"}
 
 
 @dataclass(slots=True)
@@ -31,6 +36,9 @@ class Run:
     real_gap_ms: float = math.nan  # its "started" after its "received"
     real_started_ms: float = math.nan  # its "started", after t0
     capture_ms: float = math.nan  # VLC's capture file appeared, after t0
+    broker_cpu_ms: float = math.nan  # Mosquitto's CPU time over the run (MQTT)
+    clients_cpu_ms: float = math.nan  # the simulated agents' processes', until all received
+    server_cpu_ms: float = math.nan  # the server's processes' over the run (loaxa)
     others: dict[str, int] = field(default_factory=dict)  # other pushes during the run
     warmup: bool = False  # shown, but not in the medians
 
@@ -84,6 +92,8 @@ class Setting:
     backend: str
     client_procs: int
     real_agent: bool
+    server_workers: int = 1
+    transports: tuple[str, ...] = ("websocket",)
 
 
 def _ms(value: float) -> str:
@@ -98,18 +108,35 @@ def report(setting: Setting, runs: dict[str, list[Run]], notes: list[str]) -> st
         f"{setting.runs} run(s) after {setting.warmup} warm-up alert(s) (w: shown, not in the "
         "medians)",
         "servers: loaxa = uvicorn api:create_app (scheduler enabled), POST /api/v1/alerts "
-        "(approved audio, issue_now); bare = benchmarks/alert_fanout_bare.py, POST /fanout "
-        "sending the same message text to every connection; both 1 uvicorn worker, same "
-        "settings. A Cancel follows each loaxa run; one server process per phase",
+        f"(approved audio, issue_now), {setting.server_workers} uvicorn worker(s); bare = "
+        "benchmarks/alert_fanout_bare.py, POST /fanout sending the same message text to every "
+        "connection, 1 uvicorn worker, same settings. A Cancel follows each loaxa run; one "
+        "server per phase",
         "latency: from just before the POST to the push's arrival at each simulated agent "
         "(time.time() on arrival; it acks 'received' at once); stored: until the server's "
         "database held every 'received' (acks are written every 0.25 s)",
+        *(
+            [
+                "mqtt: loaxa-mqtt = the same server with LOAXA_PUSH_TRANSPORT=mqtt through a "
+                "Mosquitto of the benchmark's own (the repository's template), the simulated "
+                "agents paho-mqtt clients with their own credentials and persistent sessions, "
+                "acking 'received' at QoS 1 on their acks topics; bare-mqtt = one paho "
+                "publisher publishing the same alert text once, QoS 1, on the commune's area "
+                "topic to the same subscribers, no server"
+            ]
+            if "mqtt" in setting.transports
+            else []
+        ),
+        "CPU time over each run: broker ms = Mosquitto's; clients ms = the simulated agents' "
+        "processes' until the last arrival; server ms = Loaxa's processes' (POST to the "
+        "detail read afterwards, acks stored)",
         describe(),
         *notes,
         "",
-        f"{'server':<7} {'run':>4} {'received':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'POST ms':>8} {'stored ms':>10} {'agent recv':>11} {'start-recv':>11} "
-        f"{'start ms':>9} {'wav ms':>7}",
+        f"{'server':<10} {'run':>4} {'received':>11} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8} {'POST ms':>8} {'stored ms':>10} {'agent recv':>11} "
+        f"{'start-recv':>11} {'start ms':>9} {'wav ms':>7} {'broker ms':>9} "
+        f"{'clients ms':>10} {'server ms':>9}",
     ]
     medians: dict[str, Run] = {}
     for server, found in runs.items():
@@ -122,11 +149,13 @@ def report(setting: Setting, runs: dict[str, list[Run]], notes: list[str]) -> st
             numbered += [(str(n), r) for n, r in enumerate(measured, 1)]
         for label, run in [*numbered, ("med", medians[server])]:
             lines.append(
-                f"{server:<7} {label:>4} {f'{run.received}/{run.agents}':>9} "
+                f"{server:<10} {label:>4} {f'{run.received}/{run.agents}':>11} "
                 f"{_ms(run.p50_ms):>8} {_ms(run.p99_ms):>8} {_ms(run.max_ms):>8} "
                 f"{_ms(run.post_ms):>8} {_ms(run.stored_ms):>10} "
                 f"{_ms(run.real_received_ms):>11} {_ms(run.real_gap_ms):>11} "
-                f"{_ms(run.real_started_ms):>9} {_ms(run.capture_ms):>7}"
+                f"{_ms(run.real_started_ms):>9} {_ms(run.capture_ms):>7} "
+                f"{_ms(run.broker_cpu_ms):>9} {_ms(run.clients_cpu_ms):>10} "
+                f"{_ms(run.server_cpu_ms):>9}"
             )
     lines += [
         "",
@@ -144,7 +173,36 @@ def report(setting: Setting, runs: dict[str, list[Run]], notes: list[str]) -> st
             lines.append(f"{server}: other pushes during the runs: {listed}")
     if "loaxa" in medians:
         lines += _targets(setting, medians["loaxa"], medians.get("bare"))
+    lines += _national(setting, medians)
     return "\n".join(lines) + "\n"
+
+
+def _national(setting: Setting, medians: dict[str, Run]) -> list[str]:
+    """Issue 18's targets, for each transport measured, beside its bare floor."""
+    lines = []
+    for server, bare_name in BARE_OF.items():
+        run = medians.get(server)
+        if run is None:
+            continue
+        complete = run.received == run.agents
+        bare = medians.get(bare_name)
+        if setting.agents <= SMALL_FLEET:
+            ok = complete and run.p99_ms <= NATIONAL_P99_MS
+            floor = f" (bare floor {_ms(bare.p99_ms)} ms)" if bare else ""
+            lines.append(
+                f"issue 18 target, {server}: p99 received <= {NATIONAL_P99_MS:g} ms (stated for "
+                f"1,000 agents): {_ms(run.p99_ms)} ms{floor}, {run.received}/{run.agents} "
+                f"received: {_verdict(ok)}"
+            )
+        else:
+            ok = complete and run.max_ms <= NATIONAL_ALL_MS
+            floor = f" (bare floor {_ms(bare.max_ms)} ms)" if bare else ""
+            lines.append(
+                f"issue 18 target, {server}: all received <= {NATIONAL_ALL_MS:g} ms (stated for "
+                f"10,000 agents): max {_ms(run.max_ms)} ms{floor}, {run.received}/{run.agents} "
+                f"received: {_verdict(ok)}"
+            )
+    return lines
 
 
 def _verdict(ok: bool) -> str:

@@ -87,6 +87,7 @@ def send_alert(
     collected = clients.collected(timeout + 30)
     run = run_of("loaxa", len(stage.stations), t0, collected["arrivals"], post_s)
     run.others = collected["others"]
+    run.clients_cpu_ms = collected["cpu_s"] * 1000
     stored_at = stored.result()
     run.stored_ms = (stored_at - t0) * 1000 if stored_at is not None else math.nan
     alert_id = answer.json()["id"]
@@ -171,4 +172,5 @@ def send_bare(http: httpx.Client, clients: Clients, agents: int, sample: str, nu
     collected = clients.collected(timeout + 30)
     run = run_of("bare", agents, t0, collected["arrivals"], post_s)
     run.others = collected["others"]
+    run.clients_cpu_ms = collected["cpu_s"] * 1000
     return run

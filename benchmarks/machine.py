@@ -27,3 +27,26 @@ def describe() -> str:
         f"{platform.machine()}, {platform.system()} {platform.release()}, "
         f"python {platform.python_version()}"
     )
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): another job on a shared machine shows."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) of a process and its live descendants so far, from
+    /proc; nan once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
+    except (OSError, ValueError):
+        return float("nan")
+    return own + sum(c for c in map(tree_cpu_s, children) if c == c)

@@ -161,3 +161,41 @@ def test_asrun_upload_benchmark_runs() -> None:
     runs = asrun_upload.main([*tiny, "--backends", "sqlite"])
     assert [r.batch for r in runs] == [1, 10]
     assert all(r.records > 0 and r.errors == 0 for r in runs), runs
+
+
+def test_alert_fanout_benchmark_runs_over_mqtt() -> None:
+    """The same over MQTT through a Mosquitto of its own: twenty paho agents with their own
+    credentials, beside the bare MQTT floor, and no real agent (the WebSocket case has it)."""
+    import math
+
+    from benchmarks import alert_fanout
+
+    tiny = ["--agents", "20", "--runs", "1", "--warmup", "0", "--no-real-agent"]
+    found = alert_fanout.main([*tiny, "--transport", "mqtt"])
+    assert set(found["runs"]) == {"loaxa-mqtt", "bare-mqtt"}
+    for server in ("loaxa-mqtt", "bare-mqtt"):
+        (run,) = found["runs"][server]
+        assert run.received == run.agents == 20, run
+        assert math.isfinite(run.max_ms) and run.max_ms > 0, run
+    (loaxa,) = found["runs"]["loaxa-mqtt"]
+    assert math.isfinite(loaxa.stored_ms), loaxa  # every "received" stored, through the broker
+    assert not [n for n in found["notes"] if "only" in n or "none" in n], found["notes"]
+
+
+def test_broker_restart_benchmark_runs() -> None:
+    """Twenty persistent MQTT sessions through a broker restart, an alert published while it
+    is down through the real server and through the bare publisher: every agent comes back
+    with its session and gets the alert."""
+    import math
+
+    from benchmarks import broker_restart
+
+    found = broker_restart.main(["--agents", "20", "--down-s", "1", "--timeout-s", "60"])
+    assert set(found["runs"]) == {"loaxa", "bare"}, found
+    for publisher in ("loaxa", "bare"):
+        (run,) = found["runs"][publisher]
+        assert run.received == run.agents == 20, run
+        assert run.lost == run.lost_sessions == run.down_at_end == 0, run
+        assert math.isfinite(run.back_max_ms) and math.isfinite(run.received_max_ms), run
+    (loaxa,) = found["runs"]["loaxa"]
+    assert math.isfinite(loaxa.stored_ms), loaxa  # every "received" stored after the restart
