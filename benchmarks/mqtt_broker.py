@@ -151,6 +151,11 @@ class _NoAcks:
         pass
 
 
+class _NoHeartbeats:
+    def add(self, *, station_id: int, beat: Any, now: datetime) -> None:
+        pass
+
+
 def admin_push(broker: Broker) -> MqttPush:
     """The server's own MQTT client, signed in as the plugin's admin, for its control
     commands (it publishes nothing: it does not lead)."""
@@ -159,6 +164,7 @@ def admin_push(broker: Broker) -> MqttPush:
         username=ADMIN,
         password=broker.password,
         acks=_NoAcks(),
+        heartbeats=_NoHeartbeats(),
         clock=SystemClock(),
         leading=lambda: False,
     )
@@ -212,12 +218,17 @@ def _hashed(password: str) -> dict[str, Any]:
 
 
 def _acls(commands: list[dict[str, Any]], rolename: str) -> list[dict[str, Any]]:
+    """The role's ACLs as the plugin's file holds them: given with createRole, or added
+    by addRoleACL."""
     keys = ("acltype", "topic", "allow")
-    return [
-        {**{k: c[k] for k in keys}, "priority": 0}
+    found = [
+        acl
         for c in commands
-        if c["command"] == "addRoleACL" and c["rolename"] == rolename
+        if c["command"] == "createRole" and c["rolename"] == rolename
+        for acl in c.get("acls", [])
     ]
+    found += [c for c in commands if c["command"] == "addRoleACL" and c["rolename"] == rolename]
+    return [{**{k: acl[k] for k in keys}, "priority": 0} for acl in found]
 
 
 def enrol_all(broker: Broker, url: str, station_ids: Sequence[int]) -> list[MqttAgent]:

@@ -119,7 +119,9 @@ class MqttPush:
         )
         self._client.max_inflight_messages_set(1000)
         self._client.max_queued_messages_set(0)  # no limit: nothing published is dropped
-        self._client.reconnect_delay_set(1, 30)
+        # A few server processes make no herd: back within 2 s of a broker's restart (the
+        # alerts published meanwhile wait in this client until then).
+        self._client.reconnect_delay_set(1, 2)
         self._client.on_connect = self._connected
         self._client.on_message = self._received
         self._connected_once = threading.Event()

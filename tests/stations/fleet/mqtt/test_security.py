@@ -13,40 +13,40 @@ from stations.fleet.mqtt import security, topics
 
 def test_a_station_is_granted_its_own_topics_and_its_areas_and_nothing_else() -> None:
     commands = security.grant_station(12, "secret", [1, 5, 23])
-    acls = {
-        (c["rolename"], c["acltype"], c["topic"]) for c in commands if c["command"] == "addRoleACL"
-    }
-    own = security.station_role(12)
-    assert acls == {
-        (own, "subscribeLiteral", "loaxa/v1/stations/12/events"),
-        (own, "subscribeLiteral", "loaxa/v1/stations/12/manifest"),
-        (own, "publishClientSend", "loaxa/v1/stations/12/acks"),
-        (own, "publishClientSend", "loaxa/v1/stations/12/heartbeat"),
-        (own, "publishClientSend", "loaxa/v1/stations/12/presence"),
-        *{
-            (security.area_role(a), "subscribeLiteral", f"loaxa/v1/areas/{a}/events")
-            for a in (1, 5, 23)
-        },
-    }
-    client = commands[-1]
-    assert client["command"] == "createClient" and client["username"] == topics.username(12)
-    assert client["password"] == "secret"
-    assert [r["rolename"] for r in client["roles"]] == [own] + [
-        security.area_role(a) for a in (1, 5, 23)
-    ]
+    removal = security.remove_station(12)
     # What the station had before goes first: a new grant replaces the old.
-    assert commands[: len(security.remove_station(12))] == security.remove_station(12)
+    assert commands[: len(removal)] == removal
+    role, client = commands[len(removal) :]
+    own = security.station_role(12)
+    assert (role["command"], role["rolename"]) == ("createRole", own)
+    assert {(a["acltype"], a["topic"]) for a in role["acls"]} == {
+        ("subscribeLiteral", "loaxa/v1/stations/12/events"),
+        ("subscribeLiteral", "loaxa/v1/stations/12/manifest"),
+        ("publishClientSend", "loaxa/v1/stations/12/acks"),
+        ("publishClientSend", "loaxa/v1/stations/12/heartbeat"),
+        ("publishClientSend", "loaxa/v1/stations/12/presence"),
+        *{("subscribeLiteral", f"loaxa/v1/areas/{a}/events") for a in (1, 5, 23)},
+    }
+    assert client == {
+        "command": "createClient",
+        "username": topics.username(12),
+        "password": "secret",
+        "roles": [{"rolename": own}],
+    }
 
 
 def test_only_errors_that_leave_the_broker_wrong_count() -> None:
     answer = [
         {"command": "deleteClient", "error": "Client not found"},
+        {"command": "deleteRole", "error": "Role not found"},
         {"command": "createRole", "error": "Role already exists"},
-        {"command": "addRoleACL", "error": "ACL with this topic already exists"},
         {"command": "createClient"},
         {"command": "createClient", "error": "Internal error"},
     ]
-    assert security.failures(answer) == ["createClient: Internal error"]
+    assert security.failures(answer) == [
+        "createRole: Role already exists",
+        "createClient: Internal error",
+    ]
 
 
 def test_the_first_file_holds_the_admin_with_a_password_mosquitto_checks() -> None:
