@@ -22,8 +22,8 @@ from benchmarks.agent_load_procs import PI_LAUNCHER, SERVER_PACKAGES
 # imports, measured on top of the agent's own.
 MQTT_IMPORTS = "import paho.mqtt.client, aiomqtt"
 # What the agent imports to run (its command, and through it the runtime and the player),
-# as `loaxa agent` imports it.
-AGENT_IMPORTS = "import cli.agent"
+# as `loaxa agent` imports it (cli/entry.py).
+AGENT_IMPORTS = "from cli.entry import lean_agent_imports; lean_agent_imports(); import cli.agent"
 HIDE_SERVER = f"import sys; sys.modules.update(dict.fromkeys({SERVER_PACKAGES!r}))"
 # Each baseline says when it is set up, then holds still until stopped.
 SLEEP = "import time; print('ready', flush=True); time.sleep(3600)"
