@@ -117,3 +117,11 @@ def test_a_new_player_goes_on_numbering_the_captures(tmp_path: Path) -> None:
     assert _next(events).state == PlayerState.ended  # VLC has written it by then
     player.close()
     assert sorted(p.name for p in captured.iterdir()) == ["0007-earlier.wav", "0008-tone.wav"]
+
+
+def test_vlc_plugin_directory_is_found_beside_the_loaded_libvlccore() -> None:
+    from audio.vlc_player import plugin_cache
+
+    plugins, cache = plugin_cache()
+    assert plugins is not None and plugins.is_dir() and any(plugins.rglob("*_plugin.so"))
+    assert cache is None or cache == plugins / "plugins.dat"
