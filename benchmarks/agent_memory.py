@@ -13,7 +13,9 @@ bulletin. Then, from /proc/PID/smaps_rollup, RSS, PSS and private memory (the sa
 the largest RSS) and from /proc/PID/stat the CPU time: through the idle window (enrolled,
 manifest synced, file cached, nothing playing) and while the session plays (sampled every
 0.1 s). Agent modes: `agent` (capturing into WAV files with --capture-dir), `agent+mqtt`
-(the same, with paho-mqtt and aiomqtt imported first: the MQTT push's clients), and
+(the same, with paho-mqtt and aiomqtt imported first: the MQTT push's clients, which the
+agent now imports itself, so the two should agree; the server here has no broker, so the
+agent's push runs over the WebSocket channel), and
 `agent+mqtt sound` (VLC's default output to the sound card: skipped, and said so, on a
 machine without one). Baselines, each its own process: bare Python sleeping; Python
 holding one libvlc instance with the agent's options, idle, and playing the same bulletin

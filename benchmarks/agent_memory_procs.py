@@ -18,8 +18,8 @@ from pathlib import Path
 from audio.vlc_player import vlc_options
 from benchmarks.agent_load_procs import PI_LAUNCHER, SERVER_PACKAGES
 
-# What the agent gains once another engineer's MQTT push is in (issue 18): its clients'
-# imports, measured on top of the agent's own.
+# The MQTT push's clients' imports (issue 18), measured on top of the agent's own: since
+# the push is in, the agent imports them itself and this checks that none is missed.
 MQTT_IMPORTS = "import paho.mqtt.client, aiomqtt"
 # What the agent imports to run (its command, and through it the runtime and the player),
 # as `loaxa agent` imports it (cli/entry.py).
