@@ -13,7 +13,7 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 
-from audio.vlc_player import VlcPlayer, has_sound_card
+from audio.vlc_player import VlcPlayer, has_sound_card, plugin_cache
 from stations.agent import credentials
 from stations.agent.config import AgentConfig
 from stations.agent.files import private_dir
@@ -154,9 +154,19 @@ def _player(output: str | None, capture_dir: Path | None) -> VlcPlayer:
     if capture_dir is not None:
         typer.echo(f"capturing what plays into {capture_dir.resolve()}")
     try:
-        return VlcPlayer(output=output, capture_dir=capture_dir)
+        player = VlcPlayer(output=output, capture_dir=capture_dir)
     except (RuntimeError, OSError) as exc:
         _fail(f"cannot start the player: {exc}")
+    plugins, cache = plugin_cache()
+    if plugins is not None and cache is None:
+        typer.secho(
+            f"warning: VLC's plugin cache ({plugins / 'plugins.dat'}) is missing, so VLC "
+            "loads every one of its plugins (about 40 MB more memory): write it, as root, "
+            f"with {plugins.parent / 'vlc-cache-gen'} {plugins} (Debian's libvlc-bin)",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    return player
 
 
 def _credentials(

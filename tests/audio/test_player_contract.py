@@ -117,3 +117,48 @@ def test_a_new_player_goes_on_numbering_the_captures(tmp_path: Path) -> None:
     assert _next(events).state == PlayerState.ended  # VLC has written it by then
     player.close()
     assert sorted(p.name for p in captured.iterdir()) == ["0007-earlier.wav", "0008-tone.wav"]
+
+
+def test_vlc_plugin_directory_is_found_beside_the_loaded_libvlccore() -> None:
+    from audio.vlc_player import plugin_cache
+
+    plugins, cache = plugin_cache()
+    assert plugins is not None and plugins.is_dir() and any(plugins.rglob("*_plugin.so"))
+    assert cache is None or cache == plugins / "plugins.dat"
+
+
+def test_capturing_holds_one_libvlc_instance_and_never_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first instance goes at the first capture, and each capture's instance only once
+    the next one is made: one held while playing, never none (VLC's plugins stay loaded)."""
+    import audio.vlc_player as module
+
+    alive: list[object] = []
+    least_after_first: list[int] = []
+    make, release = module._instance, module._release
+
+    def made(options: list[str]) -> object:
+        instance = make(options)
+        alive.append(instance)
+        return instance
+
+    def released(instance: object, player: object) -> None:
+        release(instance, player)
+        alive.remove(instance)
+        least_after_first.append(len(alive))
+
+    monkeypatch.setattr(module, "_instance", made)
+    monkeypatch.setattr(module, "_release", released)
+    source = tone(tmp_path / "tone.wav", seconds=0.5, channels=1)
+    player = VlcPlayer(capture_dir=tmp_path / "captured")
+    events = _events(player)
+    for _ in range(3):
+        player.play(str(source))
+        assert _next(events).state == PlayerState.playing
+        assert len(alive) == 1
+        assert _next(events).state == PlayerState.ended
+    assert least_after_first == [1, 1, 1]
+    player.close()
+    assert alive == []
+    assert len(list((tmp_path / "captured").iterdir())) == 3

@@ -199,3 +199,20 @@ def test_broker_restart_benchmark_runs() -> None:
         assert math.isfinite(run.back_max_ms) and math.isfinite(run.received_max_ms), run
     (loaxa,) = found["runs"]["loaxa"]
     assert math.isfinite(loaxa.stored_ms), loaxa  # every "received" stored after the restart
+
+
+def test_agent_memory_benchmark_runs() -> None:
+    """A real server and one real agent enrolled, idle a second and then playing a session
+    into a WAV file, beside two of the baselines: every figure is read from /proc."""
+    from benchmarks import agent_memory
+
+    tiny = ["--runs", "1", "--idle-s", "1", "--play-s", "0.5", "--baseline-s", "0.2"]
+    found = agent_memory.main([*tiny, "--modes", "agent", "--baselines", "python,python+libvlc"])
+    assert set(found.baselines) == {"python", "python+libvlc"}
+    (run,) = found.agents["agent"]
+    assert found.baselines["python"][0].memory.rss_mb > 0
+    assert run.idle.memory.rss_mb > found.baselines["python"][0].memory.rss_mb
+    assert run.playing.memory.private_mb > 0 and run.idle.window_s >= 1
+    assert run.peak_mb >= run.playing.memory.rss_mb
+    groups, _ = run.where_playing
+    assert "heap and anonymous" in groups and "Python interpreter" in groups

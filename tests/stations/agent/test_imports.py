@@ -72,3 +72,19 @@ def test_the_agent_help_explains_its_options() -> None:
     )
     for option in ("--server", "--data-dir", "--enroll", "--poll-interval", "--cache-floor-mb"):
         assert option in result.stdout
+
+
+def test_the_agent_leaves_out_httpx_command_line_client() -> None:
+    """httpx's own CLI (rich, pygments) is never imported by `loaxa agent`; httpx works."""
+    probe = (
+        "import sys\n"
+        "from cli.entry import lean_agent_imports\n"
+        "lean_agent_imports()\n"
+        "import cli.agent, stations.agent.runtime, httpx\n"
+        "httpx.AsyncClient()\n"
+        "print('LOADED', [m for m in ('rich', 'pygments', 'httpx._main') if sys.modules.get(m)])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert "LOADED []" in result.stdout, result.stdout
