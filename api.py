@@ -218,6 +218,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         before_push=hold_collector,
     )
 
+    if mqtt is not None:
+        mqtt.after_reconnect = lambda: board.republish(mqtt)
+
     def new_versions(builds: Mapping[int, tuple[int, str]]) -> None:
         # Forgotten before the hint goes: the agent's poll that follows gets the new build.
         app.state.directory.forget_stations(builds)

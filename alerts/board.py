@@ -80,6 +80,18 @@ class Snapshot:
     by_station: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
+def _going_on(identifier: str, one: OnAir) -> AlertEvent:
+    """The push that an alert (or an Update) is on the air, carrying it and its files."""
+    return AlertEvent(
+        type="alert",
+        alert_id=identifier,
+        msg_type="Update" if one.alert.replaces else "Alert",
+        references=list(one.alert.replaces),
+        alert=one.alert,
+        files=list(one.files),
+    )
+
+
 class AlertBoard:
     def __init__(
         self,
@@ -234,16 +246,7 @@ class AlertBoard:
             self._before_push()
         for identifier in current.on_air.keys() - previous.on_air.keys():
             one = current.on_air[identifier]
-            kind = "Update" if one.alert.replaces else "Alert"
-            event = AlertEvent(
-                type="alert",
-                alert_id=identifier,
-                msg_type=kind,
-                references=list(one.alert.replaces),
-                alert=one.alert,
-                files=list(one.files),
-            )
-            self._events.publish_alert(event, one.reach())
+            self._events.publish_alert(_going_on(identifier, one), one.reach())
         for ended in gone:
             ending = endings.get(ended.alert.id)
             if ending is None:
@@ -259,6 +262,15 @@ class AlertBoard:
             # Told station by station: those an Update now holds hear it from the Update.
             reach = ended.reach() if not told else ended.reach(ended.stations - told)
             self._events.publish_alert(event, reach)
+
+    def republish(self, push: Push) -> None:
+        """Every alert on the air again, through `push` alone: its connection to the
+        broker came back, and what it published while the connection was going may be
+        lost. Agents already holding an alert take it again as the same."""
+        snapshot = self._snapshot
+        for identifier, one in snapshot.on_air.items():
+            if one.alert.expires > self._clock.now():
+                push.publish_alert(_going_on(identifier, one), one.reach())
 
     # the background loop ---------------------------------------------------------------
 

@@ -124,7 +124,12 @@ class MqttPush:
         self._client.reconnect_delay_set(1, 2)
         self._client.on_connect = self._connected
         self._client.on_message = self._received
+        # A callback's error must never end the network thread (paho re-raises by default).
+        self._client.suppress_exceptions = True
         self._connected_once = threading.Event()
+        # Called (off the network thread) each time the connection comes back: the alert
+        # board publishes what is on the air again (api.py).
+        self.after_reconnect: Callable[[], None] = lambda: None
         self._answers: dict[str, tuple[threading.Event, list[dict[str, Any]]]] = {}
         self._answers_lock = threading.Lock()
         self.presence: dict[int, bool] = {}
@@ -159,7 +164,15 @@ class MqttPush:
             ]
         )
         log.info("mqtt: connected to %s:%d", self._address.host, self._address.port)
+        if self._connected_once.is_set():
+            threading.Thread(target=self._reconnected, daemon=True).start()
         self._connected_once.set()
+
+    def _reconnected(self) -> None:
+        try:
+            self.after_reconnect()
+        except Exception:
+            log.exception("mqtt: publishing again after reconnecting failed")
 
     # down ----------------------------------------------------------------------------
 
