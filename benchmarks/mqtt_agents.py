@@ -88,7 +88,9 @@ class Fleet:
     spec: dict[str, Any]
     selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
     agents: list[Agent] = field(default_factory=list)
-    arrivals: dict[str, list[float]] = field(default_factory=dict)
+    # alert id → agent → its first arrival (the server publishes an alert again after a
+    # reconnection: a repeat is no second receipt)
+    arrivals: dict[str, dict[int, float]] = field(default_factory=dict)
     samples: dict[str, str] = field(default_factory=dict)
     others: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -250,7 +252,7 @@ class Fleet:
             "at": datetime.fromtimestamp(at, UTC).isoformat(),
         }
         client.publish(agent.spec["acks_topic"], json.dumps(ack), qos=1)
-        self.arrivals.setdefault(alert_id, []).append(at)
+        self.arrivals.setdefault(alert_id, {}).setdefault(id(agent), at)
         if alert_id not in self.samples:
             self.samples[alert_id] = message.payload.decode()
 
@@ -294,7 +296,7 @@ class Fleet:
         return not collect.back or all(a.connected for a in self.agents if a.subscribed)
 
     def result(self, collect: Collect) -> dict[str, Any]:
-        arrivals = self.arrivals.pop(collect.alert_id, [])
+        arrivals = list(self.arrivals.pop(collect.alert_id, {}).values())
         others, self.others = self.others, Counter()
         back, self.back = self.back, []
         return {
