@@ -55,6 +55,7 @@ from benchmarks.agent_load_procs import (
 )
 from benchmarks.agent_load_report import Row, Setting, median_of, report, row_of
 from benchmarks.agent_load_setup import Enrolled, Fleet, build_fleet
+from benchmarks.machine import doc_parser
 from core.db import Database
 from stations.agent.credentials import Credentials
 from stations.protocol import MANIFEST_PATH, Heartbeat
@@ -268,11 +269,7 @@ def _server_version(url: str) -> str:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n".join((__doc__ or "").splitlines()[1:]),
-    )
+    parser = doc_parser(__doc__)
     parser.add_argument("--stations", type=int, default=1000, help="enrolled stations")
     parser.add_argument("--rate", type=float, default=700.0, help="fixed rate, req/s")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")

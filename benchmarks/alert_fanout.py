@@ -64,8 +64,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +83,8 @@ from benchmarks.alert_fanout_runs import (
     send_alert,
     send_bare,
 )
-from benchmarks.alert_fanout_setup import Stage, own_database, prepare
-from benchmarks.machine import load, tree_cpu_s
+from benchmarks.alert_fanout_setup import Stage, bench_database, prepare
+from benchmarks.machine import doc_parser, load, tree_cpu_s
 from benchmarks.mqtt_broker import Broker, MqttAgent, enrol_all, mqtt_clients, probe_grant
 from benchmarks.mqtt_broker import Publisher as MqttPublisher
 from core.db import Database
@@ -340,21 +339,8 @@ def _login(http: httpx.Client, stage: Stage) -> str:
     return token
 
 
-@contextmanager
-def _database(args: argparse.Namespace, folder: Path) -> Iterator[str]:
-    if args.backend == "sqlite":
-        yield f"sqlite:///{folder / 'loaxa.db'}"
-    else:
-        with own_database(args.database_url, say) as url:
-            yield url
-
-
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n".join((__doc__ or "").splitlines()[1:]),
-    )
+    parser = doc_parser(__doc__)
     parser.add_argument("--agents", type=int, default=1000, help="simulated agents")
     parser.add_argument("--runs", type=int, default=3, help="alerts per server (median)")
     parser.add_argument(
@@ -405,7 +391,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     bench = Bench(args, Path(tempfile.mkdtemp(prefix="loaxa-bench-fanout-")))
     loads = [f"before the run: {load()}"]  # printed, not returned among the notes
     try:
-        with _database(args, bench.folder) as url:
+        with bench_database(args.backend, args.database_url, bench.folder, say) as url:
             data_dir = bench.folder / "data"
             data_dir.mkdir()
             say(f"setting up {args.agents} stations on {args.backend}")

@@ -49,6 +49,17 @@ class Stage:
 
 
 @contextmanager
+def bench_database(backend: str, admin_url: str, folder: Path, say: Say) -> Iterator[str]:
+    """The benchmark's database: a SQLite file in its folder, or a PostgreSQL database of
+    its own made next to `admin_url`'s and dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'loaxa.db'}"
+    else:
+        with own_database(admin_url, say) as url:
+            yield url
+
+
+@contextmanager
 def own_database(admin_url: str, say: Say) -> Iterator[str]:
     """A new PostgreSQL database on the server `admin_url` points at, dropped afterwards:
     the given database itself is only used to create and drop it."""

@@ -41,7 +41,7 @@ import httpx
 
 from benchmarks.agent_load_procs import Processes, Server, clean_env, start_server
 from benchmarks.agent_load_setup import Enrolled, build_fleet
-from benchmarks.machine import describe
+from benchmarks.machine import describe, doc_parser
 
 MANIFEST = "/agent/v1/manifest"
 ASRUN = "/agent/v1/asrun"
@@ -216,11 +216,7 @@ def report(args: argparse.Namespace, runs: list[Run], notes: list[str]) -> str:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n".join((__doc__ or "").splitlines()[1:]),
-    )
+    parser = doc_parser(__doc__)
     parser.add_argument("--stations", type=int, default=300)
     parser.add_argument("--batches", default="1,100", help="records a request, comma-separated")
     parser.add_argument("--concurrency", type=int, default=8)

@@ -41,8 +41,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -56,8 +55,8 @@ from benchmarks.alert_fanout_client import raise_nofile
 from benchmarks.alert_fanout_procs import Clients, Watch
 from benchmarks.alert_fanout_report import percentile
 from benchmarks.alert_fanout_runs import EXPIRES, STORED_POLL_S, _all_received, cancel
-from benchmarks.alert_fanout_setup import Stage, own_database, prepare
-from benchmarks.machine import describe, load
+from benchmarks.alert_fanout_setup import Stage, bench_database, prepare
+from benchmarks.machine import describe, doc_parser, load
 from benchmarks.mqtt_broker import Broker, MqttAgent, Publisher, enrol_all, mqtt_clients
 from core.db import Database
 from stations.fleet.mqtt import topics
@@ -349,21 +348,8 @@ def report(args: argparse.Namespace, runs: dict[str, list[Restart]], notes: list
     return "\n".join(lines) + "\n"
 
 
-@contextmanager
-def _database(args: argparse.Namespace, folder: Path) -> Iterator[str]:
-    if args.backend == "sqlite":
-        yield f"sqlite:///{folder / 'loaxa.db'}"
-    else:
-        with own_database(args.database_url, say) as url:
-            yield url
-
-
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n".join((__doc__ or "").splitlines()[1:]),
-    )
+    parser = doc_parser(__doc__)
     parser.add_argument("--agents", type=int, default=10000, help="simulated agents")
     parser.add_argument("--runs", type=int, default=1, help="restarts per publisher (median)")
     parser.add_argument("--down-s", type=float, default=5.0, help="SIGTERM to start again")
@@ -404,7 +390,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     broker: Broker | None = None
     clients: Clients | None = None
     try:
-        with _database(args, bench.folder) as url:
+        with bench_database(args.backend, args.database_url, bench.folder, say) as url:
             data_dir = bench.folder / "data"
             data_dir.mkdir()
             say(f"setting up {args.agents} stations on {args.backend}")

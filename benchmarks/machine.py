@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from pathlib import Path
@@ -50,3 +51,14 @@ def tree_cpu_s(pid: int) -> float:
     except (OSError, ValueError):
         return float("nan")
     return own + sum(c for c in map(tree_cpu_s, children) if c == c)
+
+
+def doc_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's argument parser, described by its module's docstring (first line, then
+    the rest as the epilog, commands included)."""
+    lines = (doc or "").splitlines()
+    return argparse.ArgumentParser(
+        description=lines[0] if lines else "",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(lines[1:]),
+    )

@@ -52,6 +52,7 @@ from benchmarks.agent_load_procs import (
     wait_ready,
 )
 from benchmarks.agent_load_setup import require_empty
+from benchmarks.machine import doc_parser
 from benchmarks.pages_browser import Link, Tab, chromium
 from benchmarks.pages_report import PageRun, Result, Setting, Timing, percentile, report
 from benchmarks.pages_setup import Stage, prepare
@@ -336,11 +337,7 @@ def start(processes: Processes, url: str, data_dir: Path) -> Server:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n".join((__doc__ or "").splitlines()[1:]),
-    )
+    parser = doc_parser(__doc__)
     parser.add_argument("--items", type=int, default=10_000, help="content items in the library")
     parser.add_argument("--stations", type=int, default=60, help="stations in the commune")
     parser.add_argument("--runs", type=int, default=3, help="runs (median)")

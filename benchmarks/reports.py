@@ -41,7 +41,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from benchmarks.agent_load_setup import require_empty
-from benchmarks.machine import describe
+from benchmarks.machine import describe, doc_parser
 from benchmarks.reports_history import OFFLINE_AFTER, History, generate, layout
 from core.areas.models import Area
 from core.db import Database, chunks
@@ -306,11 +306,7 @@ def _ms(seconds: float) -> str:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=(__doc__ or "").splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n".join((__doc__ or "").splitlines()[1:]),
-    )
+    parser = doc_parser(__doc__)
     parser.add_argument("--stations", type=int, default=3000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--runs", type=int, default=5, help="runs of each case (median)")
