@@ -64,6 +64,11 @@ class PollDirectory:
     def __len__(self) -> int:
         return len(self._callers)
 
+    @property
+    def generation(self) -> int:
+        """Grows with every forgetting: equal before and after, nothing was forgotten."""
+        return self._generation
+
     def identify(self, token_hash: str, lookup: Lookup) -> Caller | None:
         """The token's caller: from memory, else by `lookup` (remembered for next time)."""
         with self._lock:

@@ -20,9 +20,22 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _fits(phone: Page) -> None:
-    """Nothing wider than the phone: the page never scrolls sideways (a chart's own box may)."""
+    """Nothing wider than the phone: the page never scrolls sideways (a chart's own box may).
+    Measured once the fonts are in (a fallback font's wider text is not the page's)."""
+    phone.evaluate("document.fonts.ready.then(() => true)")
     widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px phone"
+    wider = phone.evaluate(_WIDER)
+    assert widths[0] <= widths[1], (
+        f"the page is {widths[0]} px wide on a {widths[1]} px phone: {wider}"
+    )
+
+
+# The innermost elements that reach past the phone's right edge, to say what to fix.
+_WIDER = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+  .slice(0, 5)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px: ${(e.textContent || '').trim().slice(0, 60)}`)"""
 
 
 @pytest.fixture(scope="module")
