@@ -75,6 +75,8 @@ from web.review_pages import router as review_pages_router
 from web.routes import router as pages_router
 from web.schedule_pages import router as schedule_router
 from web.sessions_pages import router as sessions_pages_router
+from web.station_board import router as station_board_router
+from web.station_pages import router as station_pages_router
 from web.upload_pages import UPLOAD_PAGE_PATHS
 from web.upload_pages import router as upload_pages_router
 from workers import ServerWorkers
@@ -124,6 +126,9 @@ WEB_ROUTERS = (
     report_downloads_router,
     report_pages_router,
     proof_pages_router,
+    # /stations/board before the page /stations/{station_id} would take it.
+    station_board_router,
+    station_pages_router,
 )
 
 DESCRIPTION = """

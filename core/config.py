@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     scheduler_interval_s: float = Field(default=1.0, ge=0.1, le=60)
     enrollment_code_ttl_hours: float = Field(default=24, gt=0, le=24 * 30)
     station_offline_after_s: float = Field(default=180, gt=0)
+    # How often an open status board asks whether it changed (web/station_board.py).
+    board_refresh_s: float = Field(default=10.0, ge=0.5, le=300)
     # Reports: an item that starts later than this after its time is "late".
     report_late_after_s: float = Field(default=2.0, ge=0, le=3600)
     # The scheduler sums station-days this often; today's and yesterday's are summed again

@@ -323,3 +323,14 @@ def list_groups(
 ) -> tuple[list[StationGroup], int]:
     query = within_areas(select(StationGroup), area_id=col(StationGroup.area_id), prefixes=prefixes)
     return paginate(session, query, page, col(StationGroup.id))
+
+
+def groups_of_station(*, session: Session, station_id: int) -> list[StationGroup]:
+    """The groups the station is a member of, by name."""
+    query = (
+        select(StationGroup)
+        .join(StationGroupMember, col(StationGroupMember.group_id) == col(StationGroup.id))
+        .where(StationGroupMember.station_id == station_id)
+        .order_by(col(StationGroup.name))
+    )
+    return list(session.exec(query))

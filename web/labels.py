@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from playlists.content.models import ContentKind, ContentStatus, RelayCheck, Tier
+from stations.models import StationStatus
 from web.i18n import gettext as _
 from web.problems import N_
 
@@ -24,6 +25,10 @@ _LABELS: dict[StrEnum, str] = {
     RelayCheck.pending: N_("being checked"),
     RelayCheck.ok: N_("stream works"),
     RelayCheck.warning: N_("stream problem"),
+    StationStatus.online: N_("online"),
+    StationStatus.offline: N_("offline"),
+    StationStatus.not_enrolled: N_("not enrolled yet"),
+    StationStatus.revoked: N_("revoked"),
 }
 
 _ACTIONS = {

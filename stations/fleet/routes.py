@@ -18,6 +18,7 @@ from stations.fleet import asrun, enrolment
 from stations.fleet.directory import DirectoryDep
 from stations.fleet.models import AsRunPublic, AsRunsPublic, EnrollmentCodePublic
 from stations.fleet.push import PushDep
+from stations.fleet.revocation import revoke_agent
 
 router = APIRouter(prefix="/api/v1", tags=["stations (cụm loa)"])
 
@@ -67,10 +68,14 @@ def revoke_station(
 ) -> None:
     station = get_station(session=session, station_id=station_id)
     access.require_area(station.area_id, what=f"station #{station_id}")
-    enrolment.revoke(session=session, station=station, actor=access.actor, now=clock.now())
-    session.commit()
-    directory.forget_stations([station_id])
-    push.revoke(station_id)
+    revoke_agent(
+        session=session,
+        station=station,
+        actor=access.actor,
+        now=clock.now(),
+        directory=directory,
+        push=push,
+    )
 
 
 @router.get(

@@ -84,13 +84,18 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def ui(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiSite]:
+def ui(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[UiSite]:
+    """The module's server: its settings (LOAXA_… variables) from the module's
+    SERVER_SETTINGS, if it has one."""
     tmp = tmp_path_factory.mktemp("ui")
     url = f"sqlite:///{tmp / 'loaxa.db'}"
     upgrade(url)
     database = Database(url)
     world = build_world(database)
-    server = Server(url, tmp / "data", tmp).start()
+    settings = getattr(request.module, "SERVER_SETTINGS", None)
+    server = Server(url, tmp / "data", tmp, settings=settings).start()
     site = UiSite(server, world, browser)
     try:
         yield site
@@ -112,6 +117,28 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_fits(phone: Page) -> None:
+    """Nothing wider than the phone: the page never scrolls sideways (a chart's own box may).
+    Measured once the fonts are in (a fallback font's wider text is not the page's)."""
+    phone.evaluate("document.fonts.ready.then(() => true)")
+    widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    wider = phone.evaluate(_WIDER)
+    assert widths[0] <= widths[1], (
+        f"the page is {widths[0]} px wide on a {widths[1]} px phone: {wider}"
+    )
+
+
+# The innermost elements that reach past the phone's right edge, to say what to fix.
+_WIDER = """(() => {
+  const past = e => e.getBoundingClientRect().right > window.innerWidth + 0.5;
+  const where = e => `${e.tagName.toLowerCase()}.${e.className}`
+    + ` ${Math.round(e.getBoundingClientRect().right)}px`
+    + `: ${(e.textContent || "").trim().slice(0, 60)}`;
+  return [...document.querySelectorAll("body *")]
+    .filter(e => past(e) && ![...e.children].some(past)).slice(0, 5).map(where);
+})()"""
 
 
 AXE = Axe()

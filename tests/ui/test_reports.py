@@ -14,28 +14,9 @@ from alerts.feeds.models import CapFeed
 from tests.alerts.feed_factories import make_feed
 from tests.e2e.processes import wait_for
 from tests.reports.history import TITLES, History, reported_day
-from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, screenshot
+from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, assert_fits, screenshot
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def _fits(phone: Page) -> None:
-    """Nothing wider than the phone: the page never scrolls sideways (a chart's own box may).
-    Measured once the fonts are in (a fallback font's wider text is not the page's)."""
-    phone.evaluate("document.fonts.ready.then(() => true)")
-    widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    wider = phone.evaluate(_WIDER)
-    assert widths[0] <= widths[1], (
-        f"the page is {widths[0]} px wide on a {widths[1]} px phone: {wider}"
-    )
-
-
-# The innermost elements that reach past the phone's right edge, to say what to fix.
-_WIDER = """[...document.querySelectorAll('body *')]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
-  .slice(0, 5)
-  .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px: ${(e.textContent || '').trim().slice(0, 60)}`)"""
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +36,7 @@ def test_a_supervisor_goes_from_the_dashboard_down_to_a_clusters_day(
     expect(tiles).to_contain_text("Phát đúng kế hoạch, 7 ngày")
     expect(tiles).to_contain_text("50%")  # 2 of the 4 bulletins due aired in full
     assert_accessible(phone)
-    _fits(phone)
+    assert_fits(phone)
     screenshot(phone, "reports-dashboard-phone")
     phone.get_by_role("link", name="A1").click()
     expect(phone.get_by_role("heading", name="Báo cáo của A1")).to_be_visible()
@@ -109,7 +90,7 @@ def test_proof_of_play_is_found_by_a_word_of_the_title(
     phone.get_by_role("button", name="Tìm").click()
     phone.get_by_role("link", name=TITLES[1]).click()
     expect(phone.get_by_role("link", name="PDF")).to_be_visible()
-    _fits(phone)
+    assert_fits(phone)
     screenshot(phone, "reports-proof-phone")
     assert_accessible(phone)
 
@@ -148,5 +129,5 @@ def test_the_alerts_page_shows_a_silent_cap_feed_on_a_phone(
     expect(feeds).to_contain_text(f"{feed.name} im lặng:")
     expect(feeds).to_contain_text("lần đọc gần nhất bị lỗi: http://feeds.invalid/cap.atom")
     assert_accessible(phone)
-    _fits(phone)
+    assert_fits(phone)
     screenshot(phone, "reports-alerts-feeds-phone")

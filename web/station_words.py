@@ -1,0 +1,38 @@
+"""The station board's figures as a technician reads them: a clock offset in ms or s with
+its sign, free disk in MB or GB, in the page's number format."""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+GB = 1024**3
+MB = 1024**2
+
+
+def _number(value: float, locale: str, digits: int) -> str:
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, pattern, locale=locale)
+
+
+@pass_context
+def clock_offset(context: Context, ms: int | None) -> str:
+    """+12 ms, −1,5 s: how far the station's clock is from the server's."""
+    if ms is None:
+        return "–"
+    sign = "−" if ms < 0 else "+"
+    locale = context.get("locale", "vi")
+    if abs(ms) < 1000:
+        return f"{sign}{abs(ms)} ms"
+    return f"{sign}{_number(abs(ms) / 1000, locale, 1)} s"
+
+
+@pass_context
+def disk_size(context: Context, size: int | None) -> str:
+    if size is None:
+        return "–"
+    locale = context.get("locale", "vi")
+    if size >= GB:
+        return f"{_number(size / GB, locale, 1)} GB"
+    return f"{_number(size / MB, locale, 0)} MB"
