@@ -190,6 +190,7 @@ def _manifest(parts: Parts, token: str, if_none_match: str | None) -> Response:
     if parts.push_plan.mqtt:
         block = parts.push_plan.block(station.station_id, area_ids(parts.database, station.area_id))
         built = built.model_copy(update={"push": block})
+    parts.heartbeats.fetched(station_id=station.station_id, version=built.version)
     return Response(
         built.model_dump_json(by_alias=True),
         media_type="application/json",

@@ -4,6 +4,11 @@ heartbeats: the status is worked out when read, from the last one, so it is neve
 Heartbeats are kept in memory and written once a second, each station's latest only, in one
 batch: a fleet's heartbeats would otherwise be a write transaction each (SQLite's single
 writer). What a crash can lose is at most a second of "last seen".
+
+A manifest the agent fetched is its manifest version from then on, written in the same
+batch: operators see what the agent has within a second of the fetch, not at its next
+heartbeat a minute later. A version only grows (a heartbeat sent before the fetch and
+read after it does not take it back).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col, select
 
 from core.db import Database, chunks
@@ -32,6 +37,7 @@ class HeartbeatBuffer:
         self._database = database
         self._offline_after = offline_after
         self._pending: dict[int, dict[str, Any]] = {}
+        self._fetched: dict[int, int] = {}  # station → the manifest version it fetched
         self._lock = threading.Lock()
 
     def add(self, *, station_id: int, beat: Heartbeat, now: datetime) -> None:
@@ -39,40 +45,50 @@ class HeartbeatBuffer:
         with self._lock:
             self._pending[station_id] = row
 
+    def fetched(self, *, station_id: int, version: int) -> None:
+        """The station's agent was just sent this manifest version."""
+        with self._lock:
+            self._fetched[station_id] = max(version, self._fetched.get(station_id, version))
+
     def flush(self) -> int:
-        """Write the heartbeats received since the last flush; returns how many."""
+        """Write the heartbeats and fetches received since the last flush; returns how many
+        heartbeats."""
         with self._lock:
             pending, self._pending = self._pending, {}
-        if not pending:
-            return 0
-        table = StationAgent.__table__  # type: ignore[attr-defined]
-        statement = (
-            update(table)
-            .where(table.c.station_id == bindparam("b_station_id"))
-            .values({name: bindparam(f"b_{name}") for name in _COLUMNS})
-        )
-        rows = [{f"b_{k}": v for k, v in row.items()} for row in pending.values()]
+            fetched, self._fetched = self._fetched, {}
         try:
-            with self._database.session(write=True) as session:
+            self._write(pending, fetched)
+        except Exception:
+            with self._lock:  # keep them for the next flush, unless newer ones came
+                self._pending = {**pending, **self._pending}
+                self._fetched = {**fetched, **self._fetched}
+            raise
+        return len(pending)
+
+    def _write(self, pending: dict[int, dict[str, Any]], fetched: dict[int, int]) -> None:
+        if not pending and not fetched:
+            return
+        with self._database.session(write=True) as session:
+            if fetched:
+                rows = [{"b_station_id": s, "b_version": v} for s, v in fetched.items()]
+                session.execute(_FETCHED, rows)
+            if pending:
                 enrolled: set[int] = set()
                 for batch in chunks(sorted(pending)):
                     query = select(StationAgent.station_id)
                     enrolled.update(
                         session.exec(query.where(col(StationAgent.station_id).in_(batch))).all()
                     )
-                session.execute(statement, rows)
+                session.execute(
+                    _BEATS, [{f"b_{k}": v for k, v in r.items()} for r in pending.values()]
+                )
                 record_beats(
                     session=session,
                     # A station revoked or deleted meanwhile has no agent row: no spell.
                     beats={s: r["last_seen_at"] for s, r in pending.items() if s in enrolled},
                     offline_after=self._offline_after,
                 )
-                session.commit()
-        except Exception:
-            with self._lock:  # keep them for the next flush, unless newer ones came
-                self._pending = {**pending, **self._pending}
-            raise
-        return len(rows)
+            session.commit()
 
 
 _COLUMNS = (
@@ -88,6 +104,34 @@ _COLUMNS = (
     "last_error",
     "asrun_pending",
     "asrun_pending_since",
+)
+
+
+_TABLE = StationAgent.__table__  # type: ignore[attr-defined]
+_VERSION = _TABLE.c.manifest_version
+
+
+def _not_older(version: Any) -> Any:
+    """The agent's manifest version, never set back below one it was sent since."""
+    return case((_VERSION.is_(None) | (version > _VERSION), version), else_=_VERSION)
+
+
+_BEATS = (
+    update(_TABLE)
+    .where(_TABLE.c.station_id == bindparam("b_station_id"))
+    .values(
+        {
+            name: _not_older(bindparam(f"b_{name}"))
+            if name == "manifest_version"
+            else bindparam(f"b_{name}")
+            for name in _COLUMNS
+        }
+    )
+)
+_FETCHED = (
+    update(_TABLE)
+    .where(_TABLE.c.station_id == bindparam("b_station_id"))
+    .values(manifest_version=_not_older(bindparam("b_version")))
 )
 
 

@@ -244,6 +244,30 @@ def test_heartbeat_makes_a_station_online_and_silence_offline(
     assert {s["id"]: s["status"] for s in listed.json()["data"]}[station] == "offline"
 
 
+def test_the_manifest_fetched_is_the_stations_version_before_its_next_heartbeat(
+    client: TestClient, world: World
+) -> None:
+    schedule(world, "A", stored_audio(world, "A", client.app.state.content.storage))
+    station = make_station(world, "A")
+    token = enrol(world, station)
+    keeper_for(world).tick()
+    fetched = client.get("/agent/v1/manifest", headers=_bearer(token))
+    version = Manifest.model_validate_json(fetched.content).version
+    heartbeats = client.app.state.heartbeats
+    heartbeats.flush()  # the app does this every second
+    headers = world.headers("supervisor_a")
+    shown = client.get(f"/api/v1/stations/{station}", headers=headers).json()
+    assert shown["manifest_version"] == version
+    beat = {"manifest_version": version - 1, "clock_offset_ms": 0, "agent_version": "0.1.0"}
+    sent_before = client.post(  # sent before the fetch, read after it
+        "/agent/v1/heartbeat", json={**beat, "uptime_s": 5}, headers=_bearer(token)
+    )
+    assert sent_before.status_code == 200
+    heartbeats.flush()
+    shown = client.get(f"/api/v1/stations/{station}", headers=headers).json()
+    assert shown["manifest_version"] == version and shown["status"] == "online"
+
+
 @pytest.mark.parametrize(
     "body",
     [
