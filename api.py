@@ -60,6 +60,7 @@ from stations.fleet.push_plan import PushPlan
 from stations.fleet.routes import router as fleet_router
 from stations.protocol import PREFIX
 from stations.routes import router as stations_router
+from web.asrun_pages import router as asrun_pages_router
 from web.assets import packaged_assets
 from web.assets import router as assets_router
 from web.content_new import router as new_content_pages_router
@@ -129,6 +130,7 @@ WEB_ROUTERS = (
     # /stations/board before the page /stations/{station_id} would take it.
     station_board_router,
     station_pages_router,
+    asrun_pages_router,
 )
 
 DESCRIPTION = """

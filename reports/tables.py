@@ -46,7 +46,7 @@ class Table:
     rows: Sequence[Sequence[Cell]]
 
 
-def _local(moment: datetime | None, zone: ZoneInfo) -> str | None:
+def local_moment(moment: datetime | None, zone: ZoneInfo) -> str | None:
     return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if moment else None
 
 
@@ -76,13 +76,13 @@ def station_day_tables(report: StationDayPublic) -> list[Table]:
         ),
         [
             (
-                _local(i.start, zone),
+                local_moment(i.start, zone),
                 i.title,
                 TIERS.get(i.tier, i.tier),
                 i.duration_s,
                 OUTCOMES.get(i.outcome, i.outcome),
                 _reason(i.outcome, i.reason),
-                _local(i.records[0].started_at, zone) if i.records else None,
+                local_moment(i.records[0].started_at, zone) if i.records else None,
                 i.aired_s,
                 i.start_delay_s,
                 i.records[0].approved_by if i.records else None,
@@ -95,8 +95,8 @@ def station_day_tables(report: StationDayPublic) -> list[Table]:
         ("Bắt đầu", "Kết thúc", "Nội dung", "Loại", "Kết quả"),
         [
             (
-                _local(r.started_at, zone),
-                _local(r.ended_at, zone),
+                local_moment(r.started_at, zone),
+                local_moment(r.ended_at, zone),
                 r.title or r.item_id,
                 r.kind,
                 r.result,
@@ -170,7 +170,7 @@ def logbook_tables(report: LogBookPublic) -> list[Table]:
     rows = [
         (
             _day(day.date),
-            _local(e.at, zone),
+            local_moment(e.at, zone),
             e.title,
             TIERS.get(e.tier or "", e.tier),
             e.category,
@@ -210,9 +210,9 @@ def proof_tables(report: ProofOfPlayPublic, zone: ZoneInfo) -> list[Table]:
             s.name,
             s.planned,
             s.aired,
-            _local(s.first_aired, zone),
-            _local(s.last_aired, zone),
-            _local(s.offline_since, zone),
+            local_moment(s.first_aired, zone),
+            local_moment(s.last_aired, zone),
+            local_moment(s.offline_since, zone),
         )
         for s in report.stations
     ]
@@ -265,7 +265,7 @@ def alert_list_tables(listed: AlertDeliverySummaries, zone: ZoneInfo) -> list[Ta
             a.id,
             a.identifier,
             a.headline,
-            _local(a.issued_at, zone),
+            local_moment(a.issued_at, zone),
             a.targeted,
             a.received,
             a.started,
@@ -285,8 +285,8 @@ def alert_tables(report: AlertDeliveryReport, zone: ZoneInfo) -> list[Table]:
         (
             s.station_id,
             s.station_name,
-            _local(s.received_at, zone),
-            _local(s.started_at, zone),
+            local_moment(s.received_at, zone),
+            local_moment(s.started_at, zone),
             s.to_received_s,
             s.to_started_s,
             "có" if s.never_acknowledged else "",

@@ -14,7 +14,6 @@ from alerts.feeds.crud import list_feeds
 from alerts.feeds.models import CapFeed, silence
 from core.paging import Page
 from web.i18n import gettext as _
-from web.i18n import ngettext
 
 When = Callable[[datetime], str]  # a moment as the page writes it (its zone, its language)
 # A province's feeds fit on one page: the national service, the province's own, a few more.
@@ -45,12 +44,14 @@ def _row(feed: CapFeed, now: datetime, when: When) -> FeedRow:
     reason = None
     if not feed.enabled:
         reason = _("turned off: nothing is polled")
+    elif feed.failures == 1:
+        reason = _("its last poll failed: %(error)s") % {"error": feed.last_error or ""}
     elif feed.failures:
-        reason = ngettext(
-            "its last poll failed: %(error)s",
-            "its last %(num)d polls failed: %(error)s",
-            feed.failures,
-        ) % {"num": feed.failures, "error": feed.last_error or ""}
+        # Not ngettext: Vietnamese's one form needs the number, English's singular has none.
+        reason = _("its last %(num)d polls failed: %(error)s") % {
+            "num": feed.failures,
+            "error": feed.last_error or "",
+        }
     elif silent:
         heard = feed.last_new_document_at or feed.created_at
         reason = _("nothing new since %(when)s") % {"when": when(heard)}

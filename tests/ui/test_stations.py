@@ -11,6 +11,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.agent_site import FAST
 from tests.e2e.processes import Agent
+from tests.stations.factories import make_station
+from tests.stations.fleet.factories import add_asrun, record
 from tests.ui.conftest import UiSite, assert_accessible, assert_fits, screenshot
 
 # A board asks every second; a station is offline after 3 s without a heartbeat (the
@@ -78,3 +80,29 @@ def test_an_admin_of_one_commune_cannot_reach_anothers_clusters(ui: UiSite, phon
     expect(phone.get_by_role("alert")).to_be_visible()
     phone.goto("/stations")
     expect(phone.locator("main")).not_to_contain_text("B1")
+
+
+def test_the_as_run_log_marks_what_did_not_play_and_downloads_on_a_phone(
+    ui: UiSite, phone: Page
+) -> None:
+    station = make_station(ui.world, "A1")
+    add_asrun(
+        ui.world,
+        station,
+        record(),
+        record(result="failed", started_at=None, ended_at=None, error="VLC không mở được tệp"),
+    )
+    ui.sign_in(phone, "supervisor_a")
+    phone.goto("/stations")
+    phone.get_by_role("link", name="Nhật ký phát sóng").click()
+    failed = phone.locator("tr.row-attention", has_text="VLC không mở được tệp")
+    expect(failed).to_contain_text("Lỗi")
+    phone.get_by_label("Kết quả").select_option(label="Lỗi")
+    phone.get_by_role("button", name="Xem").click()
+    expect(phone.locator("table.asrun tbody tr")).to_have_count(1)
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Tải về CSV").click()
+    assert download.value.suggested_filename == "nhat-ky-phat-song.csv"
+    assert_fits(phone)
+    screenshot(phone, "asrun-log-phone")
+    assert_accessible(phone)
