@@ -35,6 +35,14 @@ LOCATION=""
 SOURCE=""
 DRY_RUN=0
 STEP=0
+# Is systemd running here? Not in a chroot or while an SD-card image is built: services are
+# then enabled for the first boot, not started. LOAXA_INSTALL_SYSTEMD=running|absent says
+# so instead of asking /run/systemd/system (for image builders and the tests).
+case ${LOAXA_INSTALL_SYSTEMD:-} in
+running) SYSTEMD_RUNNING=1 ;;
+absent) SYSTEMD_RUNNING=0 ;;
+*) [[ -d /run/systemd/system ]] && SYSTEMD_RUNNING=1 || SYSTEMD_RUNNING=0 ;;
+esac
 
 usage() {
     cat <<EOF
@@ -293,7 +301,12 @@ makestep 1 -1
 EOF
     disable_main_makestep "$CHRONY_CONF"
     run systemctl enable chrony.service
-    run systemctl restart chrony.service
+    if ((SYSTEMD_RUNNING)); then
+        run systemctl restart chrony.service
+    else
+        echo "systemd is not running here (a chroot or an image being built): chrony" \
+            "starts at the first boot"
+    fi
     if ((!DRY_RUN)) && command -v chronyd >/dev/null; then
         local effective
         effective=$(chronyd -p 2>/dev/null | grep -E '^makestep' | tail -n 1 || true)
@@ -332,6 +345,11 @@ EOF
 install_service() {
     step "Installing and starting the service $UNIT"
     run install -m 0644 -o root -g root "$SOURCE/deploy/pi/$UNIT" "$UNIT_PATH"
+    if ((!SYSTEMD_RUNNING)); then
+        run systemctl enable "$UNIT"
+        echo "systemd is not running here: $UNIT is enabled and starts at the first boot"
+        return
+    fi
     run systemctl daemon-reload
     if ((!DRY_RUN)) && systemctl is-active --quiet "$UNIT"; then
         run systemctl enable "$UNIT"
@@ -343,8 +361,10 @@ install_service() {
 
 finish() {
     step "Done"
+    local runs="runs as the service $UNIT and starts at every boot"
+    ((SYSTEMD_RUNNING)) || runs="starts as the service $UNIT at the first boot, then at every boot"
     cat <<EOF
-The agent runs as the service $UNIT and starts at every boot.
+The agent $runs.
   logs:        journalctl -u loaxa-agent -f
   status:      systemctl status loaxa-agent
   clock:       chronyc tracking; timedatectl

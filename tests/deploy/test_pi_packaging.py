@@ -52,7 +52,8 @@ def exec_start() -> list[str]:
     return shlex.split(unit()["Service"]["ExecStart"])
 
 
-def install(*args: str) -> subprocess.CompletedProcess[str]:
+def install(*args: str, systemd: str = "running") -> subprocess.CompletedProcess[str]:
+    """The script, told whether systemd runs (this machine may have none)."""
     return subprocess.run(
         ["bash", str(INSTALL), *args],
         capture_output=True,
@@ -60,12 +61,13 @@ def install(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=30,
         cwd="/",
         check=False,
+        env={**os.environ, "LOAXA_INSTALL_SYSTEMD": systemd},
     )
 
 
 @cache
-def dry_run() -> subprocess.CompletedProcess[str]:
-    return install("--server", SERVER + "/", "--enroll", CODE, "--dry-run")
+def dry_run(systemd: str = "running") -> subprocess.CompletedProcess[str]:
+    return install("--server", SERVER + "/", "--enroll", CODE, "--dry-run", systemd=systemd)
 
 
 @cache
@@ -174,6 +176,24 @@ def test_dry_run_prints_every_step_in_order_and_changes_nothing() -> None:
     order = [apt, apt_install, user, pip, env, chrony, chrony_restart, enroll, unit_copy]
     assert order == sorted(order), "steps out of order"
     assert [unit_copy, reload, start, logs] == sorted([unit_copy, reload, start, logs])
+
+
+def test_without_a_running_systemd_it_still_enrols_and_enables_for_the_first_boot() -> None:
+    """In a chroot (how SD-card images are built) nothing can be started or reloaded: the
+    script enrols, installs and enables the unit, and says what starts at the first boot."""
+    result = dry_run("absent")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    lines = out.splitlines()
+    commands = [text for text in lines if text.startswith("+ systemctl")]
+    assert not [c for c in commands if "restart" in c or "daemon-reload" in c or "--now" in c]
+    enabled = [i for i, text in enumerate(lines) if text.startswith("+ systemctl enable ")]
+    assert [lines[i].split()[-1] for i in enabled] == ["chrony.service", "loaxa-agent.service"]
+    enrolled = next(i for i, text in enumerate(lines) if "--enroll-only" in text)
+    assert enabled[0] < enrolled < enabled[1]
+    assert "chrony starts at the first boot" in out
+    assert "loaxa-agent.service is enabled and starts at the first boot" in out
+    assert re.search(r"^The agent starts as the service .* at the first boot", out, re.M)
 
 
 def test_dry_run_writes_vlc_plugin_cache_where_it_is_missing() -> None:
