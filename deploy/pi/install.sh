@@ -204,6 +204,11 @@ validate() {
         [[ $codename == bookworm ]] \
             || warn "made for Raspberry Pi OS Bookworm; this is '${codename:-unknown}'"
     fi
+    if [[ $(uname -m) == armv6l ]]; then
+        die "this is an ARMv6 board (Pi Zero, Zero W or Pi 1): the agent needs pydantic-core," \
+            "which has no ARMv6 build on PyPI; use a Pi Zero 2 W, Pi 3, 4 or 5" \
+            "(docs/raspberry-pi.md)"
+    fi
     if ((!DRY_RUN)); then
         command -v apt-get >/dev/null || die "apt-get not found: this needs Raspberry Pi OS"
         command -v systemctl >/dev/null || die "systemctl not found: this needs systemd"

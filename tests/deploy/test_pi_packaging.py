@@ -196,6 +196,23 @@ def test_without_a_running_systemd_it_still_enrols_and_enables_for_the_first_boo
     assert re.search(r"^The agent starts as the service .* at the first boot", out, re.M)
 
 
+def test_an_armv6_board_is_refused_at_once_saying_which_boards_work(tmp_path: Path) -> None:
+    fake = tmp_path / "uname"
+    fake.write_text("#!/bin/sh\necho armv6l\n")
+    fake.chmod(0o755)
+    result = subprocess.run(
+        ["bash", str(INSTALL), "--server", SERVER, "--enroll", CODE, "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"},
+    )
+    assert result.returncode == 2
+    assert "ARMv6" in result.stderr and "Pi Zero 2 W" in result.stderr
+    assert "apt-get" not in result.stdout  # nothing was begun
+
+
 def test_dry_run_writes_vlc_plugin_cache_where_it_is_missing() -> None:
     """VLC without its plugin cache loads every plugin (about 40 MB more in the agent): the
     install writes the cache when no package trigger did. What this machine has decides
