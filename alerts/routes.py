@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import FileResponse
 
-from alerts import crud
+from alerts import crud, review
 from alerts.board import AlertBoardDep
-from alerts.issuing import create_and_maybe_issue, require_scope
+from alerts.issuing import create_and_maybe_issue
 from alerts.models import AlertCreate, AlertDetail, AlertPublic, AlertsPublic, AlertSummary
 from alerts.views import alert_detail, alert_images, alert_public, alert_summary
 from core.auth.deps import AccessControl, Permission
-from core.auth.four_eyes import require_four_eyes
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.errors import NotFound
@@ -67,21 +66,9 @@ def approve_alert(
     board: AlertBoardDep,
     alert_id: PathId,
 ) -> AlertSummary:
-    alert = crud.get_alert(session=session, alert_id=alert_id)
-    reach = crud.areas_in_reach(
-        session=session, targets=alert.target_ids(), references=alert.reference_list()
+    alert = review.approve_alert(
+        session=session, access=access, board=board, alert_id=alert_id, now=clock.now()
     )
-    require_scope(access, alert.area_id, reach, what=f"alert #{alert_id}")
-    require_four_eyes(
-        authors=[alert.created_by],
-        reviewer_id=access.principal.user_id,
-        what=f"alert #{alert_id}",
-        instead="another approver must approve it (or it is issued at once with issue_now, "
-        "where the policy allows it)",
-    )
-    crud.issue(session=session, alert=alert, actor=access.actor, now=clock.now())
-    session.commit()
-    board.changed()  # on the air: pushed now, in the manifests from now
     return alert_summary(session=session, alert=alert)
 
 
@@ -89,11 +76,7 @@ def approve_alert(
 def reject_alert(
     session: SessionDep, access: Approve, clock: ClockDep, alert_id: PathId
 ) -> AlertPublic:
-    alert = crud.get_alert(session=session, alert_id=alert_id)
-    targeted = crud.areas_targeted(session=session, targets=alert.target_ids())
-    require_scope(access, alert.area_id, targeted, what=f"alert #{alert_id}")
-    crud.reject_alert(session=session, alert=alert, actor=access.actor, now=clock.now())
-    session.commit()
+    alert = review.reject_alert(session=session, access=access, alert_id=alert_id, now=clock.now())
     return alert_public(alert)
 
 
