@@ -60,6 +60,7 @@ from stations.fleet.push_plan import PushPlan
 from stations.fleet.routes import router as fleet_router
 from stations.protocol import PREFIX
 from stations.routes import router as stations_router
+from web.alert_pages import router as alert_pages_router
 from web.asrun_pages import router as asrun_pages_router
 from web.assets import packaged_assets
 from web.assets import router as assets_router
@@ -131,6 +132,7 @@ WEB_ROUTERS = (
     station_board_router,
     station_pages_router,
     asrun_pages_router,
+    alert_pages_router,
 )
 
 DESCRIPTION = """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from alerts.models import AlertState, AlertType
 from playlists.content.models import ContentKind, ContentStatus, RelayCheck, Tier
 from stations.models import StationStatus
 from web.i18n import gettext as _
@@ -25,6 +26,15 @@ _LABELS: dict[StrEnum, str] = {
     RelayCheck.pending: N_("being checked"),
     RelayCheck.ok: N_("stream works"),
     RelayCheck.warning: N_("stream problem"),
+    AlertState.pending: N_("waiting for approval"),
+    AlertState.issued: N_("issued"),
+    AlertState.superseded: N_("replaced by an Update"),
+    AlertState.cancelled: N_("cancelled"),
+    AlertState.rejected: N_("rejected"),
+    AlertState.recorded: N_("recorded"),
+    AlertType.alert: N_("Alert"),
+    AlertType.update: N_("Update"),
+    AlertType.cancel: N_("Cancel"),
     StationStatus.online: N_("online"),
     StationStatus.offline: N_("offline"),
     StationStatus.not_enrolled: N_("not enrolled yet"),
