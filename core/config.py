@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from contextvars import ContextVar
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -206,8 +209,26 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        yaml_source = YamlConfigSettingsSource(settings_cls, yaml_file=_yaml_path.get())
+        yaml_source = _ParsedOnce(settings_cls, yaml_file=_yaml_path.get())
         return (init_settings, env_settings, yaml_source)
+
+
+class _ParsedOnce(YamlConfigSettingsSource):
+    """The YAML file parsed by libyaml where it is present, and once while it is unchanged:
+    settings are loaded for every CLI command, every app (every test), not only at start."""
+
+    _parsed: ClassVar[dict[tuple[str, int, int], dict[str, Any]]] = {}
+
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        if not isinstance(file_path, Path):
+            return super()._read_file(file_path)
+        found = file_path.stat()
+        key = (str(file_path.resolve()), found.st_mtime_ns, found.st_size)
+        if key not in self._parsed:
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            with file_path.open(encoding="utf-8") as text:
+                self._parsed[key] = yaml.load(text, Loader=loader) or {}
+        return copy.deepcopy(self._parsed[key])
 
 
 CONFIG_VARIABLE = f"{ENV_PREFIX}CONFIG"

@@ -62,3 +62,14 @@ def test_the_settings_know_cap_categories_as_the_parser_does() -> None:
     from core.config import CAP_CATEGORIES
 
     assert CAP_CATEGORIES == CATEGORIES
+
+
+def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The file is parsed once while unchanged: an edit (another size or time) is seen.
+    monkeypatch.delenv("LOAXA_PORT", raising=False)
+    config = tmp_path / "c.yaml"
+    config.write_text("port: 9000\n")
+    assert load_settings(config).port == 9000
+    assert load_settings(config).port == 9000
+    config.write_text("port: 19001\n")
+    assert load_settings(config).port == 19001
