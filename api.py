@@ -34,7 +34,6 @@ from core.health import router as health_router
 from core.limits import BodySizeLimit
 from core.openapi import declare_errors
 from core.shedding import LoadShedder
-from migrations.upgrade import upgrade
 from playlists.content.routes import UPLOAD_PATHS
 from playlists.content.routes import router as content_router
 from playlists.content.services import build_content_services, content_root
@@ -182,6 +181,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
+            # Imported here: alembic is a fifth of a second of every start, needed only now.
+            from migrations.upgrade import upgrade
+
             upgrade(settings.database_url)
         await workers.start()
         try:

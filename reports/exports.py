@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from urllib.parse import quote
 
-import xlsxwriter
 from fastapi.responses import Response, StreamingResponse
 
 from reports.pdf import PDF
@@ -66,6 +65,8 @@ def _csv_cell(cell: object) -> object:
 
 
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
+    import xlsxwriter  # here: on the first spreadsheet, not at every start
+
     output = io.BytesIO()
     # Text stays text: a title typed as "=HYPERLINK(...)" must not become a formula.
     options = {
