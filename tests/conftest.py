@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from api import create_app
 from core.config import Settings, load_settings
@@ -16,6 +18,13 @@ from tests.databases import PostgresFactory, SqliteFactory, postgres_base_url
 from tests.world import World, build_world
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# Property tests run beside servers, agents and browsers on two cores: a draw stalled by
+# the machine is not a slow strategy, and a slow example is not a failure of the property.
+hypothesis_settings.register_profile(
+    "loaded-machine", suppress_health_check=[HealthCheck.too_slow], deadline=None
+)
+hypothesis_settings.load_profile("loaded-machine")
 
 
 def pytest_configure(config: pytest.Config) -> None:
