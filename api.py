@@ -63,6 +63,8 @@ from web.alert_pages import router as alert_pages_router
 from web.asrun_pages import router as asrun_pages_router
 from web.assets import packaged_assets
 from web.assets import router as assets_router
+from web.cap_import_pages import CAP_PAGE_PATH
+from web.cap_import_pages import router as cap_import_pages_router
 from web.content_new import router as new_content_pages_router
 from web.content_pages import router as library_pages_router
 from web.errors import install_page_handlers
@@ -131,6 +133,8 @@ WEB_ROUTERS = (
     station_board_router,
     station_pages_router,
     asrun_pages_router,
+    # /alerts/import before the page /alerts/{alert_id} would take it.
+    cap_import_pages_router,
     alert_pages_router,
 )
 
@@ -169,6 +173,8 @@ def _body_limits(settings: Settings):  # type: ignore[no-untyped-def]
             return settings.upload_max_bytes
         if path == CAP_PATH:  # CAP carries its media inline; the route counts them itself
             return settings.cap_max_bytes
+        if path == CAP_PAGE_PATH:  # the same, in a form: room for the form's own parts
+            return settings.cap_max_bytes + 64 * 1024
         return settings.max_body_bytes
 
     return limit_for

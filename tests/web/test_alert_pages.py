@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from alerts.models import Alert
 from core.auth.models import Role
+from tests.alerts.cap_documents import HEADLINE, cap_alert, give_code
 from tests.stations.factories import make_station
 from tests.web.pages import sign_in
 from tests.world import World
@@ -125,3 +126,31 @@ def test_nobody_outside_the_alerts_area_reaches_it(client: TestClient, world: Wo
     assert client.get(f"/alerts/{alert_id}/delivery").status_code == 403
     assert client.get(f"/alerts/{alert_id}/update").status_code == 403
     assert "Bão số 3" not in client.get("/alerts").text
+
+
+def test_a_cap_file_is_imported_from_the_page_and_a_bad_one_named(
+    client: TestClient, world: World
+) -> None:
+    give_code(world, "A")
+    csrf = sign_in(client, world, "operator_a")
+    assert client.get("/alerts/import").status_code == 200
+    document = cap_alert("VN-PAGE-1")
+    sent = client.post(
+        "/alerts/import",
+        data={"csrf_token": csrf},
+        files={"file": ("bao.xml", document, "application/xml")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    page = _text(client.get(sent.headers["location"]).text)
+    assert HEADLINE in page and "chờ duyệt" in page
+    broken = client.post(
+        "/alerts/import",
+        data={"csrf_token": csrf},
+        files={"file": ("bad.xml", b"<alert>not CAP</alert>", "application/xml")},
+    )
+    assert broken.status_code == 422 and 'id="file-error"' in broken.text
+    empty = client.post("/alerts/import", data={"csrf_token": csrf})
+    assert empty.status_code == 422 and "Hãy chọn tệp CAP" in empty.text
+    with world.database.session() as session:
+        assert len(session.exec(select(Alert)).all()) == 1  # the refused ones left nothing
