@@ -142,19 +142,32 @@ def _create(
     fields: AlertFields,
 ) -> Response:
     try:
-        summary = create_and_maybe_issue(
-            session=session,
-            access=access,
-            clock=clock,
-            settings=settings,
-            services=services,
-            board=board,
-            alert_in=built,
-        )
+        return _issued(session, clock, settings, services, board, access, built)
     except REFUSALS as exc:
         session.rollback()
         problems = problems_of(exc)
         return _form_page(session, view, settings, fields, problems, status_of(exc))
+
+
+def _issued(
+    session: Session,
+    clock: ClockDep,
+    settings: SettingsDep,
+    services: ContentServicesDep,
+    board: AlertBoardDep,
+    access: AccessControl,
+    built: AlertCreate,
+) -> Response:
+    """The alert stored (and issued, where asked and allowed), then its page."""
+    summary = create_and_maybe_issue(
+        session=session,
+        access=access,
+        clock=clock,
+        settings=settings,
+        services=services,
+        board=board,
+        alert_in=built,
+    )
     done = "issued" if summary.state == AlertState.issued else "drafted"
     return RedirectResponse(f"/alerts/{summary.id}?done={done}", status_code=303)
 
@@ -288,19 +301,9 @@ def cancel(
         issue_now=bool(issue_now),
     )
     try:
-        summary = create_and_maybe_issue(
-            session=session,
-            access=access,
-            clock=clock,
-            settings=settings,
-            services=services,
-            board=board,
-            alert_in=cancel_in,
-        )
+        return _issued(session, clock, settings, services, board, access, cancel_in)
     except REFUSALS as exc:
         session.rollback()
         message = problems_of(exc).general
         context = {"alert": alert_public(alert), "single": True, "error": message}
         return view.render("alerts/cancel.html", context, status_code=status_of(exc))
-    done = "issued" if summary.state == AlertState.issued else "drafted"
-    return RedirectResponse(f"/alerts/{summary.id}?done={done}", status_code=303)

@@ -10,7 +10,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
@@ -70,6 +70,20 @@ def _id(text: str) -> int | None:
     if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise Invalid(f"not an id: {text!r}")
     return int(text)
+
+
+def asrun_filter(
+    area: Id = "",
+    station: Id = "",
+    result: Annotated[str, Query(max_length=20)] = "",
+    first: Day = "",
+    last: Annotated[str, Query(alias="to", max_length=20)] = "",
+) -> AsRunFilter:
+    """The filter as the page's query gives it (the form's names, its days as typed)."""
+    return AsRunFilter(_id(area), _id(station), result, first, last)
+
+
+FilterDep = Annotated[AsRunFilter, Depends(asrun_filter)]
 
 
 def _reader(session: Session, view: PageView) -> AccessControl:
@@ -138,14 +152,9 @@ def station_names(session: Session, rows: list[AsRun]) -> dict[int, str]:
 def asrun_log(
     session: SessionDep,
     view: PageDep,
-    area: Id = "",
-    station: Id = "",
-    result: Annotated[str, Query(max_length=20)] = "",
-    first: Day = "",
-    last: Annotated[str, Query(alias="to", max_length=20)] = "",
+    form: FilterDep,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
-    form = AsRunFilter(_id(area), _id(station), result, first, last)
     rows, total, problems = _records(session, view, form, Page(offset=offset, limit=LISTED))
     principal = view.user.principal
     context = {
@@ -167,16 +176,7 @@ def asrun_log(
 
 
 @router.get("/asrun/download")
-def asrun_download(
-    session: SessionDep,
-    view: PageDep,
-    area: Id = "",
-    station: Id = "",
-    result: Annotated[str, Query(max_length=20)] = "",
-    first: Day = "",
-    last: Annotated[str, Query(alias="to", max_length=20)] = "",
-) -> Response:
-    form = AsRunFilter(_id(area), _id(station), result, first, last)
+def asrun_download(session: SessionDep, view: PageDep, form: FilterDep) -> Response:
     rows, _total, problems = _records(session, view, form, Page(offset=0, limit=EXPORTED))
     if problems:
         raise Invalid(next(iter(problems.fields.values())))
