@@ -15,7 +15,7 @@ from sqlmodel import Session
 from alerts import crud
 from alerts.board import AlertBoardDep
 from alerts.issuing import create_and_maybe_issue
-from alerts.models import AlertCreate, AlertState, AlertType
+from alerts.models import Alert, AlertCreate, AlertState, AlertType
 from alerts.review import approve_alert, reject_alert
 from alerts.views import alert_detail, alert_public
 from core.areas.crud import get_area
@@ -49,6 +49,13 @@ DELIVERY = "alerts/_delivery.html"
 
 def _access(session: Session, view: PageView, action: Action) -> AccessControl:
     return access_for(principal=view.user.principal, action=action, session=session)
+
+
+def _alert_in_scope(session: Session, view: PageView, alert_id: int, action: Action) -> Alert:
+    """The alert, if `action` is allowed in its area (else Forbidden, a page)."""
+    alert = crud.get_alert(session=session, alert_id=alert_id)
+    _access(session, view, action).require_area(alert.area_id, what=f"alert #{alert_id}")
+    return alert
 
 
 def _may(view: PageView, action: Action) -> bool:
@@ -200,8 +207,7 @@ def alert_page(
     alert_id: PathId,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    alert = crud.get_alert(session=session, alert_id=alert_id)
-    _access(session, view, Action.alert_read).require_area(alert.area_id, what=f"alert #{alert_id}")
+    alert = _alert_in_scope(session, view, alert_id, Action.alert_read)
     public = alert_public(alert)
     html, _digest = _delivery_part(session, view, settings, alert_id)
     principal = view.user.principal
@@ -233,8 +239,7 @@ def delivery_fragment(
     alert_id: PathId,
     seen: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
-    alert = crud.get_alert(session=session, alert_id=alert_id)
-    _access(session, view, Action.alert_read).require_area(alert.area_id, what=f"alert #{alert_id}")
+    alert = _alert_in_scope(session, view, alert_id, Action.alert_read)
     html, digest = _delivery_part(session, view, settings, alert_id)
     return fragment_response(html, digest, seen)
 
@@ -259,10 +264,7 @@ def reject(session: SessionDep, view: CsrfPageDep, alert_id: PathId) -> Response
 def update_form(
     session: SessionDep, settings: SettingsDep, view: PageDep, alert_id: PathId
 ) -> Response:
-    alert = crud.get_alert(session=session, alert_id=alert_id)
-    _access(session, view, Action.alert_write).require_area(
-        alert.area_id, what=f"alert #{alert_id}"
-    )
+    alert = _alert_in_scope(session, view, alert_id, Action.alert_write)
     return _form_page(session, view, settings, update_fields(alert_public(alert)))
 
 
@@ -270,10 +272,7 @@ def update_form(
 def cancel_confirmation(
     session: SessionDep, settings: SettingsDep, view: PageDep, alert_id: PathId
 ) -> Response:
-    alert = crud.get_alert(session=session, alert_id=alert_id)
-    _access(session, view, Action.alert_write).require_area(
-        alert.area_id, what=f"alert #{alert_id}"
-    )
+    alert = _alert_in_scope(session, view, alert_id, Action.alert_write)
     single = settings.alert_single_confirmation and _may(view, Action.alert_approve)
     return view.render("alerts/cancel.html", {"alert": alert_public(alert), "single": single})
 
@@ -289,9 +288,8 @@ def cancel(
     alert_id: PathId,
     issue_now: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    alert = crud.get_alert(session=session, alert_id=alert_id)
+    alert = _alert_in_scope(session, view, alert_id, Action.alert_write)
     access = _access(session, view, Action.alert_write)
-    access.require_area(alert.area_id, what=f"alert #{alert_id}")
     cancel_in = AlertCreate(
         msg_type=AlertType.cancel,
         references=[alert.identifier],
