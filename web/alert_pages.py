@@ -239,7 +239,7 @@ def delivery_fragment(
     alert_id: PathId,
     seen: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
-    alert = _alert_in_scope(session, view, alert_id, Action.alert_read)
+    _alert_in_scope(session, view, alert_id, Action.alert_read)
     html, digest = _delivery_part(session, view, settings, alert_id)
     return fragment_response(html, digest, seen)
 
