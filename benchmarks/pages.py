@@ -119,6 +119,15 @@ PAGES = (
         "/reports/stations/{station}/logbook",
         ("/api/v1/reports/stations/{station}/logbook",),
     ),
+    PageSpec("stations board", "/stations", ("/api/v1/stations?limit={stations}",)),
+    PageSpec(
+        "station",
+        "/stations/{station}",
+        ("/api/v1/stations/{station}", "/api/v1/asrun?station_id={station}&limit=10"),
+    ),
+    PageSpec("as-run log", "/asrun", ("/api/v1/asrun?limit=50",)),
+    PageSpec("alerts", "/alerts", ("/api/v1/alerts?limit=30",)),
+    PageSpec("new alert", "/alerts/new?template=bao", ("/api/v1/areas?limit=500",)),
 )
 
 # htmx fragments, asked with HX-Request: true, and the JSON that carries the same rows.
@@ -139,6 +148,8 @@ FRAGMENTS = (
         "/schedule/stations/{station}/timeline",
         ("/api/v1/stations/{station}/playlist",),
     ),
+    # The status board's poll once something changed (a 200; an unchanged one is a 204).
+    PageSpec("stations board", "/stations/board", ("/api/v1/stations?limit={stations}",)),
 )
 
 

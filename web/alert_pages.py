@@ -241,7 +241,7 @@ def delivery_fragment(
 ) -> Response:
     _alert_in_scope(session, view, alert_id, Action.alert_read)
     html, digest = _delivery_part(session, view, settings, alert_id)
-    return fragment_response(html, digest, seen)
+    return fragment_response(view.request, html, digest, seen)
 
 
 @router.post("/alerts/{alert_id}/approve")

@@ -11,6 +11,7 @@ a poll is one short request that no proxy or phone holds open."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -21,7 +22,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from web.templating import environment
+from web.templating import GZIP_FROM_BYTES, environment
 
 LIVE = "parts/live.html"  # the element that asks again
 KEPT = 512  # parts a process keeps rendered (scopes × languages × things shown)
@@ -86,8 +87,14 @@ def live_part(
     return cache.put(key, html, digest)
 
 
-def fragment_response(html: str, digest: str, seen: str) -> Response:
-    """What a poll gets: 204 when it already shows this digest."""
+def fragment_response(request: Request, html: str, digest: str, seen: str) -> Response:
+    """What a poll gets: 204 when it already shows this digest, else the part, gzip'd when
+    the browser takes it (a commune's board is some 70 kB, a tenth of that compressed)."""
     if seen == digest:
         return Response(status_code=204)
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+    body = html.encode()
+    if len(body) >= GZIP_FROM_BYTES and "gzip" in request.headers.get("accept-encoding", ""):
+        body = gzip.compress(body, 6)
+        headers["Content-Encoding"] = "gzip"
+    return HTMLResponse(body, headers=headers)

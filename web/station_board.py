@@ -89,7 +89,7 @@ def board_fragment(
 ) -> Response:
     """The board alone: 204 when it is what the page shows (`seen`, its digest)."""
     html, digest = _rendered(session, view, settings, _board_area(session, view, area))
-    return fragment_response(html, digest, seen)
+    return fragment_response(view.request, html, digest, seen)
 
 
 def _crumbs(session: Session, view: PageView, area: Area | None) -> list[Area]:

@@ -61,8 +61,11 @@ def test_an_unchanged_board_is_a_204(client: TestClient, world: World) -> None:
     assert seen is not None, page.text
     fragment = client.get(f"/stations/board?seen={seen[1]}", headers={"HX-Request": "true"})
     assert fragment.status_code == 204
-    changed = client.get("/stations/board?seen=0000000000000000")
+    changed = client.get(
+        "/stations/board?seen=0000000000000000", headers={"Accept-Encoding": "gzip"}
+    )
     assert changed.status_code == 200 and 'id="board"' in changed.text
+    assert changed.headers["content-encoding"] == "gzip"  # TestClient inflates it
 
 
 def test_no_one_sees_another_areas_clusters(client: TestClient, world: World) -> None:
