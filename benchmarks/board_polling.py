@@ -10,10 +10,12 @@ each commune and one for the province; a sign-in token for each board. Then the 
 `loaxa server` (one process, scheduler on) with LOAXA_BOARD_REFRESH_S=`--refresh-s`, and
 each agent's first manifest fetch, whose version its heartbeats report.
 
-Each run, in one client process of its own (benchmarks/board_polling_client.py: asyncio and
-httpx, so its CPU is not the server's): every agent's first heartbeat, then heartbeats on a
-fixed schedule (each agent every `--heartbeat-s`, spread evenly: agents/heartbeat-s a
-second) all through, and two phases of `--seconds` side by side:
+Each run, in one client process of its own (benchmarks/board_polling_client.py: raw HTTP/1.1
+on asyncio, a new connection a request, so its CPU is not the server's and stays small):
+every agent's first heartbeat, then heartbeats on a fixed schedule (each agent every
+`--heartbeat-s`, spread evenly: agents/heartbeat-s a second, the agents in a random order,
+so that each commune's beats fall anywhere in the minute) all through, and two phases of
+`--seconds` side by side:
 
 - heartbeats only;
 - the same heartbeats and `--boards` open boards: a `--province-share` of them on the
@@ -24,16 +26,17 @@ second) all through, and two phases of `--seconds` side by side:
 
 Every heartbeat changes its station's row, as a real one does (its "last heard from" minute
 moves on); the CPU temperature it reports steps by a degree, so a run shorter than a minute
-sees that too. Measured: the server process tree's CPU time over each phase (/proc), so its
-CPU % of one core, and the difference the boards make (per board request, too); board
-requests/s, the share of 204s, and their latency (p50, p99); each phase's heartbeat latency
-from when it was due. Medians over `--runs`.
+sees that too. Measured: the server process tree's CPU time over each phase (/proc; on
+PostgreSQL the database's own processes are not in it), so its CPU % of one core, and the
+difference the boards make (per board request, too); board requests/s, the share of 204s,
+and their latency (p50, p99); each phase's heartbeat latency from when it was due. Medians
+over `--runs`.
 
     .venv/bin/python -m benchmarks.board_polling                 # 1,000 agents, 500 boards
     .venv/bin/python -m benchmarks.board_polling --runs 3 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python -m benchmarks.board_polling --agents 20 --boards 10 --seconds 3 \\
-        --refresh-s 1 --heartbeat-s 6 --communes 3                # tiny
+        --refresh-s 1 --heartbeat-s 20 --communes 3               # tiny
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ from benchmarks.alert_fanout_setup import bench_database
 from benchmarks.board_polling_report import Figures, Setting, figures_of, median_of, report
 from benchmarks.board_polling_setup import Stage, prepare
 from benchmarks.machine import doc_parser, load, run_script
+from stations.protocol import HEARTBEAT_PATH
+from web.session import SESSION_COOKIE
 
 CLIENT = "benchmarks.board_polling_client"
 SETTLE_S = 2.0  # heartbeats on their schedule before the first phase: connections opened
@@ -75,8 +80,11 @@ def one_run(
     number: int,
 ) -> Figures:
     spec = {
-        "base": server.base,
+        "host": "127.0.0.1",
+        "port": server.port,
         "server_pid": server.process.pid,
+        "cookie": SESSION_COOKIE,
+        "heartbeat_path": HEARTBEAT_PATH,
         "agents": [{"token": a["token"], "heartbeat": a["heartbeat"]} for a in agents],
         "boards": [
             {"token": b.token, "area_id": b.area_id, "scope": b.scope} for b in stage.boards

@@ -35,7 +35,8 @@ class Figures:
     province_not_modified: float
     poll_p50_ms: float
     poll_p99_ms: float
-    fragment_kb: float  # a 200's body, on average
+    fragment_kb: float  # a 200's body, on average, decoded
+    fragment_wire_kb: float  # and as sent
     quiet_client_cpu_pct: float
     live_client_cpu_pct: float
     opened: int  # boards whose page loaded, with a live element
@@ -53,12 +54,13 @@ def figures_of(result: dict[str, Any]) -> Figures:
     quiet, live = result["phases"]["heartbeats"], result["phases"]["boards"]
     polls: Counter[str] = Counter()
     latencies: list[float] = []
-    body = 0
+    body = wire = 0
     kinds: Counter[str] = Counter({f"opening {k}": n for k, n in result["open_errors"].items()})
     for scope, tally in live["boards"].items():
         polls.update(tally["statuses"])
         latencies += tally["latencies_ms"]
         body += tally["body_bytes"]
+        wire += tally["wire_bytes"]
         kinds.update({f"boards {scope} {k}": n for k, n in tally["errors"].items()})
     for name, phase in (("heartbeats only", quiet), ("with boards", live)):
         kinds.update({f"heartbeat {name} {k}": n for k, n in phase["heartbeats"]["errors"].items()})
@@ -95,6 +97,7 @@ def figures_of(result: dict[str, Any]) -> Figures:
         poll_p50_ms=percentile(latencies, 0.50),
         poll_p99_ms=percentile(latencies, 0.99),
         fragment_kb=body / polls["200"] / 1000 if polls["200"] else math.nan,
+        fragment_wire_kb=wire / polls["200"] / 1000 if polls["200"] else math.nan,
         quiet_client_cpu_pct=quiet["client_cpu_s"] / quiet["window_s"] * 100,
         live_client_cpu_pct=live["client_cpu_s"] / live["window_s"] * 100,
         opened=result["opened"],
@@ -156,7 +159,8 @@ def table(row: Figures, setting: Setting) -> list[str]:
         ("    on communes' boards", "", _pct(row.commune_not_modified)),
         ("    on the province's", "", _pct(row.province_not_modified)),
         ("board request latency p50 / p99, ms", "", _pair(row.poll_p50_ms, row.poll_p99_ms)),
-        ("  a 200's fragment, KB (uncompressed)", "", f"{row.fragment_kb:.1f}"),
+        ("  a 200's fragment, KB", "", f"{row.fragment_kb:.1f}"),
+        ("    as sent (gzip accepted)", "", f"{row.fragment_wire_kb:.1f}"),
         (
             "client process CPU, % of one core",
             f"{row.quiet_client_cpu_pct:.1f}",
@@ -177,7 +181,7 @@ def report(setting: Setting, runs: list[Figures], notes: list[str]) -> str:
         f"{setting.commune_boards} on {setting.communes} communes' boards, {province} on the "
         f"province's; {setting.seconds:g} s per phase, median of {setting.runs} run(s)",
         f"server: `loaxa server` (one process, scheduler on) on {setting.database}; clients: "
-        "one process of their own (asyncio + httpx, keep-alive), not counted",
+        "one process of their own (asyncio, a connection a request), not counted",
         describe(),
         *notes,
         "",

@@ -227,7 +227,7 @@ def test_board_polling_benchmark_runs() -> None:
     from benchmarks import board_polling
 
     tiny = ["--agents", "20", "--boards", "10", "--seconds", "3", "--refresh-s", "1"]
-    found = board_polling.main([*tiny, "--heartbeat-s", "6", "--communes", "3"])
+    found = board_polling.main([*tiny, "--heartbeat-s", "20", "--communes", "3"])
     (run,) = found["runs"]
     assert run.errors == 0, run.kinds
     assert run.opened == 10
