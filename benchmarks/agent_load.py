@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -55,7 +54,7 @@ from benchmarks.agent_load_procs import (
 )
 from benchmarks.agent_load_report import Row, Setting, median_of, report, row_of
 from benchmarks.agent_load_setup import Enrolled, Fleet, build_fleet
-from benchmarks.machine import doc_parser
+from benchmarks.machine import doc_parser, run_script
 from core.db import Database
 from stations.agent.credentials import Credentials
 from stations.protocol import MANIFEST_PATH, Heartbeat
@@ -173,7 +172,7 @@ class Bench:
         data_dir.mkdir(parents=True)
         with_agents = args.idle_seconds > 0 and not self.footprints
         fleet = build_fleet(url, data_dir, args.stations, 2 if with_agents else 0, say)
-        self.notes.append(f"{backend}: {_server_version(url)}, on this machine")
+        self.notes.append(f"{backend}: {server_version(url)}, on this machine")
         env = {
             "LOAXA_DATABASE_URL": url,
             "LOAXA_DATA_DIR": str(data_dir),
@@ -257,7 +256,7 @@ def _backend_url(backend: str, args: argparse.Namespace, folder: Path) -> str | 
     return None
 
 
-def _server_version(url: str) -> str:
+def server_version(url: str) -> str:
     database = Database(url)
     try:
         with database.engine.connect() as connection:
@@ -332,14 +331,5 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return {"rows": bench.rows, "agents": bench.footprints, "notes": bench.notes}
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)  # runs the cleanup in main's finally
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        main()
-    except KeyboardInterrupt:
-        say("interrupted: every process stopped, the temporary folder removed")
-        sys.exit(130)
+    run_script(main, say, "every process stopped, the temporary folder removed")

@@ -63,8 +63,8 @@ class Connection:
         self.reader, self.writer = reader, writer
         self.used = time.perf_counter()
 
-    async def exchange(self, request: bytes) -> tuple[int, dict[bytes, bytes]]:
-        """Send the request, read the whole answer: (status, lower-cased headers)."""
+    async def exchange(self, request: bytes) -> tuple[int, dict[bytes, bytes], bytes]:
+        """Send the request, read the whole answer: (status, lower-cased headers, body)."""
         self.used = time.perf_counter()
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
@@ -75,18 +75,21 @@ class Connection:
             name, _, value = line.partition(b":")
             if name:
                 headers[name.strip().lower()] = value.strip()
+        body = b""
         if status == 304 or status == 204 or status < 200:
             pass
         elif b"content-length" in headers:
-            await self.reader.readexactly(int(headers[b"content-length"]))
+            body = await self.reader.readexactly(int(headers[b"content-length"]))
         elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            chunks = []
             while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
-                await self.reader.readexactly(size + 2)
+                chunks.append((await self.reader.readexactly(size + 2))[:-2])
             await self.reader.readuntil(b"\r\n")
+            body = b"".join(chunks)
         else:
-            await self.reader.read()
+            body = await self.reader.read()
             headers[b"connection"] = b"close"
-        return status, headers
+        return status, headers, body
 
     def close(self) -> None:
         self.writer.close()
@@ -178,7 +181,7 @@ class Load:
             async with asyncio.timeout(self.timeout_s):
                 connection = await self.acquire()
                 started = time.perf_counter() if since is None else since
-                status, headers = await connection.exchange(
+                status, headers, _ = await connection.exchange(
                     agent.poll if method == "GET" else agent.beat
                 )
         except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:

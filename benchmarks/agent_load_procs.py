@@ -149,6 +149,24 @@ def start_server(
     return server
 
 
+def start_loaxa(
+    processes: Processes, url: str, data_dir: Path, extra: dict[str, str] | None = None
+) -> Server:
+    """The real `loaxa server`, as deployed (its scheduler on), on a free port, with the
+    LOAXA_* settings in `extra`. Started after the setup: on SQLite its start writes, and a
+    setup's batch holding the one writer's lock longer than the busy timeout would fail it."""
+    port = free_port()
+    env = clean_env({"LOAXA_DATABASE_URL": url, "LOAXA_DATA_DIR": str(data_dir), **(extra or {})})
+    process = processes.start(
+        "server", [LOAXA, "server", "--port", str(port)], env, processes.folder
+    )
+    server = Server("loaxa", f"http://127.0.0.1:{port}", port, process)
+    if not wait_ready(server, "/readyz", READY_TIMEOUT_S):
+        tail = processes.log_tail(server.process)
+        raise RuntimeError(f"the server was not ready in {READY_TIMEOUT_S:.0f} s:\n{tail}")
+    return server
+
+
 def wait_ready(server: Server, path: str, timeout_s: float) -> bool:
     """Does the server answer 200 on `path` within timeout_s?"""
     deadline = time.monotonic() + timeout_s
@@ -163,16 +181,20 @@ def wait_ready(server: Server, path: str, timeout_s: float) -> bool:
 
 
 def run_generators(
-    processes: Processes, specs: list[dict[str, Any]], timeout_s: float
+    processes: Processes,
+    specs: list[dict[str, Any]],
+    timeout_s: float,
+    module: str = "benchmarks.agent_load_client",
 ) -> list[dict[str, Any]]:
-    """One generator process per spec, all at once; their results."""
+    """One generator process (`python -m module SPEC RESULT`) per spec, all at once; their
+    results."""
     started = []
     for number, spec in enumerate(specs):
         spec_path = processes.folder / f"load-{number}.json"
         result_path = processes.folder / f"load-{number}.result.json"
         result_path.unlink(missing_ok=True)
         spec_path.write_text(json.dumps(spec))
-        command = [sys.executable, "-m", "benchmarks.agent_load_client"]
+        command = [sys.executable, "-m", module]
         process = processes.start(
             f"load-{number}", [*command, str(spec_path), str(result_path)], clean_env({}), ROOT
         )

@@ -60,7 +60,6 @@ from __future__ import annotations
 import argparse
 import math
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -84,7 +83,7 @@ from benchmarks.alert_fanout_runs import (
     send_bare,
 )
 from benchmarks.alert_fanout_setup import Stage, bench_database, prepare
-from benchmarks.machine import doc_parser, load, tree_cpu_s
+from benchmarks.machine import doc_parser, load, run_script, tree_cpu_s
 from benchmarks.mqtt_broker import Broker, MqttAgent, enrol_all, mqtt_clients, probe_grant
 from benchmarks.mqtt_broker import Publisher as MqttPublisher
 from core.db import Database
@@ -427,14 +426,5 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return {"runs": bench.runs, "notes": bench.notes}
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)  # runs the cleanup in main's finally
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        main()
-    except KeyboardInterrupt:
-        say("interrupted: every process stopped, the temporary folder removed")
-        sys.exit(130)
+    run_script(main, say, "every process stopped, the temporary folder removed")

@@ -36,7 +36,6 @@ import json
 import math
 import secrets
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -56,7 +55,7 @@ from benchmarks.alert_fanout_procs import Clients, Watch
 from benchmarks.alert_fanout_report import percentile
 from benchmarks.alert_fanout_runs import EXPIRES, STORED_POLL_S, _all_received, cancel
 from benchmarks.alert_fanout_setup import Stage, bench_database, prepare
-from benchmarks.machine import describe, doc_parser, load
+from benchmarks.machine import describe, doc_parser, load, run_script
 from benchmarks.mqtt_broker import Broker, MqttAgent, Publisher, enrol_all, mqtt_clients
 from core.db import Database
 from stations.fleet.mqtt import topics
@@ -417,14 +416,5 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return {"runs": bench.runs, "notes": bench.notes}
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)  # runs the cleanup in main's finally
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        main()
-    except KeyboardInterrupt:
-        say("interrupted: every process stopped, the temporary folder removed")
-        sys.exit(130)
+    run_script(main, say, "every process stopped, the temporary folder removed")

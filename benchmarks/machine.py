@@ -1,10 +1,14 @@
-"""What machine a benchmark ran on, for its report."""
+"""What machine a benchmark ran on, for its report; and what every benchmark does alike: a
+process tree's CPU time, its command line from its docstring, its run from the shell."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import signal
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -62,3 +66,18 @@ def doc_parser(doc: str | None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join(lines[1:]),
     )
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # runs the cleanup in main's finally
+
+
+def run_script(main: Callable[[], object], say: Callable[[str], None], cleaned: str) -> None:
+    """A benchmark run from the shell: SIGTERM or Ctrl-C ends it through main's own cleanup
+    (its finally blocks), which `cleaned` says was done."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        main()
+    except KeyboardInterrupt:
+        say(f"interrupted: {cleaned}")
+        sys.exit(130)

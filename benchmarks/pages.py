@@ -32,7 +32,6 @@ import argparse
 import gzip
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -43,16 +42,9 @@ from urllib.parse import quote
 import httpx
 from playwright.sync_api import Browser
 
-from benchmarks.agent_load_procs import (
-    LOAXA,
-    Processes,
-    Server,
-    clean_env,
-    free_port,
-    wait_ready,
-)
+from benchmarks.agent_load_procs import Processes, Server, start_loaxa
 from benchmarks.agent_load_setup import require_empty
-from benchmarks.machine import doc_parser
+from benchmarks.machine import doc_parser, run_script
 from benchmarks.pages_browser import Link, Tab, chromium
 from benchmarks.pages_report import PageRun, Result, Setting, Timing, percentile, report
 from benchmarks.pages_setup import Stage, prepare
@@ -61,7 +53,6 @@ from migrations.upgrade import upgrade
 
 WARMUP_REQUESTS = 2
 HTTP_TIMEOUT_S = 60.0
-READY_TIMEOUT_S = 60.0
 SEARCH = quote("tiêm chủng")
 
 
@@ -331,22 +322,6 @@ class Bench:
             result.timings.append((own, json))
 
 
-def start(processes: Processes, url: str, data_dir: Path) -> Server:
-    """The real `loaxa server`, as deployed (its scheduler on), on a free port. Started
-    after the setup: on SQLite its start writes, and a setup's batch holding the one
-    writer's lock longer than the busy timeout would fail it."""
-    port = free_port()
-    env = clean_env({"LOAXA_DATABASE_URL": url, "LOAXA_DATA_DIR": str(data_dir)})
-    process = processes.start(
-        "server", [LOAXA, "server", "--port", str(port)], env, processes.folder
-    )
-    server = Server("loaxa", f"http://127.0.0.1:{port}", port, process)
-    if not wait_ready(server, "/readyz", READY_TIMEOUT_S):
-        tail = processes.log_tail(server.process)
-        raise RuntimeError(f"the server was not ready in {READY_TIMEOUT_S:.0f} s:\n{tail}")
-    return server
-
-
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = doc_parser(__doc__)
     parser.add_argument("--items", type=int, default=10_000, help="content items in the library")
@@ -402,7 +377,7 @@ def main(argv: list[str] | None = None) -> dict[str, list[Result]]:
             say=say,
         )
         say(f"set up in {time.monotonic() - began:.0f} s; starting the server")
-        bench = Bench(args, start(processes, url, data_dir), stage)
+        bench = Bench(args, start_loaxa(processes, url, data_dir), stage)
         load_before = os.getloadavg()
         for number in range(1, args.runs + 1):
             bench.run(number)
@@ -426,14 +401,5 @@ def main(argv: list[str] | None = None) -> dict[str, list[Result]]:
     return {"pages": bench.pages, "fragments": bench.fragments}
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)  # runs the cleanup in main's finally
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        main()
-    except KeyboardInterrupt:
-        say("interrupted: the server stopped, the temporary folder removed")
-        sys.exit(130)
+    run_script(main, say, "the server stopped, the temporary folder removed")

@@ -216,3 +216,24 @@ def test_agent_memory_benchmark_runs() -> None:
     assert run.peak_mb >= run.playing.memory.rss_mb
     groups, _ = run.where_playing
     assert "heap and anonymous" in groups and "Python interpreter" in groups
+
+
+def test_board_polling_benchmark_runs() -> None:
+    """Twenty agents' heartbeats through the real server, then the same with ten boards
+    asking every second: every board opened, both phases measured, and the boards got both
+    a changed board (200) and an unchanged one (204)."""
+    import math
+
+    from benchmarks import board_polling
+
+    tiny = ["--agents", "20", "--boards", "10", "--seconds", "3", "--refresh-s", "1"]
+    found = board_polling.main([*tiny, "--heartbeat-s", "20", "--communes", "3"])
+    (run,) = found["runs"]
+    assert run.errors == 0, run.kinds
+    assert run.opened == 10
+    assert run.polls_200 > 0 and run.polls_204 > 0, run
+    assert run.quiet_cpu_pct > 0 and run.live_cpu_pct > 0, run
+    assert run.quiet_beats_per_s > 0 and run.live_beats_per_s > 0, run
+    figures = (run.poll_p50_ms, run.poll_p99_ms, run.quiet_beat_p99_ms, run.live_beat_p99_ms)
+    assert all(math.isfinite(value) and value > 0 for value in figures), run
+    assert math.isfinite(run.cpu_ms_per_poll) and run.fragment_kb > 0, run
