@@ -52,7 +52,10 @@ def _rendered(
             offline_after=timedelta(seconds=settings.station_offline_after_s),
         )
         words = speaking(view.locale, view.zone)
-        return environment.get_template(BOARD).render(**words, board=data, now=view.now)
+        minutes = max(1, round(settings.station_offline_after_s / 60))
+        return environment.get_template(BOARD).render(
+            **words, board=data, now=view.now, offline_min=minutes
+        )
 
     return live_part(
         view.request,

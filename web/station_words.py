@@ -17,10 +17,12 @@ def _number(value: float, locale: str, digits: int) -> str:
 
 
 @pass_context
-def clock_offset(context: Context, ms: int | None) -> str:
-    """+12 ms, −1,5 s: how far the station's clock is from the server's."""
+def clock_offset(context: Context, ms: int | None, step_ms: int = 1) -> str:
+    """+12 ms, −1,5 s: how far the station's clock is from the server's, to `step_ms` (the
+    board rounds to 10 ms: a few ms of jitter each heartbeat would change it every poll)."""
     if ms is None:
         return "–"
+    ms = round(ms / step_ms) * step_ms
     sign = "−" if ms < 0 else "+"
     locale = context.get("locale", "vi")
     if abs(ms) < 1000:

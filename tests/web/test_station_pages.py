@@ -5,7 +5,7 @@ code with the install command, and revoking after a confirmation."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -29,6 +29,7 @@ def _heard_now(world: World, station_id: int) -> None:
         assert agent is not None
         agent.last_seen_at = datetime.now(UTC)
         agent.volume = 70
+        agent.clock_offset_ms = 1
         session.add(agent)
         session.commit()
 
@@ -146,3 +147,34 @@ def test_an_operator_sees_the_board_but_cannot_add_or_revoke(
     page = client.get(f"/stations/{station}")
     assert page.status_code == 200 and f"/stations/{station}/code" not in page.text
     assert client.get("/stations/new").status_code == 403
+
+
+def test_a_heartbeat_that_changes_nothing_shown_leaves_the_board_as_it_was(
+    client: TestClient, world: World
+) -> None:
+    """An online station's heartbeats move its last-seen time and jitter its clock offset
+    by a few ms: the board shows neither, so its digest holds and open boards get 204s."""
+    station = make_station(world, "A1")
+    enrol(world, station)
+    _heard_now(world, station)
+    sign_in(client, world, "admin_a")
+    seen = re.search(r"seen=([0-9a-f]{16})", client.get("/stations").text)
+    assert seen is not None
+    with world.database.session(write=True) as session:
+        agent = session.get(StationAgent, station)
+        assert agent is not None
+        agent.last_seen_at = datetime.now(UTC) + timedelta(minutes=1)
+        agent.clock_offset_ms = 3
+        session.add(agent)
+        session.commit()
+    client.app.state.live_cache = None  # type: ignore[attr-defined]  # read afresh
+    assert client.get(f"/stations/board?seen={seen[1]}").status_code == 204
+    with world.database.session(write=True) as session:
+        agent = session.get(StationAgent, station)
+        assert agent is not None
+        agent.volume = 40  # what an operator sees: the board changes
+        session.add(agent)
+        session.commit()
+    client.app.state.live_cache = None  # type: ignore[attr-defined]
+    changed = client.get(f"/stations/board?seen={seen[1]}")
+    assert changed.status_code == 200 and "40%" in changed.text
