@@ -69,6 +69,7 @@ from web.content_new import router as new_content_pages_router
 from web.content_pages import router as library_pages_router
 from web.errors import install_page_handlers
 from web.help_pages import router as help_pages_router
+from web.live import LiveNotModified
 from web.proof_pages import router as proof_pages_router
 from web.queue_pages import router as queue_pages_router
 from web.report_downloads import router as report_downloads_router
@@ -274,6 +275,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(EnrollmentRefused, plain_handler(status.HTTP_403_FORBIDDEN))
     app.add_middleware(BodySizeLimit, limit_for=_body_limits(settings))
     app.add_middleware(LoadShedder, prefix=PREFIX, limit=settings.agent_max_in_progress)
+    # An unchanged live part's 204 (the status board's, an alert's delivery) likewise.
+    app.add_middleware(LiveNotModified, state=app.state)
     # Outermost: an unchanged manifest's 304 costs nothing else (stations/fleet/fast_poll.py).
     app.add_middleware(ManifestNotModified, state=app.state)
     for router in ROUTERS:

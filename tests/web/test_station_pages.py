@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from core.auth.tokens import revoke_token
 from stations.fleet.models import StationAgent
 from stations.models import Station
 from stations.protocol import ENROLL_PATH
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrol
 from tests.web.pages import sign_in
-from tests.world import World
+from tests.world import World, now
+from web.session import SESSION_COOKIE
 
 
 def _text(html: str) -> str:
@@ -178,3 +180,21 @@ def test_a_heartbeat_that_changes_nothing_shown_leaves_the_board_as_it_was(
     client.app.state.live_cache = None  # type: ignore[attr-defined]
     changed = client.get(f"/stations/board?seen={seen[1]}")
     assert changed.status_code == 200 and "40%" in changed.text
+
+
+def test_an_unchanged_boards_poll_is_answered_before_the_sign_in_and_shows_nothing_new(
+    client: TestClient, world: World
+) -> None:
+    """The 204 comes from memory (the page's own answer said which part this browser
+    polls): after a sign-out it still says "unchanged" for a while, but anything new needs
+    the route, which asks for the sign-in again."""
+    make_station(world, "A1")
+    sign_in(client, world, "admin_a")
+    seen = re.search(r"seen=([0-9a-f]{16})", client.get("/stations").text)
+    assert seen is not None
+    with world.database.session(write=True) as session:
+        revoke_token(session=session, token=client.cookies[SESSION_COOKIE], now=now())
+        session.commit()
+    assert client.get(f"/stations/board?seen={seen[1]}").status_code == 204
+    other = client.get("/stations/board?seen=0000000000000000", follow_redirects=False)
+    assert other.status_code == 303 and other.headers["location"].startswith("/login")
