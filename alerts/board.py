@@ -327,7 +327,7 @@ def _endings(session: Session, identifiers: Iterable[str]) -> dict[str, tuple[st
 _ENDED = (AlertState.cancelled.value, AlertState.superseded.value)
 
 
-def get_board(request: Request) -> AlertBoard:
+async def get_board(request: Request) -> AlertBoard:
     board: AlertBoard = request.app.state.alerts
     return board
 

@@ -80,6 +80,7 @@ class Agent:
     token: str
     body: dict[str, Any]
     beats: int = 0
+    warm: bool = False  # a degree above the base temperature
 
 
 @dataclass
@@ -137,10 +138,12 @@ class Run:
         """One heartbeat; its latency from when it was due, so a late client cannot hide a
         slow server (none at all for the first ones, due=None)."""
         agent.beats += 1
-        # Each beat changes its station's row, as a real one does (the "last heard from"
-        # minute moves on a minute later); the temperature's step shows it within a minute.
+        # Each beat changes its station's row (its last-seen time); on a `changing` share of
+        # them the temperature steps too, which the board shows.
+        if random.random() < self.spec["changing"]:
+            agent.warm = not agent.warm
         body = agent.body | {
-            "cpu_temp_c": 48.0 + agent.beats % 2,
+            "cpu_temp_c": 48.0 + agent.warm,
             "uptime_s": agent.body["uptime_s"] + time.perf_counter() - self.began,
         }
         head = (

@@ -1,4 +1,6 @@
-"""Typed FastAPI dependencies for the app's shared parts."""
+"""Typed FastAPI dependencies for the app's shared parts. Those that only read the app's
+state are async: FastAPI runs a plain function dependency in its thread pool, a hop per
+dependency per request (a page had some thirty)."""
 
 from __future__ import annotations
 
@@ -15,23 +17,23 @@ from core.db import Database
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    database = get_database(request)
+    database: Database = request.app.state.database
     with database.session(write=request.method not in _SAFE_METHODS) as session:
         yield session
 

@@ -88,7 +88,7 @@ def current_user(request: Request, session: SessionDep, clock: ClockDep) -> WebU
 MaybeUserDep = Annotated[WebUser | None, Depends(current_user)]
 
 
-def require_user(request: Request, user: MaybeUserDep) -> WebUser:
+async def require_user(request: Request, user: MaybeUserDep) -> WebUser:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(quote(target, safe="/?=&"))

@@ -83,7 +83,7 @@ def build_content_services(
     )
 
 
-def get_content_services(request: Request) -> ContentServices:
+async def get_content_services(request: Request) -> ContentServices:
     services: ContentServices = request.app.state.content
     return services
 

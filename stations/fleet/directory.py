@@ -155,7 +155,7 @@ _LATEST = text("SELECT COALESCE(MAX(seq), 0) FROM station_change")
 _PRUNE = text("DELETE FROM station_change WHERE seq <= :below")
 
 
-def get_directory(request: Request) -> PollDirectory:
+async def get_directory(request: Request) -> PollDirectory:
     directory: PollDirectory = request.app.state.directory
     return directory
 

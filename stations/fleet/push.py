@@ -68,7 +68,7 @@ class Pushes:
             transport.moved(station_id)
 
 
-def get_push(request: Request) -> Push:
+async def get_push(request: Request) -> Push:
     push: Push = request.app.state.push
     return push
 
