@@ -367,7 +367,7 @@ URL=""
 
 start_server() {
     begin "A real loaxa server on loopback (fresh SQLite database)$([[ -n $NETNS ]] && echo ", in network namespace $NETNS")"
-    WORK=$(mktemp -d "$DIR/work-$ARCH.XXXXXX")
+    [[ -n $WORK ]] || WORK=$(mktemp -d "$DIR/work-$ARCH.XXXXXX")
     PORT=$("$REPO/.venv/bin/python" -c \
         'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     URL=http://127.0.0.1:$PORT
@@ -516,8 +516,60 @@ online_trial() {
     play_session "$ROOT"
 }
 
+# The offline install, as from a USB stick: the bundle made in one fresh root with the network, installed in
+# another with none. The second root, the server and the agent share a network namespace
+# with only loopback in it, so the install cannot reach a mirror or PyPI even by mistake.
 offline_trial() {
-    die "--offline: not yet"
+    base_root
+    begin "install.sh --make-bundle in a fresh root (online)"
+    fresh_root maker
+    local maker=$ROOT stick=$DIR/bundle-$ARCH
+    copy_source "$maker/root/loaxa"
+    mount_root "$maker"
+    WORK=$(mktemp -d "$DIR/work-$ARCH.XXXXXX")
+    run_install "$maker" --make-bundle /root/loaxa-bundle
+    rm -rf -- "$stick"
+    cp -a "$maker/root/loaxa-bundle" "$stick"
+    echo "the bundle (as on a USB stick): $stick, $(du -sh "$stick" | cut -f1):"
+    grep '^#' "$stick/MANIFEST" | sed 's/^/  /'
+    echo "  $(find "$stick/debs" -name '*.deb' | wc -l) .deb files, $(find "$stick/wheels" \
+        -name '*.whl' | wc -l) wheels: $(cd "$stick/wheels" && echo ./*.whl)"
+    if compgen -G "$stick/wheels/hatchling-*" >/dev/null; then
+        die "hatchling is in the bundle: only the build needs it"
+    fi
+    end
+
+    begin "A network namespace with loopback only"
+    NETNS=loaxa-pi-trial-$$
+    ip netns add "$NETNS"
+    ip netns exec "$NETNS" ip link set lo up
+    local site
+    for site in http://deb.debian.org/debian/ https://pypi.org/simple/; do
+        if on_host curl -sS -m 10 -o /dev/null "$site" 2>"$DIR/curl.err"; then
+            die "$site is reachable from network namespace $NETNS"
+        fi
+        echo "$site: unreachable, as meant ($(head -c 120 "$DIR/curl.err"))"
+    done
+    end
+
+    start_server
+
+    begin "install.sh --bundle in a second fresh root, offline (loopback only)"
+    fresh_root offline
+    copy_source "$ROOT/root/loaxa"
+    mkdir -p "$ROOT/media/usb"
+    cp -a "$stick" "$ROOT/media/usb/loaxa-bundle"
+    mount_root "$ROOT"
+    run_install "$ROOT" --bundle /media/usb/loaxa-bundle --server "$URL" --enroll "$CODE"
+    end
+    begin "Checks after the install"
+    check_install "$ROOT"
+    if grep -qiE "^(Get|Err|Ign):[0-9]+ https?://" "$INSTALL_LOG"; then
+        die "apt tried to fetch something: $(grep -iE '^(Get|Err|Ign):' "$INSTALL_LOG" | head -3)"
+    fi
+    echo "apt fetched nothing; pip installed from the bundle alone (--no-index)"
+    end
+    play_session "$ROOT"
 }
 
 main() {
