@@ -248,11 +248,15 @@ def verify(args: argparse.Namespace) -> None:
             time.sleep(1)
             found = records(admin, state["station_id"])
         station = admin.get(f"/api/v1/stations/{state['station_id']}")
+        device = enrolled_as(admin, state["station_id"])
     say(
         f"station #{station['id']}: status {station.get('status')}, agent "
-        f"{station.get('agent_version')}, clock_offset_ms {station.get('clock_offset_ms')}"
+        f"{station.get('agent_version')}, clock_offset_ms {station.get('clock_offset_ms')}, "
+        f"enrolled as device {device!r}"
     )
     failures: list[str] = []
+    if args.device and device.split("/")[0] != args.device:
+        failures.append(f"enrolled as {device!r}, not as the system's own name {args.device!r}")
     captures = sorted(args.capture.glob("*.wav"))
     for number, (item, record) in enumerate(zip(content, found, strict=True), start=1):
         planned = datetime.fromisoformat(record["planned_start"])
@@ -273,6 +277,13 @@ def verify(args: argparse.Namespace) -> None:
     if failures:
         raise TrialError("; ".join(failures))
     say("verified: every item played on time, captured whole, sounding like the stored audio")
+
+
+def enrolled_as(admin: ApiClient, station_id: int) -> str:
+    """The device name the agent gave at enrolment, as the audit log keeps it."""
+    events = admin.get("/api/v1/audit", action="station.enroll", object_id=str(station_id))
+    names = [str(e["after"].get("hardware_id", "")) for e in events["data"]]
+    return names[0] if names else ""
 
 
 def check_capture(
@@ -341,6 +352,7 @@ def parser() -> argparse.ArgumentParser:
     third.add_argument("--capture", type=Path, required=True, help="the agent's --capture-dir")
     third.add_argument("--timeout", type=float, default=120.0, help="seconds after the end")
     third.add_argument("--tolerance-ms", type=float, default=1000.0)
+    third.add_argument("--device", help="the host name the station must have enrolled under")
     return top
 
 

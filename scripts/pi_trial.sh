@@ -287,6 +287,8 @@ fresh_root() {
     remove_root "$ROOT"
     cp -a --reflink=auto "$BASE" "$ROOT"
     rm -f "$ROOT/.loaxa-trial-complete"
+    # Its own host name, as an image has: debootstrap copied this machine's.
+    echo "$DEVICE" >"$ROOT/etc/hostname"
     ROOTS+=("$ROOT")
     echo "root: $ROOT ($(du -shx "$ROOT" | cut -f1))"
 }
@@ -324,6 +326,7 @@ trust_host_cas() {
 }
 
 PIP_CERT_ENV=()
+DEVICE=loaxa-trial-pi
 
 # in_root ROOT COMMAND...: in the root, with a clean environment (none of this machine's
 # pip or LOAXA_ settings), in the network namespace if there is one.
@@ -487,7 +490,8 @@ play_session() {
     AGENT_PID=$!
     local status=0
     on_host "$REPO/.venv/bin/python" "$HELPER" --url "$URL" --work "$WORK" verify \
-        --capture "$root$capture" --tolerance-ms "$TOLERANCE_MS" || status=$?
+        --capture "$root$capture" --tolerance-ms "$TOLERANCE_MS" --device "$DEVICE" \
+        || status=$?
     local stopping
     stopping=$(date +%s.%N)
     stop_pid "$AGENT_PID"

@@ -333,17 +333,25 @@ install_packages() {
     done
 }
 
-# The bundle's .deb files, with no network: apt orders them by their dependencies and
-# --no-download makes it fail, naming the package, rather than reach for a mirror if one
-# is missing. No `apt-get update`: there is nothing to update from.
+# The bundle's .deb files, with no network: apt orders them by their dependencies. It is
+# given no package lists at all (an empty directory instead of /var/lib/apt/lists): with
+# the system's lists, apt takes a version that the mirror has too from the mirror rather
+# than from the file, and fails offline. Without them it knows only what is installed and
+# the files, so it cannot reach for a mirror, and a missing dependency is named. No
+# `apt-get update`: there is nothing to update from.
 install_bundled_packages() {
     step "Installing system packages from the bundle, offline: ${PACKAGES[*]}"
     local debs=("$BUNDLE"/debs/*.deb)
     if [[ -e ${debs[0]} ]]; then
         echo "${#debs[@]} package file(s) from $BUNDLE/debs"
-        run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-            --no-download -o Dpkg::Options::=--force-confdef \
+        local lists=/tmp/loaxa-apt-lists.XXXXXX
+        ((DRY_RUN)) || lists=$(mktemp -d /tmp/loaxa-apt-lists.XXXXXX)
+        run install -d -m 0700 "$lists/partial"
+        run env DEBIAN_FRONTEND=noninteractive apt-get -o Dir::State::Lists="$lists" \
+            -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= install -y \
+            --no-install-recommends -o Dpkg::Options::=--force-confdef \
             -o Dpkg::Options::=--force-confold "${debs[@]}"
+        run rm -rf -- "$lists"
     else
         echo "the bundle has no package files: the system it was made on had them all"
     fi
