@@ -153,8 +153,11 @@ cleanup() {
     summary "$status"
     if ((status == 0 && !KEEP)); then
         for root in "${ROOTS[@]}"; do remove_root "$root"; done
-    elif ((${#ROOTS[@]})); then
-        echo "kept for a look: ${ROOTS[*]}"
+        [[ -z $WORK ]] || rm -rf -- "$WORK"
+        [[ -z $STICK ]] || rm -rf -- "$STICK"
+    else
+        echo "kept for a look: ${ROOTS[*]} ${WORK:+$WORK (server database and logs)}" \
+            "${STICK:+$STICK (the bundle)}"
     fi
     exit "$status"
 }
@@ -365,6 +368,7 @@ copy_source() {
 # The server.
 
 WORK=""
+STICK=""
 PORT=""
 URL=""
 
@@ -528,6 +532,7 @@ offline_trial() {
     begin "install.sh --make-bundle in a fresh root (online)"
     fresh_root maker
     local maker=$ROOT stick=$DIR/bundle-$ARCH
+    STICK=$stick
     copy_source "$maker/root/loaxa"
     mount_root "$maker"
     WORK=$(mktemp -d "$DIR/work-$ARCH.XXXXXX")

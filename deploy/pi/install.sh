@@ -479,7 +479,7 @@ enroll() {
     # In a chroot (an image being built) the kernel's host name is the build machine's, and
     # the agent would enrol under it (the server's audit log names the device by it): give
     # it this system's own name instead.
-    ((SYSTEMD_RUNNING)) || where+=(--hardware-id "$(own_hardware_id)")
+    ((SYSTEMD_RUNNING)) || where+=(--hardware-id "$(own_hardware_id /etc)")
     if ! (cd / && run runuser -u "$AGENT_USER" -- "$VENV/bin/loaxa" agent --server "$SERVER" \
         --data-dir "$STATE_DIR" --enroll "$ENROLL" "${where[@]}" --enroll-only); then
         cat >&2 <<EOF
@@ -496,11 +496,11 @@ EOF
 
 # As the agent names a device (host name/machine id), from this system's files rather than
 # the kernel's host name. The machine id is empty or "uninitialized" in an image until its
-# first boot.
-own_hardware_id() {
-    local name id
-    name=$(head -n 1 /etc/hostname 2>/dev/null || true)
-    id=$(head -n 1 /etc/machine-id 2>/dev/null || true)
+# first boot. ETC is /etc, or another for the tests.
+own_hardware_id() { # ETC
+    local etc=$1 name id
+    name=$(head -n 1 "$etc/hostname" 2>/dev/null || true)
+    id=$(head -n 1 "$etc/machine-id" 2>/dev/null || true)
     [[ $id =~ ^[0-9a-f]{32}$ ]] || id=""
     printf '%s%s\n' "${name:-raspberrypi}" "${id:+/${id:0:12}}"
 }
@@ -537,6 +537,26 @@ EOF
     if ((DRY_RUN)); then
         echo "(dry run: nothing was changed)"
     fi
+}
+
+# write_manifest DIR: what the bundle in DIR is for (check_bundle compares it with the
+# system installing it), and each file with its sha256, as `sha256sum --check` reads them.
+write_manifest() {
+    local dir=$1 wheel version
+    wheel=$(compgen -G "$dir/wheels/loaxa-*.whl" | head -n 1) \
+        || die "pip made no wheel of the agent in $dir/wheels"
+    version=$(basename "$wheel" | cut -d- -f2)
+    {
+        echo "# Loaxa offline bundle, made by deploy/pi/install.sh --make-bundle; install with"
+        echo "# sudo deploy/pi/install.sh --bundle DIR --server URL --enroll CODE"
+        echo "# loaxa: $version"
+        echo "# architecture: $(dpkg_architecture)"
+        echo "# python: $(python_version)"
+        echo "# codename: $(os_codename)"
+        echo "# os: $(sed -n 's/^PRETTY_NAME=//p' /etc/os-release 2>/dev/null | tr -d '"')"
+        echo "# made: $(date -u +%FT%TZ)"
+        (cd "$dir" && find debs wheels -type f | LC_ALL=C sort | xargs -r -d '\n' sha256sum)
+    } >"$dir/$MANIFEST"
 }
 
 # --make-bundle: what `--bundle` installs offline, fetched here with a network. Run before
@@ -586,21 +606,7 @@ make_bundle() {
         echo "(dry run: nothing was changed)"
         return
     fi
-    local wheel version
-    wheel=$(compgen -G "$dir/wheels/loaxa-*.whl" | head -n 1) \
-        || die "pip made no wheel of the agent in $dir/wheels"
-    version=$(basename "$wheel" | cut -d- -f2)
-    {
-        echo "# Loaxa offline bundle, made by deploy/pi/install.sh --make-bundle; install with"
-        echo "# sudo deploy/pi/install.sh --bundle DIR --server URL --enroll CODE"
-        echo "# loaxa: $version"
-        echo "# architecture: $(dpkg_architecture)"
-        echo "# python: $(python_version)"
-        echo "# codename: $(os_codename)"
-        echo "# os: $(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"')"
-        echo "# made: $(date -u +%FT%TZ)"
-        (cd "$dir" && find debs wheels -type f | LC_ALL=C sort | xargs -r -d '\n' sha256sum)
-    } >"$dir/$MANIFEST"
+    write_manifest "$dir"
     local debs wheels
     debs=$(find "$dir/debs" -name '*.deb' | wc -l)
     wheels=$(find "$dir/wheels" -name '*.whl' | wc -l)
