@@ -407,16 +407,24 @@ CODE=""
 # The install, and the agent.
 
 # run_install ROOT ARGS...: install.sh from the copy of the source in the root.
+# Its whole output goes to DIR/install-NAME.log, kept after the run; shown here without
+# apt's and pip's line per package (a thousand lines), which that log has.
 run_install() {
     local root=$1
     shift
-    local log
-    log=$WORK/install-$(basename "$root").log
+    local log noise
+    log=$DIR/install-$(basename "$root").log
+    noise='^(Get:[0-9]+ |Selecting previously unselected |Preparing to unpack |Unpacking |'
+    noise+='Setting up |Processing triggers for |\(Reading database |  [a-z0-9][a-z0-9.+:-]*'
+    noise+='( |$)|  \| |The following (additional |NEW )?packages|Suggested packages:|'
+    noise+='Recommended packages:|  Downloading |Collecting |  Using cached |Saved |\s+━)'
+    echo "(apt's and pip's line per package left out; all of it: $log)"
     set +e
-    in_root "$root" /root/loaxa/deploy/pi/install.sh "$@" 2>&1 | tee "$log"
+    in_root "$root" /root/loaxa/deploy/pi/install.sh "$@" 2>&1 | tee "$log" \
+        | grep --line-buffered -avE "$noise"
     local status=${PIPESTATUS[0]}
     set -e
-    ((status == 0)) || die "install.sh exited with $status"
+    ((status == 0)) || die "install.sh exited with $status (all its output: $log)"
     INSTALL_LOG=$log
 }
 
