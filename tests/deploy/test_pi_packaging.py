@@ -21,6 +21,7 @@ from tests.deploy.systemd import verify_complaints
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy" / "pi" / "loaxa-agent.service"
 INSTALL = ROOT / "deploy" / "pi" / "install.sh"
+TRIAL = ROOT / "scripts" / "pi_trial.sh"
 DOC = ROOT / "docs" / "raspberry-pi.md"
 LOAXA = Path(sys.executable).with_name("loaxa")  # .venv/bin/loaxa
 
@@ -103,11 +104,25 @@ def test_install_script_is_valid_bash() -> None:
 
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
-def test_install_script_passes_shellcheck() -> None:
+@pytest.mark.parametrize("script", [INSTALL, TRIAL], ids=["install.sh", "pi_trial.sh"])
+def test_install_script_and_its_trial_pass_shellcheck(script: Path) -> None:
     result = subprocess.run(
-        ["shellcheck", "--shell=bash", str(INSTALL)], capture_output=True, text=True
+        ["shellcheck", "--shell=bash", str(script)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_trial_says_how_to_run_it_and_refuses_a_wrong_architecture() -> None:
+    """scripts/pi_trial.sh itself runs by hand before a release (minutes, root, network):
+    here only that it starts."""
+    assert TRIAL.stat().st_mode & 0o111, "pi_trial.sh is not executable"
+    shown = subprocess.run(["bash", str(TRIAL), "--help"], capture_output=True, text=True)
+    assert shown.returncode == 0
+    assert "--arch" in shown.stdout and "--offline" in shown.stdout
+    wrong = subprocess.run(
+        ["bash", str(TRIAL), "--arch", "armel"], capture_output=True, text=True, timeout=30
+    )
+    assert wrong.returncode == 2 and "amd64 or arm64" in wrong.stderr
 
 
 def test_dry_run_prints_every_step_in_order_and_changes_nothing() -> None:
@@ -194,6 +209,29 @@ def test_without_a_running_systemd_it_still_enrols_and_enables_for_the_first_boo
     assert "chrony starts at the first boot" in out
     assert "loaxa-agent.service is enabled and starts at the first boot" in out
     assert re.search(r"^The agent starts as the service .* at the first boot", out, re.M)
+    # A chroot's kernel host name is the build machine's: the device is named by its own.
+    command = shlex.split(lines[enrolled][2:])
+    assert command[command.index("--hardware-id") + 1] == _own_hardware_id(Path("/etc"))
+    running = [s for s in dry_run("running").stdout.splitlines() if "--enroll-only" in s]
+    assert all("--hardware-id" not in s for s in running), "the agent names itself there"
+
+
+@pytest.mark.parametrize(
+    ("hostname", "machine_id", "expected"),
+    [
+        ("thon-dong\n", "5e15978b72d440d784a7df10c40cd0fe\n", "thon-dong/5e15978b72d4"),
+        ("thon-dong\n", "uninitialized\n", "thon-dong"),  # an image before its first boot
+        ("thon-dong\n", "", "thon-dong"),
+        (None, None, "raspberrypi"),
+    ],
+)
+def test_an_image_names_its_device_by_its_own_files(
+    tmp_path: Path, hostname: str | None, machine_id: str | None, expected: str
+) -> None:
+    for name, text in (("hostname", hostname), ("machine-id", machine_id)):
+        if text is not None:
+            (tmp_path / name).write_text(text)
+    assert _own_hardware_id(tmp_path) == expected
 
 
 def test_an_armv6_board_is_refused_at_once_saying_which_boards_work(tmp_path: Path) -> None:
@@ -406,3 +444,12 @@ def _user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _own_hardware_id(etc: Path) -> str:
+    script = f'source "{INSTALL}" && own_hardware_id "$1"'
+    result = subprocess.run(
+        ["bash", "-c", script, "bash", str(etc)], capture_output=True, text=True, timeout=10
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
