@@ -19,7 +19,7 @@ SYSTEM_PACKAGES=(ffmpeg libvlc5 libvlc-bin vlc-plugin-base espeak-ng sox python3
 # DejaVu Sans has every Vietnamese letter. The agent needs none of them.
 [[ "${1:-}" != "--agent" ]] \
     && SYSTEM_PACKAGES+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
-# shellcheck: the tests lint the Raspberry Pi install script with it; chromium: the web
+# The shellcheck package: the tests lint the Raspberry Pi install script with it; chromium: the web
 # pages' tests drive it through Playwright (never `playwright install`: it downloads);
 # nginx-light: a test runs Debian's nginx in front of the server, as deployments do;
 # mosquitto: the push tests start their own broker (with its dynamic security plugin).
