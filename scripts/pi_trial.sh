@@ -415,8 +415,9 @@ run_install() {
     local log noise
     log=$DIR/install-$(basename "$root").log
     noise='^(Get:[0-9]+ |Selecting previously unselected |Preparing to unpack |Unpacking |'
-    noise+='Setting up |Processing triggers for |\(Reading database |  [a-z0-9][a-z0-9.+:-]*'
-    noise+='( |$)|  \| |The following (additional |NEW )?packages|Suggested packages:|'
+    noise+='Setting up |Processing triggers for |\(Reading database |'
+    noise+='  [a-z0-9][a-z0-9.+:~-]*( [a-z0-9][a-z0-9.+:~-]*)*$|  \| |'
+    noise+='The following (additional |NEW )?packages|Suggested packages:|'
     noise+='Recommended packages:|  Downloading |Collecting |  Using cached |Saved |\s+━)'
     echo "(apt's and pip's line per package left out; all of it: $log)"
     set +e
