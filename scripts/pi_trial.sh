@@ -378,7 +378,12 @@ start_server() {
     PORT=$("$REPO/.venv/bin/python" -c \
         'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     URL=http://127.0.0.1:$PORT
-    on_host env -u LOAXA_CONFIG LOAXA_DATABASE_URL="sqlite:///$WORK/loaxa.sqlite3" \
+    # Not through on_host: a backgrounded function is a subshell, and $! would be that
+    # subshell's, leaving the server running after cleanup stops it. ip netns exec and env
+    # both exec, so $! is the server's own.
+    local netns=()
+    [[ -z $NETNS ]] || netns=(ip netns exec "$NETNS")
+    "${netns[@]}" env -u LOAXA_CONFIG LOAXA_DATABASE_URL="sqlite:///$WORK/loaxa.sqlite3" \
         LOAXA_DATA_DIR="$WORK/data" "$REPO/.venv/bin/loaxa" server --host 127.0.0.1 \
         --port "$PORT" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
