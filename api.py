@@ -19,6 +19,7 @@ from alerts.export.routes import router as cap_export_router
 from alerts.feeds.poller import build_feed_poller
 from alerts.feeds.routes import router as cap_feeds_router
 from alerts.notify import notifier
+from alerts.order_routes import router as orders_router
 from alerts.routes import router as alerts_router
 from audio.errors import AudioRejected, AudioToolError
 from core.areas.routes import router as areas_router
@@ -103,6 +104,7 @@ ROUTERS = (
     timelines_router,
     fleet_router,
     alerts_router,
+    orders_router,
     # POST /api/v1/alerts/cap: no POST /{alert_id} exists above it to match the path first.
     cap_router,
     cap_feeds_router,

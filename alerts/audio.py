@@ -39,7 +39,7 @@ def alert_audio(
     if alert_in.msg_type == AlertType.cancel:
         yield NO_AUDIO, None
     elif alert_in.content_id is not None:
-        yield _approved(session, access, alert_in.content_id), None
+        yield approved_audio(session, access, alert_in.content_id), None
     else:
         with ExitStack() as stack:
             if recording is not None:
@@ -78,13 +78,19 @@ def alert_uses_file(session: Session, sha256: str) -> bool:
     return session.exec(query).first() is not None
 
 
-def _approved(session: Session, access: AccessControl, content_id: int) -> AlertAudio:
+def approved_audio(
+    session: Session,
+    access: AccessControl,
+    content_id: int,
+    *,
+    instead: str = "an alert plays approved audio, or give its text to be read by TTS",
+) -> AlertAudio:
+    """The approved library audio `content_id`, in the caller's scope."""
     item = get_item(session=session, item_id=content_id)
     access.require_area(item.area_id, what=f"content #{content_id}", field="content_id")
     if item.status != ContentStatus.approved or item.sha256 is None:
         raise Invalid(
-            f"content #{content_id} is {item.status} without approved audio: an alert plays "
-            "approved audio, or give its text to be read by TTS",
+            f"content #{content_id} is {item.status} without approved audio: {instead}",
             field="content_id",
         )
     return AlertAudio(

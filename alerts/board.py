@@ -210,7 +210,8 @@ class AlertBoard:
         return Snapshot(fingerprint, on_air, {s: tuple(ids) for s, ids in by_station.items()})
 
     def _on_air(self, alert: Alert, stations: frozenset[int]) -> OnAir:
-        chime = self._chime
+        order = alert.order_action is not None  # broadcast now: no attention chime
+        chime = None if order else self._chime
         manifest_alert = ManifestAlert(
             id=alert.identifier,
             status=alert.status,
@@ -226,9 +227,11 @@ class AlertBoard:
             replaces=alert.replaced_identifiers()
             if alert.msg_type == AlertType.update.value
             else [],
+            layer="priority" if order else "emergency",
+            action="stop" if alert.order_action == "stop" else "play",
         )
         files = [_file(alert.sha256, alert.size_bytes)] if alert.sha256 else []
-        if self._chime_file is not None:
+        if self._chime_file is not None and not order:
             files.append(self._chime_file)
         digest = hashlib.sha256(manifest_alert.model_dump_json().encode()).hexdigest()[:16]
         return OnAir(manifest_alert, tuple(files), stations, digest)

@@ -183,7 +183,13 @@ def held_references(*, session: Session, references: Sequence[str]) -> list[str]
 
 
 def issue(
-    *, session: Session, alert: Alert, actor: Actor, now: datetime, single: bool = False
+    *,
+    session: Session,
+    alert: Alert,
+    actor: Actor,
+    now: datetime,
+    single: bool = False,
+    audit_action: str | None = None,
 ) -> None:
     """Put the alert on the air, with a delivery row for each station it reaches. An Update
     or Cancel ends the alerts it references first. `single`: issued by its author alone,
@@ -205,7 +211,7 @@ def issue(
         # not hold up the push.
         rows = [{"alert_id": alert.id, "station_id": s} for s in stations]
         session.execute(insert(AlertDelivery), rows)
-    action = "alert.issue_single_confirmation" if single else "alert.issue"
+    action = audit_action or ("alert.issue_single_confirmation" if single else "alert.issue")
     record(
         session=session,
         actor=actor,
@@ -306,7 +312,9 @@ def active_alerts(*, session: Session, now: datetime) -> list[Alert]:
 def list_alerts(
     *, session: Session, prefixes: Sequence[str], page: Page
 ) -> tuple[list[Alert], int]:
-    query = within_areas(select(Alert), area_id=col(Alert.area_id), prefixes=prefixes)
+    """Emergency alerts, not broadcast now orders (alerts/orders.py lists those)."""
+    emergencies = select(Alert).where(col(Alert.order_action).is_(None))
+    query = within_areas(emergencies, area_id=col(Alert.area_id), prefixes=prefixes)
     return paginate(session, query, page, col(Alert.created_at).desc(), col(Alert.id).desc())
 
 

@@ -49,8 +49,8 @@ def create_and_maybe_issue(
     reach = crud.areas_in_reach(session=session, targets=targets, references=alert_in.references)
     require_scope(access, alert_in.area_id, reach, what="the alert", field="target_area_ids")
     if alert_in.issue_now:
-        paths = _paths(access.session, [alert_in.area_id, *reach])
-        _require_single_confirmation(access, paths, allowed=settings.alert_single_confirmation)
+        paths = area_paths(access.session, [alert_in.area_id, *reach])
+        require_single_confirmation(access, paths, allowed=settings.alert_single_confirmation)
     hold = _over_ceiling(session, targets, origin) if alert_in.issue_now else None
     issue_now = alert_in.issue_now and hold is None
     if alert_in.identifier is not None:
@@ -115,20 +115,27 @@ def require_scope(
         access.require_area(target, what=f"{what}'s target area #{target}", field=field)
 
 
-def _require_single_confirmation(access: AccessControl, paths: list[str], *, allowed: bool) -> None:
+def require_single_confirmation(
+    access: AccessControl,
+    paths: list[str],
+    *,
+    allowed: bool,
+    approve: Action = Action.alert_approve,
+    what: str = "the alert",
+) -> None:
     if not allowed:
         raise Forbidden(
             "issue_now is off on this server (alert_single_confirmation): "
-            "an approver must approve the alert"
+            f"an approver must approve {what}"
         )
-    if not all(access.principal.can(Action.alert_approve, path) for path in paths):
+    if not all(access.principal.can(approve, path) for path in paths):
         raise Forbidden(
-            "issue_now needs approver rights too, in the alert's area and every target: "
-            "without them, an approver must approve the alert"
+            f"issue_now needs approver rights too, in the area of {what} and every target: "
+            f"without them, an approver must approve {what}"
         )
 
 
-def _paths(session: Session, area_ids: list[int]) -> list[str]:
+def area_paths(session: Session, area_ids: list[int]) -> list[str]:
     paths = list(session.exec(select(Area.path).where(col(Area.id).in_(area_ids))).all())
     if len(paths) != len(set(area_ids)):
         raise Invalid("an area named by the alert does not exist", field="target_area_ids")

@@ -52,6 +52,13 @@ class Certainty(StrEnum):
     unknown = "Unknown"
 
 
+class OrderAction(StrEnum):
+    """A broadcast now order (alerts/orders.py): an alert row of the priority layer."""
+
+    play = "play"  # phát ngay: one approved item now, over the schedule
+    stop = "stop"  # dừng phát: silence, over the schedule and any play order
+
+
 class AlertState(StrEnum):
     pending = "pending"  # chờ duyệt: waiting for a second person's approval
     issued = "issued"  # đã phát lệnh: on the air until it expires
@@ -242,6 +249,9 @@ class Alert(SQLModel, table=True):
     hold_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Images the sender attached ([{sha256, mime_type, size_bytes, description}]), JSON.
     images: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # A broadcast now order's action (OrderAction), played in the agents' priority layer;
+    # None: an emergency alert.
+    order_action: str | None = Field(default=None, max_length=8, index=True)
 
     def target_ids(self) -> AlertTargets:
         return AlertTargets.from_json(self.targets)

@@ -154,7 +154,8 @@ class AlertRepeat(ServerMessage):
 
 
 class ManifestAlert(ServerMessage):
-    """An emergency alert the station must play over everything (DESIGN.md: alerts). An
+    """An emergency alert the station must play over everything (DESIGN.md: alerts), or a
+    broadcast now order (`layer` "priority"), delivered the same way. An
     Update arrives as a new alert whose `replaces` names the ones it supersedes; a cancelled
     or expired alert is no longer listed (and a push says so at once)."""
 
@@ -172,6 +173,11 @@ class ManifestAlert(ServerMessage):
     volume: Volume = 100
     title: str = ""
     replaces: list[str] = Field(default_factory=list)
+    # "priority": a broadcast now order (phát ngay), played over the schedule and under any
+    # emergency; with `action` "stop" it is silence for its time (dừng phát), and ends the
+    # priority plays begun before it. Absent: an emergency alert, as before.
+    layer: Literal["emergency", "priority"] = "emergency"
+    action: Literal["play", "stop"] = "play"
 
 
 class PushBlock(ServerMessage):

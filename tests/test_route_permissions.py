@@ -31,7 +31,7 @@ from playlists.content.models import ContentKind, ContentStatus
 from stations.fleet.auth import station_token
 from stations.protocol import PREFIX
 from tests.alerts.cap_documents import MEDIA_TYPE, cap_alert, give_code
-from tests.alerts.factories import make_alert
+from tests.alerts.factories import make_alert, make_order
 from tests.alerts.feed_factories import make_feed
 from tests.dependencies import depends_on
 from tests.playlists.content.factories import make_item, make_job, short_wav, stored_audio_item
@@ -326,6 +326,29 @@ def _new_alert(world: World, where: Where) -> Call:
     return Call("/api/v1/alerts", body)
 
 
+def _order(suffix: str = "", *, issued: bool = False) -> Callable[[World, Where], Call]:
+    def make(world: World, where: Where) -> Call:
+        order = make_order(world, _commune(where), issued=issued)
+        return Call(f"/api/v1/broadcasts/{order.id}{suffix}")
+
+    return make
+
+
+def _new_order(world: World, where: Where) -> Call:
+    area = world.areas[_commune(where)]
+    body = {
+        "area_id": area,
+        "target_area_ids": [area],
+        "content_id": approved_audio(world, _commune(where), seconds=10),
+    }
+    return Call("/api/v1/broadcasts", body)
+
+
+def _list_orders(world: World, where: Where) -> Call:
+    make_order(world, _commune(where))
+    return Call("/api/v1/broadcasts")
+
+
 def _list_alerts(world: World, where: Where) -> Call:
     make_alert(world, _commune(where))
     return Call("/api/v1/alerts")
@@ -613,6 +636,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/alerts/{alert_id}/images/{sha256}"): Case(ALL_ROLES, 200, _alert_image),
     ("POST", "/api/v1/alerts/{alert_id}/approve"): Case(APPROVER, 200, _alert("/approve")),
     ("POST", "/api/v1/alerts/{alert_id}/reject"): Case(APPROVER, 200, _alert("/reject")),
+    ("GET", "/api/v1/broadcasts"): Case(ALL_ROLES, 200, _list_orders, outside="filtered"),
+    ("POST", "/api/v1/broadcasts"): Case(OPERATOR, 201, _new_order),
+    ("GET", "/api/v1/broadcasts/{order_id}"): Case(ALL_ROLES, 200, _order()),
+    ("POST", "/api/v1/broadcasts/{order_id}/approve"): Case(APPROVER, 200, _order("/approve")),
+    ("POST", "/api/v1/broadcasts/{order_id}/reject"): Case(APPROVER, 200, _order("/reject")),
+    ("POST", "/api/v1/broadcasts/{order_id}/end"): Case(OPERATOR, 200, _order("/end", issued=True)),
     ("GET", "/api/v1/cap-feeds"): Case(ALL_ROLES, 200, _list_cap_feeds, outside="filtered"),
     ("POST", "/api/v1/cap-feeds"): Case(OPERATOR, 201, _new_cap_feed),
     ("GET", "/api/v1/cap-feeds/{feed_id}"): Case(ALL_ROLES, 200, _cap_feed()),

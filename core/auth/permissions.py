@@ -39,6 +39,10 @@ class Action(StrEnum):
     alert_read = "alert.read"
     alert_write = "alert.write"  # draft, update and cancel emergency alerts
     alert_approve = "alert.approve"  # the second pair of eyes that issues them
+    # Broadcast now and stop (phát ngay, dừng phát): ordered by an operator, issued by an
+    # approver (alerts/orders.py); read with alert_read.
+    broadcast_write = "broadcast.write"
+    broadcast_approve = "broadcast.approve"
     report_read = "report.read"  # planned against aired, proof of play, periodic reports
     # Configure CAP feeds the server polls: their imports act with the configuring user's
     # own alert rights (alerts/feeds/rights.py), so it is the importers' (operators') act.
@@ -64,10 +68,10 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.operator: _READ_ALL
     | {Action.report_read}
     | {Action.content_write, Action.content_archive, Action.group_write, Action.schedule_write}
-    | {Action.alert_write, Action.cap_feed_write},
+    | {Action.alert_write, Action.cap_feed_write, Action.broadcast_write},
     Role.approver: _READ_ALL
     | {Action.content_approve, Action.content_archive}
-    | {Action.alert_approve},
+    | {Action.alert_approve, Action.broadcast_approve},
 }
 
 # Routes anyone may call; every other route must declare a Permission.

@@ -138,6 +138,10 @@ class AlertLog:
     def cancelled(self) -> set[str]:
         return {i for i, s in self._alerts.items() if s.cancelled}
 
+    def received_at(self, alert_id: str) -> datetime | None:
+        state = self._alerts.get(alert_id)
+        return None if state is None else state.received_at
+
     def ready_at(self, alert_id: str) -> datetime | None:
         state = self._alerts.get(alert_id)
         return None if state is None else state.ready_at

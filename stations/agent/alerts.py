@@ -34,6 +34,8 @@ from stations.agent.decision import Entry, Layer
 from stations.protocol import FILES_PATH, AlertRepeat, ManifestAlert
 
 HORIZON = timedelta(days=8)
+# The longest a layer holds the air for an alert or order whose files are not verified yet.
+HOLD = timedelta(seconds=20)
 MAX_REPETITIONS = 1000
 # Vietnam has kept UTC+7 without summer time since 1975: the stand-in for a zone name the
 # Pi's tz database does not know, so a bad name costs the hourly plan accuracy, not playout.
@@ -65,7 +67,46 @@ def alert_entries(
     return sorted(entries, key=lambda e: (e.start, e.id))
 
 
+def hold_entries(
+    waiting: Sequence[tuple[ManifestAlert, datetime]], *, plays_test_alerts: bool
+) -> list[Entry]:
+    """Silence in each waiting alert's layer from when it came (`waiting`: the alert, and
+    when it was received) for up to HOLD_S, while its files are fetched and verified: a
+    layer about to take over holds the air, so what it is taking over from does not start
+    again for the few tens of milliseconds in between. A file that takes longer gives the
+    air back until it is ready."""
+    entries = []
+    for alert, received in waiting:
+        if alert.status != "Actual" and not plays_test_alerts:
+            continue
+        start = max(received, alert.starts)
+        length = min(HOLD, alert.expires - start)
+        if length <= timedelta(0):
+            continue
+        entries.append(
+            Entry(
+                id=_entry_id(alert.id, 0, kind="hold"),
+                layer=_layer(alert),
+                start=start,
+                duration_s=length.total_seconds(),
+                kind="silence",
+                sha256=None,
+                url="",
+                volume=alert.volume,
+                title=alert.title,
+                recorded=False,
+            )
+        )
+    return entries
+
+
+def _layer(alert: ManifestAlert) -> Layer:
+    return Layer.priority if alert.layer == "priority" else Layer.emergency
+
+
 def _entries(alert: ManifestAlert, zone: tzinfo) -> list[Entry]:
+    if alert.action == "stop":
+        return [_silence(alert)]
     if alert.duration_s <= 0 or (alert.sha256 is None and not alert.url):
         return []  # nothing to play, or no way to tell when it ends
     chime_s = alert.chime_duration_s if alert.chime_sha256 is not None else 0.0
@@ -141,11 +182,29 @@ def _zone(name: str) -> tzinfo:
         return VIETNAM
 
 
+def _silence(alert: ManifestAlert) -> Entry:
+    """A stop order: silence over the schedule from its start until it expires (or is
+    lifted, when it leaves the list)."""
+    until = min(alert.expires, alert.starts + HORIZON)
+    return Entry(
+        id=_entry_id(alert.id, 1, ":stop", kind="order"),
+        layer=_layer(alert),
+        start=alert.starts,
+        duration_s=max((until - alert.starts).total_seconds(), 0.0),
+        kind="silence",
+        sha256=None,
+        url="",
+        volume=0,
+        title=alert.title,
+        alert_id=alert.id,
+    )
+
+
 def _chime(alert: ManifestAlert, number: int, start: datetime, duration_s: float) -> Entry:
     assert alert.chime_sha256 is not None  # only called when there is a chime
     return Entry(
-        id=_entry_id(alert.id, number, ":chime"),
-        layer=Layer.emergency,
+        id=_entry_id(alert.id, number, ":chime", kind=_kind(alert)),
+        layer=_layer(alert),
         start=start,
         duration_s=duration_s,
         kind="file",
@@ -161,8 +220,8 @@ def _audio(alert: ManifestAlert, number: int, start: datetime) -> Entry:
     sha256 = alert.sha256
     url = f"{FILES_PATH}/{sha256}" if sha256 is not None else alert.url or ""
     return Entry(
-        id=_entry_id(alert.id, number),
-        layer=Layer.emergency,
+        id=_entry_id(alert.id, number, kind=_kind(alert)),
+        layer=_layer(alert),
         start=start,
         duration_s=alert.duration_s,
         kind="relay" if sha256 is None else "file",
@@ -174,11 +233,16 @@ def _audio(alert: ManifestAlert, number: int, start: datetime) -> Entry:
     )
 
 
-def _entry_id(alert_id: str, number: int, suffix: str = "") -> str:
-    """`alert:<id>#<n>[:chime]`: stable across rebuilds; a long id is shortened to a digest
-    so the as-run record (and the heartbeat) can carry it."""
-    entry_id = f"alert:{alert_id}#{number}{suffix}"
+def _kind(alert: ManifestAlert) -> str:
+    return "order" if alert.layer == "priority" else "alert"
+
+
+def _entry_id(alert_id: str, number: int, suffix: str = "", *, kind: str = "alert") -> str:
+    """`alert:<id>#<n>[:chime]` (`order:` for a broadcast now order, which the server's
+    as-run log tells apart by it): stable across rebuilds; a long id is shortened to a
+    digest so the as-run record (and the heartbeat) can carry it."""
+    entry_id = f"{kind}:{alert_id}#{number}{suffix}"
     if len(entry_id) <= ID_MAX:
         return entry_id
     digest = hashlib.sha256(alert_id.encode()).hexdigest()[:24]
-    return f"alert:{digest}#{number}{suffix}"
+    return f"{kind}:{digest}#{number}{suffix}"

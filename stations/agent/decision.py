@@ -34,14 +34,16 @@ class Entry:
     layer: Layer
     start: datetime
     duration_s: float
-    kind: str  # "file" or "relay"
+    kind: str  # "file", "relay", or "silence" (a stop, or the air held for what comes)
     sha256: str | None
     url: str
     volume: int
     title: str
     content_id: int | None = None
     session_id: int | None = None
-    alert_id: str | None = None  # an alert's chime or audio
+    alert_id: str | None = None  # an alert's or order's chime or audio, or a stop's silence
+    # False: silence held while a higher layer gets ready (no as-run record of its own).
+    recorded: bool = True
 
     @property
     def end(self) -> datetime:
@@ -139,7 +141,11 @@ class PlayoutTimeline:
         preempted = tuple(entry for _, entry in active[1:])
         planned = self.volume_at(now)
         # Alerts set their own volume; the schedule follows the volume plan where it has one.
-        volume = top.volume if top.layer > Layer.schedule or planned is None else planned
+        volume: int | None = (
+            top.volume if top.layer > Layer.schedule or planned is None else planned
+        )
+        if top.kind == "silence":
+            volume = None  # nothing plays: leave the output as it is
         if top.kind == "file" and top.sha256 not in verified:
             return Decision(None, 0.0, volume, next_change, unplayable=top, preempted=preempted)
         offset = (now - top.start).total_seconds()

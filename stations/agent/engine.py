@@ -140,6 +140,8 @@ class PlayoutEngine:
         """The same entry plays on; only the volume plan may have moved."""
         if current.failed or decision.volume is None or decision.volume == current.volume:
             return
+        if current.entry.kind == "silence":
+            return
         self._player.set_volume(decision.volume)
         self.playing = replace(current, volume=decision.volume)
 
@@ -152,7 +154,10 @@ class PlayoutEngine:
         offset = decision.offset_s if decision.offset_s > START_SLACK_S else 0.0
         log.info("playout: %s %r from %.1f s", entry.id, entry.title, offset)
         # Sound first, then the record: the outbox's durable commit must not delay the start.
-        self._player.play(self._source_for(entry), offset_s=offset, volume=volume)
+        if entry.kind == "silence":
+            self._player.stop()  # a stop, or the air held for a higher layer getting ready
+        else:
+            self._player.play(self._source_for(entry), offset_s=offset, volume=volume)
         record = AsRunRecord(
             id=uuid.uuid4(),
             item_id=entry.id,
@@ -165,8 +170,9 @@ class PlayoutEngine:
             clock_offset_ms=self._offset_ms(),
         )
         self.playing = Playing(entry, record, decision.volume, offset_s=offset)
-        self._outbox.open(record)
-        self._observe(entry, "started", now)
+        if entry.recorded:
+            self._outbox.open(record)
+            self._observe(entry, "started", now)
 
     def _finish(
         self,
@@ -176,8 +182,8 @@ class PlayoutEngine:
         error: str | None = None,
     ) -> None:
         """Close the record of what played until `now`."""
-        if finished is None or finished.failed:
-            return  # nothing, or recorded when it failed
+        if finished is None or finished.failed or not finished.entry.recorded:
+            return  # nothing, recorded when it failed, or the air held (no record)
         entry, record = finished.entry, finished.record
         ran_out = now >= entry.end - timedelta(milliseconds=50)
         from_the_top = finished.offset_s == 0.0
@@ -219,8 +225,8 @@ class PlayoutEngine:
     def _stopped(self, event: PlayerEvent) -> None:
         """The player stopped by itself: a failure, or a relay's stream that dropped."""
         current = self.playing
-        if current is None or current.failed:
-            return
+        if current is None or current.failed or current.entry.kind == "silence":
+            return  # a silence stopped the player itself
         now = self._now()
         result: Result = "failed"
         error = event.error

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from audio.player import Player
 from stations.agent.alert_log import AlertLog
-from stations.agent.alerts import alert_entries
+from stations.agent.alerts import alert_entries, hold_entries
 from stations.agent.cache import FileCache
 from stations.agent.clock import CorrectedClock
 from stations.agent.decision import Entry, PlayoutTimeline, schedule_entries
@@ -55,6 +55,7 @@ class Playout:
             return None
         alerts = self._alerts(manifest)
         self._mark_ready(alerts, now)
+        alerts = self._stop_earlier_plays(alerts, now)
         built = self._built
         if built is None or built[0] is not manifest or built[1] != self._log.version:
             entries = schedule_entries(manifest.items) + alert_entries(
@@ -62,6 +63,9 @@ class Playout:
                 timezone=manifest.timezone,
                 plays_test_alerts=manifest.plays_test_alerts,
                 cancelled=self._log.cancelled(),
+            )
+            entries += hold_entries(
+                self._waiting(alerts), plays_test_alerts=manifest.plays_test_alerts
             )
             timeline = PlayoutTimeline(entries, manifest.volume_plan)
             built = self._built = (manifest, self._log.version, timeline)
@@ -73,6 +77,30 @@ class Playout:
         listed.update((alert.id, alert) for alert in manifest.alerts)
         cancelled = self._log.cancelled()
         return [alert for alert in listed.values() if alert.id not in cancelled]
+
+    def _stop_earlier_plays(
+        self, alerts: list[ManifestAlert], now: datetime
+    ) -> list[ManifestAlert]:
+        """A stop order in effect ends, here and for good, the broadcast now plays issued
+        before it: they do not come back when the stop is lifted."""
+        stops = [a.starts for a in alerts if a.action == "stop" and a.starts <= now < a.expires]
+        if not stops:
+            return alerts
+        first = min(stops)
+        ended = [a for a in alerts if a.layer == "priority" and a.action == "play"]
+        ended = [a for a in ended if a.starts < first]
+        for play in ended:
+            self._log.cancel(play.id, now)
+        return [alert for alert in alerts if alert not in ended]
+
+    def _waiting(self, alerts: list[ManifestAlert]) -> list[tuple[ManifestAlert, datetime]]:
+        """Alerts received whose files are not verified yet: their layer holds the air."""
+        waiting = []
+        for alert in alerts:
+            received = self._log.received_at(alert.id)
+            if received is not None and self._log.ready_at(alert.id) is None:
+                waiting.append((alert, received))
+        return waiting
 
     def _mark_ready(self, alerts: list[ManifestAlert], now: datetime) -> None:
         """An alert is ready once its files (its chime, cached long before, and its audio)
@@ -128,7 +156,7 @@ class Playout:
 
     def now_playing(self) -> NowPlaying | None:
         playing = self.engine.playing
-        if playing is None or playing.failed:
+        if playing is None or playing.failed or not playing.entry.recorded:
             return None
         entry = playing.entry
         return NowPlaying(

@@ -25,6 +25,8 @@ from stations.fleet.models import AsRun
 from stations.protocol import AsRunRecord
 
 ALERT_PREFIX = "alert:"
+# A broadcast now order's plays (and a stop's silence): the priority layer.
+ORDER_PREFIX = "order:"
 # The agent shortens an alert id longer than this to a digest (stations/agent/alerts.py).
 _ALERT_DIGEST_LEN = 24
 
@@ -66,7 +68,7 @@ def snapshots(
         elif item is not None:
             row.update(item)
         else:
-            row["snapshot_kind"] = "alert" if key is not None else "unknown"
+            row["snapshot_kind"] = _kind_of(record.item_id) if key is not None else "unknown"
         rows.append(row)
     return rows
 
@@ -80,9 +82,9 @@ SNAPSHOT_COLUMNS = tuple(
 
 
 def _alert_key(item_id: str | None) -> str | None:
-    if item_id is None or not item_id.startswith(ALERT_PREFIX):
+    if item_id is None or not item_id.startswith((ALERT_PREFIX, ORDER_PREFIX)):
         return None
-    return item_id[len(ALERT_PREFIX) :].split("#", 1)[0]
+    return item_id.split(":", 1)[1].split("#", 1)[0]
 
 
 def _alerts(session: Session, keys: Iterable[str | None]) -> dict[str, Alert]:
@@ -100,6 +102,10 @@ def _alerts(session: Session, keys: Iterable[str | None]) -> dict[str, Alert]:
             if digest in digests:
                 found[digest] = alert
     return found
+
+
+def _kind_of(item_id: str | None) -> str:
+    return "order" if item_id and item_id.startswith(ORDER_PREFIX) else "alert"
 
 
 class _AreaColumns(Protocol):
@@ -196,11 +202,12 @@ def _items(session: Session, content_ids: set[int]) -> dict[int, dict[str, Any]]
 def _alert_columns(
     alert: Alert, owner: _AreaColumns | None, names: dict[Any, str]
 ) -> dict[str, Any]:
+    order = alert.order_action is not None
     return {
-        "snapshot_kind": "alert",
+        "snapshot_kind": "order" if order else "alert",
         "snapshot_title": alert.headline,
         "snapshot_category": alert.event,
-        "snapshot_tier": "emergency",
+        "snapshot_tier": "priority" if order else "emergency",
         "snapshot_alert": alert.identifier,
         "snapshot_created_by": alert.created_by,
         "snapshot_created_by_name": names.get(alert.created_by) if alert.created_by else None,

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts import crud
-from alerts.models import Alert, AlertCreate, AlertType, CapOrigin
+from sqlmodel import select
+
+from alerts import crud, orders
+from alerts.models import Alert, AlertCreate, AlertType, CapOrigin, OrderAction
+from alerts.order_models import OrderCreate
+from core.areas.models import Area
 from core.audit.chain import Actor
+from core.auth.deps import AccessControl
+from core.auth.models import Role
+from core.auth.permissions import Action, Grant, Principal
+from tests.playlists.timelines.factories import approved_audio
 from tests.world import World, now
 
 SETUP = Actor(id=None, name="test-setup")
@@ -76,3 +84,43 @@ def _stored(
         session.commit()
         session.refresh(alert)
         return alert
+
+
+class _NoBoard:
+    """Orders made here are issued straight into the database: no agent is told."""
+
+    def changed(self) -> None:
+        pass
+
+
+def make_order(
+    world: World, area: str, *, issued: bool = False, action: OrderAction = OrderAction.play
+) -> Alert:
+    """A pending (or issued) broadcast now order for the area's stations, ordered through
+    the real data function by a duty officer of the area (operator and approver there)."""
+    content_id = approved_audio(world, area, seconds=12) if action == OrderAction.play else None
+    with world.database.session(write=True) as session:
+        path = session.exec(select(Area.path).where(Area.id == world.areas[area])).one()
+        grants = tuple(
+            Grant(role=role, area_id=world.areas[area], area_path=path)
+            for role in (Role.operator, Role.approver)
+        )
+        principal = Principal(user_id=world.users["operator_a"], username="duty", grants=grants)
+        access = AccessControl(principal, Action.broadcast_write, session)
+        order_in = OrderCreate(
+            action=action,
+            area_id=world.areas[area],
+            target_area_ids=[world.areas[area]],
+            content_id=content_id,
+            issue_now=issued,
+        )
+        order = orders.create_order(
+            session=session,
+            access=access,
+            single_confirmation=True,
+            board=_NoBoard(),  # type: ignore[arg-type]
+            order_in=order_in,
+            now=now(),
+        )
+        session.refresh(order)
+        return order
