@@ -64,6 +64,7 @@ from web.alert_pages import router as alert_pages_router
 from web.asrun_pages import router as asrun_pages_router
 from web.assets import packaged_assets
 from web.assets import router as assets_router
+from web.broadcast_pages import router as broadcast_pages_router
 from web.cap_import_pages import CAP_PAGE_PATH
 from web.cap_import_pages import router as cap_import_pages_router
 from web.content_new import router as new_content_pages_router
@@ -139,6 +140,7 @@ WEB_ROUTERS = (
     # /alerts/import before the page /alerts/{alert_id} would take it.
     cap_import_pages_router,
     alert_pages_router,
+    broadcast_pages_router,
 )
 
 DESCRIPTION = """
