@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
 from core.db import Database
 from migrations.upgrade import upgrade
+from playlists.content.storage import LocalStorage
 from tests.e2e.processes import Server
 from tests.world import PASSWORD, World, build_world
 
@@ -31,7 +32,13 @@ class UiSite:
     server: Server
     world: World
     browser: Browser
+    # Where the server keeps its content files: a test stores real audio there.
+    data_dir: Path
     foreign: list[str] = field(default_factory=list)
+
+    @property
+    def storage(self) -> LocalStorage:
+        return LocalStorage(self.data_dir / "content")
 
     def context(self, *, size: dict[str, int] = PHONE, locale: str = "vi-VN") -> BrowserContext:
         context = self.browser.new_context(
@@ -96,7 +103,7 @@ def ui(
     world = build_world(database)
     settings = getattr(request.module, "SERVER_SETTINGS", None)
     server = Server(url, tmp / "data", tmp, settings=settings).start()
-    site = UiSite(server, world, browser)
+    site = UiSite(server, world, browser, tmp / "data")
     try:
         yield site
     finally:

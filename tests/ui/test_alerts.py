@@ -10,19 +10,22 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.auth.models import Role
+from tests.audio.sounds import noise
 from tests.e2e.agent_site import FAST, saved_version
 from tests.e2e.processes import Agent, wait_for
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrollment_code
+from tests.stations.fleet.scenario import stored_sound
 from tests.ui.conftest import UiSite, assert_accessible, assert_fits, screenshot
 
 SERVER_SETTINGS = {"LOAXA_BOARD_REFRESH_S": "1"}
 SHORT = "Bão số 3 đổ bộ. Bà con ở trong nhà."  # a few seconds of speech
 
 
-def _agents(ui: UiSite, tmp: Path) -> list[Agent]:
+def _agents(ui: UiSite, tmp: Path, names: tuple[str, ...] = ("pi-1", "pi-2")) -> list[Agent]:
     agents = []
-    for name in ("pi-1", "pi-2"):
+    for name in names:
         code = enrollment_code(ui.world, make_station(ui.world, "A1"))
         args = ("--enroll", code, "--capture-dir", str(tmp / f"{name}-played"), *FAST)
         agents.append(Agent(ui.server.url, tmp / name, tmp, *args).start())
@@ -88,3 +91,36 @@ def test_a_typhoon_alert_is_drafted_issued_and_followed_live_to_both_clusters(
     for name in ("pi-1", "pi-2"):
         played = list((tmp_path / f"{name}-played").glob("*.wav"))
         assert played, f"{name} captured nothing"
+
+
+def test_the_duty_officer_broadcasts_an_item_now_and_follows_it_to_the_cluster(
+    ui: UiSite, phone: Page, tmp_path: Path
+) -> None:
+    """Phát ngay: an approved recording ordered and issued at once by the duty officer (who
+    holds both rights), played over the schedule by a real agent, acknowledged live."""
+    ui.world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
+    sound = noise(tmp_path / "notice.opus", seconds=3.0, seed=5)
+    notice = stored_sound(ui.world, "A", ui.storage, sound)
+    [agent] = _agents(ui, tmp_path, ("pi-now",))
+    try:
+        ui.sign_in(phone, "duty_a")
+        phone.goto("/broadcasts")
+        phone.get_by_role("link", name="Phát ngay…").click()
+        phone.get_by_label("Bản tin đã duyệt để phát").select_option(str(notice.content_id))
+        phone.get_by_label("Phát lệnh ngay, không cần người duyệt thứ hai").check()
+        assert_fits(phone)
+        screenshot(phone, "broadcast-new-phone")
+        assert_accessible(phone)
+        phone.get_by_role("button", name="Gửi lệnh").click()
+        expect(phone.get_by_role("status")).to_contain_text("Đã phát lệnh")
+        phone.evaluate("window.notReloaded = true")
+        row = phone.locator("table.delivery tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("đã phát xong", timeout=40_000)
+        assert phone.evaluate("window.notReloaded") is True
+        assert_fits(phone)
+        screenshot(phone, "broadcast-delivery-phone")
+        assert_accessible(phone)
+    finally:
+        agent.kill()
+    assert list((tmp_path / "pi-now-played").glob("*.wav")), "the agent captured nothing"
