@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.alerts.factories import make_alert
+from tests.alerts.factories import make_alert, make_order
 from tests.alerts.feed_factories import make_feed
 from tests.playlists.content.factories import make_item
 from tests.playlists.sessions.factories import make_entry, make_session
@@ -50,6 +50,7 @@ CASES: dict[str, Listed] = {
     "/api/v1/queue": Listed("operator_a", _several(lambda w: make_entry(w, "A"))),
     "/api/v1/asrun": Listed("supervisor_a", _asrun),
     "/api/v1/alerts": Listed("operator_a", _several(lambda w: make_alert(w, "A"))),
+    "/api/v1/broadcasts": Listed("operator_a", _several(lambda w: make_order(w, "A"))),
     "/api/v1/cap-feeds": Listed("operator_a", _several(lambda w: make_feed(w, "A"))),
     "/api/v1/reports/alerts": Listed(
         "supervisor_a", _several(lambda w: make_alert(w, "A", issued=True))
