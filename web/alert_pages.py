@@ -5,6 +5,7 @@ Update and Cancel from its page, and its live delivery board. Thin: the API's ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from alerts.models import Alert, AlertCreate, AlertState, AlertType
 from alerts.review import approve_alert, reject_alert
 from alerts.views import alert_detail, alert_public
 from core.areas.crud import get_area
-from core.auth.deps import AccessControl, access_for
+from core.auth.deps import AccessControl
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep, SettingsDep
 from core.models import MAX_ID, PathId
@@ -47,19 +48,11 @@ LISTED = 30
 DELIVERY = "alerts/_delivery.html"
 
 
-def _access(session: Session, view: PageView, action: Action) -> AccessControl:
-    return access_for(principal=view.user.principal, action=action, session=session)
-
-
 def _alert_in_scope(session: Session, view: PageView, alert_id: int, action: Action) -> Alert:
     """The alert, if `action` is allowed in its area (else Forbidden, a page)."""
     alert = crud.get_alert(session=session, alert_id=alert_id)
-    _access(session, view, action).require_area(alert.area_id, what=f"alert #{alert_id}")
+    view.access(session, action).require_area(alert.area_id, what=f"alert #{alert_id}")
     return alert
-
-
-def _may(view: PageView, action: Action) -> bool:
-    return bool(view.user.principal.roles_for(action))
 
 
 @router.get("/alerts")
@@ -68,7 +61,7 @@ def alerts_list(
     view: PageDep,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
-    reader = _access(session, view, Action.alert_read)
+    reader = view.access(session, Action.alert_read)
     rows, total = crud.list_alerts(
         session=session, prefixes=reader.scope_prefixes(), page=Page(offset=offset, limit=LISTED)
     )
@@ -79,7 +72,7 @@ def alerts_list(
         "limit": LISTED,
         "href": lambda at: f"/alerts?offset={at}",
         "templates": TEMPLATES,
-        "can_draft": _may(view, Action.alert_write),
+        "can_draft": view.holds(Action.alert_write),
     }
     return view.render("alerts/list.html", context)
 
@@ -102,7 +95,7 @@ def _form_page(
         "expiry_hours": EXPIRY_HOURS,
         "repeat_counts": REPEAT_COUNTS,
         "repeat_minutes": REPEAT_MINUTES,
-        "single": settings.alert_single_confirmation and _may(view, Action.alert_approve),
+        "single": settings.alert_single_confirmation and view.holds(Action.alert_approve),
     }
     return view.render("alerts/new.html", context, status_code=status_code)
 
@@ -114,7 +107,7 @@ def new_alert(
     view: PageDep,
     template: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    _access(session, view, Action.alert_write)
+    view.access(session, Action.alert_write)
     areas = area_choices(session=session, principal=view.user.principal, action=Action.alert_write)
     first = areas[0].id if areas else None
     return _form_page(session, view, settings, new_alert_fields(template_of(template), first))
@@ -130,7 +123,7 @@ def create_alert(
     view: CsrfPageDep,
     fields: Annotated[AlertFields, Form()],
 ) -> Response:
-    access = _access(session, view, Action.alert_write)
+    access = view.access(session, Action.alert_write)
     built = alert_in(fields, view.now)
     if isinstance(built, FormProblems):
         return _form_page(session, view, settings, fields, built, 422)
@@ -179,23 +172,42 @@ def _issued(
     return RedirectResponse(f"/alerts/{summary.id}?done={done}", status_code=303)
 
 
+def delivery_board(
+    view: PageView,
+    settings: SettingsDep,
+    *,
+    key: tuple[object, ...],
+    url: str,
+    detail: Callable[[], object],
+) -> tuple[str, str]:
+    """A live delivery board (alerts/_delivery.html) of an alert or a broadcast order:
+    `detail` gives its AlertDetail-like view (deliveries, state) when it must be drawn."""
+
+    def rendered() -> str:
+        words = speaking(view.locale, view.zone)
+        template = environment.get_template(DELIVERY)
+        return template.render(**words, alert=detail(), now=view.now)
+
+    return live_part(
+        view.request,
+        key=(*key, view.locale, view.zone),
+        refresh_s=settings.board_refresh_s,
+        url=url,
+        element_id="delivery",
+        render=rendered,
+    )
+
+
 def _delivery_part(
     session: Session, view: PageView, settings: SettingsDep, alert_id: int
 ) -> tuple[str, str]:
     alert = crud.get_alert(session=session, alert_id=alert_id)
-
-    def rendered() -> str:
-        detail = alert_detail(session=session, alert=alert, settings=settings, now=view.now)
-        words = speaking(view.locale, view.zone)
-        return environment.get_template(DELIVERY).render(**words, alert=detail, now=view.now)
-
-    return live_part(
-        view.request,
-        key=("delivery", alert_id, alert.state, view.locale, view.zone),  # a new state at once
-        refresh_s=settings.board_refresh_s,
+    return delivery_board(
+        view,
+        settings,
+        key=("delivery", alert_id, alert.state),  # a new state shows at once
         url=f"/alerts/{alert_id}/delivery",
-        element_id="delivery",
-        render=rendered,
+        detail=lambda: alert_detail(session=session, alert=alert, settings=settings, now=view.now),
     )
 
 
@@ -248,14 +260,14 @@ def delivery_fragment(
 def approve(
     session: SessionDep, board: AlertBoardDep, view: CsrfPageDep, alert_id: PathId
 ) -> Response:
-    access = _access(session, view, Action.alert_approve)
+    access = view.access(session, Action.alert_approve)
     approve_alert(session=session, access=access, board=board, alert_id=alert_id, now=view.now)
     return RedirectResponse(f"/alerts/{alert_id}?done=issued", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/reject")
 def reject(session: SessionDep, view: CsrfPageDep, alert_id: PathId) -> Response:
-    access = _access(session, view, Action.alert_approve)
+    access = view.access(session, Action.alert_approve)
     reject_alert(session=session, access=access, alert_id=alert_id, now=view.now)
     return RedirectResponse(f"/alerts/{alert_id}?done=rejected", status_code=303)
 
@@ -273,7 +285,7 @@ def cancel_confirmation(
     session: SessionDep, settings: SettingsDep, view: PageDep, alert_id: PathId
 ) -> Response:
     alert = _alert_in_scope(session, view, alert_id, Action.alert_write)
-    single = settings.alert_single_confirmation and _may(view, Action.alert_approve)
+    single = settings.alert_single_confirmation and view.holds(Action.alert_approve)
     return view.render("alerts/cancel.html", {"alert": alert_public(alert), "single": single})
 
 
@@ -289,7 +301,7 @@ def cancel(
     issue_now: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     alert = _alert_in_scope(session, view, alert_id, Action.alert_write)
-    access = _access(session, view, Action.alert_write)
+    access = view.access(session, Action.alert_write)
     cancel_in = AlertCreate(
         msg_type=AlertType.cancel,
         references=[alert.identifier],

@@ -17,24 +17,22 @@ from alerts.board import AlertBoardDep
 from alerts.models import Alert, AlertState, OrderAction
 from alerts.order_models import OrderCreate
 from core.areas.crud import get_area
-from core.auth.deps import AccessControl, access_for
 from core.auth.permissions import Action
 from core.deps import SessionDep, SettingsDep
 from core.models import MAX_ID, PathId
 from core.paging import Page
 from playlists.content.crud import ContentFilter, list_items
 from playlists.content.models import ContentKind, ContentStatus
+from web.alert_pages import delivery_board
 from web.choices import area_choices
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
-from web.live import fragment_response, live_part
+from web.live import fragment_response
 from web.problems import REFUSALS, FormProblems, problems_of, status_of
-from web.templating import environment, speaking
 
 router = APIRouter(include_in_schema=False)
 LISTED = 30
 CONTENT_LISTED = 200
-DELIVERY = "alerts/_delivery.html"
 REPEAT_COUNTS = (1, 2, 3, 5)
 STOP_MINUTES = (15, 30, 60, 120, 240, 720, 1440)
 
@@ -79,25 +77,17 @@ def order_in(fields: OrderFields) -> OrderCreate | FormProblems:
         return problems_of(exc)
 
 
-def _access(session: Session, view: PageView, action: Action) -> AccessControl:
-    return access_for(principal=view.user.principal, action=action, session=session)
-
-
 def _order_in_scope(session: Session, view: PageView, order_id: int) -> Alert:
     order = orders.get_order(session=session, order_id=order_id)
-    _access(session, view, Action.alert_read).require_area(order.area_id, what=f"order #{order_id}")
+    view.access(session, Action.alert_read).require_area(order.area_id, what=f"order #{order_id}")
     return order
-
-
-def _may(view: PageView, action: Action) -> bool:
-    return bool(view.user.principal.roles_for(action))
 
 
 @router.get("/broadcasts")
 def orders_list(
     session: SessionDep, view: PageDep, offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
 ) -> Response:
-    reader = _access(session, view, Action.alert_read)
+    reader = view.access(session, Action.alert_read)
     rows, total = orders.list_orders(
         session=session, prefixes=reader.scope_prefixes(), page=Page(offset=offset, limit=LISTED)
     )
@@ -107,7 +97,7 @@ def orders_list(
         "offset": offset,
         "limit": LISTED,
         "href": lambda at: f"/broadcasts?offset={at}",
-        "can_order": _may(view, Action.broadcast_write),
+        "can_order": view.holds(Action.broadcast_write),
     }
     return view.render("broadcasts/list.html", context)
 
@@ -120,7 +110,7 @@ def _form_page(
     problems: FormProblems | None = None,
     status_code: int = 200,
 ) -> Response:
-    writer = _access(session, view, Action.broadcast_write)
+    writer = view.access(session, Action.broadcast_write)
     approved = ContentFilter(status=ContentStatus.approved, kind=ContentKind.audio)
     content, _total = list_items(
         session=session,
@@ -137,7 +127,7 @@ def _form_page(
         "content": [c for c in content if c.sha256],
         "repeat_counts": REPEAT_COUNTS,
         "stop_minutes": STOP_MINUTES,
-        "single": single_allowed and _may(view, Action.broadcast_approve),
+        "single": single_allowed and view.holds(Action.broadcast_approve),
     }
     return view.render("broadcasts/new.html", context, status_code=status_code)
 
@@ -167,7 +157,7 @@ def create_order(
     view: CsrfPageDep,
     fields: Annotated[OrderFields, Form()],
 ) -> Response:
-    access = _access(session, view, Action.broadcast_write)
+    access = view.access(session, Action.broadcast_write)
     single = settings.alert_single_confirmation
     built = order_in(fields)
     if isinstance(built, FormProblems):
@@ -191,18 +181,14 @@ def create_order(
 def _delivery_part(
     session: Session, view: PageView, settings: SettingsDep, order: Alert
 ) -> tuple[str, str]:
-    def rendered() -> str:
-        detail = orders.order_detail(session=session, order=order, settings=settings, now=view.now)
-        words = speaking(view.locale, view.zone)
-        return environment.get_template(DELIVERY).render(**words, alert=detail, now=view.now)
-
-    return live_part(
-        view.request,
-        key=("order-delivery", order.id, order.state, view.locale, view.zone),
-        refresh_s=settings.board_refresh_s,
+    return delivery_board(
+        view,
+        settings,
+        key=("order-delivery", order.id, order.state),
         url=f"/broadcasts/{order.id}/delivery",
-        element_id="delivery",
-        render=rendered,
+        detail=lambda: orders.order_detail(
+            session=session, order=order, settings=settings, now=view.now
+        ),
     )
 
 
@@ -253,7 +239,7 @@ def delivery_fragment(
 def approve(
     session: SessionDep, board: AlertBoardDep, view: CsrfPageDep, order_id: PathId
 ) -> Response:
-    access = _access(session, view, Action.broadcast_approve)
+    access = view.access(session, Action.broadcast_approve)
     orders.approve_order(
         session=session, access=access, board=board, order_id=order_id, now=view.now
     )
@@ -262,13 +248,13 @@ def approve(
 
 @router.post("/broadcasts/{order_id}/reject")
 def reject(session: SessionDep, view: CsrfPageDep, order_id: PathId) -> Response:
-    access = _access(session, view, Action.broadcast_approve)
+    access = view.access(session, Action.broadcast_approve)
     orders.reject_order(session=session, access=access, order_id=order_id, now=view.now)
     return RedirectResponse(f"/broadcasts/{order_id}?done=rejected", status_code=303)
 
 
 @router.post("/broadcasts/{order_id}/end")
 def end(session: SessionDep, board: AlertBoardDep, view: CsrfPageDep, order_id: PathId) -> Response:
-    access = _access(session, view, Action.broadcast_write)
+    access = view.access(session, Action.broadcast_write)
     orders.end_order(session=session, access=access, board=board, order_id=order_id, now=view.now)
     return RedirectResponse(f"/broadcasts/{order_id}?done=ended", status_code=303)

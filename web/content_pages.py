@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, Response
 
 from audio.ingest import CANONICAL_MIME
 from core.areas.crud import get_area
-from core.auth.deps import AccessControl, access_for
+from core.auth.deps import AccessControl
 from core.auth.permissions import Action
 from core.auth.users import get_user
 from core.deps import SessionDep
@@ -36,7 +36,7 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def access(session: SessionDep, view: PageView, action: Action) -> AccessControl:
-    return access_for(principal=view.user.principal, action=action, session=session)
+    return view.access(session, action)
 
 
 def _member(enum: type[E], value: str | None) -> E | None:

@@ -9,8 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from core.areas.crud import get_area
+from core.auth.deps import AccessControl, access_for
+from core.auth.permissions import Action
 from core.auth.users import get_user
 from core.deps import ClockDep, SessionDep
 from web import i18n
@@ -34,6 +37,15 @@ class PageView:
     locale: str
     zone: str  # the user's home area's zone: every time on the page is shown in it
     now: datetime
+
+    def access(self, session: Session, action: Action) -> AccessControl:
+        """The caller's access for `action`, as the API's Permission gives it (Forbidden,
+        a page, without the role anywhere)."""
+        return access_for(principal=self.user.principal, action=action, session=session)
+
+    def holds(self, action: Action) -> bool:
+        """Whether the caller holds `action` anywhere (to offer a button or a form)."""
+        return bool(self.user.principal.roles_for(action))
 
     @property
     def is_fragment(self) -> bool:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from core.areas.crud import get_area
-from core.auth.deps import AccessControl, access_for
+from core.auth.deps import AccessControl
 from core.auth.permissions import Action
 from core.errors import Conflict, Forbidden, NotFound
 from playlists.builder.recurrence import Repeat
@@ -40,7 +40,7 @@ def status_of(exc: Exception) -> int:
 
 def page_access(view: PageView, session: Session, action: Action) -> AccessControl:
     """The caller's access for an action, as the API's Permission gives it (or Forbidden)."""
-    return access_for(principal=view.user.principal, action=action, session=session)
+    return view.access(session, action)
 
 
 def writer(view: PageView, session: Session) -> AccessControl | None:

@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from core.areas.crud import get_area
-from core.auth.deps import AccessControl, access_for
 from core.auth.permissions import Action
 from core.deps import SessionDep, SettingsDep
 from core.models import MAX_ID, PathId
@@ -52,10 +51,6 @@ class StationFields(BaseModel):
     longitude: str = Short
 
 
-def _access(session: Session, view: PageView, action: Action) -> AccessControl:
-    return access_for(principal=view.user.principal, action=action, session=session)
-
-
 def _may(session: Session, view: PageView, action: Action, area_id: int) -> bool:
     area = get_area(session=session, area_id=area_id)
     return view.user.principal.can(action, area.path)
@@ -63,7 +58,7 @@ def _may(session: Session, view: PageView, action: Action, area_id: int) -> bool
 
 def _station_in_scope(session: Session, view: PageView, station_id: int) -> Station:
     station = crud.get_station(session=session, station_id=station_id)
-    _access(session, view, Action.station_read).require_area(
+    view.access(session, Action.station_read).require_area(
         station.area_id, what=f"station #{station_id}"
     )
     return station
@@ -108,7 +103,7 @@ def new_station(
     view: PageDep,
     area: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    _access(session, view, Action.station_write)
+    view.access(session, Action.station_write)
     return _new_page(session, view, StationFields(area_id=str(area or "")))
 
 
@@ -116,7 +111,7 @@ def new_station(
 def create_station(
     session: SessionDep, view: CsrfPageDep, fields: Annotated[StationFields, Form()]
 ) -> Response:
-    access = _access(session, view, Action.station_write)
+    access = view.access(session, Action.station_write)
     built = _station_in(fields)
     if isinstance(built, FormProblems):
         return _new_page(session, view, fields, built, 422)
@@ -159,7 +154,7 @@ def _station_page(
         offline_after=offline_after,
         late_after=timedelta(seconds=settings.report_late_after_s),
     )
-    reader = _access(session, view, Action.asrun_read)
+    reader = view.access(session, Action.asrun_read)
     records, _total = asrun.list_records(
         session=session,
         prefixes=reader.scope_prefixes(),
@@ -217,7 +212,7 @@ def create_code(
 ) -> Response:
     """A fresh code, shown on this answer only (it is stored hashed): not a redirect."""
     station = _station_in_scope(session, view, station_id)
-    access = _access(session, view, Action.station_write)
+    access = view.access(session, Action.station_write)
     access.require_area(station.area_id, what=f"station #{station_id}")
     code, row = enrolment.create_code(
         session=session,
@@ -237,7 +232,7 @@ def create_code(
 @router.get("/stations/{station_id}/revoke")
 def revoke_confirmation(session: SessionDep, view: PageDep, station_id: PathId) -> Response:
     station = _station_in_scope(session, view, station_id)
-    _access(session, view, Action.station_write).require_area(
+    view.access(session, Action.station_write).require_area(
         station.area_id, what=f"station #{station_id}"
     )
     return view.render("stations/revoke.html", {"station": station})
@@ -253,7 +248,7 @@ def revoke_station(
     station_id: PathId,
 ) -> Response:
     station = _station_in_scope(session, view, station_id)
-    access = _access(session, view, Action.station_write)
+    access = view.access(session, Action.station_write)
     access.require_area(station.area_id, what=f"station #{station_id}")
     try:
         revoke_agent(
