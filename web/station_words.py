@@ -1,11 +1,13 @@
 """The station board's figures as a technician reads them: a clock offset in ms or s with
-its sign, free disk in MB or GB, in the page's number format."""
+its sign, free disk in MB or GB, how much of an item aired, in the page's number format."""
 
 from __future__ import annotations
 
 from babel.numbers import format_decimal
 from jinja2 import pass_context
 from jinja2.runtime import Context
+
+from web.i18n import gettext as _
 
 GB = 1024**3
 MB = 1024**2
@@ -38,3 +40,24 @@ def disk_size(context: Context, size: int | None) -> str:
     if size >= GB:
         return f"{_number(size / GB, locale, 1)} GB"
     return f"{_number(size / MB, locale, 0)} MB"
+
+
+@pass_context
+def aired(context: Context, record: object) -> str:
+    """How much of a cut or joined item aired, from where in it: "9,9 s from 13,6 s" (an
+    as-run record's started_at, ended_at and planned_start; "" when it played whole or
+    never started)."""
+    started = getattr(record, "started_at", None)
+    ended = getattr(record, "ended_at", None)
+    planned = getattr(record, "planned_start", None)
+    if started is None or ended is None or getattr(record, "result", "") == "played":
+        return ""
+    locale = context.get("locale", "vi")
+    length = _number((ended - started).total_seconds(), locale, 1)
+    into = (started - planned).total_seconds() if planned is not None else 0.0
+    if into < 0.5:
+        return _("%(length)s s from the top") % {"length": length}
+    return _("%(length)s s from %(into)s s in") % {
+        "length": length,
+        "into": _number(into, locale, 1),
+    }

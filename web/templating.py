@@ -14,7 +14,7 @@ from web import i18n
 from web.formatting import local_datetime, local_time, zone_name
 from web.labels import action_label, label
 from web.report_bodies import HELPERS as REPORT_HELPERS
-from web.station_words import clock_offset, disk_size
+from web.station_words import aired, clock_offset, disk_size
 
 TEMPLATES_DIR = i18n.LOCALE_DIR.parent / "templates"
 GZIP_FROM_BYTES = 1024
@@ -28,7 +28,7 @@ environment = Environment(
 )
 environment.globals.update(label=label, action_label=action_label)
 environment.globals.update(rpt=REPORT_HELPERS)  # the report bodies' words and numbers
-environment.globals.update(clock_offset=clock_offset, disk_size=disk_size)
+environment.globals.update(clock_offset=clock_offset, disk_size=disk_size, aired=aired)
 environment.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
 )

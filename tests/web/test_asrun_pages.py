@@ -84,3 +84,29 @@ def test_another_communes_log_is_refused(client: TestClient, world: World) -> No
     sign_in(client, world, "supervisor_a")
     assert client.get("/asrun", params={"area": world.areas["B"]}).status_code == 403
     assert client.get("/asrun/download", params={"station": other}).status_code == 403
+
+
+def test_a_cut_item_says_how_much_of_it_aired_and_from_where(
+    client: TestClient, world: World
+) -> None:
+    """An evacuation notice cut by an emergency and joined again part-way: each record says
+    how long it aired and from where in the item, so a supervisor knows what was heard."""
+    station = make_station(world, "A1")
+    cut = record(
+        result="preempted",
+        planned_start=TODAY,
+        started_at=TODAY,
+        ended_at=TODAY + timedelta(seconds=5.2),
+    )
+    joined = record(
+        result="partial",
+        planned_start=TODAY,
+        started_at=TODAY + timedelta(seconds=13.6),
+        ended_at=TODAY + timedelta(seconds=23.5),
+        error="joined part-way",
+    )
+    add_asrun(world, station, cut, joined)
+    sign_in(client, world, "supervisor_a")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/asrun").text))
+    assert "9,9 giây, từ giây thứ 13,6" in page
+    assert "5,2 giây từ đầu" in page
