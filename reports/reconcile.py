@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from stations.fleet.presence import Spell, online_at
+from stations.protocol import REPLAY_SUFFIX
 
 LATE_AFTER = timedelta(seconds=2)
 
@@ -119,8 +120,10 @@ def reconcile(
     by_item: dict[str, list[Aired]] = {}
     unplanned: list[Aired] = []
     for record in sorted(records, key=_record_key):
-        if record.item_id is not None and record.item_id in planned_ids:
-            by_item.setdefault(record.item_id, []).append(record)
+        # A bulletin played again whole after a cut counts towards its item.
+        item_id = record.item_id.removesuffix(REPLAY_SUFFIX) if record.item_id else None
+        if item_id is not None and item_id in planned_ids:
+            by_item.setdefault(item_id, []).append(record)
         else:
             unplanned.append(record)
     outcomes = tuple(

@@ -20,6 +20,7 @@ from reports.models import (
 from reports.reconcile import Aired, Health, ItemOutcome, Outcome, Planned, reconcile
 from stations.fleet.models import AsRun, StationAgent
 from stations.fleet.presence import online_seconds, spells_between
+from stations.protocol import REPLAY_SUFFIX
 
 # Outcomes of items whose time has come: the rate counts played and late of these.
 _DUE = frozenset(Outcome) - {Outcome.upcoming}
@@ -91,7 +92,8 @@ def _records(
         for r in session.exec(in_day)
         if r.planned_start is None or r.planned_start >= start or r.item_id in planned
     }
-    for batch in chunks(sorted(planned)):
+    replays = {f"{item_id}{REPLAY_SUFFIX}" for item_id in planned}
+    for batch in chunks(sorted(planned | replays)):
         of_plan = select(AsRun).where(AsRun.station_id == station_id, col(AsRun.item_id).in_(batch))
         found.update((r.id, r) for r in session.exec(of_plan))
     return found

@@ -127,6 +127,21 @@ class VolumeWindow(ServerMessage):
     volume: Volume
 
 
+# An as-run record of a bulletin played again whole after a cut: the item's id with this
+# after it (stations/agent/replay.py); the reports count it towards the item.
+REPLAY_SUFFIX = ":replay"
+
+
+class ReplayWindow(ServerMessage):
+    """A session whose bulletins, when a higher layer cuts one, are replayed whole after
+    its last item if they still end by `to` (else they are reported skipped); in any other
+    session a cut bulletin is joined again where the clock says."""
+
+    session_id: int
+    from_: AwareDatetime = Field(alias="from")
+    to: AwareDatetime
+
+
 AlertStatus = Literal["Actual", "Exercise", "Test"]
 
 
@@ -228,6 +243,7 @@ class Manifest(ServerMessage):
     alerts_digest: str = Field(default="", max_length=64)
     # None: an older server's, or push over the server's own event channel.
     push: PushBlock | None = None
+    replay_windows: list[ReplayWindow] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:

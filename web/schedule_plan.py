@@ -95,6 +95,16 @@ _WARNINGS: dict[str, tuple[_Said, ...]] = {
             N_("Does not fit: it lasts %(length)s, more than what is left of the session."),
         ),
     ),
+    "no_room_to_replay": (
+        _said(
+            r"only (?P<left>\d+) s are left there, less than its longest bulletin "
+            r"\((?P<seconds>\d+) s\)",
+            N_(
+                "A bulletin cut by an alert is replayed at the end of this session, but only "
+                "%(left)s s are left there, less than its longest bulletin (%(length)s)."
+            ),
+        ),
+    ),
     "session_not_on_air": (
         _said(r"not on air that day", N_("Its broadcast session does not play that day.")),
         _said(r"does not apply", N_("Its broadcast session does not reach this station.")),

@@ -39,6 +39,7 @@ class SessionFields(BaseModel):
     target_group_ids: list[str] = Field(default_factory=list, max_length=200)
     volume: str = Short
     enabled: str = Field(default="", max_length=10)
+    after_cut: str = Field(default="resume", max_length=10)
 
 
 class QueueFields(BaseModel):
@@ -76,6 +77,7 @@ def fields_of(found: SessionPublic) -> SessionFields:
         target_group_ids=[str(i) for i in found.target_group_ids],
         volume=str(found.volume),
         enabled="1" if found.enabled else "",
+        after_cut=found.after_cut.value,
     )
 
 
@@ -178,6 +180,7 @@ def _session_data(f: SessionFields) -> tuple[dict[str, Any], FormProblems]:
         "target_group_ids": f.target_group_ids,
         "volume": f.volume.strip(),
         "enabled": f.enabled == "1",
+        "after_cut": f.after_cut,
     }
     return data, problems
 

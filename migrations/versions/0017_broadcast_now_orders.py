@@ -1,5 +1,6 @@
 """broadcast now orders (phát ngay, dừng phát): an alert row of the priority layer, told
-apart by order_action ("play" or "stop"; NULL for an emergency alert)
+apart by order_action ("play" or "stop"; NULL for an emergency alert); and each session's
+after_cut ("resume" or "replay"): what happens to a bulletin a higher layer cuts
 
 Revision ID: 0017
 Revises: 0016
@@ -21,9 +22,15 @@ def upgrade() -> None:
     with op.batch_alter_table("alert") as batch:
         batch.add_column(sa.Column("order_action", sa.String(length=8), nullable=True))
         batch.create_index("ix_alert_order_action", ["order_action"])
+    with op.batch_alter_table("broadcast_session") as batch:
+        batch.add_column(
+            sa.Column("after_cut", sa.String(length=8), nullable=False, server_default="resume")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("broadcast_session") as batch:
+        batch.drop_column("after_cut")
     with op.batch_alter_table("alert") as batch:
         batch.drop_index("ix_alert_order_action")
         batch.drop_column("order_action")

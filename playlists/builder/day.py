@@ -96,6 +96,7 @@ def build_day(inputs: DayInputs, day: date) -> Timeline:
             start=w.start,
             end=w.end,
             volume=w.session.volume,
+            after_cut=w.session.after_cut,
         )
         for w in windows
     )
@@ -272,13 +273,36 @@ def _fill_sessions(
             key=lambda i: i.start,
         )
         cursor = window.start
+        in_window: list[TimelineItem] = []
         for entry, (content, duration) in usable:
             for _ in range(entry.repeat):
                 item = _soft_item(state, window, blocks, entry, content, cursor, duration)
                 if item is not None:
-                    placed.append(item)
+                    in_window.append(item)
                     cursor = item.end
+        placed.extend(in_window)
+        if window.session.after_cut == "replay":
+            _check_room_to_replay(state, window, [*in_window, *blocks])
     return placed
+
+
+def _check_room_to_replay(state: _Day, window: Window, items: list[TimelineItem]) -> None:
+    """A session that replays cut bulletins does so after its last item: say so when the
+    time left there could not hold its longest bulletin (the agent then reports the
+    replay skipped, should a cut come)."""
+    soft = [i for i in items if i.timing == Timing.soft]
+    if not soft:
+        return
+    last_end = max(i.end for i in items)
+    left = max((window.end - last_end).total_seconds(), 0.0)
+    longest = max(i.duration_s for i in soft)
+    if left < longest:
+        state.warn(
+            "no_room_to_replay",
+            f"a bulletin cut by an alert is replayed after the session's last item, but only "
+            f"{left:.0f} s are left there, less than its longest bulletin ({longest:.0f} s)",
+            session=window.session,
+        )
 
 
 def _soft_item(

@@ -55,6 +55,9 @@ class SessionSpec(Frozen):
     recurrence: Recurrence
     volume: int = Field(default=80, ge=0, le=100)
     enabled: bool = True
+    # A bulletin a higher layer cuts: "resume" where the clock says, or "replay" it whole
+    # after the session's last item (the builder warns when no bulletin would fit there).
+    after_cut: str = "resume"
 
 
 class QueueSpec(Frozen):
@@ -151,6 +154,7 @@ class SessionWindow:
     start: datetime
     end: datetime
     volume: int
+    after_cut: str = "resume"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,13 +29,16 @@ def item_json(item: TimelineItem) -> dict[str, Any]:
 
 
 def window_json(window: SessionWindow) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "session_id": window.session_id,
         "name": window.name,
         "start": window.start.isoformat(),
         "end": window.end.isoformat(),
         "volume": window.volume,
     }
+    if window.after_cut != "resume":  # left out by default: older bodies keep their digest
+        body["after_cut"] = window.after_cut
+    return body
 
 
 def warning_json(warning: BuildWarning) -> dict[str, Any]:

@@ -103,6 +103,7 @@ def create_session(
         recurrence_json=session_in.recurrence.model_dump_json(),
         volume=session_in.volume,
         enabled=session_in.enabled,
+        after_cut=session_in.after_cut.value,
         created_at=now,
         updated_at=now,
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, model_validator
-from sqlalchemy import Column, ForeignKey, Integer, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from core.models import Id, InputModel, OutputModel
@@ -25,6 +26,14 @@ def _local(value: time) -> time:
 LocalTime = Annotated[time, AfterValidator(_local)]
 
 
+class AfterCut(StrEnum):
+    """What happens to a bulletin of the session that a higher layer (an emergency alert, a
+    broadcast now order) cuts."""
+
+    resume = "resume"  # join it again where the clock says, as after a restart
+    replay = "replay"  # play it again from the start after the session's last item
+
+
 class SessionIn(InputModel):
     name: str = Field(min_length=1, max_length=200)
     area_id: Id = Field(description="The area whose operators manage the session")
@@ -37,6 +46,11 @@ class SessionIn(InputModel):
     recurrence: Recurrence
     volume: int = Field(default=80, ge=0, le=100)
     enabled: bool = True
+    after_cut: AfterCut = Field(
+        default=AfterCut.resume,
+        description="A bulletin a higher layer cuts: resume it where the clock says, or "
+        "replay it from the start at the end of the session if it still fits",
+    )
 
     @model_validator(mode="after")
     def _has_targets(self) -> SessionIn:
@@ -56,6 +70,7 @@ class SessionUpdate(InputModel):
             "recurrence",
             "volume",
             "enabled",
+            "after_cut",
         }
     )
 
@@ -67,6 +82,7 @@ class SessionUpdate(InputModel):
     recurrence: Recurrence | None = None
     volume: int | None = Field(default=None, ge=0, le=100)
     enabled: bool | None = None
+    after_cut: AfterCut | None = None
 
 
 class BroadcastSession(SQLModel, table=True):
@@ -84,6 +100,10 @@ class BroadcastSession(SQLModel, table=True):
     recurrence_json: str = Field(sa_column=Column(Text, nullable=False))
     volume: int = 80
     enabled: bool = True
+    # AfterCut: what happens to a bulletin an alert or a broadcast now order cuts.
+    after_cut: str = Field(
+        default="resume", sa_column=Column(String(8), nullable=False, server_default="resume")
+    )
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -131,6 +151,7 @@ class SessionPublic(OutputModel):
     recurrence: Recurrence
     volume: int
     enabled: bool
+    after_cut: AfterCut
     created_at: datetime
     updated_at: datetime
 

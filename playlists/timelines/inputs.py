@@ -209,6 +209,7 @@ def _sessions(session: Session, session_ids: set[int]) -> dict[int, SessionSpec]
                 recurrence=recurrences[row.recurrence_json],
                 volume=row.volume,
                 enabled=row.enabled,
+                after_cut=row.after_cut,
             )
     return found
 

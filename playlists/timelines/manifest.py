@@ -32,7 +32,14 @@ from stations.fleet.enrolment import token_digest
 from stations.fleet.models import StationAgent
 from stations.fleet.sources import BuildRef, Caller
 from stations.models import Station
-from stations.protocol import FILES_PATH, Manifest, ManifestFile, ManifestItem, VolumeWindow
+from stations.protocol import (
+    FILES_PATH,
+    Manifest,
+    ManifestFile,
+    ManifestItem,
+    ReplayWindow,
+    VolumeWindow,
+)
 
 # Days' parts kept in memory: stations of a commune share them.
 DOCUMENT_CACHE = 512
@@ -44,6 +51,7 @@ class DayPart:
 
     items: tuple[ManifestItem, ...]
     windows: tuple[VolumeWindow, ...]
+    replays: tuple[ReplayWindow, ...]
     files: frozenset[str]  # the sha256 its items name
 
     @classmethod
@@ -53,6 +61,11 @@ class DayPart:
             items=items,
             windows=tuple(
                 VolumeWindow(from_=w.start, to=w.end, volume=w.volume) for w in timeline.sessions
+            ),
+            replays=tuple(
+                ReplayWindow(session_id=w.session_id, from_=w.start, to=w.end)
+                for w in timeline.sessions
+                if w.after_cut == "replay"
             ),
             files=frozenset(i.sha256 for i in items if i.sha256 is not None),
         )
@@ -109,6 +122,7 @@ class TimelineManifests:
             horizon_until=_day_end(date.fromisoformat(max(by_day)), build.timezone),
             volume_plan=[window for part in days for window in part.windows],
             items=[item for part in days for item in part.items],
+            replay_windows=[window for part in days for window in part.replays],
             alerts=[],
             files=[
                 ManifestFile(sha256=sha, size=size, url=f"{FILES_PATH}/{sha}")

@@ -64,6 +64,7 @@ class StoredWindow(_Stored):
     start: AwareDatetime
     end: AwareDatetime
     volume: int
+    after_cut: str = "resume"
 
 
 class StoredWarning(_Stored):

@@ -66,6 +66,7 @@ class PlayoutEngine:
         now: Callable[[], datetime],
         offset_ms: Callable[[], int],
         observe: Callable[[Entry, Stage, datetime], None] = lambda *_: None,
+        cut: Callable[[Entry, datetime], None] = lambda *_: None,
     ) -> None:
         self._player = player
         self._outbox = outbox
@@ -75,6 +76,7 @@ class PlayoutEngine:
         self._now = now
         self._offset_ms = offset_ms
         self._observe = observe
+        self._cut = cut
         self.playing: Playing | None = None
         self._skipped: set[str] = set()
         self._wake = asyncio.Event()
@@ -132,6 +134,8 @@ class PlayoutEngine:
         if previous is not None:
             cut_by: Result | None = "preempted" if previous.entry in decision.preempted else None
             self._finish(previous, now, cut_by)
+            if cut_by is not None:
+                self._cut(previous.entry, now)  # a higher layer took the air from it
         if decision.unplayable is not None:
             self._skip(decision.unplayable, now)
         return decision

@@ -6,6 +6,7 @@ once."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from audio.player import Player
@@ -17,7 +18,15 @@ from stations.agent.decision import Entry, PlayoutTimeline, schedule_entries
 from stations.agent.engine import PlayoutEngine
 from stations.agent.manifest_store import ManifestStore
 from stations.agent.outbox import Outbox
-from stations.protocol import Manifest, ManifestAlert, NowPlaying, Stage
+from stations.agent.replay import replayable, with_replays
+from stations.protocol import (
+    REPLAY_SUFFIX,
+    AsRunRecord,
+    Manifest,
+    ManifestAlert,
+    NowPlaying,
+    Stage,
+)
 
 
 class Playout:
@@ -35,7 +44,13 @@ class Playout:
         self._cache = cache
         self._clock = clock
         self._log = alert_log
-        self._built: tuple[Manifest, int, PlayoutTimeline] | None = None
+        self._outbox = outbox
+        # Scheduled items a higher layer cut, and when: in a replay session they play again
+        # whole at its end (stations/agent/replay.py). Kept in memory: after a restart a
+        # cut item is joined again where the clock says.
+        self._cuts: dict[str, datetime] = {}
+        self._missed: set[str] = set()
+        self._built: tuple[Manifest, int, int, PlayoutTimeline] | None = None
         self.engine = PlayoutEngine(
             player=player,
             outbox=outbox,
@@ -45,6 +60,7 @@ class Playout:
             now=clock.now,
             offset_ms=clock.offset_ms,
             observe=self._observe,
+            cut=self._on_cut,
         )
 
     def timeline(self, now: datetime) -> PlayoutTimeline | None:
@@ -57,8 +73,17 @@ class Playout:
         self._mark_ready(alerts, now)
         alerts = self._stop_earlier_plays(alerts, now)
         built = self._built
-        if built is None or built[0] is not manifest or built[1] != self._log.version:
-            entries = schedule_entries(manifest.items) + alert_entries(
+        if (
+            built is None
+            or built[0] is not manifest
+            or built[1] != self._log.version
+            or built[2] != len(self._cuts)
+        ):
+            schedule, missed = with_replays(
+                schedule_entries(manifest.items), manifest.replay_windows, self._cuts
+            )
+            self._report_missed(missed)
+            entries = schedule + alert_entries(
                 self._anchored(alerts),
                 timezone=manifest.timezone,
                 plays_test_alerts=manifest.plays_test_alerts,
@@ -68,8 +93,33 @@ class Playout:
                 self._waiting(alerts), plays_test_alerts=manifest.plays_test_alerts
             )
             timeline = PlayoutTimeline(entries, manifest.volume_plan)
-            built = self._built = (manifest, self._log.version, timeline)
-        return built[2]
+            built = self._built = (manifest, self._log.version, len(self._cuts), timeline)
+        return built[3]
+
+    def _on_cut(self, entry: Entry, now: datetime) -> None:
+        if replayable(entry) and entry.id not in self._cuts:
+            self._cuts[entry.id] = now
+
+    def _report_missed(self, missed: list[Entry]) -> None:
+        """A cut bulletin its session has no room left to replay: said once, in the as-run
+        log, so a supervisor knows it was not heard whole."""
+        for entry in missed:
+            if entry.id in self._missed:
+                continue
+            self._missed.add(entry.id)
+            self._outbox.record(
+                AsRunRecord(
+                    id=uuid.uuid4(),
+                    item_id=entry.id + REPLAY_SUFFIX,
+                    content_id=entry.content_id,
+                    sha256=entry.sha256,
+                    planned_start=self._cuts.get(entry.id, entry.start),
+                    result="skipped",
+                    error="cut by an alert or a broadcast now order, and the session has no "
+                    "room left to play it again whole",
+                    clock_offset_ms=self._clock.offset_ms(),
+                )
+            )
 
     def _alerts(self, manifest: Manifest) -> list[ManifestAlert]:
         """The manifest's alerts, and those pushed since that it does not list yet."""

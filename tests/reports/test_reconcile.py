@@ -187,3 +187,12 @@ def test_a_record_played_on_time_makes_a_missing_item_played(
             after = reconcile(plan, [*records, extra], ALWAYS_ONLINE, now=END_OF_DAY)
             (again,) = [a for a in after.items if a.item.id == o.item.id]
             assert again.outcome is Outcome.played
+
+
+def test_a_cut_bulletin_replayed_whole_later_counts_as_played() -> None:
+    item = _planned(1, 0)
+    cut = _aired(item, "preempted", 0, 10)
+    again = _aired(None, "played", 300, 360, item_id=f"{item.id}:replay")
+    [outcome] = reconcile([item], [cut, again], ALWAYS_ONLINE, now=END_OF_DAY).items
+    assert outcome.outcome == Outcome.played and outcome.aired_s == 70.0
+    assert {r.id for r in outcome.records} == {cut.id, again.id}

@@ -163,3 +163,28 @@ def test_fixed_items_keep_days_off_and_their_session_being_disabled() -> None:
     weekday = build_day(inputs, DAY)
     assert [i.queue_id for i in weekday.items] == [1, 2]
     assert ("session_disabled", 3) in {(w.code, w.queue_id) for w in weekday.warnings}
+
+
+def test_a_replay_session_without_room_for_its_longest_bulletin_is_reported() -> None:
+    """A session that replays cut bulletins does so after its last item: the builder says
+    when what is left there could not hold the longest (a cut would then go unreplayed)."""
+    full = session(1, "17:00", 5).model_copy(update={"after_cut": "replay"})
+    roomy = session(2, "18:00", 10).model_copy(update={"after_cut": "replay"})
+    resume = session(3, "19:00", 5)
+    inputs = _inputs(
+        sessions=(full, roomy, resume),
+        content=(content(10, 200), content(11, 90)),
+        queue=(
+            soft(100, 10, 1),
+            soft(101, 11, 1, order=1),
+            soft(102, 10, 2),
+            soft(103, 10, 3),
+            soft(104, 11, 3, order=1),
+        ),
+    )
+    timeline = build_day(inputs, DAY)
+    assert [(w.code, w.session_id) for w in timeline.warnings] == [("no_room_to_replay", 1)]
+    [warning] = timeline.warnings
+    assert "only 10 s are left" in warning.message and "(200 s)" in warning.message
+    replays = {w.session_id: w.after_cut for w in timeline.sessions}
+    assert replays == {1: "replay", 2: "replay", 3: "resume"}

@@ -36,12 +36,18 @@ def test_operator_creates_and_changes_a_session(client: TestClient, world: World
     session = created.json()
     assert session["recurrence"]["weekdays"] == [0, 2, 4]
     assert session["target_group_ids"] == [group]
+    assert session["after_cut"] == "resume"  # a cut bulletin is joined where the clock says
     changed = client.patch(
         f"/api/v1/sessions/{session['id']}",
         headers=operator,
-        json={"target_area_ids": [], "start": "17:00"},
+        json={"target_area_ids": [], "start": "17:00", "after_cut": "replay"},
     ).json()
     assert changed["target_area_ids"] == [] and changed["start"] == "17:00:00"
+    assert changed["after_cut"] == "replay"
+    wrong = client.patch(
+        f"/api/v1/sessions/{session['id']}", headers=operator, json={"after_cut": "later"}
+    )
+    assert wrong.status_code == 422 and "after_cut" in wrong.text
     emptied = client.patch(
         f"/api/v1/sessions/{session['id']}", headers=operator, json={"target_group_ids": []}
     )

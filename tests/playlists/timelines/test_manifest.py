@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from playlists.content.storage import LocalStorage
+from playlists.sessions.models import BroadcastSession
 from playlists.timelines.manifest import TimelineManifests
 from playlists.timelines.models import StoredItem, StoredTimeline, TimelineBody
 from stations.fleet.agent_routes import with_alerts
@@ -103,3 +104,31 @@ def test_a_stored_day_reads_back_typed_and_is_made_into_items_once(
     assert (joined.alerts_digest, joined.plays_test_alerts) == ("d1t", True)
     # What an agent reads is the same manifest.
     assert Manifest.model_validate_json(joined.model_dump_json(by_alias=True)) == joined
+
+
+def test_a_replay_session_is_named_in_the_manifest_with_its_window(
+    world: World, tmp_path: Path
+) -> None:
+    """The agent replays a cut bulletin only in a session that asks for it, and only before
+    the session's end: the manifest gives both; a resume session is left out."""
+    storage = LocalStorage(tmp_path / "content")
+    audio = stored_audio(world, "A", storage, size=5000)
+    replaying, resuming = make_session(world, "A"), make_session(world, "A")
+    for session_id in (replaying, resuming):
+        queue_into(world, session_id, audio.content_id)
+    with world.database.session(write=True) as session:
+        row = session.get(BroadcastSession, replaying)
+        assert row is not None
+        row.after_cut = "replay"
+        session.add(row)
+        session.commit()
+    station = make_station(world, "A")
+    keeper_for(world).tick()
+    with world.database.session() as session:
+        manifest = TimelineManifests(storage).manifest(
+            session=session, station_id=station, now=datetime.now(UTC)
+        )
+    assert manifest is not None and manifest.replay_windows
+    assert {w.session_id for w in manifest.replay_windows} == {replaying}
+    windows = {(w.from_, w.to) for w in manifest.volume_plan}
+    assert all((w.from_, w.to) in windows for w in manifest.replay_windows)

@@ -216,3 +216,89 @@ def test_a_hold_gives_the_air_back_if_the_file_takes_too_long(tmp_path: Path) ->
     assert station.player.calls == [], "held"
     engine.step(T0 + 26 * SECOND)
     assert station.player.calls == [Call(bulletin, 26.0, 80)]
+
+
+def _replay_manifest(station: Station, storm: ManifestAlert, *, window_s: float) -> list[str]:
+    """Two bulletins of a replay session (0–60 s and 60–70 s) and the storm listed."""
+    paths, items, files = [], [], []
+    for name, start, seconds in (("first", 0, 60.0), ("second", 60, 10.0)):
+        file = station.cache_file(_wav(station.root / f"{name}.wav"))
+        paths.append(str(station.cache.path(file.sha256)))
+        files.append(file.model_dump())
+        items.append(
+            {
+                "id": name,
+                "kind": "file",
+                "content_id": 1,
+                "sha256": file.sha256,
+                "url": file.url,
+                "start": (T0 + start * SECOND).isoformat(),
+                "duration_s": seconds,
+                "timing": "soft",
+                "tier": "normal",
+                "volume": 80,
+                "title": name,
+                "session_id": 1,
+            }
+        )
+    files.append({"sha256": storm.sha256, "size": 1, "url": f"/agent/v1/files/{storm.sha256}"})
+    window = {"session_id": 1, "from": T0.isoformat(), "to": (T0 + window_s * SECOND).isoformat()}
+    station.manifests.accept(
+        _manifest(
+            1,
+            items=items,
+            files=files,
+            alerts=[json.loads(storm.model_dump_json())],
+            replay_windows=[window],
+        )
+    )
+    return paths
+
+
+def _storm_at(station: Station, seconds: float) -> ManifestAlert:
+    sha = _audio(station, "storm.wav")
+    return ManifestAlert(
+        id="storm",
+        status="Actual",
+        starts=T0 + seconds * SECOND,
+        expires=T0 + 600 * SECOND,
+        sha256=sha,
+        duration_s=10.0,
+    )
+
+
+def test_in_a_replay_session_a_cut_bulletin_plays_again_whole_after_the_last_item(
+    tmp_path: Path,
+) -> None:
+    station = Station(tmp_path)
+    storm = _storm_at(station, 10)
+    first, second = _replay_manifest(station, storm, window_s=300)
+    station.log.received(storm, T0 + 10 * SECOND)
+    engine = station.playout.engine
+    for at in (0, 10, 20, 60, 70):
+        engine.step(T0 + at * SECOND)
+    assert [(c.source, c.offset_s) for c in station.player.calls] == [
+        (first, 0),
+        (str(station.cache.path(storm.sha256 or "")), 0),
+        (second, 0),  # at 20 s the rest of the cut slot was silence, not the bulletin
+        (first, 0),  # again, from the top, after the session's last item
+    ]
+    assert _records(station) == [
+        ("first", "preempted"),
+        ("alert:storm#1", "played"),
+        ("second", "played"),
+    ]
+    engine.step(T0 + 130 * SECOND)
+    assert _records(station)[-1] == ("first:replay", "played")
+
+
+def test_a_cut_bulletin_the_session_has_no_room_to_replay_is_reported(tmp_path: Path) -> None:
+    station = Station(tmp_path)
+    storm = _storm_at(station, 10)
+    _replay_manifest(station, storm, window_s=100)  # 70 s + 60 s would pass 100 s
+    station.log.received(storm, T0 + 10 * SECOND)
+    engine = station.playout.engine
+    for at in (0, 10, 20, 21):
+        engine.step(T0 + at * SECOND)
+    skipped = [r for r in _records(station) if r[1] == "skipped"]
+    assert skipped == [("first:replay", "skipped")], "said once"
