@@ -302,3 +302,26 @@ def test_a_cut_bulletin_the_session_has_no_room_to_replay_is_reported(tmp_path: 
         engine.step(T0 + at * SECOND)
     skipped = [r for r in _records(station) if r[1] == "skipped"]
     assert skipped == [("first:replay", "skipped")], "said once"
+
+
+def test_a_stop_during_an_emergency_leaves_the_emergency_playing(tmp_path: Path) -> None:
+    station = Station(tmp_path)
+    storm = _storm_at(station, 5)
+    stop = _order("order-stop", T0 + 8 * SECOND, None, expires=T0 + 40 * SECOND)
+    bulletin, _ = _on_air(station, storm, stop)
+    station.log.received(storm, T0 + 5 * SECOND)
+    engine = station.playout.engine
+    engine.step(T0)
+    engine.step(T0 + 5 * SECOND)
+    station.log.received(stop, T0 + 8 * SECOND)
+    engine.step(T0 + 8 * SECOND)
+    storm_file = str(station.cache.path(storm.sha256 or ""))
+    assert station.player.calls[-1] == Call(storm_file, 0, 100), "the emergency plays on"
+    assert station.player.state != PlayerState.idle
+    engine.step(T0 + 15 * SECOND)  # the emergency over: the stop holds the air
+    assert station.player.state == PlayerState.idle
+    engine.step(T0 + 40 * SECOND)  # the stop over: the schedule where the clock says
+    assert station.player.calls[-1] == Call(bulletin, 40.0, 80)
+    assert [r for r in _records(station) if r[0] and r[0].startswith("alert:")] == [
+        ("alert:storm#1", "played")
+    ]
