@@ -5,15 +5,22 @@ acknowledge, receive and finish it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
 from core.auth.models import Role
+from stations.fleet.models import AsRun
+from tests.audio.compare import correlation, decode
 from tests.audio.sounds import noise
 from tests.e2e.agent_site import FAST, saved_version
 from tests.e2e.processes import Agent, wait_for
+from tests.e2e.test_agent_playout import LEAD, ZONE
+from tests.playlists.sessions.factories import make_session
+from tests.playlists.timelines.factories import queue_into
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrollment_code
 from tests.stations.fleet.scenario import stored_sound
@@ -93,21 +100,61 @@ def test_a_typhoon_alert_is_drafted_issued_and_followed_live_to_both_clusters(
         assert played, f"{name} captured nothing"
 
 
-def test_the_duty_officer_broadcasts_an_item_now_and_follows_it_to_the_cluster(
+def _records(ui: UiSite, station_id: int) -> list[AsRun]:
+    with ui.world.database.session() as session:
+        query = select(AsRun).where(AsRun.station_id == station_id)
+        return sorted(session.exec(query).all(), key=lambda r: (r.occurred_at, r.item_id or ""))
+
+
+def _issue_at_once(phone: Page) -> None:
+    phone.get_by_label("Phát lệnh ngay, không cần người duyệt thứ hai").check()
+
+
+def test_broadcast_now_cuts_the_session_then_the_schedule_resumes_and_stop_silences_it(
     ui: UiSite, phone: Page, tmp_path: Path
 ) -> None:
-    """Phát ngay: an approved recording ordered and issued at once by the duty officer (who
-    holds both rights), played over the schedule by a real agent, acknowledged live."""
-    ui.world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
-    sound = noise(tmp_path / "notice.opus", seconds=3.0, seed=5)
-    notice = stored_sound(ui.world, "A", ui.storage, sound)
-    [agent] = _agents(ui, tmp_path, ("pi-now",))
+    """Phát ngay and Dừng phát while a session plays on a real agent (VLC into WAV capture):
+    the captured audio is the bulletin cut, the ordered notice, the bulletin again where the
+    clock says; a stop silences it until it is lifted; the delivery board follows live."""
+    world = ui.world
+    world.add_user("duty_a", area="A", roles={Role.operator: "A", Role.approver: "A"})
+    bulletin = stored_sound(
+        world, "A", ui.storage, noise(tmp_path / "b.opus", seconds=40.0, seed=41)
+    )
+    notice = stored_sound(world, "A", ui.storage, noise(tmp_path / "n.opus", seconds=3.0, seed=42))
+    begins = (datetime.now(ZONE) + LEAD).replace(microsecond=0)
+    session_id = make_session(world, "A", start=begins.time(), minutes=2)
+    queue_into(world, session_id, bulletin.content_id)
+    # A village of its own: the other test's clusters in A1 are not part of this order.
+    village = world.fresh_name("Thôn ")
+    world.add_area(village, "A", "village")
+    station_id = make_station(world, village)
+    capture = tmp_path / "played"
+    code = enrollment_code(world, station_id)
+    agent = Agent(
+        ui.server.url,
+        tmp_path / "pi",
+        tmp_path,
+        "--enroll",
+        code,
+        "--capture-dir",
+        str(capture),
+        *FAST,
+    ).start()
     try:
+        wait_for(
+            lambda: any(capture.glob("0001-*.wav")),
+            timeout=LEAD.total_seconds() + 30,
+            what="the session's bulletin playing",
+            log=agent.log,
+        )
         ui.sign_in(phone, "duty_a")
         phone.goto("/broadcasts")
         phone.get_by_role("link", name="Phát ngay…").click()
         phone.get_by_label("Bản tin đã duyệt để phát").select_option(str(notice.content_id))
-        phone.get_by_label("Phát lệnh ngay, không cần người duyệt thứ hai").check()
+        phone.get_by_label("A", exact=True).uncheck()
+        phone.get_by_label(village).check()
+        _issue_at_once(phone)
         assert_fits(phone)
         screenshot(phone, "broadcast-new-phone")
         assert_accessible(phone)
@@ -116,11 +163,62 @@ def test_the_duty_officer_broadcasts_an_item_now_and_follows_it_to_the_cluster(
         phone.evaluate("window.notReloaded = true")
         row = phone.locator("table.delivery tbody tr")
         expect(row).to_have_count(1)
-        expect(row).to_contain_text("đã phát xong", timeout=40_000)
+        expect(row).to_contain_text("đã phát xong", timeout=30_000)
         assert phone.evaluate("window.notReloaded") is True
         assert_fits(phone)
         screenshot(phone, "broadcast-delivery-phone")
         assert_accessible(phone)
+        wait_for(
+            lambda: any(capture.glob("0003-*.wav")),
+            timeout=10,
+            what="the bulletin resuming after the notice",
+            log=agent.log,
+        )
+
+        phone.goto("/broadcasts/new?action=stop")
+        phone.get_by_label("A", exact=True).uncheck()
+        phone.get_by_label(village).check()
+        _issue_at_once(phone)
+        phone.get_by_role("button", name="Gửi lệnh dừng").click()
+        expect(phone.get_by_role("status")).to_contain_text("Đã phát lệnh")
+        wait_for(
+            lambda: any(r.result == "preempted" for r in _records(ui, station_id)[2:]),
+            timeout=10,
+            what="the bulletin silenced by the stop",
+            log=agent.log,
+        )
+        silenced = len(list(capture.glob("*.wav")))
+        phone.get_by_role("button", name="Bỏ lệnh dừng").click()
+        expect(phone.get_by_role("status")).to_contain_text("quay lại lịch phát")
+        wait_for(
+            lambda: len(list(capture.glob("*.wav"))) > silenced,
+            timeout=10,
+            what="the schedule back after the stop was lifted",
+            log=agent.log,
+        )
+        wait_for(
+            lambda: any(r.snapshot_kind == "order" for r in _records(ui, station_id)[3:]),
+            timeout=10,
+            what="the stop's record reported",
+            log=agent.log,
+        )
     finally:
         agent.kill()
-    assert list((tmp_path / "pi-now-played").glob("*.wav")), "the agent captured nothing"
+    records = _records(ui, station_id)
+    kinds = [(r.snapshot_kind, r.result) for r in records]
+    assert kinds[:3] == [("content", "preempted"), ("order", "played"), ("content", "preempted")]
+    assert ("order", "partial") in kinds  # the stop's silence, lifted before its end
+    captures = sorted(capture.glob("*.wav"))
+    assert captures[0].name.endswith(f"{bulletin.sha256}.wav")
+    assert captures[1].name.endswith(f"{notice.sha256}.wav")
+    assert captures[2].name.endswith(f"{bulletin.sha256}.wav")
+    heard = ui.storage.path(notice.sha256)
+    assert correlation(decode(captures[1]), decode(heard)) > 0.9
+    resumed = records[2]
+    assert resumed.started_at is not None and resumed.planned_start is not None
+    offset = (resumed.started_at - resumed.planned_start).total_seconds()
+    assert offset > 3.0, "the bulletin goes on where the clock says, not from the top"
+    assert (
+        correlation(decode(captures[2]), decode(ui.storage.path(bulletin.sha256), offset_s=offset))
+        > 0.9
+    )
