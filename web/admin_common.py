@@ -24,10 +24,11 @@ def area_in_scope(session: Session, control: AccessControl, area_id: int) -> Are
     return area
 
 
-def beside(exc: Exception, field: str) -> FormProblems:
+def beside(exc: Exception, field: str, fields: dict[str, str] | None = None) -> FormProblems:
     """The form's problems from a refusal, a refusal without a field of its own (a code
-    already used, an area outside the scope) shown beside `field`."""
-    found = problems_of(exc)
+    already used, an area outside the scope) shown beside `field`; `fields` renames as
+    `problems_of` does."""
+    found = problems_of(exc, fields=fields)
     if found.general is not None:
         message = found.fields.pop("_")
         found.add(field, message)

@@ -236,7 +236,11 @@ def set_active(
         session.rollback()
         user = crud.get_user(session=session, user_id=user_id)
         return _user_page(
-            session, view, user, problems=beside(exc, "active"), status_code=status_of(exc)
+            session,
+            view,
+            user,
+            problems=beside(exc, "active", {"is_active": "active"}),
+            status_code=status_of(exc),
         )
     done = "activated" if active == "1" else "deactivated"
     return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)

@@ -63,7 +63,9 @@ def test_adding_an_area_names_what_is_wrong_and_keeps_what_was_typed(
 ) -> None:
     csrf = sign_in(client, world, "admin_a")
     url = f"/admin/areas/{world.areas['A']}/children"
-    refused = client.post(url, data={"csrf_token": csrf, "name": "", "level": "village", "code": "X9"})
+    refused = client.post(
+        url, data={"csrf_token": csrf, "name": "", "level": "village", "code": "X9"}
+    )
     assert refused.status_code == 422 and 'id="name-error"' in refused.text
     assert 'value="X9"' in refused.text and 'value="village"' in refused.text
     form = {"csrf_token": csrf, "name": "Thôn Đông", "level": "village", "code": "X9"}
@@ -123,7 +125,9 @@ def test_an_area_is_deleted_after_a_confirmation_only_when_empty(
     refused = client.post(f"/admin/areas/{busy}/delete", data={"csrf_token": csrf})
     assert refused.status_code == 409 and "Có người dùng thuộc địa bàn này" in refused.text
     empty = world.add_area("Thôn trống", "B", "village")
-    gone = client.post(f"/admin/areas/{empty}/delete", data={"csrf_token": csrf}, follow_redirects=False)
+    gone = client.post(
+        f"/admin/areas/{empty}/delete", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert gone.status_code == 303
     with world.database.session() as session:
         assert session.get(Area, empty) is None and session.get(Area, busy) is not None
@@ -167,12 +171,16 @@ def test_an_import_runs_in_the_background_and_its_progress_reaches_done(
         "/admin/areas/import", data={"csrf_token": csrf, "province": "12"}, follow_redirects=False
     )
     app.state.area_imports.join(60)
-    assert "0 tạo mới, 0 cập nhật, 39 không đổi" in _text(client.get(again.headers["location"]).text)
+    assert "0 tạo mới, 0 cập nhật, 39 không đổi" in _text(
+        client.get(again.headers["location"]).text
+    )
     sign_in(client, world, "admin_a")
     assert client.get(url).status_code == 403  # another's job: not even its progress
 
 
-def test_a_running_import_polls_every_second(client: TestClient, world: World, app: FastAPI) -> None:
+def test_a_running_import_polls_every_second(
+    client: TestClient, world: World, app: FastAPI
+) -> None:
     from web.admin_import import AreaImports, ImportJob
 
     world.add_user("admin_vn2", area="Việt Nam", roles={Role.admin: "Việt Nam"})
