@@ -14,7 +14,7 @@ from tests.e2e.agent_site import FAST, saved_version
 from tests.e2e.processes import Agent, wait_for
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrollment_code
-from tests.ui.conftest import UiSite, assert_accessible, assert_fits, screenshot
+from tests.ui.conftest import UiSite, assert_accessible, assert_fits, main_menu, screenshot
 
 SERVER_SETTINGS = {"LOAXA_BOARD_REFRESH_S": "1"}
 SHORT = "Bão số 3 đổ bộ. Bà con ở trong nhà."  # a few seconds of speech
@@ -50,9 +50,7 @@ def test_a_typhoon_alert_is_drafted_issued_and_followed_live_to_both_clusters(
     agents = _agents(ui, tmp_path)
     try:
         ui.sign_in(phone, "operator_a")
-        phone.get_by_role("navigation", name="Trình đơn chính").get_by_role(
-            "link", name="Khẩn cấp"
-        ).click()
+        main_menu(phone).get_by_role("link", name="Khẩn cấp").click()
         phone.get_by_role("link", name="Bão", exact=True).click()
         expect(phone.get_by_label("Nội dung loa phát")).to_contain_text("Bà con không ra khơi")
         phone.get_by_label("Nội dung loa phát").fill("")
