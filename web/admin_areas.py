@@ -26,6 +26,8 @@ from web.context import CsrfPageDep, PageDep, PageView
 from web.problems import REFUSALS, FormProblems, problems_of, status_of
 
 router = APIRouter(include_in_schema=False)
+# The level a new child usually has, by its parent's.
+CHILD_LEVEL = {"country": "province", "province": "commune", "commune": "village"}
 CHILDREN = 100  # an area's children listed a page at a time (a province has up to ~170)
 PARENTS = 500  # the areas offered as a new parent
 Short = Field(default="", max_length=200)
@@ -99,7 +101,7 @@ def _area_page(
         "offset": offset,
         "limit": CHILDREN,
         "href": lambda o: f"/admin/areas/{area.id}?offset={o}",
-        "fields": fields or AreaFields(),
+        "fields": fields or AreaFields(level=CHILD_LEVEL.get(area.level, "")),
         "problems": problems or FormProblems(),
         "can_change": _may_change(view, session, area),
         "can_policy": principal.can(Action.policy_write, area.path),

@@ -112,7 +112,7 @@ def inherited_here(session: Session, area: Area, locale: str) -> dict[str, dict[
         elif given is not None and division is not None:
             source = _("the default for a %(division)s") % {"division": division}
         else:
-            source = _("nothing set above")
+            source = ""  # nothing above sets it: the page says so
         found[name] = {"value": _shown(name, given, locale), "source": source}
     return found
 

@@ -68,7 +68,9 @@ def test_each_field_shows_what_it_inherits_and_from_where(client: TestClient, wo
     )
     assert _inherit_line(page.text, "max_sessions_per_day").endswith("3 (từ A)")
     assert _inherit_line(page.text, "days_off").endswith("Chủ Nhật (từ P)")
-    assert "cấp trên không đặt" in _inherit_line(page.text, "default_volume")
+    assert _inherit_line(page.text, "default_volume") == (
+        "Để trống thì: không có (không địa bàn cấp trên nào đặt)"
+    )
 
 
 def test_saving_sets_own_values_and_clearing_inherits_again(
