@@ -8,14 +8,18 @@ from __future__ import annotations
 import re
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from core.areas.models import Area
 from core.audit.models import AuditEvent
 from core.auth.models import Role
+from tests.dependencies import depends_on
 from tests.web.pages import sign_in
 from tests.world import World
+from web import admin_areas, admin_groups, admin_import, admin_pages, admin_policy, admin_users
+from web.session import require_csrf
 
 
 def _text(html: str) -> str:
@@ -32,6 +36,19 @@ def _area(world: World, area_id: int) -> Area:
 def _events(world: World, action: str) -> int:
     with world.database.session() as session:
         return len(session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
+def test_every_admin_form_needs_its_csrf_token() -> None:
+    modules = (admin_areas, admin_groups, admin_import, admin_pages, admin_policy, admin_users)
+    posts = [
+        route
+        for module in modules
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+    assert len(posts) == 14
+    for route in posts:
+        assert depends_on(route, lambda call: call is require_csrf), route.path
 
 
 def test_the_menu_shows_administration_to_admins_only(client: TestClient, world: World) -> None:
