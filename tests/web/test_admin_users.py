@@ -50,7 +50,7 @@ def test_the_list_holds_the_users_homed_in_scope(client: TestClient, world: Worl
     listed = _text(client.get("/admin/users").text)
     assert "operator_a" in listed and "plain_a" in listed
     assert "plain_b" not in listed and "admin_p" not in listed
-    assert "người vận hành (A)" in listed
+    assert "cán bộ vận hành (A)" in listed
 
 
 def test_a_new_user_gets_a_password_shown_once(client: TestClient, world: World) -> None:
