@@ -21,8 +21,7 @@ from core.models import PathId
 from core.paging import Page
 from stations import crud
 from stations.models import StationGroup, StationGroupCreate, StationGroupUpdate
-from web.admin_common import access, beside
-from web.choices import area_choices, area_names
+from web.admin_common import access, beside, names_of, near_choices
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
 from web.problems import REFUSALS, FormProblems, problems_of, status_of
@@ -61,8 +60,8 @@ def _list_page(
     principal = view.user.principal
     context = {
         "groups": [(g, len(crud.group_station_ids(session, g.id or 0))) for g in groups],
-        "names": area_names(session=session, principal=principal, action=Action.group_write),
-        "areas": area_choices(session=session, principal=principal, action=Action.group_write),
+        "names": names_of(session, [g.area_id for g in groups]),
+        "areas": near_choices(session=session, principal=principal, action=Action.group_write),
         "fields": fields,
         "problems": problems or FormProblems(),
         "deleted": view.request.query_params.get("deleted") == "1",

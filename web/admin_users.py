@@ -24,8 +24,7 @@ from core.deps import SessionDep
 from core.errors import Conflict
 from core.models import MAX_ID, PathId
 from core.paging import Page
-from web.admin_common import access, area_in_scope, beside
-from web.choices import area_choices
+from web.admin_common import access, area_in_scope, beside, names_of, near_choices
 from web.context import CsrfPageDep, PageDep, PageView
 from web.i18n import gettext as _
 from web.problems import N_, REFUSALS, FormProblems, problems_of, status_of
@@ -78,15 +77,12 @@ def users_list(
         page=Page(offset=offset, limit=LISTED),
         area_id=area,
     )
-    names = {
-        a.id: a.name
-        for a in area_choices(
-            session=session, principal=view.user.principal, action=Action.user_write
-        )
-    }
+    users = [(u, crud.roles_of(session, u.id or 0)) for u in rows]
+    mentioned = [u.area_id for u in rows] + [r.area_id for _u, roles in users for r in roles]
+    names = names_of(session, mentioned)
     suffix = f"&area={area}" if area else ""
     context = {
-        "users": [(u, crud.roles_of(session, u.id or 0)) for u in rows],
+        "users": users,
         "area": place,
         "names": names,
         "role_names": dict(_roles()),
@@ -112,7 +108,10 @@ def _new_page(
     problems: FormProblems | None = None,
     status_code: int = 200,
 ) -> Response:
-    areas = area_choices(session=session, principal=view.user.principal, action=Action.user_write)
+    near = int(fields.area_id) if fields.area_id.isdigit() else None
+    areas = near_choices(
+        session=session, principal=view.user.principal, action=Action.user_write, near_id=near
+    )
     context = {
         "fields": fields,
         "areas": areas,
@@ -176,7 +175,9 @@ def _user_page(
 ) -> Response:
     assert user.id is not None
     principal = view.user.principal
-    areas = area_choices(session=session, principal=principal, action=Action.user_write)
+    areas = near_choices(
+        session=session, principal=principal, action=Action.user_write, near_id=user.area_id
+    )
     roles = [
         (r, get_area(session=session, area_id=r.area_id)) for r in crud.roles_of(session, user.id)
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
@@ -16,6 +17,7 @@ from core.auth.models import Role, RoleAssignment, User
 from core.auth.passwords import verify_password
 from tests.web.pages import sign_in
 from tests.world import World
+from web import admin_common
 
 
 def _text(html: str) -> str:
@@ -209,3 +211,18 @@ def test_an_admin_of_one_province_cannot_see_or_change_anothers_users(
     # And the other way round: Q's admin manages Q's users.
     sign_in(client, world, "admin_q")
     assert client.get(f"/admin/users/{victim}").status_code == 200
+
+
+def test_a_scope_too_long_to_list_offers_the_way_to_the_users_area(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admin_common, "AREAS_LISTED", 3)  # as a national admin's 3,355 areas
+    sign_in(client, world, "admin_p")
+    page = client.get(f"/admin/users/{world.users['operator_a']}")  # homed in commune A
+    picker = re.search(r'<select id="area_id".*?</select>', page.text, re.S)
+    assert picker is not None
+    offered = re.findall(r'<option value="(\d+)"', picker[0])
+    assert offered == [str(world.areas[a]) for a in ("P", "A", "A1")]
+    new = client.get("/admin/users/new")
+    offered = re.findall(r'<option value="(\d+)"', new.text)
+    assert offered[:3] == [str(world.areas[a]) for a in ("P", "A", "B")]
