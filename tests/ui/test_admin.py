@@ -39,7 +39,11 @@ def test_the_menu_is_folded_on_a_phone_and_whole_on_a_laptop(ui: UiSite, phone: 
         bar = laptop.get_by_role("navigation", name="Trình đơn chính")
         expect(bar.get_by_role("link", name="Cụm loa")).to_be_visible()  # no unfolding
         expect(bar.get_by_role("link", name="Quản trị")).to_have_count(0)  # not an admin
-        screenshot(laptop, "menu-laptop")
+        laptop.get_by_role("button", name="Đăng xuất").click()
+        ui.sign_in(laptop, "admin_p")
+        bar.get_by_role("link", name="Quản trị").click()
+        expect(laptop.get_by_role("heading", name="Quản trị")).to_be_visible()
+        screenshot(laptop, "admin-laptop")
     finally:
         laptop.context.close()
 
@@ -85,6 +89,8 @@ def test_a_national_admin_imports_a_province_and_follows_it(ui: UiSite, phone: P
 def test_a_reset_password_is_shown_once(ui: UiSite, phone: Page) -> None:
     ui.sign_in(phone, "admin_a")
     phone.goto("/admin/users")
+    assert_fits(phone)
+    screenshot(phone, "admin-users-phone")
     phone.get_by_role("link", name="plain_a", exact=True).click()
     phone.get_by_role("button", name="Đặt lại mật khẩu").click()
     shown = phone.locator("#new-password")

@@ -6,12 +6,15 @@ official areas in the background with its progress part reaching done."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from core.areas.import_vn import ImportResult, import_areas
 from core.areas.models import Area
 from core.audit.models import AuditEvent
 from core.auth.models import Role
@@ -211,3 +214,40 @@ def test_a_running_import_polls_every_second(
     assert 'hx-trigger="every 1s"' in page.text and "50 / 200" not in page.text
     assert "50 trên 200 địa bàn (25%)" in _text(page.text)
     assert '<meta http-equiv="refresh"' in page.text  # without JavaScript: the page reloads
+
+
+def test_the_pages_speak_english_too(client: TestClient, world: World) -> None:
+    sign_in(client, world, "admin_p")
+    client.cookies.set("loaxa_lang", "en")
+    for url, words in (
+        ("/admin", "Users and roles"),
+        (f"/admin/areas/{world.areas['P']}", "Areas under P"),
+        (f"/admin/areas/{world.areas['A']}/edit", "Rename or move A"),
+        (f"/admin/areas/{world.areas['A']}/delete", "Delete A?"),
+        (f"/admin/areas/{world.areas['A']}/policy", "Broadcast rules of A"),
+        ("/admin/users", "Add a user"),
+        (f"/admin/users/{world.users['operator_a']}", "Reset the password"),
+        ("/admin/groups", "Add a group"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200 and words in page.text, url
+
+
+def test_a_failed_import_says_so_and_leaves_nothing_half_written(
+    client: TestClient, world: World, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def breaks_at_the_end(**kwargs: Any) -> ImportResult:
+        import_areas(**kwargs)  # every area made, in the one transaction...
+        raise RuntimeError("the disk is full")  # ...which then fails
+
+    monkeypatch.setattr(admin_import, "import_areas", breaks_at_the_end)
+    world.add_user("admin_vn3", area="Việt Nam", roles={Role.admin: "Việt Nam"})
+    csrf = sign_in(client, world, "admin_vn3")
+    started = client.post(
+        "/admin/areas/import", data={"csrf_token": csrf, "province": "12"}, follow_redirects=False
+    )
+    app.state.area_imports.join(60)
+    page = client.get(started.headers["location"])
+    assert 'data-state="failed"' in page.text and "không thay đổi gì" in page.text
+    with world.database.session() as session:
+        assert session.exec(select(Area).where(Area.code == "12")).first() is None
