@@ -129,6 +129,13 @@ def test_rename_and_move_stay_within_the_scope(client: TestClient, world: World)
     assert away.status_code == 403 and 'id="parent_id-error"' in away.text
     assert 'value="Đi xa"' in away.text
     assert _area(world, world.areas["A1"]).name == "Thôn A1 mới"
+    # Under itself, by a crafted form: refused beside the field, in Vietnamese.
+    under = client.post(
+        f"/admin/areas/{world.areas['B']}/edit",
+        data={**base, "name": "B", "parent_id": str(world.areas["A1"])},
+    )
+    assert under.status_code == 422 and 'id="parent_id-error"' in under.text
+    assert "Không thể chuyển một địa bàn vào chính nó" in under.text
     # Its own province is its parent's (the country's) admins' to rename.
     assert client.get(f"/admin/areas/{world.areas['P']}/edit").status_code == 403
     assert _events(world, "area.update") == 1
