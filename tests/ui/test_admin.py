@@ -44,6 +44,8 @@ def test_the_menu_is_folded_on_a_phone_and_whole_on_a_laptop(ui: UiSite, phone: 
         bar.get_by_role("link", name="Quản trị").click()
         expect(laptop.get_by_role("heading", name="Quản trị")).to_be_visible()
         screenshot(laptop, "admin-laptop")
+        header = laptop.locator("header.bar").bounding_box()
+        assert header is not None and header["height"] < 70  # the ten entries on one row
     finally:
         laptop.context.close()
 
