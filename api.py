@@ -60,6 +60,12 @@ from stations.fleet.push_plan import PushPlan
 from stations.fleet.routes import router as fleet_router
 from stations.protocol import PREFIX
 from stations.routes import router as stations_router
+from web.admin_areas import router as admin_areas_router
+from web.admin_groups import router as admin_groups_router
+from web.admin_import import router as admin_import_router
+from web.admin_pages import router as admin_pages_router
+from web.admin_policy import router as admin_policy_router
+from web.admin_users import router as admin_users_router
 from web.alert_pages import router as alert_pages_router
 from web.asrun_pages import router as asrun_pages_router
 from web.assets import packaged_assets
@@ -141,6 +147,13 @@ WEB_ROUTERS = (
     cap_import_pages_router,
     alert_pages_router,
     broadcast_pages_router,
+    admin_pages_router,
+    # /admin/areas/import before the page /admin/areas/{area_id} would take it.
+    admin_import_router,
+    admin_areas_router,
+    admin_policy_router,
+    admin_users_router,
+    admin_groups_router,
 )
 
 DESCRIPTION = """

@@ -164,6 +164,49 @@ _DOMAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("The server restarted while the file was being processed: upload it again."),
         ),
         (
+            r"^area code '(?P<code>[^']*)' is already used by area #\d+ \((?P<name>.*)\)$",
+            N_("The code %(code)s is already used by %(name)s."),
+        ),
+        (r"^parent area #\d+ does not exist$", N_("Choose an area from the list.")),
+        (
+            r"^an area cannot be moved under itself",
+            N_("An area cannot be moved under itself or an area below it."),
+        ),
+        (
+            r"^area #\d+ still has areas under it",
+            N_("Areas lie under this one: delete or move them first."),
+        ),
+        (
+            r"^users belong to area #\d+",
+            N_("Users are homed in this area: move them to another area first."),
+        ),
+        (
+            r"^roles are held in area #\d+",
+            N_("Roles are held in this area: take those roles away first."),
+        ),
+        (r"^username '(?P<name>[^']*)' is taken$", N_("The username %(name)s is taken.")),
+        (
+            r"^user #\d+ already holds (?P<role>\w+) in area",
+            N_("The person already holds this role in this area."),
+        ),
+        (
+            r"^you cannot deactivate your own account",
+            N_("You cannot deactivate your own account."),
+        ),
+        (
+            r"^you cannot take away your own admin role",
+            N_("You cannot take away your own admin role: ask another admin."),
+        ),
+        (
+            r"^station #\d+ lies outside the group's area",
+            N_("This cluster lies outside the group's area."),
+        ),
+        (r"^station #\d+ does not exist$", N_("Choose a cluster from the list.")),
+        (
+            r"^days_off are weekdays",
+            N_("Choose the days off from the weekdays listed."),
+        ),
+        (
             r"^the server could not process this file",
             N_(
                 "The server could not process this file. Try again; if it fails again, "

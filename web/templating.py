@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from web import i18n
+from web.admin_menu import administers
 from web.formatting import local_datetime, local_time, zone_name
 from web.labels import action_label, label
 from web.report_bodies import HELPERS as REPORT_HELPERS
@@ -26,7 +27,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.globals.update(label=label, action_label=action_label)
+environment.globals.update(label=label, action_label=action_label, administers=administers)
 environment.globals.update(rpt=REPORT_HELPERS)  # the report bodies' words and numbers
 environment.globals.update(clock_offset=clock_offset, disk_size=disk_size, aired=aired)
 environment.install_gettext_callables(  # type: ignore[attr-defined]

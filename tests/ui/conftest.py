@@ -12,7 +12,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    Route,
+    sync_playwright,
+)
 
 from core.db import Database
 from migrations.upgrade import upgrade
@@ -117,6 +125,15 @@ def phone(ui: UiSite) -> Iterator[Page]:
     context = ui.context(size=PHONE)
     yield context.new_page()
     context.close()
+
+
+def main_menu(page: Page) -> Locator:
+    """The main menu, unfolded first where it is folded (a phone shows it so)."""
+    menu = page.get_by_role("navigation", name="Trình đơn chính")
+    summary = menu.locator("details.menu > summary")
+    if summary.is_visible() and not menu.locator("details.menu").evaluate("d => d.open"):
+        summary.click()
+    return menu
 
 
 def screenshot(page: Page, name: str) -> Path:

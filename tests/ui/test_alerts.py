@@ -24,7 +24,7 @@ from tests.playlists.timelines.factories import queue_into
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import enrollment_code
 from tests.stations.fleet.scenario import stored_sound
-from tests.ui.conftest import UiSite, assert_accessible, assert_fits, screenshot
+from tests.ui.conftest import UiSite, assert_accessible, assert_fits, main_menu, screenshot
 
 SERVER_SETTINGS = {"LOAXA_BOARD_REFRESH_S": "1"}
 SHORT = "Bão số 3 đổ bộ. Bà con ở trong nhà."  # a few seconds of speech
@@ -60,9 +60,7 @@ def test_a_typhoon_alert_is_drafted_issued_and_followed_live_to_both_clusters(
     agents = _agents(ui, tmp_path)
     try:
         ui.sign_in(phone, "operator_a")
-        phone.get_by_role("navigation", name="Trình đơn chính").get_by_role(
-            "link", name="Khẩn cấp"
-        ).click()
+        main_menu(phone).get_by_role("link", name="Khẩn cấp").click()
         phone.get_by_role("link", name="Bão", exact=True).click()
         expect(phone.get_by_label("Nội dung loa phát")).to_contain_text("Bà con không ra khơi")
         phone.get_by_label("Nội dung loa phát").fill("")
@@ -149,7 +147,7 @@ def test_broadcast_now_cuts_the_session_then_the_schedule_resumes_and_stop_silen
             log=agent.log,
         )
         ui.sign_in(phone, "duty_a")
-        phone.goto("/broadcasts")
+        main_menu(phone).get_by_role("link", name="Phát ngay", exact=True).click()
         phone.get_by_role("link", name="Phát ngay…").click()
         phone.get_by_label("Bản tin đã duyệt để phát").select_option(str(notice.content_id))
         phone.get_by_label("A", exact=True).uncheck()

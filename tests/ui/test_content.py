@@ -16,6 +16,7 @@ from tests.ui.conftest import (
     PHONE,
     UiSite,
     assert_accessible,
+    main_menu,
     screenshot,
     tab_to,
 )
@@ -25,7 +26,7 @@ TITLE = "Lịch tiêm phòng dại tháng 12"
 
 def test_an_operator_types_a_bulletin_listens_and_sends_it(ui: UiSite, phone: Page) -> None:
     ui.sign_in(phone, "operator_a")
-    phone.get_by_role("link", name="Thư viện nội dung").click()
+    main_menu(phone).get_by_role("link", name="Thư viện nội dung").click()
     expect(phone.get_by_role("heading", name="Thư viện nội dung")).to_be_visible()
     assert_accessible(phone)
     phone.get_by_role("link", name="Tạo nội dung mới").click()
@@ -75,6 +76,8 @@ def test_an_approver_is_refused_their_own_and_approves_the_colleagues_by_keyboar
     phone.keyboard.type(PASSWORD)
     phone.keyboard.press("Enter")
     phone.wait_for_url(f"{ui.server.url}/")
+    tab_to(phone, "Trình đơn")  # a phone's menu is folded: Enter unfolds it
+    phone.keyboard.press("Enter")
     tab_to(phone, "Duyệt nội dung")
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", name="Duyệt nội dung", exact=True)).to_be_visible()
@@ -137,7 +140,7 @@ def test_another_communes_operator_sees_none_of_it(ui: UiSite, phone: Page) -> N
 
 def test_help_is_in_the_menu_and_starts_with_the_readers_role(ui: UiSite, phone: Page) -> None:
     ui.sign_in(phone, "approver_a")
-    phone.get_by_role("link", name="Hướng dẫn").click()
+    main_menu(phone).get_by_role("link", name="Hướng dẫn").click()
     sections = phone.locator("section.help h2")
     expect(sections.first).to_contain_text("Người duyệt")
     expect(phone.get_by_text("Nguyên tắc bốn mắt:")).to_be_visible()

@@ -14,7 +14,7 @@ from alerts.feeds.models import CapFeed
 from tests.alerts.feed_factories import make_feed
 from tests.e2e.processes import wait_for
 from tests.reports.history import TITLES, History, reported_day
-from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, assert_fits, screenshot
+from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, assert_fits, main_menu, screenshot
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -29,7 +29,7 @@ def test_a_supervisor_goes_from_the_dashboard_down_to_a_clusters_day(
     ui: UiSite, phone: Page, history: History
 ) -> None:
     ui.sign_in(phone, "supervisor_a")
-    menu = phone.get_by_role("navigation", name="Trình đơn chính")
+    menu = main_menu(phone)
     menu.get_by_role("link", name="Báo cáo").click()
     expect(phone.get_by_role("heading", name="Báo cáo", exact=True)).to_be_visible()
     tiles = phone.locator("dl.tiles")

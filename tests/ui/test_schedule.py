@@ -19,7 +19,7 @@ from playlists.timelines.models import StationBuild
 from tests.e2e.processes import wait_for
 from tests.playlists.sessions.factories import make_session
 from tests.playlists.timelines.factories import approved_audio, queue_into
-from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, screenshot
+from tests.ui.conftest import LAPTOP, UiSite, assert_accessible, main_menu, screenshot
 from tests.web.schedule_factories import LATE_TITLE, weekday_session
 from tests.web.schedule_factories import evening as make_evening
 from tests.world import World
@@ -75,9 +75,7 @@ def test_the_day_shows_each_bulletin_at_its_time_with_what_did_not_fit(
     ui: UiSite, phone: Page, evening: Evening
 ) -> None:
     ui.sign_in(phone, "operator_a")
-    phone.get_by_role("navigation", name="Trình đơn chính").get_by_role(
-        "link", name="Lịch phát"
-    ).click()
+    main_menu(phone).get_by_role("link", name="Lịch phát").click()
     assert_accessible(phone)
     screenshot(phone, "schedule-picker-phone")
     phone.get_by_label("Cụm loa").select_option(str(evening.stations[0]))

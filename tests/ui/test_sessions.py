@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from playlists.sessions import policy
 from playlists.sessions.models import PolicyIn, QuietHoursIn
-from tests.ui.conftest import LAPTOP, SCREENSHOTS, UiSite, assert_accessible, screenshot
+from tests.ui.conftest import LAPTOP, SCREENSHOTS, UiSite, assert_accessible, main_menu, screenshot
 from tests.web.factories import approved_recording
 from tests.world import SYSTEM, World, now
 
@@ -38,7 +38,7 @@ def test_an_operator_makes_a_session_queues_and_reorders(
     approved_recording(ui.world, "Tin thời tiết")
     approved_recording(ui.world, "Lịch tiêm chủng")
     ui.sign_in(phone, "operator_a")
-    phone.get_by_role("link", name="Phiên phát", exact=True).click()
+    main_menu(phone).get_by_role("link", name="Phiên phát", exact=True).click()
     expect(phone.get_by_text("Chưa có phiên phát nào trong địa bàn của bạn.")).to_be_visible()
     assert_accessible(phone)
     screenshot(phone, "sessions-empty-phone")

@@ -13,7 +13,7 @@ from tests.e2e.agent_site import FAST
 from tests.e2e.processes import Agent
 from tests.stations.factories import make_station
 from tests.stations.fleet.factories import add_asrun, record
-from tests.ui.conftest import UiSite, assert_accessible, assert_fits, screenshot
+from tests.ui.conftest import UiSite, assert_accessible, assert_fits, main_menu, screenshot
 
 # A board asks every second; a station is offline after 3 s without a heartbeat (the
 # agent sends one a second), so "offline" shows a few seconds after the kill.
@@ -24,9 +24,7 @@ def test_an_admin_adds_a_cluster_and_the_board_follows_its_pi(
     ui: UiSite, phone: Page, tmp_path: Path
 ) -> None:
     ui.sign_in(phone, "admin_a")
-    phone.get_by_role("navigation", name="Trình đơn chính").get_by_role(
-        "link", name="Cụm loa"
-    ).click()
+    main_menu(phone).get_by_role("link", name="Cụm loa").click()
     phone.get_by_role("link", name="Thêm cụm loa").click()
     phone.get_by_role("button", name="Thêm cụm loa").click()  # nothing filled in
     expect(phone.locator("#name-error")).to_contain_text("bắt buộc")
