@@ -97,8 +97,8 @@ _WARNINGS: dict[str, tuple[_Said, ...]] = {
     ),
     "no_room_to_replay": (
         _said(
-            r"only (?P<left>\d+) s are left there, less than its longest bulletin "
-            r"\((?P<seconds>\d+) s\)",
+            r"^no room to replay: (?P<left>\d+) s left after its last item, "
+            r"(?P<seconds>\d+) s needed",
             N_(
                 "A bulletin cut by an alert is replayed at the end of this session, but only "
                 "%(left)s s are left there, less than its longest bulletin (%(length)s)."

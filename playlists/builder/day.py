@@ -297,10 +297,10 @@ def _check_room_to_replay(state: _Day, window: Window, items: list[TimelineItem]
     left = max((window.end - last_end).total_seconds(), 0.0)
     longest = max(i.duration_s for i in soft)
     if left < longest:
+        # A cut bulletin is replayed after the session's last item: not enough is left there.
         state.warn(
             "no_room_to_replay",
-            f"a bulletin cut by an alert is replayed after the session's last item, but only "
-            f"{left:.0f} s are left there, less than its longest bulletin ({longest:.0f} s)",
+            f"no room to replay: {left:.0f} s left after its last item, {longest:.0f} s needed",
             session=window.session,
         )
 

@@ -39,13 +39,16 @@ def test_the_menu_is_folded_on_a_phone_and_whole_on_a_laptop(ui: UiSite, phone: 
         bar = laptop.get_by_role("navigation", name="Trình đơn chính")
         expect(bar.get_by_role("link", name="Cụm loa")).to_be_visible()  # no unfolding
         expect(bar.get_by_role("link", name="Quản trị")).to_have_count(0)  # not an admin
+        header = laptop.locator("header.bar").bounding_box()
+        assert header is not None and header["height"] < 70  # an operator's ten on one row
         laptop.get_by_role("button", name="Đăng xuất").click()
         ui.sign_in(laptop, "admin_p")
         bar.get_by_role("link", name="Quản trị").click()
         expect(laptop.get_by_role("heading", name="Quản trị")).to_be_visible()
         screenshot(laptop, "admin-laptop")
         header = laptop.locator("header.bar").bounding_box()
-        assert header is not None and header["height"] < 70  # the ten entries on one row
+        assert header is not None and header["height"] < 70  # an admin's eleven on one row
+        assert_fits(laptop)
     finally:
         laptop.context.close()
 

@@ -185,6 +185,6 @@ def test_a_replay_session_without_room_for_its_longest_bulletin_is_reported() ->
     timeline = build_day(inputs, DAY)
     assert [(w.code, w.session_id) for w in timeline.warnings] == [("no_room_to_replay", 1)]
     [warning] = timeline.warnings
-    assert "only 10 s are left" in warning.message and "(200 s)" in warning.message
+    assert warning.message == "no room to replay: 10 s left after its last item, 200 s needed"
     replays = {w.session_id: w.after_cut for w in timeline.sessions}
     assert replays == {1: "replay", 2: "replay", 3: "resume"}
