@@ -119,6 +119,12 @@ PAGES = (
     PageSpec("as-run log", "/asrun", ("/api/v1/asrun?limit=50",)),
     PageSpec("alerts", "/alerts", ("/api/v1/alerts?limit=30",)),
     PageSpec("new alert", "/alerts/new?template=bao", ("/api/v1/areas?limit=500",)),
+    PageSpec("broadcast now", "/broadcasts", ("/api/v1/broadcasts?limit=30",)),
+    PageSpec(
+        "new broadcast",
+        "/broadcasts/new",
+        ("/api/v1/areas?limit=500", "/api/v1/content?status=approved&kind=audio&limit=200"),
+    ),
 )
 
 # htmx fragments, asked with HX-Request: true, and the JSON that carries the same rows.
