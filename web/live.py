@@ -21,16 +21,20 @@ from collections.abc import Callable, Hashable
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.auth.tokens import token_is_valid
 from web.session import SESSION_COOKIE
 from web.templating import GZIP_FROM_BYTES, environment
 
 LIVE = "parts/live.html"  # the element that asks again
 KEPT = 512  # parts a process keeps rendered (scopes × languages × things shown)
 KEPT_POLLERS = 20_000  # browsers polling, each remembered for...
-# ...this long after the route last checked its sign-in and scope: a 204 shows nothing
-# new, so a sign-out or a lost role stops the data at the next 200, at once.
+# ...this long after the route last checked its sign-in and scope. A 204 shows nothing
+# new; a part that changed is answered from memory too, after one query that the sign-in
+# still holds (a sign-out, a revoked or expired token, a deactivated user stop it at
+# once); a role taken away stops it when the route next runs, within this time.
 POLLER_KEPT_S = 60.0
 
 
@@ -44,6 +48,7 @@ class LiveCache:
         self._lock = threading.Lock()
         self._kept: OrderedDict[Hashable, tuple[float, str, str]] = OrderedDict()
         self._polled: OrderedDict[tuple[str, str], tuple[float, Hashable]] = OrderedDict()
+        self._gzipped: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
 
     def remember(self, session: str, url: str, key: Hashable) -> None:
         """This browser, signed in and allowed to see it, polls `url` for the part `key`."""
@@ -53,18 +58,35 @@ class LiveCache:
             while len(self._polled) > KEPT_POLLERS:
                 self._polled.popitem(last=False)
 
-    def unchanged(self, session: str, url: str, seen: str) -> bool:
-        """Whether the part this browser polls at `url` still has the digest `seen`."""
+    def polled(self, session: str, url: str) -> tuple[Hashable, str, str] | None:
+        """The part this browser polls at `url`, if the route answered it lately and the
+        part is kept fresh: its key, html and digest."""
         with self._lock:
             polled = self._polled.get((session, url))
             if polled is None or polled[0] < time.monotonic():
-                return False
+                return None
             found = self._kept.get(polled[1])
-            return (
-                found is not None
-                and time.monotonic() - found[0] <= self._ttl_s
-                and found[2] == seen
-            )
+            if found is None or time.monotonic() - found[0] > self._ttl_s:
+                return None
+            return polled[1], found[1], found[2]
+
+    def unchanged(self, session: str, url: str, seen: str) -> bool:
+        """Whether the part this browser polls at `url` still has the digest `seen`."""
+        found = self.polled(session, url)
+        return found is not None and found[2] == seen
+
+    def compressed(self, key: Hashable, html: str) -> bytes:
+        """The part gzip'd, once per render however many polls it answers."""
+        with self._lock:
+            body = self._gzipped.get(key)
+            if body is not None and body[0] == html:
+                return body[1]
+        packed = gzip.compress(html.encode(), 6)
+        with self._lock:
+            self._gzipped[key] = (html, packed)
+            while len(self._gzipped) > KEPT:
+                self._gzipped.popitem(last=False)
+        return packed
 
     def get(self, key: Hashable) -> tuple[str, str] | None:
         with self._lock:
@@ -138,33 +160,71 @@ def session_digest(token: str) -> str:
 
 
 class LiveNotModified:
-    """ASGI middleware: a poll of a live part that still shows what the page has gets its
-    204 from memory, before routing, sign-in and the database (the route answered this
-    browser for this part within POLLER_KEPT_S, having checked both)."""
+    """ASGI middleware: a poll of a live part the route answered for this browser within
+    POLLER_KEPT_S (having checked its sign-in and scope) is answered from memory, before
+    routing: 204 when the page still shows it; when it changed, the kept part, once one
+    query says the sign-in still holds. Anything else goes through the route."""
 
     def __init__(self, app: ASGIApp, *, state: object) -> None:
         self.app = app
         self._state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and self._unchanged(scope):
-            await send({"type": "http.response.start", "status": 204, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        if scope["type"] == "http" and scope["method"] == "GET":
+            answer = await self._from_memory(scope)
+            if answer is not None:
+                status, headers, body = answer
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
         await self.app(scope, receive, send)
 
-    def _unchanged(self, scope: Scope) -> bool:
+    async def _from_memory(
+        self, scope: Scope
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
         query: bytes = scope.get("query_string", b"")
         before, found, seen = query.rpartition(b"seen=")
         if not found or not seen or (before and not before.endswith(b"&")):
-            return False
+            return None
         cache: LiveCache | None = getattr(self._state, "live_cache", None)
         session = _cookie(scope["headers"], SESSION_COOKIE.encode())
         if cache is None or session is None:
-            return False
+            return None
         rest = before[:-1].decode("latin-1")
         url = scope["path"] + (f"?{rest}" if rest else "")
-        return cache.unchanged(session_digest(session), url, seen.decode("latin-1"))
+        part = cache.polled(session_digest(session), url)
+        if part is None:
+            return None
+        key, html, digest = part
+        if digest == seen.decode("latin-1"):
+            return 204, [], b""
+        if not await run_in_threadpool(self._signed_in, session):
+            return None  # the route sends it to sign in again
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            (b"vary", b"Accept-Encoding"),
+        ]
+        body = html.encode()
+        if len(body) >= GZIP_FROM_BYTES and b"gzip" in (_header(scope, b"accept-encoding") or b""):
+            body = cache.compressed(key, html)
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        return 200, headers, body
+
+    def _signed_in(self, token: str) -> bool:
+        database = getattr(self._state, "database", None)
+        clock = getattr(self._state, "clock", None)
+        if database is None or clock is None:
+            return False
+        return token_is_valid(database=database, token=token, now=clock.now())
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for header, value in scope["headers"]:
+        if header == name:
+            return bytes(value)
+    return None
 
 
 def _cookie(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

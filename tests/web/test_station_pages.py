@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from core.auth.tokens import revoke_token
+from core.deps import get_database
 from stations.fleet.models import StationAgent
 from stations.models import Station
 from stations.protocol import ENROLL_PATH
@@ -198,3 +199,32 @@ def test_an_unchanged_boards_poll_is_answered_before_the_sign_in_and_shows_nothi
     assert client.get(f"/stations/board?seen={seen[1]}").status_code == 204
     other = client.get("/stations/board?seen=0000000000000000", follow_redirects=False)
     assert other.status_code == 303 and other.headers["location"].startswith("/login")
+
+
+def test_a_changed_boards_poll_is_answered_from_memory_while_the_sign_in_holds(
+    client: TestClient, world: World
+) -> None:
+    """A part that changed since the page drew it comes from the kept render, after one
+    query that the sign-in still holds: not through the route (which is broken here to
+    show it); once the token is revoked, it goes through the route to sign in again."""
+    make_station(world, "A1")
+    sign_in(client, world, "admin_a")
+    assert "seen=" in client.get("/stations").text
+
+    def broken() -> None:
+        raise AssertionError("the route ran")
+
+    client.app.dependency_overrides[get_database] = broken  # type: ignore[attr-defined]
+    try:
+        fresh = client.get(
+            "/stations/board?seen=0000000000000000", headers={"accept-encoding": "gzip"}
+        )
+        assert fresh.status_code == 200 and "Cụm loa" in fresh.text
+        assert fresh.headers["cache-control"] == "no-store"
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    with world.database.session(write=True) as session:
+        revoke_token(session=session, token=client.cookies[SESSION_COOKIE], now=now())
+        session.commit()
+    gone = client.get("/stations/board?seen=0000000000000000", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
