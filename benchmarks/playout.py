@@ -4,15 +4,18 @@ bare asyncio loop calling the same kind of player at the same moments, in the sa
 
     .venv/bin/python -m benchmarks.playout                 # full size: 60 items, one run
     .venv/bin/python -m benchmarks.playout --runs 3        # medians of three runs
-    .venv/bin/python -m benchmarks.playout --aout pulse    # a paced output (DESIGN.md)
+    .venv/bin/python -m benchmarks.playout --aout pulse    # a paced output (DESIGN.md),
+                                                           # each start heard in its recording
 
 The timeline starts a couple of seconds after launch: groups of a hard item at a set time
 and four soft items chained behind it (1-2 s Opus tones made with ffmpeg), with silence
 between groups. The engine runs it with the real clock, a real outbox and a real VlcPlayer;
 the baseline sleeps with asyncio until each planned start and calls `play` on its own
 VlcPlayer, with no decision and no outbox. Each is timed two ways: by its own timestamp
-right before `play` (the engine's `started_at`), and by VLC's Playing event. Targets: start
-error p99 <= 50 ms, every soft-item gap <= 100 ms.
+right before `play` (the engine's `started_at`), and by VLC's Playing event; with
+`--aout pulse`, also as heard: PulseAudio's null sink recorded, each item's start found in
+the recording (playout_heard.py). Targets: start error p99 <= 50 ms and every soft-item gap
+<= 100 ms by the own clock; heard, what a loudspeaker emits, p99 <= 10 ms and <= 20 ms.
 
 By default each play is captured into a WAV (VLC's afile output), which is not paced: VLC
 runs faster than real time, so its Playing event is the only VLC time that means anything
@@ -23,11 +26,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import tempfile
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from audio.vlc_player import VlcPlayer
+from benchmarks.playout_heard import SINK, Recording, heard_starts, null_sink
 from benchmarks.playout_passes import (
     PassResult,
     baseline_pass,
@@ -54,17 +60,24 @@ async def _one_pass(
     label = f"run {run + 1}/{args.runs}, {mode}"
     # The player is made before the timeline is planned, so its start-up is not measured.
     player = _player(args.aout, work / f"capture-{mode}-{run}")
+    recording = Recording(SINK) if args.aout == "pulse" else None
     try:
         items = plan(tones, wall_now() + timedelta(seconds=args.lead_s))
         if mode == "engine":
-            return await engine_pass(label, items, player, work / f"outbox-{run}.sqlite3")
-        return await baseline_pass(label, items, player)
+            result = await engine_pass(label, items, player, work / f"outbox-{run}.sqlite3")
+        else:
+            result = await baseline_pass(label, items, player)
     finally:
         player.close()
+        heard = recording.stop() if recording is not None else None
+    if heard is None:
+        return result
+    return replace(result, heard=heard_starts(*heard, result.items))
 
 
 async def _measure(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]:
-    with tempfile.TemporaryDirectory(prefix="loaxa-playout-") as folder:
+    sink = null_sink() if args.aout == "pulse" else contextlib.nullcontext()
+    with sink, tempfile.TemporaryDirectory(prefix="loaxa-playout-") as folder:
         work = Path(folder)
         tones = make_tones(work, args.items)
         warm_player = _player(args.aout, work / "capture-warm-up")

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +49,8 @@ class PassResult:
     items: list[Item]
     started: dict[int, datetime]  # item index -> its own start timestamp
     playing: dict[int, datetime]  # item index -> VLC's first Playing event, on the wall clock
+    # item index -> its start found in the recorded output (playout_heard.py; pulse only)
+    heard: dict[int, datetime] = field(default_factory=dict)
 
 
 def wall_now() -> datetime:

@@ -14,7 +14,10 @@ from benchmarks.playout_passes import PassResult
 
 START_TARGET_MS = 50.0  # p99 of the start error
 GAP_TARGET_MS = 100.0  # every gap between soft items
-SOURCES = {"own": "own clock", "vlc": "VLC Playing"}
+# What a loudspeaker emits (the recorded output of a paced sink): tighter.
+HEARD_START_TARGET_MS = 10.0
+HEARD_GAP_TARGET_MS = 20.0
+SOURCES = {"own": "own clock", "vlc": "VLC Playing", "heard": "heard"}
 
 
 def _ms(later: datetime, earlier: datetime) -> float:
@@ -54,7 +57,11 @@ def summarize(result: PassResult) -> dict[str, float]:
         "matched": float(len(result.playing)),
         "soft_gaps": float(len(_gaps(result, result.started))),
     }
-    for source, starts in (("own", result.started), ("vlc", result.playing)):
+    sources = [("own", result.started), ("vlc", result.playing)]
+    if result.heard:
+        sources.append(("heard", result.heard))
+        figures["heard"] = float(len(result.heard))
+    for source, starts in sources:
         errors = [_ms(moment, items[index].start) for index, moment in starts.items()]
         figures |= _spread(f"start_{source}", errors)
         figures |= _spread(f"gap_{source}", _gaps(result, starts))
@@ -88,9 +95,10 @@ def report(summary: dict[str, dict[str, float]], runs: int, output: str) -> None
         f"{'':22} {'played':>7}  {'start error vs planned, ms':>26}  {'soft-item gap, ms':>23}",
         f"{'':22} {'':>7}  {'p50':>8} {'p99':>8} {'max':>8}  {'p50':>7} {'p99':>7} {'max':>7}",
     ]
+    sources = {s: n for s, n in SOURCES.items() if f"start_{s}_p50_ms" in engine}
     for mode, row in summary.items():
-        for source, name in SOURCES.items():
-            count = row["played"] if source == "own" else row["matched"]
+        for source, name in sources.items():
+            count = {"own": row["played"], "vlc": row["matched"]}.get(source, row.get("heard", 0))
             start = [row[f"start_{source}_{stat}_ms"] for stat in ("p50", "p99", "max")]
             gap = [row[f"gap_{source}_{stat}_ms"] for stat in ("p50", "p99", "max")]
             lines.append(
@@ -105,7 +113,7 @@ def report(summary: dict[str, dict[str, float]], runs: int, output: str) -> None
         "baseline "
         f"{baseline['vlc_after_own_p50_ms']:.1f}/{baseline['vlc_after_own_max_ms']:.1f} ms"
     )
-    for source, name in SOURCES.items():
+    for source, name in sources.items():
         over = [
             engine[k] - baseline[k] for k in (f"start_{source}_p50_ms", f"start_{source}_p99_ms")
         ]
@@ -114,10 +122,15 @@ def report(summary: dict[str, dict[str, float]], runs: int, output: str) -> None
             f"engine overhead ({name}): start p50 {over[0]:+.1f} ms, p99 {over[1]:+.1f} ms; "
             f"soft gap max {gap_over:+.1f} ms"
         )
-    for source, name in SOURCES.items():
+    for source, name in sources.items():
+        start_target, gap_target = (
+            (HEARD_START_TARGET_MS, HEARD_GAP_TARGET_MS)
+            if source == "heard"
+            else (START_TARGET_MS, GAP_TARGET_MS)
+        )
         lines.append(
-            f"targets, engine, {name}: start p99 <= {START_TARGET_MS:.0f} ms: "
-            f"{_verdict(engine[f'start_{source}_p99_ms'], START_TARGET_MS)}; soft gap <= "
-            f"{GAP_TARGET_MS:.0f} ms: {_verdict(engine[f'gap_{source}_max_ms'], GAP_TARGET_MS)}"
+            f"targets, engine, {name}: start p99 <= {start_target:.0f} ms: "
+            f"{_verdict(engine[f'start_{source}_p99_ms'], start_target)}; soft gap <= "
+            f"{gap_target:.0f} ms: {_verdict(engine[f'gap_{source}_max_ms'], gap_target)}"
         )
     print("\n".join(lines))  # noqa: T201

@@ -22,8 +22,10 @@ SYSTEM_PACKAGES=(ffmpeg libvlc5 libvlc-bin vlc-plugin-base espeak-ng sox python3
 # The shellcheck package: the tests lint the Raspberry Pi install script with it; chromium: the web
 # pages' tests drive it through Playwright (never `playwright install`: it downloads);
 # nginx-light: a test runs Debian's nginx in front of the server, as deployments do;
-# mosquitto: the push tests start their own broker (with its dynamic security plugin).
-[[ "${1:-}" == "--dev" ]] && SYSTEM_PACKAGES+=(shellcheck chromium nginx-light mosquitto)
+# mosquitto: the push tests start their own broker (with its dynamic security plugin);
+# pulseaudio (with its parec): the playout benchmark plays into a null sink and records it.
+[[ "${1:-}" == "--dev" ]] \
+    && SYSTEM_PACKAGES+=(shellcheck chromium nginx-light mosquitto pulseaudio pulseaudio-utils)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -94,6 +94,21 @@ def test_playout_benchmark_runs() -> None:
     assert engine["start_vlc_max_ms"] >= engine["start_own_max_ms"]
 
 
+def test_playout_benchmark_hears_a_paced_output() -> None:
+    """The same into PulseAudio's null sink, its monitor recorded: every item's start is
+    found in the recording, after the engine's own timestamp (the output has latency)."""
+    import math
+
+    from benchmarks import playout
+
+    summary = playout.main(["--items", "4", "--runs", "1", "--lead-s", "1", "--aout", "pulse"])
+    for row in summary.values():
+        assert row["heard"] == row["played"] == 4
+        assert all(math.isfinite(value) for value in row.values()), row
+        assert row["start_own_p50_ms"] <= row["start_heard_p50_ms"] < 500, row
+        assert 0 <= row["gap_heard_max_ms"] < 500, row
+
+
 def test_alert_fanout_benchmark_runs() -> None:
     """Loaxa with twenty simulated agents and a real one playing through VLC, beside the
     bare baseline: every agent gets each alert, and the real agent starts it."""
