@@ -7,13 +7,14 @@ Every item is a tone of its own pitch (playout_passes.make_tones), so its start 
 the recording's energy at that pitch rises: a 50 ms window (one 20 Hz bin: the items before
 and after, 20 Hz away, fall on its nulls) slides in 1 ms steps, and the start is where the
 energy reaches half its plateau, less half the window. The recording's first sample is put
-on the wall clock by the reads of parec's output: the earliest (read time − samples read so
-far / rate) bounds it from above, so the starts heard are, if anything, a little late.
+on the wall clock by the reads of parec's output near it (RecordingClock): each bounds it
+from above, so the starts heard are, if anything, a little late.
 """
 
 from __future__ import annotations
 
 import array
+import bisect
 import contextlib
 import math
 import os
@@ -22,9 +23,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from benchmarks.playout_passes import Item, wall_now
+from benchmarks.playout_passes import Item
 
 RATE = 16_000
 SINK = "loaxa_bench"
@@ -113,7 +114,7 @@ class Recording:
             stdout=subprocess.PIPE,
         )
         self._data = bytearray()
-        self._first: float | None = None  # wall seconds of sample 0, bounded from above
+        self._reads: list[tuple[int, float]] = []  # (samples so far, wall time of the read)
         self._flowing = threading.Event()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -128,38 +129,62 @@ class Recording:
         while chunk := os.read(out, 640):  # 20 ms
             now = time.time()
             self._data += chunk
-            bound = now - len(self._data) / 2 / RATE
-            if self._first is None or bound < self._first:
-                self._first = bound
+            self._reads.append((len(self._data) // 2, now))
             self._flowing.set()
 
-    def stop(self) -> tuple[array.array[int], datetime]:
+    def stop(self) -> tuple[array.array[int], RecordingClock]:
         self._process.terminate()
         self._process.wait(timeout=10)
         self._thread.join(timeout=10)
         samples = array.array("h")
         samples.frombytes(bytes(self._data[: len(self._data) // 2 * 2]))
-        first = self._first if self._first is not None else time.time()
-        return samples, datetime.fromtimestamp(first, wall_now().tzinfo)
+        return samples, RecordingClock(self._reads)
+
+
+class RecordingClock:
+    """Samples of the recording on the wall clock, by the reads near each: a sample read
+    at t with k samples after it was recorded by t - k / RATE, so the smallest such bound
+    over the next second of reads places it (the sink's clock and the wall clock drift
+    apart over minutes, so no single origin holds for a whole pass)."""
+
+    NEAR = RATE  # reads within a second after the sample
+
+    def __init__(self, reads: list[tuple[int, float]]) -> None:
+        self._reads = reads
+        self._counts = [count for count, _ in reads]
+
+    def wall(self, sample: int) -> float:
+        index = bisect.bisect_left(self._counts, sample)
+        near = self._reads[index : bisect.bisect_right(self._counts, sample + self.NEAR)]
+        if not near:
+            near = self._reads[-1:]
+        return min(at - (count - sample) / RATE for count, at in near)
+
+    def sample(self, moment: float) -> int:
+        """The sample recorded at the wall time `moment` (the first read after it, back)."""
+        index = bisect.bisect_left([at for _, at in self._reads], moment)
+        count, at = self._reads[min(index, len(self._reads) - 1)]
+        guess = int(count - (at - moment) * RATE)
+        return guess + int((moment - self.wall(max(guess, 0))) * RATE)
 
 
 def heard_starts(
-    samples: array.array[int], first: datetime, items: list[Item]
+    samples: array.array[int], clock: RecordingClock, items: list[Item]
 ) -> dict[int, datetime]:
     """Each item's start as heard, on the wall clock (items not found are left out)."""
     heard = {}
     for index, item in enumerate(items):
-        at = _onset(samples, first, item, pitch(index))
+        at = _onset(samples, clock, item, pitch(index))
         if at is not None:
-            heard[index] = at
+            heard[index] = datetime.fromtimestamp(at, item.start.tzinfo)
     return heard
 
 
 def _onset(
-    samples: array.array[int], first: datetime, item: Item, frequency: float
-) -> datetime | None:
+    samples: array.array[int], clock: RecordingClock, item: Item, frequency: float
+) -> float | None:
     window = int(WINDOW_S * RATE)
-    planned = int((item.start - first).total_seconds() * RATE)
+    planned = clock.sample(item.start.timestamp())
     lo = max(planned - int(BEFORE_S * RATE), 0)
     hi = min(planned + int(min(0.3, 0.8 * item.duration_s) * RATE), len(samples))
     if hi - lo <= window:
@@ -183,4 +208,4 @@ def _onset(
     if plateau < window * 100:  # nothing at that pitch: not heard
         return None
     half = next(end for end, value in energy if value >= plateau / 2)
-    return first + timedelta(seconds=(half - window / 2) / RATE)
+    return clock.wall(int(half - window / 2))
