@@ -21,6 +21,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -85,28 +86,20 @@ def create_order(
     else:
         audio, title, repeat = NO_AUDIO, STOP_TITLE, None
         expires = now + timedelta(minutes=order_in.minutes)
-    order = Alert(
-        identifier=f"order-{uuid.uuid4()}",
-        sender=access.actor.name,
-        status="Actual",
+    order = _pending_row(
+        access.actor,
+        now,
         msg_type=AlertType.alert.value,
         area_id=order_in.area_id,
         targets=targets.to_json(),
         headline=title,
-        urgency="Unknown",
-        severity="Unknown",
-        certainty="Unknown",
         content_id=audio.content_id,
         sha256=audio.sha256,
         duration_s=audio.duration_s,
         size_bytes=audio.size_bytes,
         volume=order_in.volume if play else 0,
-        starts=now,
         expires=expires,
         repeat=repeat.model_dump_json() if repeat else None,
-        state=AlertState.pending.value,
-        created_by=access.actor.id,
-        created_at=now,
         order_action=order_in.action.value,
     )
     session.add(order)
@@ -204,24 +197,16 @@ def end_order(
     _require_reach(session, access, order)
     if order.state != AlertState.issued.value or order.expires <= now:
         raise Conflict(f"order #{order_id} is not on the air: there is nothing to end")
-    ender = Alert(
-        identifier=f"order-{uuid.uuid4()}",
-        sender=access.actor.name,
-        status="Actual",
+    ender = _pending_row(
+        access.actor,
+        now,
         msg_type=AlertType.cancel.value,
         reference_ids=json.dumps([order.identifier]),
         area_id=order.area_id,
         targets=order.targets,
         headline=order.headline,
-        urgency="Unknown",
-        severity="Unknown",
-        certainty="Unknown",
         volume=0,
-        starts=now,
         expires=now,
-        state=AlertState.pending.value,
-        created_by=access.actor.id,
-        created_at=now,
         order_action=order.order_action,
     )
     session.add(ender)
@@ -233,6 +218,24 @@ def end_order(
     board.changed()
     session.refresh(order)
     return order
+
+
+def _pending_row(actor: Actor, now: datetime, **fields: Any) -> Alert:
+    """An order (or the Cancel that ends one) as stored, pending, from `now`: what every
+    order shares (no CAP sender of its own, no CAP grading)."""
+    return Alert(
+        identifier=f"order-{uuid.uuid4()}",
+        sender=actor.name,
+        status="Actual",
+        urgency="Unknown",
+        severity="Unknown",
+        certainty="Unknown",
+        starts=now,
+        state=AlertState.pending.value,
+        created_by=actor.id,
+        created_at=now,
+        **fields,
+    )
 
 
 def get_order(*, session: Session, order_id: int) -> Alert:

@@ -152,6 +152,7 @@ class RecordingClock:
     def __init__(self, reads: list[tuple[int, float]]) -> None:
         self._reads = reads
         self._counts = [count for count, _ in reads]
+        self._times = [at for _, at in reads]
 
     def wall(self, sample: int) -> float:
         index = bisect.bisect_left(self._counts, sample)
@@ -162,7 +163,7 @@ class RecordingClock:
 
     def sample(self, moment: float) -> int:
         """The sample recorded at the wall time `moment` (the first read after it, back)."""
-        index = bisect.bisect_left([at for _, at in self._reads], moment)
+        index = bisect.bisect_left(self._times, moment)
         count, at = self._reads[min(index, len(self._reads) - 1)]
         guess = int(count - (at - moment) * RATE)
         return guess + int((moment - self.wall(max(guess, 0))) * RATE)
