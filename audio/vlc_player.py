@@ -8,6 +8,11 @@ later one costs about a millisecond; each capture instance is made before the on
 is released, so the plugins stay loaded, and the first instance is released once a capture
 instance holds them (one instance fewer, about 2 MB resident, while the agent plays).
 
+On a real output two media players take turns: the next source starts on the idle one
+and the one playing is stopped after, because switching one player's media first stops
+it (VLC joins its input thread and closes the audio stream), which delayed each start
+heard on a paced output by 30-60 ms (benchmarks/playout.py --aout pulse).
+
 VLC's `afile` and `dummy` outputs are not paced (they run faster than real time), so the
 engine keeps time by its own clock; VLC's events say only that playback began or stopped.
 """
@@ -75,11 +80,19 @@ class VlcPlayer:
         # After a restart, go on numbering: what the last run captured stays.
         self._captured = last_capture_number(capture_dir) if capture_dir else 0
         base = _instance(vlc_options(output=output))
-        base_player = self._new_player(base, generation=None)
+        first_turn = _Turn(None if capture_dir is not None else 0)
+        base_player = self._new_player(base, first_turn)
         # The first instance and its player: in capture mode, released at the first play.
         self._base: tuple[vlc.Instance, vlc.MediaPlayer] | None = (base, base_player)
         self._instance: vlc.Instance = base
         self._player: vlc.MediaPlayer = base_player
+        self._turns: dict[int, _Turn] = {}
+        # On a real output, the player that takes the next source while this one plays.
+        self._idle: vlc.MediaPlayer | None = None
+        if capture_dir is None:
+            spare_turn = _Turn(0)
+            self._idle = self._new_player(base, spare_turn)
+            self._turns = {id(base_player): first_turn, id(self._idle): spare_turn}
 
     def subscribe(self, listener: PlayerListener) -> None:
         self._listeners.append(listener)
@@ -91,6 +104,7 @@ class VlcPlayer:
             self._state = PlayerState.idle
         if self._capture_dir is not None:
             self._switch_capture_file(source)
+        previous = self._take_turn()
         media = self._instance.media_new(source)
         if "://" not in source:
             # VLC 3's own Ogg demuxer drops the first 73 ms of an Opus file (measured: the
@@ -105,6 +119,17 @@ class VlcPlayer:
             self._emit(self._generation, PlayerState.failed, "libvlc refused to play")
         else:
             self._player.audio_set_volume(volume)
+        if previous is not None:
+            previous.stop()
+
+    def _take_turn(self) -> vlc.MediaPlayer | None:
+        """On a real output, the idle player becomes the current one for this generation;
+        returns the one it replaces, to be stopped once the new source has started."""
+        if self._idle is None:
+            return None
+        previous, self._player, self._idle = self._player, self._idle, self._player
+        self._turns[id(self._player)].generation = self._generation
+        return previous
 
     def set_volume(self, volume: int) -> None:
         self._player.audio_set_volume(volume)
@@ -114,6 +139,8 @@ class VlcPlayer:
             self._generation += 1
             self._state = PlayerState.idle
         self._player.stop()
+        if self._idle is not None:
+            self._idle.stop()
 
     @property
     def state(self) -> PlayerState:
@@ -122,6 +149,9 @@ class VlcPlayer:
 
     def close(self) -> None:
         self.stop()
+        if self._idle is not None:
+            self._idle.release()
+            self._idle = None
         if self._base is None or self._instance is not self._base[0]:
             _release(self._instance, self._player)
         self._release_base()
@@ -131,7 +161,7 @@ class VlcPlayer:
         self._captured += 1
         wav = self._capture_dir / capture_name(self._captured, source)
         instance = _instance(vlc_options(wav=wav))
-        player = self._new_player(instance, generation=self._generation)
+        player = self._new_player(instance, _Turn(self._generation))
         # The new instance holds VLC's plugins now: the previous one (a capture's, or the
         # first) goes, and nothing is unloaded in between.
         previous, previous_player = self._instance, self._player
@@ -146,9 +176,10 @@ class VlcPlayer:
             _release(*self._base)
             self._base = None
 
-    def _new_player(self, instance: vlc.Instance, *, generation: int | None) -> vlc.MediaPlayer:
-        """A media player whose events count for `generation` (a capture player plays one
-        source), or for whatever plays now (None: the one player reused for every source)."""
+    def _new_player(self, instance: vlc.Instance, turn: _Turn) -> vlc.MediaPlayer:
+        """A media player whose events count for its turn's generation (a capture player
+        plays one source; the two players of a real output take turns), or for whatever
+        plays now (a turn of None: capture mode's first player)."""
         player = instance.media_player_new()
         manager = player.event_manager()
         for event, state, error in (
@@ -156,17 +187,19 @@ class VlcPlayer:
             (vlc.EventType.MediaPlayerEndReached, PlayerState.ended, None),
             (vlc.EventType.MediaPlayerEncounteredError, PlayerState.failed, UNPLAYABLE),
         ):
-            manager.event_attach(event, self._handler(generation, state, error))
+            manager.event_attach(event, self._handler(turn, state, error))
         return player
 
     def _handler(
-        self, generation: int | None, state: PlayerState, error: str | None
+        self, turn: _Turn, state: PlayerState, error: str | None
     ) -> Callable[[object], None]:
-        # VLC calls this on its own thread. A capture player's late event (its source ended
-        # after the next one began) must not overwrite the new source's state.
+        # VLC calls this on its own thread. A player's late event (its source ended after
+        # the next one began, on this player or the other) must not overwrite the new
+        # source's state.
         def handler(_: object) -> None:
             with self._lock:
                 current = self._generation
+            generation = turn.generation
             self._emit(current if generation is None else generation, state, error)
 
         return handler
@@ -182,6 +215,15 @@ class VlcPlayer:
                 listener(event)
             except Exception:  # a listener's bug must not kill VLC's event thread
                 log.exception("player: a listener failed")
+
+
+class _Turn:
+    """The generation a player's events count for (None: whatever plays now)."""
+
+    __slots__ = ("generation",)
+
+    def __init__(self, generation: int | None) -> None:
+        self.generation = generation
 
 
 def _release(instance: vlc.Instance, player: vlc.MediaPlayer) -> None:

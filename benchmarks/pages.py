@@ -125,6 +125,15 @@ PAGES = (
         "/broadcasts/new",
         ("/api/v1/areas?limit=500", "/api/v1/content?status=approved&kind=audio&limit=200"),
     ),
+    PageSpec("administration", "/admin", ("/api/v1/areas?limit=100",)),
+    # /admin/areas sends one to one's own top area: this page.
+    PageSpec(
+        "area", "/admin/areas/{commune}", ("/api/v1/areas/{commune}", "/api/v1/users?limit=50")
+    ),
+    PageSpec("area's policy", "/admin/areas/{commune}/policy", ("/api/v1/areas/{commune}/policy",)),
+    PageSpec("users", "/admin/users", ("/api/v1/users?limit=50",)),
+    PageSpec("new user", "/admin/users/new", ("/api/v1/areas?limit=500",)),
+    PageSpec("groups", "/admin/groups", ("/api/v1/station-groups?limit=200",)),
 )
 
 # htmx fragments, asked with HX-Request: true, and the JSON that carries the same rows.

@@ -3,7 +3,8 @@ through the real data functions, so the audit chain, the workflow fields and the
 what a year of real use leaves behind.
 
 Việt Nam → Tỉnh Thử → Xã Thử, and in the commune: two clerks who each hold operator and
-approver rights (each item is written by one and reviewed by the other: four eyes), the
+approver rights (each item is written by one and reviewed by the other: four eyes; the
+first is the commune's administrator too, for the administration pages), the
 library (`items` items: 3 of them real audio, a tone of `audio_s` made by ffmpeg and ingested
 as an upload is, so the item page has a player; the rest relays and audio whose files are
 not needed, since the list's players preload nothing), in a mix of statuses (three in four
@@ -96,6 +97,7 @@ def _people(session: Session, commune: int, now: datetime) -> tuple[Actor, Actor
                 roles=[
                     RoleGrant(role=Role.operator, area_id=commune),
                     RoleGrant(role=Role.approver, area_id=commune),
+                    RoleGrant(role=Role.admin, area_id=commune),  # the administration pages
                 ],
             ),
             actor=SETUP,

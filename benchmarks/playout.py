@@ -35,6 +35,7 @@ from pathlib import Path
 from audio.vlc_player import VlcPlayer
 from benchmarks.playout_heard import SINK, Recording, heard_starts, null_sink
 from benchmarks.playout_passes import (
+    CONTAINERS,
     PassResult,
     baseline_pass,
     engine_pass,
@@ -79,7 +80,7 @@ async def _measure(args: argparse.Namespace) -> dict[str, list[dict[str, float]]
     sink = null_sink() if args.aout == "pulse" else contextlib.nullcontext()
     with sink, tempfile.TemporaryDirectory(prefix="loaxa-playout-") as folder:
         work = Path(folder)
-        tones = make_tones(work, args.items)
+        tones = make_tones(work, args.items, args.container)
         warm_player = _player(args.aout, work / "capture-warm-up")
         await warm_up(warm_player, tones[0][0])
         warm_player.close()
@@ -110,12 +111,20 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         "(default: capture each play into a WAV in a temporary directory)",
     )
     parser.add_argument(
+        "--container",
+        choices=sorted(CONTAINERS),
+        default="ogg",
+        help="what each item is played from: ogg (Opus in Ogg, the cache's format), "
+        "mka (Opus in Matroska) or wav (PCM)",
+    )
+    parser.add_argument(
         "--lead-s", type=float, default=2.0, help="from planning a pass to its first item"
     )
     args = parser.parse_args(argv)
     runs = asyncio.run(_measure(args))
     summary = {mode: medians(results) for mode, results in runs.items()}
     output = f"VLC --aout={args.aout}" if args.aout else "WAV capture (afile, not paced)"
+    output += f", items from {args.container} files"
     report(summary, args.runs, output)
     return summary
 

@@ -57,16 +57,26 @@ def wall_now() -> datetime:
     return datetime.now(UTC)
 
 
-def make_tones(folder: Path, count: int) -> list[tuple[str, float]]:
-    """One Opus file per item (the cache's format), each its own pitch, so that every
-    Playing event names exactly one item. Returns (path, duration) pairs."""
+# The file each item is played from: Opus in Ogg is the cache's format; the others are
+# there to compare against on a paced output (Opus in Matroska, and plain PCM).
+CONTAINERS = {
+    "ogg": ("opus", ["-c:a", "libopus", "-b:a", "32k"]),
+    "mka": ("mka", ["-c:a", "libopus", "-b:a", "32k"]),
+    "wav": ("wav", ["-c:a", "pcm_s16le"]),
+}
+
+
+def make_tones(folder: Path, count: int, container: str = "ogg") -> list[tuple[str, float]]:
+    """One file per item, each its own pitch, so that every Playing event names exactly
+    one item. Returns (path, duration) pairs."""
+    suffix, codec = CONTAINERS[container]
     tones = []
     for index in range(count):
         duration = DURATIONS_S[index % len(DURATIONS_S)]
-        path = folder / f"item-{index:03d}.opus"
+        path = folder / f"item-{index:03d}.{suffix}"
         tone = f"sine=f={200 + 20 * index}:d={duration}:r=48000"
-        command = [*FFMPEG, "-f", "lavfi", "-i", tone, "-ac", "1", "-c:a", "libopus"]
-        subprocess.run([*command, "-b:a", "32k", str(path)], check=True)
+        command = [*FFMPEG, "-f", "lavfi", "-i", tone, "-ac", "1", *codec, str(path)]
+        subprocess.run(command, check=True)
         tones.append((str(path), duration))
     return tones
 

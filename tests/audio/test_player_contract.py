@@ -9,20 +9,44 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import vlc
 
 from audio.player import Player, PlayerEvent, PlayerState
 from audio.vlc_player import VlcPlayer
+from benchmarks.playout_heard import null_sink
 from tests.audio.fake_player import FakePlayer
 from tests.audio.sounds import tone
 
 EVENT_TIMEOUT_S = 15
 
 
-@pytest.fixture(params=["fake", "vlc"])
+@pytest.fixture(scope="module")
+def pulse_sink() -> Iterator[str]:
+    """A PulseAudio null sink: a paced output, where VLC's two players take turns."""
+    with null_sink() as sink:
+        yield sink
+
+
+def _made(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Player:
+    if kind == "fake":
+        return FakePlayer()
+    if kind == "vlc-pulse":
+        request.getfixturevalue("pulse_sink")
+        return VlcPlayer(output="pulse")
+    return VlcPlayer(capture_dir=tmp_path / "out")
+
+
+@pytest.fixture(params=["fake", "vlc", "vlc-pulse"])
 def player(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Player]:
-    made: Player = (
-        FakePlayer() if request.param == "fake" else VlcPlayer(capture_dir=tmp_path / "out")
-    )
+    made = _made(request.param, tmp_path, request)
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=["vlc", "vlc-pulse"])
+def vlc_player(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VlcPlayer]:
+    made = _made(request.param, tmp_path, request)
+    assert isinstance(made, VlcPlayer)
     yield made
     made.close()
 
@@ -88,10 +112,12 @@ def test_vlc_captures_each_play_into_its_own_file_from_the_offset(tmp_path: Path
     assert _seconds(captured[1]) == pytest.approx(2.0, abs=0.15)
 
 
-def test_a_late_event_of_the_previous_source_does_not_touch_the_next(tmp_path: Path) -> None:
+def test_a_late_event_of_the_previous_source_does_not_touch_the_next(
+    vlc_player: VlcPlayer, tmp_path: Path
+) -> None:
     short = tone(tmp_path / "short.wav", seconds=0.3, channels=1)
     long = tone(tmp_path / "long.wav", seconds=20.0, channels=1)
-    player = VlcPlayer(capture_dir=tmp_path / "captured")
+    player = vlc_player
     events = _events(player)
     player.play(str(short))
     player.play(str(long))
@@ -102,6 +128,26 @@ def test_a_late_event_of_the_previous_source_does_not_touch_the_next(tmp_path: P
     with pytest.raises(queue.Empty):
         events.get(timeout=1.0)  # neither the short one's end nor anything else
     assert player.state == PlayerState.playing
+
+
+def test_on_a_real_output_the_next_source_starts_on_the_idle_player_and_the_other_stops(
+    pulse_sink: str, tmp_path: Path
+) -> None:
+    first = tone(tmp_path / "first.wav", seconds=20.0, channels=1)
+    second = tone(tmp_path / "second.wav", seconds=20.0, channels=1, freq=880)
+    player = VlcPlayer(output="pulse")
+    events = _events(player)
+    player.play(str(first))
+    assert _next(events).source == str(first)
+    playing_first = player._player
+    player.play(str(second))
+    seen = _next(events)
+    assert (seen.state, seen.source) == (PlayerState.playing, str(second))
+    assert player._player is not playing_first
+    assert playing_first.get_state() in (vlc.State.Stopped, vlc.State.NothingSpecial)
+    player.stop()
+    assert player.state == PlayerState.idle
+    assert player._player.get_state() in (vlc.State.Stopped, vlc.State.NothingSpecial)
     player.close()
 
 
