@@ -86,13 +86,12 @@ class VlcPlayer:
         self._base: tuple[vlc.Instance, vlc.MediaPlayer] | None = (base, base_player)
         self._instance: vlc.Instance = base
         self._player: vlc.MediaPlayer = base_player
-        self._turns: dict[int, _Turn] = {}
+        self._turn = first_turn
         # On a real output, the player that takes the next source while this one plays.
         self._idle: vlc.MediaPlayer | None = None
+        self._idle_turn = _Turn(0)
         if capture_dir is None:
-            spare_turn = _Turn(0)
-            self._idle = self._new_player(base, spare_turn)
-            self._turns = {id(base_player): first_turn, id(self._idle): spare_turn}
+            self._idle = self._new_player(base, self._idle_turn)
 
     def subscribe(self, listener: PlayerListener) -> None:
         self._listeners.append(listener)
@@ -128,7 +127,8 @@ class VlcPlayer:
         if self._idle is None:
             return None
         previous, self._player, self._idle = self._player, self._idle, self._player
-        self._turns[id(self._player)].generation = self._generation
+        self._turn, self._idle_turn = self._idle_turn, self._turn
+        self._turn.generation = self._generation
         return previous
 
     def set_volume(self, volume: int) -> None:
