@@ -173,6 +173,9 @@ def _agent(
     capture = folder / "played"
     options = ["--server", server, "--data-dir", str(folder), "--enroll", commune.code]
     options += ["--hardware-id", f"bench-memory-{commune.station_id}"]
+    # A push sent before the agent's event channel is up is missed; its poll then finds
+    # the session within seconds, not the default minute (seen once on a slow machine).
+    options += ["--poll-interval", "5"]
     if mode.capture:
         options += ["--capture-dir", str(capture)]
     label = f"agent-{commune.station_id}"
