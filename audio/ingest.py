@@ -1,7 +1,7 @@
 """Ingest: any audio ffmpeg decodes becomes one canonical broadcast file.
 
 probe → measure (EBU R128 loudness, silence) → encode (trim, mono 48 kHz, gain, limiter,
-Ogg Opus) → measure the result, correcting the gain if the limiter or codec moved it →
+Opus in WebM) → measure the result, correcting the gain if the limiter or codec moved it →
 sha256. ffmpeg streams from disk to disk: memory stays flat whatever the length.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audio.container import CANONICAL_FORMAT
 from audio.errors import AudioRejected
 from audio.ffmpeg import Progress, run_ffmpeg
 from audio.loudness import (
@@ -28,10 +29,13 @@ from audio.loudness import (
 )
 from audio.probe import LOCAL_ONLY, ProbeResult, probe
 
-# Ogg Opus, mono, 48 kHz, 32 kbit/s: libvlc on a Raspberry Pi plays it natively, speech is
-# clear and music acceptable at that rate, and an hour is about 14 MB over 4G.
+# Opus, mono, 48 kHz, 32 kbit/s: libvlc on a Raspberry Pi plays it natively, speech is
+# clear and music acceptable at that rate, and an hour is about 14 MB over 4G. In WebM, not
+# Ogg: VLC 3 starts an Ogg Opus file late by a delay of the file's own (25-190 ms heard on a
+# paced output, the same run after run) and the same packets in Matroska on time. The
+# suffix names the codec, so files stored in Ogg before keep their names (audio.container
+# tells the two apart).
 CANONICAL_SUFFIX = ".opus"
-CANONICAL_MIME = "audio/ogg"
 SAMPLE_RATE = 48_000
 SILENCE_THRESHOLD_DB = -50
 SILENCE_MIN_S = 0.5
@@ -40,7 +44,7 @@ CORRECTION_THRESHOLD_LU = 0.3
 MAX_CORRECTIONS = 2
 # A truncated file decodes to much less than its header promised.
 TRUNCATION_RATIO = 0.9
-# Same input, same bytes: no random Ogg serial numbers, no encoder tags.
+# Same input, same bytes: no random track UIDs or dates, no encoder tags.
 _REPRODUCIBLE = ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
 
 
@@ -219,7 +223,16 @@ def _encode(
     )
     inputs = ["-v", "error", "-xerror", *LOCAL_ONLY, "-i", str(source), "-map", "0:a:0"]
     codec = ["-c:a", "libopus", "-b:a", f"{settings.bitrate_kbps}k", "-vbr", "on"]
-    outputs = [*_REPRODUCIBLE, *codec, "-application", "audio", "-f", "ogg", "-y", str(output)]
+    outputs = [
+        *_REPRODUCIBLE,
+        *codec,
+        "-application",
+        "audio",
+        "-f",
+        CANONICAL_FORMAT,
+        "-y",
+        str(output),
+    ]
     run_ffmpeg([*inputs, "-af", chain, *outputs], work_dir=work_dir, progress=progress)
 
 

@@ -67,6 +67,17 @@ def last_capture_number(capture_dir: Path) -> int:
     return max(numbers, default=0)
 
 
+def is_ogg_file(source: str) -> bool:
+    """Whether a local file is an Ogg one (stored before the cache moved to WebM)."""
+    if "://" in source:
+        return False
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(4) == b"OggS"
+    except OSError:
+        return False  # VLC says it cannot play it
+
+
 class VlcPlayer:
     def __init__(self, *, output: str | None = None, capture_dir: Path | None = None) -> None:
         self._capture_dir = capture_dir
@@ -105,10 +116,10 @@ class VlcPlayer:
             self._switch_capture_file(source)
         previous = self._take_turn()
         media = self._instance.media_new(source)
-        if "://" not in source:
+        if is_ogg_file(source):
             # VLC 3's own Ogg demuxer drops the first 73 ms of an Opus file (measured: the
             # captured audio starts that far in); libavformat's loses only the 6.5 ms pre-skip
-            # plus a frame. Cached files are Opus; streams keep VLC's choice.
+            # plus a frame. WebM (the cache's) and streams keep VLC's choice.
             media.add_option("demux=avformat")
         if offset_s > 0:
             media.add_option(f"start-time={offset_s:.3f}")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio.vlc_player import vlc_options
+from audio.vlc_player import is_ogg_file, vlc_options
 from benchmarks.agent_load_procs import PI_LAUNCHER, SERVER_PACKAGES
 
 # The MQTT push's clients' imports (issue 18), measured on top of the agent's own: since
@@ -129,13 +129,15 @@ def bare() -> list[str]:
 
 def libvlc(audio: Path | None, wav: Path | None) -> list[str]:
     """One libvlc instance with the agent's options, idle, or playing `audio` into `wav`
-    (as the agent plays a cached file: libavformat's demuxer) and then holding it."""
+    (as the agent plays a cached file: VLC's own demuxer for WebM, libavformat's for Ogg) and
+    then holding it."""
     options = vlc_options(wav=wav)
     code = f"import time, vlc; instance = vlc.Instance({options!r})"
     if audio is not None:
+        demux = "; media.add_option('demux=avformat')" if is_ogg_file(str(audio)) else ""
         code += (
             f"; player = instance.media_player_new(); media = instance.media_new({str(audio)!r})"
-            "; media.add_option('demux=avformat'); player.set_media(media); player.play()"
+            f"{demux}; player.set_media(media); player.play()"
         )
     return python(f"{code}; {SLEEP}")
 

@@ -32,6 +32,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from audio.container import CANONICAL_FORMAT
 from audio.vlc_player import VlcPlayer
 from benchmarks.playout_heard import SINK, Recording, heard_starts, null_sink
 from benchmarks.playout_passes import (
@@ -113,9 +114,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser.add_argument(
         "--container",
         choices=sorted(CONTAINERS),
-        default="ogg",
-        help="what each item is played from: ogg (Opus in Ogg, the cache's format), "
-        "mka (Opus in Matroska) or wav (PCM)",
+        default=CANONICAL_FORMAT,
+        help="what each item is played from: webm (Opus in WebM, the cache's format), "
+        "ogg (Opus in Ogg, as stored before) or wav (PCM)",
     )
     parser.add_argument(
         "--lead-s", type=float, default=2.0, help="from planning a pass to its first item"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from audio.container import CANONICAL_FORMAT
 from audio.player import PlayerEvent, PlayerState
 from audio.vlc_player import VlcPlayer
 from stations.agent.decision import Entry, Layer, PlayoutTimeline
@@ -57,16 +58,18 @@ def wall_now() -> datetime:
     return datetime.now(UTC)
 
 
-# The file each item is played from: Opus in Ogg is the cache's format; the others are
-# there to compare against on a paced output (Opus in Matroska, and plain PCM).
+# The file each item is played from: Opus in WebM is the cache's format, Opus in Ogg what
+# it was before; PCM is there to compare against on a paced output.
 CONTAINERS = {
+    "webm": ("webm", ["-c:a", "libopus", "-b:a", "32k", "-f", CANONICAL_FORMAT]),
     "ogg": ("opus", ["-c:a", "libopus", "-b:a", "32k"]),
-    "mka": ("mka", ["-c:a", "libopus", "-b:a", "32k"]),
     "wav": ("wav", ["-c:a", "pcm_s16le"]),
 }
 
 
-def make_tones(folder: Path, count: int, container: str = "ogg") -> list[tuple[str, float]]:
+def make_tones(
+    folder: Path, count: int, container: str = CANONICAL_FORMAT
+) -> list[tuple[str, float]]:
     """One file per item, each its own pitch, so that every Playing event names exactly
     one item. Returns (path, duration) pairs."""
     suffix, codec = CONTAINERS[container]

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from audio.container import CANONICAL_MIME
 from audio.errors import AudioRejected
-from audio.ingest import CANONICAL_MIME
 from core.auth.permissions import Action
 from core.deps import SessionDep
 from playlists.content import actions

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 
-from audio.ingest import CANONICAL_MIME
+from audio.container import audio_mime
 from core.areas.crud import get_area
 from core.auth.deps import AccessControl
 from core.auth.permissions import Action
@@ -176,7 +176,7 @@ def item_audio(
     path = actions.audio_path(services=services, item=item)
     return FileResponse(
         path,
-        media_type=CANONICAL_MIME,
+        media_type=audio_mime(path),
         headers={"ETag": f'"{item.sha256}"', "Cache-Control": "private, max-age=86400"},
     )
 

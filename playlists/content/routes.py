@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 from sqlmodel import Session
 
-from audio.ingest import CANONICAL_MIME
+from audio.container import CANONICAL_MIME, audio_mime
 from core.auth.deps import AccessControl, Permission
 from core.auth.permissions import Action
 from core.deps import ClockDep, SessionDep
@@ -365,7 +365,7 @@ def archive(
 @router.get(
     "/{item_id}/audio",
     response_class=FileResponse,
-    summary="The item's audio (Ogg Opus); Range requests are honoured",
+    summary="The item's audio (Opus in WebM); Range requests are honoured",
     responses={200: {"content": {CANONICAL_MIME: {}}}, 206: {"description": "a range"}},
 )
 def read_audio(
@@ -375,7 +375,7 @@ def read_audio(
     path = actions.audio_path(services=services, item=item)
     return FileResponse(
         path,
-        media_type=CANONICAL_MIME,
+        media_type=audio_mime(path),
         filename=f"content-{item_id}.opus",
         headers={"ETag": f'"{item.sha256}"'},
     )

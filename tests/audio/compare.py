@@ -47,10 +47,17 @@ def correlation(a: array.array[int], b: array.array[int], *, max_lag_s: float = 
     """The normalised correlation of `a` against `b` over their overlap (1.0: the same
     waveform), at the lag of up to `max_lag_s` either way that fits their first half
     second best."""
+    lag = round(lag_s(a, b, max_lag_s=max_lag_s) * RATE)
+    return _at_lag(a, b, lag, min(len(a), len(b)))
+
+
+def lag_s(a: array.array[int], b: array.array[int], *, max_lag_s: float = 0.05) -> float:
+    """How far into `a` its match with the start of `b` lies, in seconds, over their first
+    half second: positive when `b` lacks the start of `a`, negative when `b` has that much
+    more before it."""
     max_lag = int(max_lag_s * RATE)
     window = RATE // 2
-    lag = max(range(-max_lag, max_lag + 1), key=lambda k: _at_lag(a, b, k, window))
-    return _at_lag(a, b, lag, min(len(a), len(b)))
+    return max(range(-max_lag, max_lag + 1), key=lambda k: _at_lag(a, b, k, window)) / RATE
 
 
 def _at_lag(a: array.array[int], b: array.array[int], lag: int, length: int) -> float:

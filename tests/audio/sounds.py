@@ -11,6 +11,7 @@ FORMATS: dict[str, list[str]] = {
     "mp3": ["-c:a", "libmp3lame", "-b:a", "64k"],
     "ogg": ["-c:a", "libvorbis", "-q:a", "3"],
     "opus": ["-c:a", "libopus", "-b:a", "48k"],
+    "webm": ["-c:a", "libopus", "-b:a", "48k"],
     "m4a": ["-c:a", "aac", "-b:a", "96k"],
     "flac": ["-c:a", "flac"],
 }

@@ -51,7 +51,7 @@ def test_audio_is_served_with_ranges(client: TestClient, world: World, tmp_path:
     headers = world.headers("supervisor_a")
     whole = client.get(f"/api/v1/content/{item['id']}/audio", headers=headers)
     assert whole.status_code == 200
-    assert whole.headers["content-type"] == "audio/ogg"
+    assert whole.headers["content-type"] == "audio/webm"
     assert hashlib.sha256(whole.content).hexdigest() == item["sha256"]
     part = client.get(
         f"/api/v1/content/{item['id']}/audio", headers=headers | {"Range": "bytes=100-199"}
