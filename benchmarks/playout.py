@@ -60,15 +60,17 @@ async def _one_pass(
     mode: str, run: int, args: argparse.Namespace, tones: list[tuple[str, float]], work: Path
 ) -> PassResult:
     label = f"run {run + 1}/{args.runs}, {mode}"
+    lead = timedelta(milliseconds=args.output_latency_ms)
     # The player is made before the timeline is planned, so its start-up is not measured.
     player = _player(args.aout, work / f"capture-{mode}-{run}")
     recording = Recording(SINK) if args.aout == "pulse" else None
     try:
         items = plan(tones, wall_now() + timedelta(seconds=args.lead_s))
         if mode == "engine":
-            result = await engine_pass(label, items, player, work / f"outbox-{run}.sqlite3")
+            outbox = work / f"outbox-{run}.sqlite3"
+            result = await engine_pass(label, items, player, outbox, lead)
         else:
-            result = await baseline_pass(label, items, player)
+            result = await baseline_pass(label, items, player, lead)
     finally:
         player.close()
         heard = recording.stop() if recording is not None else None
@@ -119,6 +121,12 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         "ogg (Opus in Ogg, as stored before) or wav (PCM)",
     )
     parser.add_argument(
+        "--output-latency-ms",
+        type=int,
+        default=0,
+        help="start each item this much early, as the agent's --output-latency-ms does",
+    )
+    parser.add_argument(
         "--lead-s", type=float, default=2.0, help="from planning a pass to its first item"
     )
     args = parser.parse_args(argv)
@@ -126,6 +134,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     summary = {mode: medians(results) for mode, results in runs.items()}
     output = f"VLC --aout={args.aout}" if args.aout else "WAV capture (afile, not paced)"
     output += f", items from {args.container} files"
+    if args.output_latency_ms:
+        output += f", each started {args.output_latency_ms} ms early (--output-latency-ms)"
     report(summary, args.runs, output)
     return summary
 

@@ -175,9 +175,12 @@ def _entry(index: int, item: Item) -> Entry:
     )
 
 
-async def engine_pass(label: str, items: list[Item], player: VlcPlayer, outbox: Path) -> PassResult:
+async def engine_pass(
+    label: str, items: list[Item], player: VlcPlayer, outbox: Path, lead: timedelta
+) -> PassResult:
     """The agent's engine over the timeline, with a real outbox (durable commits) and the
-    real clock; stopped once the last item has ended."""
+    real clock, `lead` ahead as the agent's output latency setting puts it; stopped once the
+    last item has ended."""
     events = PlayingEvents(player)
     records = Outbox(outbox)
     timeline = PlayoutTimeline([_entry(index, item) for index, item in enumerate(items)], [])
@@ -187,7 +190,7 @@ async def engine_pass(label: str, items: list[Item], player: VlcPlayer, outbox: 
         timeline=lambda _now: timeline,
         verified=lambda _: True,
         source_for=lambda entry: entry.url,
-        now=wall_now,
+        now=lambda: wall_now() + lead,
         offset_ms=lambda: 0,
     )
     async with _progress(label, events, len(items)):
@@ -206,20 +209,22 @@ async def engine_pass(label: str, items: list[Item], player: VlcPlayer, outbox: 
     return PassResult(items, started, events.by_item(items))
 
 
-async def baseline_pass(label: str, items: list[Item], player: VlcPlayer) -> PassResult:
-    """No decision, no outbox: sleep until each planned start and play; stop in the
-    silences, as the engine does."""
+async def baseline_pass(
+    label: str, items: list[Item], player: VlcPlayer, lead: timedelta
+) -> PassResult:
+    """No decision, no outbox: sleep until `lead` before each planned start and play; stop
+    in the silences, as the engine does."""
     events = PlayingEvents(player)
     started: dict[int, datetime] = {}
     async with _progress(label, events, len(items)):
         for index, item in enumerate(items):
             if index > 0 and not item.soft:
-                await _sleep_until(items[index - 1].end)
+                await _sleep_until(items[index - 1].end - lead)
                 player.stop()
-            await _sleep_until(item.start)
-            started[index] = wall_now()
+            await _sleep_until(item.start - lead)
+            started[index] = wall_now() + lead
             player.play(item.source)
-        await _sleep_until(items[-1].end)
+        await _sleep_until(items[-1].end - lead)
         player.stop()
     return PassResult(items, started, events.by_item(items))
 

@@ -62,7 +62,10 @@ def summarize(result: PassResult) -> dict[str, float]:
         sources.append(("heard", result.heard))
         figures["heard"] = float(len(result.heard))
     for source, starts in sources:
-        errors = [_ms(moment, items[index].start) for index, moment in starts.items()]
+        # Early is as wrong as late (an item started ahead for the output's latency).
+        signed = [_ms(moment, items[index].start) for index, moment in starts.items()]
+        errors = [abs(error) for error in signed]
+        figures[f"start_{source}_min_ms"] = min(signed, default=math.nan)
         figures |= _spread(f"start_{source}", errors)
         figures |= _spread(f"gap_{source}", _gaps(result, starts))
     after_own = [
@@ -92,7 +95,7 @@ def report(summary: dict[str, dict[str, float]], runs: int, output: str) -> None
         f"playout benchmark: {engine['items']:.0f} items ({engine['soft_gaps']:.0f} soft-item "
         f"gaps), median of {runs} run(s), output: {output}",
         machine(),
-        f"{'':22} {'played':>7}  {'start error vs planned, ms':>26}  {'soft-item gap, ms':>23}",
+        f"{'':22} {'played':>7}  {'|start error| vs plan, ms':>26}  {'soft-item gap, ms':>23}",
         f"{'':22} {'':>7}  {'p50':>8} {'p99':>8} {'max':>8}  {'p50':>7} {'p99':>7} {'max':>7}",
     ]
     sources = {s: n for s, n in SOURCES.items() if f"start_{s}_p50_ms" in engine}

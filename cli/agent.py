@@ -83,6 +83,12 @@ def agent(
         help="Write what plays into WAV files here, one per item, instead of the sound card "
         "(for trials without loudspeakers).",
     ),
+    output_latency_ms: int = typer.Option(
+        0,
+        "--output-latency-ms",
+        help="What the sound card adds before the loudspeaker sounds (measure it with "
+        "benchmarks.playout --aout): every item starts that much earlier, milliseconds.",
+    ),
     ca_file: Path | None = typer.Option(
         None,
         "--ca-file",
@@ -115,6 +121,7 @@ def agent(
             fetch_spread_s=fetch_spread,
             backoff_max_s=backoff_max,
             cache_floor_bytes=cache_floor_mb * 1024 * 1024,
+            output_latency_ms=output_latency_ms,
             ca_file=ca_file.resolve() if ca_file else None,
         )
     except ValidationError as exc:

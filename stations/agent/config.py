@@ -35,6 +35,11 @@ class AgentConfig(BaseModel):
     # power back in a whole commune) does not dial the server or broker at once.
     push_first_delay_s: float = Field(default=2.0, ge=0)
 
+    # What the sound card and its buffers add between VLC starting an item and the
+    # loudspeaker sounding it (benchmarks.playout --aout measures it): every item starts
+    # that much earlier, so that it is heard on time, and its record says when it was heard.
+    output_latency_ms: int = Field(default=0, ge=0, le=500)
+
     # The CA the server's and the broker's certificates must chain to (pinned); None: the
     # system's trusted CAs.
     ca_file: Path | None = None

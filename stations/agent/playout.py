@@ -7,7 +7,7 @@ once."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from audio.player import Player
 from stations.agent.alert_log import AlertLog
@@ -39,6 +39,7 @@ class Playout:
         outbox: Outbox,
         clock: CorrectedClock,
         alert_log: AlertLog,
+        output_latency: timedelta = timedelta(0),
     ) -> None:
         self._manifests = manifests
         self._cache = cache
@@ -57,7 +58,9 @@ class Playout:
             timeline=self.timeline,
             verified=cache.verified,
             source_for=self.source_for,
-            now=clock.now,
+            # The engine lives on the loudspeaker's time: what it starts is heard this
+            # much later.
+            now=lambda: clock.now() + output_latency,
             offset_ms=clock.offset_ms,
             observe=self._observe,
             cut=self._on_cut,

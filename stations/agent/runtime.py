@@ -134,6 +134,7 @@ class Agent:
                 outbox=self.outbox,
                 clock=self.clock,
                 alert_log=self.alerts,
+                output_latency=timedelta(milliseconds=config.output_latency_ms),
             )
         )
 

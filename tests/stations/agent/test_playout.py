@@ -3,6 +3,8 @@ per manifest), files play from the cache, and the heartbeat reports what plays."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import wave
@@ -113,3 +115,39 @@ def test_a_cancel_stops_the_playing_alert_at_once_and_the_schedule_resumes(
     assert records == [("1@20261129T053000Z", "preempted"), ("alert:storm#1", "partial")]
     later = T0 + timedelta(seconds=13)
     assert playout.timeline(later) is playout.timeline(later)  # built once, without the alert
+
+
+def test_with_an_output_latency_each_item_starts_that_much_early(tmp_path: Path) -> None:
+    """The engine runs on the loudspeaker's time: with 10 s of (absurd) output latency, an
+    item due in 5 s is already 5 s in."""
+    manifests = ManifestStore(tmp_path, station_id=7)
+    player = FakePlayer()
+    clock = CorrectedClock(OffsetEstimator(), threshold=timedelta(milliseconds=500))
+    playout = Playout(
+        player=player,
+        manifests=manifests,
+        cache=FileCache(tmp_path / "cache"),
+        outbox=Outbox(tmp_path / "outbox.sqlite3"),
+        clock=clock,
+        alert_log=AlertLog(tmp_path),
+        output_latency=timedelta(seconds=10),
+    )
+    audio = _silent_wav(tmp_path / "a.wav")
+    sha = hashlib.sha256(audio).hexdigest()
+    (tmp_path / "cache" / sha).write_bytes(audio)
+    body = json.loads(_manifest(1).replace(SHA.encode(), sha.encode()))
+    start = clock.now() + timedelta(seconds=5)
+    body["items"][0]["start"] = start.isoformat()
+    body["volume_plan"][0]["from"] = (start - timedelta(minutes=1)).isoformat()
+    manifests.accept(json.dumps(body).encode())
+
+    async def briefly() -> None:
+        task = asyncio.create_task(playout.engine.run())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(briefly())
+    assert player.calls, "nothing played: the item was not started early"
+    assert 4.5 <= player.calls[0].offset_s <= 5.5
