@@ -27,6 +27,7 @@ from pathlib import Path
 
 import vlc
 
+from audio.container import OGG_MIME, audio_mime
 from audio.player import PlayerEvent, PlayerListener, PlayerState
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,7 @@ def is_ogg_file(source: str) -> bool:
     if "://" in source:
         return False
     try:
-        with open(source, "rb") as handle:
-            return handle.read(4) == b"OggS"
+        return audio_mime(Path(source)) == OGG_MIME
     except OSError:
         return False  # VLC says it cannot play it
 

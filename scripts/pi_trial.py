@@ -80,7 +80,7 @@ def person(client: ApiClient, username: str, role: str, area_id: int) -> dict[st
 
 
 def audio_of(url: str, login: dict[str, str], content_id: int) -> bytes:
-    """The stored audio (Ogg Opus) as the server serves it: what the station will play."""
+    """The stored audio (Opus in WebM) as the server serves it: what the station will play."""
     with httpx.Client(base_url=url, timeout=60) as http:
         reply = http.post("/api/v1/auth/login", json=login)
         reply.raise_for_status()
