@@ -8,7 +8,7 @@ import contextlib
 import hashlib
 import json
 import wave
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from stations.agent.alert_log import AlertLog
@@ -21,7 +21,9 @@ from tests.audio.fake_player import Call, FakePlayer
 from tests.stations.agent.test_manifest_store import SHA, T0, _manifest
 
 
-def _playout(tmp_path: Path) -> tuple[Playout, ManifestStore, FakePlayer]:
+def _playout(
+    tmp_path: Path, *, output_latency: timedelta = timedelta(0)
+) -> tuple[Playout, ManifestStore, FakePlayer]:
     manifests = ManifestStore(tmp_path, station_id=7)
     cache = FileCache(tmp_path / "cache")
     player = FakePlayer()
@@ -32,6 +34,7 @@ def _playout(tmp_path: Path) -> tuple[Playout, ManifestStore, FakePlayer]:
         outbox=Outbox(tmp_path / "outbox.sqlite3"),
         clock=CorrectedClock(OffsetEstimator(), threshold=timedelta(milliseconds=500)),
         alert_log=AlertLog(tmp_path),
+        output_latency=output_latency,
     )
     return playout, manifests, player
 
@@ -120,23 +123,12 @@ def test_a_cancel_stops_the_playing_alert_at_once_and_the_schedule_resumes(
 def test_with_an_output_latency_each_item_starts_that_much_early(tmp_path: Path) -> None:
     """The engine runs on the loudspeaker's time: with 10 s of (absurd) output latency, an
     item due in 5 s is already 5 s in."""
-    manifests = ManifestStore(tmp_path, station_id=7)
-    player = FakePlayer()
-    clock = CorrectedClock(OffsetEstimator(), threshold=timedelta(milliseconds=500))
-    playout = Playout(
-        player=player,
-        manifests=manifests,
-        cache=FileCache(tmp_path / "cache"),
-        outbox=Outbox(tmp_path / "outbox.sqlite3"),
-        clock=clock,
-        alert_log=AlertLog(tmp_path),
-        output_latency=timedelta(seconds=10),
-    )
+    playout, manifests, player = _playout(tmp_path, output_latency=timedelta(seconds=10))
     audio = _silent_wav(tmp_path / "a.wav")
     sha = hashlib.sha256(audio).hexdigest()
     (tmp_path / "cache" / sha).write_bytes(audio)
     body = json.loads(_manifest(1).replace(SHA.encode(), sha.encode()))
-    start = clock.now() + timedelta(seconds=5)
+    start = datetime.now(UTC) + timedelta(seconds=5)
     body["items"][0]["start"] = start.isoformat()
     body["volume_plan"][0]["from"] = (start - timedelta(minutes=1)).isoformat()
     manifests.accept(json.dumps(body).encode())
