@@ -174,6 +174,7 @@ def _mqtt_push(
         username=settings.mqtt_username,
         password=settings.mqtt_password.get_secret_value(),
         ca_file=settings.mqtt_ca_file,
+        data_dir=settings.data_dir,
         acks=acks,
         heartbeats=heartbeats,
         clock=app.state.clock,

@@ -167,6 +167,7 @@ def admin_push(broker: Broker) -> MqttPush:
         heartbeats=_NoHeartbeats(),
         clock=SystemClock(),
         leading=lambda: False,
+        data_dir=broker.folder / "server",
     )
     push.start()
     if not push.wait_connected(10):

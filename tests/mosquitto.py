@@ -8,11 +8,15 @@ import secrets
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from core.clock import SystemClock
 from stations.fleet.mqtt.broker_config import BrokerFiles
+from stations.fleet.mqtt.server_client import MqttPush
+from stations.fleet.sources import AckSink
 from tests.e2e.processes import free_port, wait_for
 from tests.tls import Certificates
 
@@ -88,3 +92,35 @@ class Broker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A running broker for the test (import it where it is used)."""
+    running = Broker(tmp_path / "broker").start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+class _Nothing:
+    def add(self, **_: object) -> None:
+        pass
+
+
+def server_push(broker: Broker, data_dir: Path, acks: AckSink | None = None) -> MqttPush:
+    """The server's own MQTT client, connected, signed in as the plugin's admin."""
+    push = MqttPush(
+        url=broker.url,
+        username=ADMIN,
+        password=broker.password,
+        acks=acks or _Nothing(),
+        heartbeats=_Nothing(),
+        clock=SystemClock(),
+        leading=lambda: True,
+        data_dir=data_dir,
+    )
+    push.start()
+    assert push.wait_connected(10), "the server's client did not connect"
+    return push

@@ -13,15 +13,17 @@ any thread (the scheduler's, the alert board's, a route's).
   process's alert board sees each change, and N copies of an alert to ten thousand stations
   would cost the broker N fan-outs. A revocation is published by whichever process made it.
 - Credentials and access go through the broker's dynamic security plugin (security.py).
+- The server's own session is persistent, under a client id its process keeps across
+  restarts (server_slot.py): what stations send while it is away from the broker waits
+  for it. A process that stops cleanly ends its session as it leaves, so nothing waits for
+  a process that will not come back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -40,6 +42,7 @@ from pydantic import ValidationError
 from core.clock import Clock
 from stations.fleet.agent_events import acknowledged
 from stations.fleet.mqtt import security, topics
+from stations.fleet.mqtt.server_slot import claim_slot
 from stations.fleet.push import AlertReach
 from stations.fleet.sources import AckSink
 from stations.protocol import (
@@ -61,6 +64,10 @@ PUBLISH_TIMEOUT_S = 5.0
 REVOKE_GRACE_S = 1.0
 # A Cancel kept for an away station: it matters only while the alert it ends would play.
 CANCEL_EXPIRY_S = 6 * 3600
+# How long the broker keeps a server process's session once it is gone without a goodbye:
+# longer than a broker's restart or a dead worker's replacement take, short enough that
+# the share of the stations' messages held for a process that never returns is small.
+SERVER_SESSION_EXPIRY_S = 600
 
 
 class HeartbeatSink(Protocol):
@@ -105,6 +112,7 @@ class MqttPush:
         heartbeats: HeartbeatSink,
         clock: Clock,
         leading: Callable[[], bool],
+        data_dir: Path,
         ca_file: Path | None = None,
     ) -> None:
         self._address = BrokerAddress.parse(url)
@@ -113,16 +121,18 @@ class MqttPush:
         self._heartbeats = heartbeats
         self._clock = clock
         self._leading = leading
-        # Unique per process: two clients with one id would take each other's place.
-        self._client = _client(
-            f"loaxa-server-{socket.gethostname()}-{os.getpid()}", self._address, *self._credentials
-        )
+        # Unique per running process (two clients with one id would take each other's
+        # place), the same for the process that takes its place.
+        self._slot = claim_slot(data_dir)
+        self._client = _client(self._slot.client_id, self._address, *self._credentials)
         self._client.max_inflight_messages_set(1000)
         self._client.max_queued_messages_set(0)  # no limit: nothing published is dropped
         # A few server processes make no herd: back within 2 s of a broker's restart (the
         # alerts published meanwhile wait in this client until then).
         self._client.reconnect_delay_set(1, 2)
         self._client.on_connect = self._connected
+        self._client.on_subscribe = self._subscribed
+        self._subscribing: int | None = None
         self._client.on_message = self._received
         # A callback's error must never end the network thread (paho re-raises by default).
         self._client.suppress_exceptions = True
@@ -139,15 +149,27 @@ class MqttPush:
     def start(self) -> None:
         """Connect in the background: a broker down at start is retried, and what is
         published meanwhile is queued (pull is the truth: agents poll all the same)."""
-        self._client.connect_async(self._address.host, self._address.port, keepalive=30)
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = SERVER_SESSION_EXPIRY_S
+        self._client.connect_async(
+            self._address.host,
+            self._address.port,
+            keepalive=30,
+            clean_start=False,  # a predecessor's session, and what waits in it, is ours
+            properties=properties,
+        )
         self._client.loop_start()
 
     def wait_connected(self, timeout: float) -> bool:
+        """Connected and subscribed, at least once."""
         return self._connected_once.wait(timeout)
 
     def stop(self) -> None:
-        self._client.disconnect()
+        goodbye = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+        goodbye.SessionExpiryInterval = 0  # the broker ends the session now
+        self._client.disconnect(properties=goodbye)
         self._client.loop_stop()
+        self._slot.release()
 
     def _connected(
         self, client: mqtt.Client, _: object, __: object, reason: Any, ___: object
@@ -155,7 +177,7 @@ class MqttPush:
         if reason.is_failure:
             log.error("mqtt: the broker refused the server's connection: %s", reason)
             return
-        client.subscribe(
+        _, self._subscribing = client.subscribe(
             [
                 (security.RESPONSE, 1),
                 (topics.SHARED_ACKS, 1),
@@ -164,6 +186,11 @@ class MqttPush:
             ]
         )
         log.info("mqtt: connected to %s:%d", self._address.host, self._address.port)
+
+    def _subscribed(self, _: mqtt.Client, __: object, mid: int, ___: object, ____: object) -> None:
+        # Ready once the broker has the subscriptions: an ack sent from then on is heard.
+        if mid != self._subscribing:
+            return
         if self._connected_once.is_set():
             threading.Thread(target=self._reconnected, daemon=True).start()
         self._connected_once.set()
