@@ -50,10 +50,18 @@ from benchmarks.playout_report import medians, report, summarize
 MODES = ("engine", "baseline")
 
 
-def _player(aout: str | None, capture_dir: Path) -> VlcPlayer:
+class _Unprepared(VlcPlayer):
+    """The player without its head start (--no-prepare): each play opens its source."""
+
+    def prepare(self, source: str) -> None:
+        pass
+
+
+def _player(aout: str | None, capture_dir: Path, prepare: bool = True) -> VlcPlayer:
+    kind = VlcPlayer if prepare else _Unprepared
     if aout is not None:
-        return VlcPlayer(output=aout)
-    return VlcPlayer(capture_dir=capture_dir)
+        return kind(output=aout)
+    return kind(capture_dir=capture_dir)
 
 
 async def _one_pass(
@@ -62,7 +70,7 @@ async def _one_pass(
     label = f"run {run + 1}/{args.runs}, {mode}"
     lead = timedelta(milliseconds=args.output_latency_ms)
     # The player is made before the timeline is planned, so its start-up is not measured.
-    player = _player(args.aout, work / f"capture-{mode}-{run}")
+    player = _player(args.aout, work / f"capture-{mode}-{run}", args.prepare)
     recording = Recording(SINK) if args.aout == "pulse" else None
     try:
         items = plan(tones, wall_now() + timedelta(seconds=args.lead_s))
@@ -127,6 +135,12 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         help="start each item this much early, as the agent's --output-latency-ms does",
     )
     parser.add_argument(
+        "--no-prepare",
+        dest="prepare",
+        action="store_false",
+        help="never open the next item ahead on the idle player (as before it could)",
+    )
+    parser.add_argument(
         "--lead-s", type=float, default=2.0, help="from planning a pass to its first item"
     )
     args = parser.parse_args(argv)
@@ -134,6 +148,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     summary = {mode: medians(results) for mode, results in runs.items()}
     output = f"VLC --aout={args.aout}" if args.aout else "WAV capture (afile, not paced)"
     output += f", items from {args.container} files"
+    if not args.prepare:
+        output += ", the next item not prepared"
     if args.output_latency_ms:
         output += f", each started {args.output_latency_ms} ms early (--output-latency-ms)"
     report(summary, args.runs, output)

@@ -213,17 +213,21 @@ async def baseline_pass(
     label: str, items: list[Item], player: VlcPlayer, lead: timedelta
 ) -> PassResult:
     """No decision, no outbox: sleep until `lead` before each planned start and play; stop
-    in the silences, as the engine does."""
+    in the silences; name the next item to the player when it is next, as the engine does."""
     events = PlayingEvents(player)
     started: dict[int, datetime] = {}
     async with _progress(label, events, len(items)):
+        player.prepare(items[0].source)
         for index, item in enumerate(items):
             if index > 0 and not item.soft:
                 await _sleep_until(items[index - 1].end - lead)
                 player.stop()
+                player.prepare(item.source)
             await _sleep_until(item.start - lead)
             started[index] = wall_now() + lead
             player.play(item.source)
+            if index + 1 < len(items) and items[index + 1].soft:
+                player.prepare(items[index + 1].source)
         await _sleep_until(items[-1].end - lead)
         player.stop()
     return PassResult(items, started, events.by_item(items))

@@ -2,6 +2,9 @@
 an as-run record for every start, end, failure, skip and pre-emption, and sleeps until the
 next change.
 
+Once the player matches, the player is told what the timeline plays at its next change
+(`prepare`), so a player that can make ready for it starts it sooner.
+
 `step(now)` does one round and is what the tests drive; `run()` repeats it, waking on a
 monotonic timer at the next change (then re-reading the corrected clock, so a clock that
 was corrected meanwhile is honoured), or at once when the manifest, the cache or the player
@@ -123,6 +126,7 @@ class PlayoutEngine:
         entry = decision.entry
         if previous is not None and entry is not None and previous.entry.id == entry.id:
             self._keep(previous, decision)
+            self._prepare_next(timeline, decision)
             return decision
         # Sound first: the next item starts before the records are committed.
         if entry is not None:
@@ -138,7 +142,21 @@ class PlayoutEngine:
                 self._cut(previous.entry, now)  # a higher layer took the air from it
         if decision.unplayable is not None:
             self._skip(decision.unplayable, now)
+        self._prepare_next(timeline, decision)
         return decision
+
+    def _prepare_next(self, timeline: PlayoutTimeline, decision: Decision) -> None:
+        """Name to the player the file that plays from the top at the next change, as far
+        as the timeline knows now (an alert arriving meanwhile just plays the usual way)."""
+        if decision.next_change is None:
+            return
+        upcoming = timeline.decide(decision.next_change, self._verified)
+        entry = upcoming.entry
+        if entry is None or entry.kind != "file" or upcoming.offset_s > START_SLACK_S:
+            return
+        if self.playing is not None and self.playing.entry.id == entry.id:
+            return  # it plays on through the change (only its volume moves)
+        self._player.prepare(self._source_for(entry))
 
     def _keep(self, current: Playing, decision: Decision) -> None:
         """The same entry plays on; only the volume plan may have moved."""

@@ -24,6 +24,7 @@ class FakePlayer:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.volumes: list[int] = []
+        self.prepared: list[str] = []
         self._listeners: list[PlayerListener] = []
         self._state = PlayerState.idle
         self._source = ""
@@ -45,6 +46,9 @@ class FakePlayer:
             # Like an unpaced output, the fake "plays" faster than real time.
             self._timer = threading.Timer(max(length - offset_s, 0) / 10, self.end)
             self._timer.start()
+
+    def prepare(self, source: str) -> None:
+        self.prepared.append(source)
 
     def end(self) -> None:
         """The source ran out (tests of the engine call this themselves)."""

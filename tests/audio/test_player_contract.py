@@ -17,6 +17,7 @@ from benchmarks.playout_heard import null_sink
 from tests.audio.compare import decode, lag_s
 from tests.audio.fake_player import FakePlayer
 from tests.audio.sounds import noise, tone
+from tests.e2e.processes import wait_for
 
 EVENT_TIMEOUT_S = 15
 
@@ -88,6 +89,56 @@ def test_stop_goes_idle(player: Player, tmp_path: Path) -> None:
     assert _next(events).state == PlayerState.playing
     player.stop()
     assert player.state == PlayerState.idle
+
+
+def test_a_prepared_source_is_not_heard_of_until_it_is_played(
+    player: Player, tmp_path: Path
+) -> None:
+    source = tone(tmp_path / "tone.wav", seconds=1.0, channels=1)
+    events = _events(player)
+    player.prepare(str(source))
+    with pytest.raises(queue.Empty):
+        events.get(timeout=0.5)  # opening it paused says nothing
+    assert player.state == PlayerState.idle
+    player.play(str(source))
+    playing = _next(events)
+    assert (playing.state, playing.source) == (PlayerState.playing, str(source))
+    assert _next(events).state == PlayerState.ended
+
+
+def test_a_play_of_another_source_than_the_prepared_one_plays_that_one(
+    player: Player, tmp_path: Path
+) -> None:
+    prepared = tone(tmp_path / "prepared.wav", seconds=1.0, channels=1)
+    other = tone(tmp_path / "other.wav", seconds=1.0, channels=1, freq=880)
+    events = _events(player)
+    player.prepare(str(prepared))
+    player.play(str(other))
+    seen = [_next(events), _next(events)]
+    assert [(e.state, e.source) for e in seen] == [
+        (PlayerState.playing, str(other)),
+        (PlayerState.ended, str(other)),
+    ]
+
+
+def test_on_a_real_output_a_prepared_source_waits_paused_on_the_idle_player(
+    pulse_sink: str, tmp_path: Path
+) -> None:
+    first = tone(tmp_path / "first.wav", seconds=20.0, channels=1)
+    second = tone(tmp_path / "second.wav", seconds=20.0, channels=1, freq=880)
+    player = VlcPlayer(output="pulse")
+    events = _events(player)
+    player.play(str(first))
+    assert _next(events).source == str(first)
+    player.prepare(str(second))
+    idle = player._idle
+    assert idle is not None
+    wait_for(lambda: idle.get_state() == vlc.State.Paused, timeout=10, what="paused")
+    player.play(str(second))
+    seen = _next(events)
+    assert (seen.state, seen.source) == (PlayerState.playing, str(second))
+    assert player._player is idle  # un-paused, not opened again
+    player.close()
 
 
 def _seconds(wav: Path) -> float:

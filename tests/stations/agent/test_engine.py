@@ -219,3 +219,31 @@ def test_the_run_loop_wakes_at_each_change_on_its_own(tmp: Path) -> None:
         assert timedelta(0) <= when - planned < timedelta(milliseconds=250)
     results = [(r.item_id, r.result) for r in rig.records()]
     assert results == [("a", "played"), ("b", "played")]
+
+
+def test_the_file_that_plays_from_the_top_at_the_next_change_is_prepared(tmp: Path) -> None:
+    a, gap, c = entry("a", 0, 30), entry("gap", 40, 10, kind="relay"), entry("c", 60, 30)
+    rig = Rig(tmp, [a, gap, c], verified=ok(a, c))
+    rig.engine.step(at(0.004))
+    assert rig.player.prepared == []  # the next change is a's end: nothing plays then
+    rig.engine.step(at(30))
+    assert rig.player.prepared == []  # a relay (a stream) is not prepared
+    rig.engine.step(at(40))
+    rig.engine.step(at(50))
+    assert rig.player.prepared == ["http://fake/c"]
+    rig.engine.step(at(60.003))
+    assert rig.player.calls[-1] == Call("http://fake/c", 0, 80)
+
+
+def test_a_file_not_verified_or_still_playing_at_the_next_change_is_not_prepared(
+    tmp: Path,
+) -> None:
+    a, b = entry("a", 0, 30), entry("b", 30, 30)
+    rig = Rig(tmp, [a, b], verified=ok(a))
+    rig.engine.step(at(0))
+    assert rig.player.prepared == []  # b would be skipped
+    rig.verified = ok(a, b)
+    rig.engine.step(at(1))  # a plays on; b is verified now
+    assert rig.player.prepared == ["http://fake/b"]
+    rig.engine.step(at(30))
+    assert rig.player.prepared == ["http://fake/b"]  # nothing after b
