@@ -4,10 +4,13 @@ sound and the real player is tested against the same contract."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class PlayerState(StrEnum):
@@ -28,9 +31,23 @@ class PlayerEvent:
 PlayerListener = Callable[[PlayerEvent], None]
 
 
+def notify(listeners: list[PlayerListener], event: PlayerEvent) -> None:
+    """Tell every listener; one's bug must not stop the player's own thread (VLC's event
+    thread, an output's writer) nor keep the event from the others."""
+    for listener in listeners:
+        try:
+            listener(event)
+        except Exception:
+            log.exception("player: a listener failed")
+
+
 class Player(Protocol):
     """Plays one source at a time: a local file or a stream URL. Calls return at once;
     what happens then arrives as events, possibly on another thread."""
+
+    # How long after a call to play or stop it is heard, if the player keeps to a fixed
+    # time (the engine then acts that much early); 0: it acts as soon as it can.
+    ahead_s: float
 
     def subscribe(self, listener: PlayerListener) -> None: ...
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import vlc
 
 from audio.container import OGG_MIME, audio_mime
-from audio.player import PlayerEvent, PlayerListener, PlayerState
+from audio.player import PlayerEvent, PlayerListener, PlayerState, notify
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ def is_ogg_file(source: str) -> bool:
 
 
 class VlcPlayer:
+    ahead_s = 0.0  # VLC starts each source as soon as it can
+
     def __init__(self, *, output: str | None = None, capture_dir: Path | None = None) -> None:
         self._capture_dir = capture_dir
         if capture_dir is not None:
@@ -259,11 +261,7 @@ class VlcPlayer:
                 return
             self._state = state
             event = PlayerEvent(state, self._source, time.monotonic(), error)
-        for listener in self._listeners:
-            try:
-                listener(event)
-            except Exception:  # a listener's bug must not kill VLC's event thread
-                log.exception("player: a listener failed")
+        notify(self._listeners, event)
 
 
 class _Turn:

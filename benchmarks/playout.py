@@ -33,6 +33,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from audio.container import CANONICAL_FORMAT
+from audio.player import Player
+from audio.scheduled_player import DEFAULT_AHEAD_S, ScheduledPlayer
 from audio.vlc_player import VlcPlayer
 from benchmarks.playout_heard import SINK, Recording, heard_starts, null_sink
 from benchmarks.playout_passes import (
@@ -50,27 +52,32 @@ from benchmarks.playout_report import medians, report, summarize
 MODES = ("engine", "baseline")
 
 
-class _Unprepared(VlcPlayer):
-    """The player without its head start (--no-prepare): each play opens its source."""
+def _player(args: argparse.Namespace, capture_dir: Path) -> Player:
+    player: Player
+    if args.player == "scheduled":
+        player = ScheduledPlayer()
+    elif args.aout is not None:
+        player = VlcPlayer(output=args.aout)
+    else:
+        player = VlcPlayer(capture_dir=capture_dir)
+    if not args.prepare:  # each play opens its source, as before the player could prepare
+        setattr(player, "prepare", lambda source: None)  # noqa: B010
+    return player
 
-    def prepare(self, source: str) -> None:
-        pass
 
-
-def _player(aout: str | None, capture_dir: Path, prepare: bool = True) -> VlcPlayer:
-    kind = VlcPlayer if prepare else _Unprepared
-    if aout is not None:
-        return kind(output=aout)
-    return kind(capture_dir=capture_dir)
+def _lead(args: argparse.Namespace) -> timedelta:
+    """How early to act: the output's latency as measured, and the scheduled player's own."""
+    own = DEFAULT_AHEAD_S if args.player == "scheduled" else 0.0
+    return timedelta(milliseconds=args.output_latency_ms, seconds=own)
 
 
 async def _one_pass(
     mode: str, run: int, args: argparse.Namespace, tones: list[tuple[str, float]], work: Path
 ) -> PassResult:
     label = f"run {run + 1}/{args.runs}, {mode}"
-    lead = timedelta(milliseconds=args.output_latency_ms)
+    lead = _lead(args)
     # The player is made before the timeline is planned, so its start-up is not measured.
-    player = _player(args.aout, work / f"capture-{mode}-{run}", args.prepare)
+    player = _player(args, work / f"capture-{mode}-{run}")
     recording = Recording(SINK) if args.aout == "pulse" else None
     try:
         items = plan(tones, wall_now() + timedelta(seconds=args.lead_s))
@@ -92,7 +99,7 @@ async def _measure(args: argparse.Namespace) -> dict[str, list[dict[str, float]]
     with sink, tempfile.TemporaryDirectory(prefix="loaxa-playout-") as folder:
         work = Path(folder)
         tones = make_tones(work, args.items, args.container)
-        warm_player = _player(args.aout, work / "capture-warm-up")
+        warm_player = _player(args, work / "capture-warm-up")
         await warm_up(warm_player, tones[0][0])
         warm_player.close()
         runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
@@ -135,6 +142,13 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         help="start each item this much early, as the agent's --output-latency-ms does",
     )
     parser.add_argument(
+        "--player",
+        choices=("vlc", "scheduled"),
+        default="vlc",
+        help="vlc (VLC's own output) or scheduled (ffmpeg decoding, each start placed on "
+        "the sample of one PulseAudio stream: needs --aout pulse)",
+    )
+    parser.add_argument(
         "--no-prepare",
         dest="prepare",
         action="store_false",
@@ -144,9 +158,13 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         "--lead-s", type=float, default=2.0, help="from planning a pass to its first item"
     )
     args = parser.parse_args(argv)
+    if args.player == "scheduled" and args.aout != "pulse":
+        parser.error("--player scheduled writes to PulseAudio: add --aout pulse")
     runs = asyncio.run(_measure(args))
     summary = {mode: medians(results) for mode, results in runs.items()}
     output = f"VLC --aout={args.aout}" if args.aout else "WAV capture (afile, not paced)"
+    if args.player == "scheduled":
+        output = f"the scheduled player on PulseAudio ({DEFAULT_AHEAD_S * 1000:.0f} ms ahead)"
     output += f", items from {args.container} files"
     if not args.prepare:
         output += ", the next item not prepared"

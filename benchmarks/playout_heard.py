@@ -3,12 +3,13 @@ DESIGN.md describes for a machine without a sound card), parec records the sink'
 and each item's start is found in the recording itself, so the figures are what a
 loudspeaker would emit, output latency included.
 
-Every item is a tone of its own pitch (playout_passes.make_tones), so its start is where
-the recording's energy at that pitch rises: a 50 ms window (one 20 Hz bin: the items before
-and after, 20 Hz away, fall on its nulls) slides in 1 ms steps, and the start is where the
-energy reaches half its plateau, less half the window. The recording's first sample is put
-on the wall clock by the reads of parec's output near it (RecordingClock): each bounds it
-from above, so the starts heard are, if anything, a little late.
+Every item is a tone of its own pitch (playout_passes.pitch), so its start is where the
+recording's energy at that pitch rises: a 50 ms window (the items before and after are over
+a kilohertz away, so their tails leak next to nothing into it) slides in 1 ms steps, and
+the start is where the energy reaches half its plateau, less half the window. The
+recording's first sample is put on the wall clock by the reads of parec's output near it
+(RecordingClock): each bounds it from above, so the starts heard are, if anything, a
+little late.
 """
 
 from __future__ import annotations
@@ -25,18 +26,13 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from benchmarks.playout_passes import Item
+from benchmarks.playout_passes import Item, pitch
 
 RATE = 16_000
 SINK = "loaxa_bench"
 WINDOW_S = 0.05
 STEP = RATE // 1000  # 1 ms
 BEFORE_S = 0.25  # searched before the planned start
-
-
-def pitch(index: int) -> float:
-    """The tone of item `index`, as playout_passes.make_tones makes it."""
-    return 200.0 + 20.0 * index
 
 
 def _pactl(*args: str) -> subprocess.CompletedProcess[str]:

@@ -19,8 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from audio.container import CANONICAL_FORMAT
-from audio.player import PlayerEvent, PlayerState
-from audio.vlc_player import VlcPlayer
+from audio.player import Player, PlayerEvent, PlayerState
 from stations.agent.decision import Entry, Layer, PlayoutTimeline
 from stations.agent.engine import PlayoutEngine
 from stations.agent.outbox import Outbox
@@ -67,6 +66,16 @@ CONTAINERS = {
 }
 
 
+def pitch(index: int) -> float:
+    """Item `index`'s tone: a different pitch for every item of a pass, and at least
+    1,150 Hz from the items before and after it (23 is prime to 60: the steps are 23 or 37
+    of 50 Hz), so the tail of one leaks next to nothing into where the next one's start
+    is looked for. (At 20 Hz apart, 20 Hz windows' nulls notwithstanding, the cut-off tail
+    of the one before moved each soft item's start heard by up to +-12 ms, either way by
+    the two tones' phases.)"""
+    return 250.0 + 50.0 * ((index * 23) % 60) + 3000.0 * (index // 60)
+
+
 def make_tones(
     folder: Path, count: int, container: str = CANONICAL_FORMAT
 ) -> list[tuple[str, float]]:
@@ -77,7 +86,7 @@ def make_tones(
     for index in range(count):
         duration = DURATIONS_S[index % len(DURATIONS_S)]
         path = folder / f"item-{index:03d}.{suffix}"
-        tone = f"sine=f={200 + 20 * index}:d={duration}:r=48000"
+        tone = f"sine=f={pitch(index):.0f}:d={duration}:r=48000"
         command = [*FFMPEG, "-f", "lavfi", "-i", tone, "-ac", "1", *codec, str(path)]
         subprocess.run(command, check=True)
         tones.append((str(path), duration))
@@ -102,7 +111,7 @@ class PlayingEvents:
     """VLC's first Playing event for each source, on the wall clock: its monotonic time is
     moved onto the wall clock by one reference pair, taken when the collector is made."""
 
-    def __init__(self, player: VlcPlayer) -> None:
+    def __init__(self, player: Player) -> None:
         self._wall, self._monotonic = wall_now(), time.monotonic()
         self._lock = threading.Lock()  # VLC calls the listener on its own thread
         self._first: dict[str, float] = {}
@@ -176,7 +185,7 @@ def _entry(index: int, item: Item) -> Entry:
 
 
 async def engine_pass(
-    label: str, items: list[Item], player: VlcPlayer, outbox: Path, lead: timedelta
+    label: str, items: list[Item], player: Player, outbox: Path, lead: timedelta
 ) -> PassResult:
     """The agent's engine over the timeline, with a real outbox (durable commits) and the
     real clock, `lead` ahead as the agent's output latency setting puts it; stopped once the
@@ -210,7 +219,7 @@ async def engine_pass(
 
 
 async def baseline_pass(
-    label: str, items: list[Item], player: VlcPlayer, lead: timedelta
+    label: str, items: list[Item], player: Player, lead: timedelta
 ) -> PassResult:
     """No decision, no outbox: sleep until `lead` before each planned start and play; stop
     in the silences; name the next item to the player when it is next, as the engine does."""
@@ -233,7 +242,7 @@ async def baseline_pass(
     return PassResult(items, started, events.by_item(items))
 
 
-async def warm_up(player: VlcPlayer, source: str) -> None:
+async def warm_up(player: Player, source: str) -> None:
     """One play before anything is measured, so VLC's decoder plugins are loaded and the
     first measured pass does not pay for it alone."""
     events = PlayingEvents(player)

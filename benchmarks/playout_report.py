@@ -17,7 +17,7 @@ GAP_TARGET_MS = 100.0  # every gap between soft items
 # What a loudspeaker emits (the recorded output of a paced sink): tighter.
 HEARD_START_TARGET_MS = 10.0
 HEARD_GAP_TARGET_MS = 20.0
-SOURCES = {"own": "own clock", "vlc": "VLC Playing", "heard": "heard"}
+SOURCES = {"own": "own clock", "vlc": "Playing event", "heard": "heard"}
 
 
 def _ms(later: datetime, earlier: datetime) -> float:
@@ -111,7 +111,7 @@ def report(summary: dict[str, dict[str, float]], runs: int, output: str) -> None
                 + " ".join(f"{v:7.1f}" for v in gap)
             )
     lines.append(
-        "VLC Playing after the own timestamp, p50/max: "
+        "the player's Playing event after the own timestamp, p50/max: "
         f"engine {engine['vlc_after_own_p50_ms']:.1f}/{engine['vlc_after_own_max_ms']:.1f} ms, "
         "baseline "
         f"{baseline['vlc_after_own_p50_ms']:.1f}/{baseline['vlc_after_own_max_ms']:.1f} ms"

@@ -6,13 +6,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import platform
+import shutil
 import signal
+from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
 
+from audio.player import Player
+from audio.pulse_output import OutputError
+from audio.scheduled_player import ScheduledPlayer
 from audio.vlc_player import VlcPlayer, has_sound_card, plugin_cache
 from stations.agent import credentials
 from stations.agent.config import AgentConfig
@@ -21,6 +26,11 @@ from stations.agent.link import enroll
 from stations.agent.manifest_store import MANIFEST_FILE
 from stations.agent.runtime import Agent, agent_version
 from stations.protocol import AgentLocation, EnrollRequest
+
+
+class PlayerKind(StrEnum):
+    vlc = "vlc"
+    scheduled = "scheduled"
 
 
 def agent(
@@ -76,6 +86,13 @@ def agent(
         None,
         "--audio-output",
         help="VLC audio output to the loudspeakers, e.g. alsa or pulse (default: VLC's choice).",
+    ),
+    player_kind: PlayerKind = typer.Option(
+        PlayerKind.vlc,
+        "--player",
+        help="vlc: VLC plays each item on the output (--audio-output). scheduled: one "
+        "PulseAudio stream, never paused, each item decoded by ffmpeg and placed on the "
+        "sample (heard within a few ms of its time; needs ffmpeg and PulseAudio).",
     ),
     capture_dir: Path | None = typer.Option(
         None,
@@ -141,7 +158,7 @@ def agent(
     if enroll_only:
         typer.echo(f"enrolled as station #{saved.station_id}; token in {config.data_dir}")
         return
-    player = None if no_playout else _player(audio_output, capture_dir)
+    player = None if no_playout else _player(player_kind, audio_output, capture_dir)
     typer.echo(f"station #{saved.station_id}: agent {agent_version()} syncing with {server}")
     try:
         asyncio.run(_run(Agent(config, saved, player)))
@@ -150,7 +167,9 @@ def agent(
             player.close()
 
 
-def _player(output: str | None, capture_dir: Path | None) -> VlcPlayer:
+def _player(kind: PlayerKind, output: str | None, capture_dir: Path | None) -> Player:
+    if kind == PlayerKind.scheduled:
+        return _scheduled_player(output, capture_dir)
     if capture_dir is None and output is None and not has_sound_card():
         typer.secho(
             "warning: no sound card found (/dev/snd): items will be recorded as failed; "
@@ -174,6 +193,20 @@ def _player(output: str | None, capture_dir: Path | None) -> VlcPlayer:
             err=True,
         )
     return player
+
+
+def _scheduled_player(output: str | None, capture_dir: Path | None) -> Player:
+    if capture_dir is not None or output not in (None, "pulse"):
+        _fail(
+            "--player scheduled plays on PulseAudio only: leave out --capture-dir and "
+            "--audio-output (or use --player vlc)"
+        )
+    if shutil.which("ffmpeg") is None:
+        _fail("--player scheduled needs ffmpeg: apt-get install ffmpeg")
+    try:
+        return ScheduledPlayer()
+    except OutputError as exc:
+        _fail(f"cannot start the player: {exc}")
 
 
 def _credentials(

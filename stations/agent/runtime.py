@@ -134,7 +134,10 @@ class Agent:
                 outbox=self.outbox,
                 clock=self.clock,
                 alert_log=self.alerts,
-                output_latency=timedelta(milliseconds=config.output_latency_ms),
+                # The output's own latency, and a player's that acts a fixed time ahead.
+                output_latency=timedelta(
+                    milliseconds=config.output_latency_ms, seconds=player.ahead_s
+                ),
             )
         )
 

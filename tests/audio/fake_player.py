@@ -21,6 +21,8 @@ class Call:
 
 
 class FakePlayer:
+    ahead_s = 0.0
+
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.volumes: list[int] = []

@@ -1,5 +1,6 @@
-"""The same contract for every Player: the fake the engine's unit tests use, and VLC with
-its `afile` output capturing what was played into a WAV file."""
+"""The same contract for every Player: the fake the engine's unit tests use, VLC with its
+`afile` output capturing what was played into a WAV file and on PulseAudio, and the
+scheduled player on PulseAudio."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 import vlc
 
 from audio.player import Player, PlayerEvent, PlayerState
+from audio.scheduled_player import ScheduledPlayer
 from audio.vlc_player import VlcPlayer
 from benchmarks.playout_heard import null_sink
 from tests.audio.compare import decode, lag_s
@@ -35,10 +37,13 @@ def _made(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Player:
     if kind == "vlc-pulse":
         request.getfixturevalue("pulse_sink")
         return VlcPlayer(output="pulse")
+    if kind == "scheduled-pulse":
+        request.getfixturevalue("pulse_sink")
+        return ScheduledPlayer()
     return VlcPlayer(capture_dir=tmp_path / "out")
 
 
-@pytest.fixture(params=["fake", "vlc", "vlc-pulse"])
+@pytest.fixture(params=["fake", "vlc", "vlc-pulse", "scheduled-pulse"])
 def player(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Player]:
     made = _made(request.param, tmp_path, request)
     yield made

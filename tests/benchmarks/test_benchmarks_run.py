@@ -109,6 +109,21 @@ def test_playout_benchmark_hears_a_paced_output() -> None:
         assert 0 <= row["gap_heard_max_ms"] < 500, row
 
 
+def test_playout_benchmark_hears_the_scheduled_player() -> None:
+    """The same with the scheduled player (ffmpeg, one PulseAudio stream): every item is
+    played and its start found in the recording."""
+    import math
+
+    from benchmarks import playout
+
+    argv = ["--items", "4", "--runs", "1", "--lead-s", "1", "--aout", "pulse"]
+    summary = playout.main([*argv, "--player", "scheduled"])
+    for row in summary.values():
+        assert row["heard"] == row["played"] == 4
+        assert all(math.isfinite(value) for value in row.values()), row
+        assert 0 <= row["gap_heard_max_ms"] < 500, row
+
+
 def test_alert_fanout_benchmark_runs() -> None:
     """Loaxa with twenty simulated agents and a real one playing through VLC, beside the
     bare baseline: every agent gets each alert, and the real agent starts it."""
