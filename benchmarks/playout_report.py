@@ -17,7 +17,7 @@ GAP_TARGET_MS = 100.0  # every gap between soft items
 # What a loudspeaker emits (the recorded output of a paced sink): tighter.
 HEARD_START_TARGET_MS = 10.0
 HEARD_GAP_TARGET_MS = 20.0
-SOURCES = {"own": "own clock", "vlc": "Playing event", "heard": "heard"}
+SOURCES = {"own": "own clock", "vlc": "Playing", "heard": "heard"}
 
 
 def _ms(later: datetime, earlier: datetime) -> float:
