@@ -18,6 +18,7 @@ from audio.vlc_player import VlcPlayer
 from benchmarks.playout_heard import null_sink
 from tests.audio.compare import decode, lag_s
 from tests.audio.fake_player import FakePlayer
+from tests.audio.player_events import events_of
 from tests.audio.sounds import noise, tone
 from tests.e2e.processes import wait_for
 
@@ -58,19 +59,13 @@ def vlc_player(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VlcPl
     made.close()
 
 
-def _events(player: Player) -> queue.Queue[PlayerEvent]:
-    received: queue.Queue[PlayerEvent] = queue.Queue()
-    player.subscribe(received.put)
-    return received
-
-
 def _next(events: queue.Queue[PlayerEvent]) -> PlayerEvent:
     return events.get(timeout=EVENT_TIMEOUT_S)
 
 
 def test_a_file_plays_then_ends(player: Player, tmp_path: Path) -> None:
     source = tone(tmp_path / "tone.wav", seconds=1.0, channels=1)
-    events = _events(player)
+    events = events_of(player)
     player.play(str(source), volume=80)
     playing = _next(events)
     assert playing.state == PlayerState.playing and playing.source == str(source)
@@ -80,7 +75,7 @@ def test_a_file_plays_then_ends(player: Player, tmp_path: Path) -> None:
 
 
 def test_a_missing_file_fails(player: Player, tmp_path: Path) -> None:
-    events = _events(player)
+    events = events_of(player)
     player.play(str(tmp_path / "nothing-here.opus"))
     failed = _next(events)
     assert failed.state == PlayerState.failed and failed.error
@@ -89,7 +84,7 @@ def test_a_missing_file_fails(player: Player, tmp_path: Path) -> None:
 
 def test_stop_goes_idle(player: Player, tmp_path: Path) -> None:
     source = tone(tmp_path / "tone.wav", seconds=5.0, channels=1)
-    events = _events(player)
+    events = events_of(player)
     player.play(str(source))
     assert _next(events).state == PlayerState.playing
     player.stop()
@@ -100,7 +95,7 @@ def test_a_prepared_source_is_not_heard_of_until_it_is_played(
     player: Player, tmp_path: Path
 ) -> None:
     source = tone(tmp_path / "tone.wav", seconds=1.0, channels=1)
-    events = _events(player)
+    events = events_of(player)
     player.prepare(str(source))
     with pytest.raises(queue.Empty):
         events.get(timeout=0.5)  # opening it paused says nothing
@@ -116,7 +111,7 @@ def test_a_play_of_another_source_than_the_prepared_one_plays_that_one(
 ) -> None:
     prepared = tone(tmp_path / "prepared.wav", seconds=1.0, channels=1)
     other = tone(tmp_path / "other.wav", seconds=1.0, channels=1, freq=880)
-    events = _events(player)
+    events = events_of(player)
     player.prepare(str(prepared))
     player.play(str(other))
     seen = [_next(events), _next(events)]
@@ -126,15 +121,23 @@ def test_a_play_of_another_source_than_the_prepared_one_plays_that_one(
     ]
 
 
-def test_on_a_real_output_a_prepared_source_waits_paused_on_the_idle_player(
-    pulse_sink: str, tmp_path: Path
-) -> None:
+def _playing_the_first_of_two(
+    tmp_path: Path,
+) -> tuple[VlcPlayer, queue.Queue[PlayerEvent], Path]:
+    """VLC on PulseAudio playing a long tone; returns it, its events and a second tone."""
     first = tone(tmp_path / "first.wav", seconds=20.0, channels=1)
     second = tone(tmp_path / "second.wav", seconds=20.0, channels=1, freq=880)
     player = VlcPlayer(output="pulse")
-    events = _events(player)
+    events = events_of(player)
     player.play(str(first))
     assert _next(events).source == str(first)
+    return player, events, second
+
+
+def test_on_a_real_output_a_prepared_source_waits_paused_on_the_idle_player(
+    pulse_sink: str, tmp_path: Path
+) -> None:
+    player, events, second = _playing_the_first_of_two(tmp_path)
     player.prepare(str(second))
     idle = player._idle
     assert idle is not None
@@ -155,7 +158,7 @@ def test_vlc_captures_each_play_into_its_own_file_from_the_offset(tmp_path: Path
     first = tone(tmp_path / "first.wav", seconds=3.0, channels=1)
     second = tone(tmp_path / "second.wav", seconds=2.0, channels=1, freq=880)
     player = VlcPlayer(capture_dir=tmp_path / "captured")
-    events = _events(player)
+    events = events_of(player)
     player.play(str(first), offset_s=1.0)
     assert _next(events).state == PlayerState.playing
     assert _next(events).state == PlayerState.ended
@@ -175,7 +178,7 @@ def test_a_late_event_of_the_previous_source_does_not_touch_the_next(
     short = tone(tmp_path / "short.wav", seconds=0.3, channels=1)
     long = tone(tmp_path / "long.wav", seconds=20.0, channels=1)
     player = vlc_player
-    events = _events(player)
+    events = events_of(player)
     player.play(str(short))
     player.play(str(long))
     seen = _next(events)
@@ -190,12 +193,7 @@ def test_a_late_event_of_the_previous_source_does_not_touch_the_next(
 def test_on_a_real_output_the_next_source_starts_on_the_idle_player_and_the_other_stops(
     pulse_sink: str, tmp_path: Path
 ) -> None:
-    first = tone(tmp_path / "first.wav", seconds=20.0, channels=1)
-    second = tone(tmp_path / "second.wav", seconds=20.0, channels=1, freq=880)
-    player = VlcPlayer(output="pulse")
-    events = _events(player)
-    player.play(str(first))
-    assert _next(events).source == str(first)
+    player, events, second = _playing_the_first_of_two(tmp_path)
     playing_first = player._player
     player.play(str(second))
     seen = _next(events)
@@ -219,7 +217,7 @@ def test_vlc_plays_opus_from_its_start_in_webm_and_in_ogg(
 ) -> None:
     source = noise(tmp_path / f"noise{suffix}", seconds=2.0, seed=5)
     player = VlcPlayer(capture_dir=tmp_path / "out")
-    events = _events(player)
+    events = events_of(player)
     player.play(str(source))
     assert _next(events).state == PlayerState.playing
     assert _next(events).state == PlayerState.ended
@@ -235,7 +233,7 @@ def test_a_new_player_goes_on_numbering_the_captures(tmp_path: Path) -> None:
     (captured / "0007-earlier.wav").write_bytes(b"")
     source = tone(tmp_path / "tone.wav", seconds=0.5, channels=1)
     player = VlcPlayer(capture_dir=captured)
-    events = _events(player)
+    events = events_of(player)
     player.play(str(source))
     assert _next(events).state == PlayerState.playing
     assert _next(events).state == PlayerState.ended  # VLC has written it by then
@@ -276,7 +274,7 @@ def test_capturing_holds_one_libvlc_instance_and_never_none(
     monkeypatch.setattr(module, "_release", released)
     source = tone(tmp_path / "tone.wav", seconds=0.5, channels=1)
     player = VlcPlayer(capture_dir=tmp_path / "captured")
-    events = _events(player)
+    events = events_of(player)
     for _ in range(3):
         player.play(str(source))
         assert _next(events).state == PlayerState.playing

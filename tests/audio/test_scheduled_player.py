@@ -17,6 +17,7 @@ from audio.player import PlayerEvent, PlayerState
 from audio.pulse_output import RATE
 from audio.scheduled_player import ScheduledPlayer
 from tests.audio.paced_output import PacedOutput
+from tests.audio.player_events import events_of
 from tests.audio.sounds import ffmpeg
 
 LATENCY_S = 0.15
@@ -34,12 +35,6 @@ def player(output: PacedOutput) -> Iterator[ScheduledPlayer]:
     made = ScheduledPlayer(output, ahead_s=LATENCY_S)
     yield made
     made.close()
-
-
-def _events(player: ScheduledPlayer) -> queue.Queue[PlayerEvent]:
-    received: queue.Queue[PlayerEvent] = queue.Queue()
-    player.subscribe(received.put)
-    return received
 
 
 def _until(events: queue.Queue[PlayerEvent], state: PlayerState) -> PlayerEvent:
@@ -74,7 +69,7 @@ def test_a_play_is_heard_its_latency_after_the_call(
     player: ScheduledPlayer, output: PacedOutput, tmp_path: Path
 ) -> None:
     source = _sine(tmp_path / "tone.wav", seconds=0.5)
-    events = _events(player)
+    events = events_of(player)
     called = time.monotonic()
     player.play(str(source))
     _until(events, PlayerState.ended)
@@ -88,7 +83,7 @@ def test_the_next_source_begins_on_the_frame_where_the_last_one_stops(
     quiet = _sine(tmp_path / "quiet.wav", seconds=3.0, gain=0.1)  # peaks at ~410
     loud = _sine(tmp_path / "loud.webm", seconds=0.5, freq=880)  # at ~4,100
     player.prepare(str(loud))
-    events = _events(player)
+    events = events_of(player)
     player.play(str(quiet))
     _until(events, PlayerState.playing)
     time.sleep(0.5)  # well into the quiet one
@@ -105,7 +100,7 @@ def test_a_stop_is_heard_its_latency_after_the_call(
     player: ScheduledPlayer, output: PacedOutput, tmp_path: Path
 ) -> None:
     source = _sine(tmp_path / "tone.wav", seconds=5.0)
-    events = _events(player)
+    events = events_of(player)
     player.play(str(source))
     _until(events, PlayerState.playing)
     time.sleep(0.3)
@@ -121,7 +116,7 @@ def test_the_volume_scales_the_samples(
     player: ScheduledPlayer, output: PacedOutput, tmp_path: Path
 ) -> None:
     source = _sine(tmp_path / "tone.wav", seconds=0.3)
-    events = _events(player)
+    events = events_of(player)
     player.play(str(source), volume=100)
     _until(events, PlayerState.ended)
     full = _peak(output, 0, len(output.frames) // 4)
