@@ -7,6 +7,7 @@ milliseconds between reading the clock and the output's latency."""
 from __future__ import annotations
 
 import queue
+import select
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,16 @@ def _sine(path: Path, *, seconds: float, freq: int = 440, gain: float = 1.0) -> 
     return path
 
 
+def _prepared(player: ScheduledPlayer, source: Path) -> None:
+    """Prepare `source` and wait for its decoder's first PCM: placing is what is tested,
+    not how fast ffmpeg starts on a loaded machine (a source whose decoder has nothing yet
+    starts late by what it lacks)."""
+    player.prepare(str(source))
+    decoder = player._prepared
+    assert decoder is not None
+    assert select.select([decoder._fd], [], [], EVENT_TIMEOUT_S)[0], "ffmpeg gave nothing"
+
+
 def _loud_from(output: PacedOutput, frame: int, threshold: int) -> int:
     found = output.first_sound(after=frame, threshold=threshold)
     assert found is not None, "nothing that loud was written"
@@ -70,6 +81,7 @@ def test_a_play_is_heard_its_latency_after_the_call(
 ) -> None:
     source = _sine(tmp_path / "tone.wav", seconds=0.5)
     events = events_of(player)
+    _prepared(player, source)
     called = time.monotonic()
     player.play(str(source))
     _until(events, PlayerState.ended)
@@ -82,11 +94,10 @@ def test_the_next_source_begins_on_the_frame_where_the_last_one_stops(
 ) -> None:
     quiet = _sine(tmp_path / "quiet.wav", seconds=3.0, gain=0.1)  # peaks at ~410
     loud = _sine(tmp_path / "loud.webm", seconds=0.5, freq=880)  # at ~4,100
-    player.prepare(str(loud))
     events = events_of(player)
     player.play(str(quiet))
     _until(events, PlayerState.playing)
-    time.sleep(0.5)  # well into the quiet one
+    _prepared(player, loud)
     called = time.monotonic()
     player.play(str(loud))
     _until(events, PlayerState.ended)
